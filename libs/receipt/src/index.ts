@@ -1,0 +1,42 @@
+/**
+ * @module libs/receipt — RFC 9942 COSE Receipts and RFC 9943 transparent statements: issue and
+ * verify offline (pure library: no Node I/O, no Buffer; usable by the service, the CLI, auditors
+ * and browsers). The wire format and the verification steps are in docs/receipts.md.
+ */
+export { ReceiptError, ReceiptErrorCode, type ReceiptErrorCodeValue } from './receipt.errors.js';
+export { toEntry, entryIdOf, type ToEntryOptions } from './entry.codec.js';
+export {
+  VDS_RFC9162_SHA256,
+  checkpointProtectedHeader,
+  checkpointToBeSigned,
+  signCheckpoint,
+  type CheckpointHeaderFields,
+  type SignCheckpointInput,
+} from './checkpoint.signer.js';
+export {
+  ProofType,
+  encodeInclusionReceipt,
+  encodeConsistencyReceipt,
+  decodeReceipt,
+  type DecodedReceipt,
+  type InclusionProof,
+  type ConsistencyProof,
+} from './receipt.codec.js';
+export { rootFromConsistencyProof } from './consistency.root.js';
+export { toTransparentStatement, splitTransparentStatement } from './transparent-statement.codec.js';
+export {
+  verifyReceipt,
+  verifyConsistencyReceipt,
+  verifyDecodedReceipt,
+  resolveServiceKey,
+  type ServiceKeys,
+  type VerifyReceiptOptions,
+  type VerifyConsistencyOptions,
+  type VerifiedReceipt,
+  type VerifiedConsistency,
+} from './receipt.verifier.js';
+export {
+  verifyTransparentStatement,
+  type VerifyTransparentStatementOptions,
+  type VerifiedTransparentStatement,
+} from './transparent-statement.verifier.js';
