@@ -1,0 +1,124 @@
+/**
+ * The ledger's domain events: the only source of truth (ARCHITECTURE §6).
+ *
+ * Wire format (docs/events.md): UTF-8 JSON, binary fields as unpadded base64url, integers as
+ * JSON numbers (safe integers), times as RFC 3339 strings. Event type names are the stable
+ * strings below, never class names. A changed shape gets a new `v` and an upcaster here.
+ */
+import { fromBase64Url, toBase64Url } from './base64url.js';
+
+export const EventType = {
+  EntryRegistered: 'EntryRegistered',
+  CheckpointSigned: 'CheckpointSigned',
+  ServiceKeyAdded: 'ServiceKeyAdded',
+  PolicyChanged: 'PolicyChanged',
+} as const;
+export type EventTypeName = (typeof EventType)[keyof typeof EventType];
+
+/** A signed statement appended to the log at `index`. `entry` is the tagged COSE_Sign1 with an empty unprotected header. */
+export interface EntryRegistered {
+  readonly type: 'EntryRegistered';
+  readonly index: number;
+  /** lowercase hex SHA-256(entry) */
+  readonly entryId: string;
+  /** SHA-256(0x00 ‖ entry) */
+  readonly leafHash: Uint8Array;
+  readonly entry: Uint8Array;
+  readonly iss: string;
+  readonly sub: string;
+  /** protected header 3 (or 259 for hash envelopes), as text; '' when absent */
+  readonly contentType: string;
+  /** the issuer key id: kid (hex of the bstr) or 'x5t:<hex sha256 of the leaf certificate>' */
+  readonly kid: string;
+  /** RFC 3339 */
+  readonly registeredAt: string;
+}
+
+/** A signed tree head: one per sequencing batch. The receipts of that batch share this signature. */
+export interface CheckpointSigned {
+  readonly type: 'CheckpointSigned';
+  readonly treeSize: number;
+  readonly root: Uint8Array;
+  /** the receipt's protected header bytes, exactly as signed */
+  readonly protectedHeader: Uint8Array;
+  readonly signature: Uint8Array;
+  readonly signedAt: string;
+}
+
+/** A service signing key came into use (its public COSE_Key, kid = RFC 9679 thumbprint). */
+export interface ServiceKeyAdded {
+  readonly type: 'ServiceKeyAdded';
+  readonly kid: Uint8Array;
+  /** the public COSE_Key, deterministic CBOR */
+  readonly coseKey: Uint8Array;
+  readonly addedAt: string;
+}
+
+/** The registration policy in force changed; `policy` is its canonical JSON text, `digest` its SHA-256 hex. */
+export interface PolicyChanged {
+  readonly type: 'PolicyChanged';
+  readonly digest: string;
+  readonly policy: string;
+  readonly changedAt: string;
+}
+
+export type LedgerEvent = EntryRegistered | CheckpointSigned | ServiceKeyAdded | PolicyChanged;
+
+const BINARY: Record<EventTypeName, readonly string[]> = {
+  EntryRegistered: ['leafHash', 'entry'],
+  CheckpointSigned: ['root', 'protectedHeader', 'signature'],
+  ServiceKeyAdded: ['kid', 'coseKey'],
+  PolicyChanged: [],
+};
+
+export function isLedgerEventType(type: string): type is EventTypeName {
+  return Object.prototype.hasOwnProperty.call(BINARY, type);
+}
+
+/** Serialise an event's data (without `type`, which travels as the store's event type). */
+export function encodeEventData(event: LedgerEvent): Uint8Array {
+  const out: Record<string, unknown> = { v: 1 };
+  const binary = BINARY[event.type];
+  for (const [k, v] of Object.entries(event)) {
+    if (k === 'type') continue;
+    out[k] = binary.includes(k) ? toBase64Url(v as Uint8Array) : v;
+  }
+  return new TextEncoder().encode(JSON.stringify(out));
+}
+
+export class EventDecodeError extends Error {
+  readonly code = 'ERR_EVENT_DECODE';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'EventDecodeError';
+  }
+}
+
+/** Parse a stored event back into a {@link LedgerEvent}; throws {@link EventDecodeError} on anything unexpected. */
+export function decodeEventData(type: string, data: Uint8Array): LedgerEvent {
+  if (!isLedgerEventType(type)) throw new EventDecodeError(`couldn't decode event: unknown type ${JSON.stringify(type)}`);
+  let obj: Record<string, unknown>;
+  try {
+    obj = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(data));
+  } catch (cause) {
+    throw new EventDecodeError(`couldn't decode ${type}: not UTF-8 JSON`, { cause });
+  }
+  if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) throw new EventDecodeError(`couldn't decode ${type}: not an object`);
+  const { v, ...rest } = obj;
+  if (v !== 1) throw new EventDecodeError(`couldn't decode ${type}: unsupported version ${String(v)}`);
+  const out: Record<string, unknown> = { type };
+  for (const [k, val] of Object.entries(rest)) {
+    if (BINARY[type].includes(k)) {
+      if (typeof val !== 'string') throw new EventDecodeError(`couldn't decode ${type}: ${k} is not base64url`);
+      out[k] = fromBase64Url(val);
+    } else {
+      out[k] = val;
+    }
+  }
+  return out as unknown as LedgerEvent;
+}
+
+/** The stream that holds log `logId`. */
+export function logStream(logId: string): string {
+  return `log-${logId}`;
+}
