@@ -1,0 +1,1 @@
+export { createCertificate, type CertificateOptions } from './certificate.builder.js';
