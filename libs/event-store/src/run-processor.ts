@@ -1,0 +1,213 @@
+/**
+ * A checkpointed processor: subscribes to `$all` after its stored checkpoint and hands events to
+ * `handle` in batches, at least once, in order, never skipping one.
+ *
+ * Commit points (what a crash at each step leaves, and how a restart recovers):
+ * 1. `handle(batch)` running — nothing saved; the restart re-delivers the whole batch.
+ * 2. `handle` resolved, checkpoint not yet saved — the restart re-delivers the batch again:
+ *    handlers must be idempotent (at-least-once).
+ * 3. checkpoint saved — the restart continues after the batch's last position.
+ */
+import type { CheckpointStore } from './checkpoint.store.js';
+import type { EventStore, RecordedEvent, SubscriptionFilter } from './event-store.port.js';
+
+export interface RunProcessorOptions {
+  store: EventStore;
+  checkpoints: CheckpointStore;
+  /** The processor's name: its checkpoint key. Keep it stable (e.g. `projection:claims:v1`). */
+  name: string;
+  filter?: SubscriptionFilter;
+  /** Handles one batch; must be idempotent. A rejection is retried with backoff, forever, until abort. */
+  handle: (events: RecordedEvent[]) => Promise<void>;
+  /** Most events per batch (default 100). */
+  batchSize?: number;
+  /** How long to wait for more events before handing over a partial batch (default 5 ms). */
+  lingerMs?: number;
+  /** Stops the processor: the batch in progress is abandoned without saving its checkpoint. */
+  signal?: AbortSignal;
+  /** Told about every failure (of `handle`, the subscription or the checkpoint store) before the retry. */
+  onError?: (err: unknown, info: ProcessorErrorInfo) => void;
+  /** Backoff: starts at `initialDelayMs` (default 100), doubles, capped at `maxDelayMs` (default 30 000). */
+  retry?: { initialDelayMs?: number; maxDelayMs?: number };
+}
+
+export interface ProcessorErrorInfo {
+  readonly processor: string;
+  /** 1 for the first failure of this batch (or subscription attempt), then 2, 3 … */
+  readonly attempt: number;
+  readonly delayMs: number;
+  /** The batch that failed; empty when the subscription or checkpoint store failed. */
+  readonly events: readonly RecordedEvent[];
+}
+
+/** A running processor, for health checks and shutdown. */
+export interface ProcessorHandle {
+  readonly name: string;
+  /** The last checkpointed position (undefined before the first save and before loading). */
+  readonly position: bigint | undefined;
+  readonly running: boolean;
+  /** Consecutive failures of the current batch (0 when healthy). */
+  readonly failures: number;
+  /** Events handled (and checkpointed) since start. */
+  readonly handled: number;
+  /** The store's head position minus {@link position}, in the store's position units (0n when caught up). */
+  lag(): Promise<bigint>;
+  /** Resolves when the processor stopped (after abort, `stop()`, or the store closing). */
+  readonly done: Promise<void>;
+  /** Aborts and waits for {@link done}. */
+  stop(): Promise<void>;
+}
+
+const TIMEOUT = Symbol('timeout');
+
+/**
+ * Starts a processor; see the module comment for its guarantees.
+ *
+ * @example
+ * ```ts
+ * const p = runProcessor({ store, checkpoints, name: 'projection:claims:v1',
+ *   filter: { streamPrefixes: ['log-'] }, handle: async (events) => projection.apply(events) });
+ * // … on shutdown:
+ * await p.stop();
+ * ```
+ */
+export function runProcessor(opts: RunProcessorOptions): ProcessorHandle {
+  const { store, checkpoints, name } = opts;
+  const batchSize = opts.batchSize ?? 100;
+  const lingerMs = opts.lingerMs ?? 5;
+  const initialDelay = opts.retry?.initialDelayMs ?? 100;
+  const maxDelay = opts.retry?.maxDelayMs ?? 30_000;
+  if (!Number.isSafeInteger(batchSize) || batchSize < 1) throw new RangeError(`couldn't start processor ${name}: batchSize must be a positive integer`);
+  const stopper = new AbortController();
+  const signal = opts.signal ? AbortSignal.any([opts.signal, stopper.signal]) : stopper.signal;
+  const state = { position: undefined as bigint | undefined, running: true, failures: 0, handled: 0 };
+
+  const report = (err: unknown, attempt: number, events: readonly RecordedEvent[]): number => {
+    const delayMs = Math.min(maxDelay, initialDelay * 2 ** Math.min(attempt - 1, 30));
+    try {
+      opts.onError?.(err, { processor: name, attempt, delayMs, events });
+    } catch {
+      // a failing error callback must not stop the processor
+    }
+    return delayMs;
+  };
+
+  /** Hands one batch over until it succeeds; false when aborted first. */
+  const handleUntilDone = async (batch: RecordedEvent[]): Promise<boolean> => {
+    for (let attempt = 1; ; attempt++) {
+      if (signal.aborted) return false;
+      try {
+        await opts.handle(batch);
+        state.failures = 0;
+        return !signal.aborted;
+      } catch (err) {
+        state.failures = attempt;
+        if (!(await sleep(report(err, attempt, batch), signal))) return false;
+      }
+    }
+  };
+
+  /** One subscription's life; returns true when the store ended it (closed), false on abort. */
+  const runOnce = async (): Promise<boolean> => {
+    const after = await checkpoints.load(name);
+    state.position = after;
+    const sub = store.subscribeToAll({ after, filter: opts.filter });
+    const onAbort = (): void => void sub.close();
+    signal.addEventListener('abort', onAbort, { once: true });
+    const it = sub[Symbol.asyncIterator]();
+    let pending: Promise<IteratorResult<RecordedEvent>> | undefined;
+    try {
+      for (;;) {
+        const first = await (pending ?? it.next());
+        pending = undefined;
+        if (first.done) return !signal.aborted;
+        const batch = [first.value];
+        let ended = false;
+        while (batch.length < batchSize) {
+          pending = it.next();
+          const r = await raceTimeout(pending, lingerMs);
+          if (r === TIMEOUT) break;
+          pending = undefined;
+          if (r.done) {
+            ended = true;
+            break;
+          }
+          batch.push(r.value);
+        }
+        if (!(await handleUntilDone(batch))) return false;
+        const last = batch[batch.length - 1]!.position;
+        await checkpoints.save(name, last); // commit point 3
+        state.position = last;
+        state.handled += batch.length;
+        if (ended) return !signal.aborted;
+      }
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+      await sub.close();
+      if (pending) await pending.catch(() => undefined);
+    }
+  };
+
+  const done = (async () => {
+    for (let attempt = 1; !signal.aborted; attempt++) {
+      try {
+        if (await runOnce()) break;
+        attempt = 0;
+      } catch (err) {
+        state.failures = attempt;
+        if (!(await sleep(report(err, attempt, []), signal))) break;
+      }
+    }
+    state.running = false;
+  })();
+
+  return {
+    name,
+    get position() {
+      return state.position;
+    },
+    get running() {
+      return state.running;
+    },
+    get failures() {
+      return state.failures;
+    },
+    get handled() {
+      return state.handled;
+    },
+    async lag() {
+      const head = await store.headPosition();
+      const lag = head - (state.position ?? 0n);
+      return lag > 0n ? lag : 0n;
+    },
+    done,
+    async stop() {
+      stopper.abort();
+      await done;
+    },
+  };
+}
+
+function raceTimeout<T>(p: Promise<T>, ms: number): Promise<T | typeof TIMEOUT> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const t = new Promise<typeof TIMEOUT>((resolve) => {
+    timer = setTimeout(() => resolve(TIMEOUT), ms);
+  });
+  return Promise.race([p, t]).finally(() => clearTimeout(timer));
+}
+
+/** Waits `ms`; false when `signal` aborted first. */
+function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
+  if (signal.aborted) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      resolve(false);
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve(true);
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}

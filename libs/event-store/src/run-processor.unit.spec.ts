@@ -1,0 +1,122 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { setTimeout as delay } from 'node:timers/promises';
+import { createMemoryCheckpointStore } from './checkpoint.store.js';
+import type { EventStore, RecordedEvent } from './event-store.port.js';
+import { createMemoryEventStore } from './memory.event-store.js';
+import { runProcessor } from './run-processor.js';
+
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+
+async function fill(store: EventStore, from: number, to: number, stream = 'log-1'): Promise<void> {
+  for (let i = from; i < to; i++) await store.append(stream, [{ type: 'N', data: enc.encode(String(i)) }], i === 0 ? 'no_stream' : i - 1);
+}
+async function until(cond: () => boolean, what: string, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) assert.fail(`timed out waiting for ${what}`);
+    await delay(5);
+  }
+}
+
+describe('runProcessor', () => {
+  it('delivers in batches, checkpoints after each, resumes after a crash without a gap', async () => {
+    const store = createMemoryEventStore();
+    const checkpoints = createMemoryCheckpointStore();
+    await fill(store, 0, 250);
+    const seen: number[] = [];
+    const batches: number[] = [];
+    const ac = new AbortController();
+    // "crash" in the middle of a batch: the first run aborts while handling the batch containing 137
+    const p1 = runProcessor({
+      store, checkpoints, name: 'proj', batchSize: 50, signal: ac.signal,
+      handle: async (events) => {
+        batches.push(events.length);
+        if (events.some((e) => dec.decode(e.data) === '137')) {
+          ac.abort();
+          await delay(5);
+          return;
+        }
+        for (const e of events) seen.push(Number(dec.decode(e.data)));
+      },
+    });
+    await p1.done;
+    assert.equal(p1.running, false);
+    assert.ok(batches.every((n) => n <= 50));
+    const saved = await checkpoints.load('proj');
+    assert.equal(saved, p1.position);
+    assert.deepEqual(seen, Array.from({ length: seen.length }, (_, i) => i), 'in order so far');
+    assert.ok(seen.length < 138, 'the crashed batch was not checkpointed');
+
+    // restart: continues after the checkpoint, live events included, no gap
+    const p2 = runProcessor({ store, checkpoints, name: 'proj', batchSize: 64, handle: async (events) => void seen.push(...events.map((e) => Number(dec.decode(e.data)))) });
+    await fill(store, 250, 300);
+    await until(() => seen.length >= 300, '300 events');
+    await until(() => p2.position === 300n, 'the checkpoint');
+    assert.deepEqual(seen, Array.from({ length: 300 }, (_, i) => i));
+    assert.equal(await p2.lag(), 0n);
+    assert.equal(p2.handled, 300 - Number(saved ?? 0n));
+    await p2.stop();
+    assert.equal(await checkpoints.load('proj'), 300n);
+    await store.close();
+  });
+
+  it('retries a failing handler with capped exponential backoff and never skips the event', async () => {
+    const store = createMemoryEventStore();
+    const checkpoints = createMemoryCheckpointStore();
+    await fill(store, 0, 10);
+    let failuresLeft = 5;
+    const seen: number[] = [];
+    const delays: number[] = [];
+    const p = runProcessor({
+      store, checkpoints, name: 'flaky', batchSize: 3, retry: { initialDelayMs: 1, maxDelayMs: 8 },
+      onError: (_err, info) => {
+        delays.push(info.delayMs);
+        assert.equal(info.processor, 'flaky');
+        assert.ok(info.events.length > 0);
+      },
+      handle: async (events: RecordedEvent[]) => {
+        if (events.some((e) => dec.decode(e.data) === '4') && failuresLeft-- > 0) throw new Error('downstream is down');
+        seen.push(...events.map((e) => Number(dec.decode(e.data))));
+      },
+    });
+    await until(() => seen.length === 10, 'all events');
+    assert.deepEqual(seen, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    assert.deepEqual(delays, [1, 2, 4, 8, 8]);
+    assert.equal(p.failures, 0);
+    await p.stop();
+    await store.close();
+  });
+
+  it('applies the filter and stops when the store closes', async () => {
+    const store = createMemoryEventStore();
+    const checkpoints = createMemoryCheckpointStore();
+    await fill(store, 0, 5, 'log-1');
+    await fill(store, 0, 5, 'other-1');
+    const seen: string[] = [];
+    const p = runProcessor({ store, checkpoints, name: 'f', filter: { streamPrefixes: ['log-'] }, handle: async (events) => void seen.push(...events.map((e) => e.stream)) });
+    await until(() => seen.length === 5, 'five events');
+    await delay(20);
+    assert.deepEqual(seen, Array(5).fill('log-1'));
+    await store.close();
+    await p.done;
+    assert.equal(p.running, false);
+  });
+
+  it('retries when the checkpoint store fails, then recovers', async () => {
+    const store = createMemoryEventStore();
+    const real = createMemoryCheckpointStore();
+    let failSaves = 2;
+    const errors: unknown[] = [];
+    const checkpoints = { ...real, save: async (n: string, pos: bigint) => { if (failSaves-- > 0) throw new Error('disk full'); return real.save(n, pos); } };
+    await fill(store, 0, 3);
+    const seen: number[] = [];
+    const p = runProcessor({ store, checkpoints, name: 'c', retry: { initialDelayMs: 1 }, onError: (e) => errors.push(e), handle: async (events) => void seen.push(...events.map((e) => Number(dec.decode(e.data)))) });
+    await until(() => p.position === 3n, 'checkpoint saved');
+    assert.equal(errors.length, 2);
+    assert.deepEqual([...new Set(seen)], [0, 1, 2], 'redelivered (at least once), never skipped');
+    await p.stop();
+    await store.close();
+  });
+});

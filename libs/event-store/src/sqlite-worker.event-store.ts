@@ -1,0 +1,129 @@
+/**
+ * The embedded SQLite store with its connection in a worker thread (`openSqliteEventStore({ path,
+ * worker: true })`): same file format, same guarantees, same contract suite. The main thread only
+ * posts messages, so a slow fsync delays the append's promise but never the event loop.
+ */
+import { Worker } from 'node:worker_threads';
+import { ConcurrencyError, EventStoreError, type EventStoreErrorCode } from './event-store.errors.js';
+import type { AppendResult, EventStore, ExpectedRevision, NewEvent, ReadAllOptions, ReadStreamOptions, RecordedEvent, SubscribeToAllOptions, Subscription } from './event-store.port.js';
+import { DEFAULT_MAX_EVENT_BYTES, checkAfter, planReadStream, validateAppend } from './event-validation.js';
+import { ChangeSignal, PagedSubscription, type PagedSubscriptionOptions } from './paged.subscription.js';
+import type { SerializedError, WorkerReply, WorkerRequest } from './sqlite.worker.js';
+
+const READ_CHUNK = 512;
+
+export interface SqliteWorkerOptions extends PagedSubscriptionOptions {
+  path: string;
+  maxEventBytes?: number;
+}
+
+/** Starts the worker and opens the database in it. */
+export async function openSqliteWorkerEventStore(opts: SqliteWorkerOptions): Promise<EventStore> {
+  // the parent's flags minus those that only make sense for an entry point given on the command line
+  const execArgv = process.execArgv.filter((a) => !/^--(input-type|eval|print|test)\b|^-[ep]$/.test(a));
+  const worker = new Worker(new URL('./sqlite.worker.js', import.meta.url), { workerData: { path: opts.path, maxEventBytes: opts.maxEventBytes }, execArgv });
+  const store = new SqliteWorkerEventStore(worker, opts);
+  try {
+    await store.headPosition();
+  } catch (err) {
+    await worker.terminate();
+    throw err;
+  }
+  return store;
+}
+
+class SqliteWorkerEventStore implements EventStore {
+  readonly #worker: Worker;
+  readonly #opts: SqliteWorkerOptions;
+  readonly #pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void }>();
+  readonly #changes = new ChangeSignal();
+  readonly #subs = new Set<PagedSubscription>();
+  #nextId = 1;
+  #closed = false;
+
+  constructor(worker: Worker, opts: SqliteWorkerOptions) {
+    this.#worker = worker;
+    this.#opts = opts;
+    worker.unref();
+    worker.on('message', (reply: WorkerReply) => {
+      const p = this.#pending.get(reply.id);
+      if (!p) return;
+      this.#pending.delete(reply.id);
+      if (this.#pending.size === 0) worker.unref();
+      if (reply.ok) p.resolve(reply.value);
+      else p.reject(rebuild(reply.error));
+    });
+    const fail = (err: unknown): void => {
+      this.#closed = true;
+      for (const p of this.#pending.values()) p.reject(new EventStoreError('ERR_EVENT_STORE_UNAVAILABLE', `couldn't use event store ${opts.path}: its worker stopped`, { cause: err }));
+      this.#pending.clear();
+    };
+    worker.on('error', fail);
+    worker.on('exit', (code) => fail(new Error(`worker exited with code ${code}`)));
+  }
+
+  #call<T>(op: WorkerRequest['op'], args: unknown[]): Promise<T> {
+    if (this.#closed) return Promise.reject(new EventStoreError('ERR_EVENT_STORE_CLOSED', `couldn't use event store ${this.#opts.path}: it is closed`));
+    const id = this.#nextId++;
+    return new Promise<T>((resolve, reject) => {
+      this.#pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      this.#worker.ref();
+      this.#worker.postMessage({ id, op, args });
+    });
+  }
+
+  async append(stream: string, events: readonly NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
+    if (this.#closed) throw new EventStoreError('ERR_EVENT_STORE_CLOSED', `couldn't use event store ${this.#opts.path}: it is closed`);
+    const valid = validateAppend(stream, events, expected, this.#opts.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES);
+    const r = await this.#call<AppendResult>('append', [stream, valid, expected]);
+    this.#changes.notify();
+    return r;
+  }
+
+  async *readStream(stream: string, opts?: ReadStreamOptions): AsyncIterable<RecordedEvent> {
+    const plan = planReadStream(stream, opts);
+    let remaining = plan.maxCount;
+    let from = plan.from;
+    while (remaining > 0) {
+      const n = Math.min(READ_CHUNK, remaining);
+      const page = await this.#call<RecordedEvent[]>('readStream', [stream, { from, direction: plan.forward ? 'forward' : 'backward', maxCount: n }]);
+      yield* page;
+      if (page.length < n) return;
+      remaining -= page.length;
+      const last = page[page.length - 1]!.revision;
+      if (!plan.forward && last === 0) return;
+      from = plan.forward ? last + 1 : last - 1;
+    }
+  }
+
+  async readAll(opts: ReadAllOptions = {}): Promise<RecordedEvent[]> {
+    checkAfter(opts.after, opts.maxCount);
+    return this.#call('readAll', [opts]);
+  }
+
+  headPosition(): Promise<bigint> {
+    return this.#call('head', []);
+  }
+
+  subscribeToAll(opts: SubscribeToAllOptions = {}): Subscription {
+    if (this.#closed) throw new EventStoreError('ERR_EVENT_STORE_CLOSED', `couldn't use event store ${this.#opts.path}: it is closed`);
+    const source = { readPage: (after: bigint, maxCount: number) => this.#call<RecordedEvent[]>('readAll', [{ after, maxCount }]), changes: this.#changes };
+    const sub = new PagedSubscription(source, opts, this.#opts, (s) => this.#subs.delete(s));
+    this.#subs.add(sub);
+    return sub;
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    for (const s of [...this.#subs]) await s.close();
+    await this.#call('close', []).catch(() => undefined);
+    this.#closed = true;
+    await this.#worker.terminate();
+  }
+}
+
+function rebuild(e: SerializedError): Error {
+  if (e.code === 'ERR_EVENT_STORE_CONCURRENCY') return new ConcurrencyError(e.stream ?? '', e.expected as ExpectedRevision, e.actual as number | 'no_stream');
+  if (e.code?.startsWith('ERR_EVENT_STORE_')) return new EventStoreError(e.code as EventStoreErrorCode, e.message);
+  return new EventStoreError('ERR_EVENT_STORE_INTERNAL', `couldn't complete the request in the event store worker: ${e.message}`);
+}
