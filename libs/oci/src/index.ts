@@ -1,0 +1,54 @@
+/**
+ * libs/oci — OCI registry client (distribution-spec 1.1), authentication, referrers (API with
+ * tag-schema fallback), the SCITT receipt artifact, OCI image layouts, and copy with referrers.
+ * Adapter library: Node I/O, no Nest, never imports the service.
+ */
+export { OciError, RegistryError, parseErrorBody, type OciErrorCode, type RegistryErrorCode, type RegistryErrorEntry } from './oci.errors.js';
+export * from './media-types.js';
+export { sha256Digest, parseDigest, isDigest, verifyDigest, referrersTag } from './digest.js';
+export { canonicalDescriptor, type Descriptor } from './descriptor.js';
+export {
+  parseReference,
+  parseCollectionReference,
+  isCollectionSubject,
+  formatReference,
+  isRegistryHost,
+  isRepositoryName,
+  type OciReference,
+  type CollectionReference,
+} from './reference.parser.js';
+export {
+  buildReceiptArtifact,
+  receiptAnnotations,
+  type ReceiptArtifactInput,
+  type ReceiptAnnotationInput,
+  type ReferrerArtifact,
+  type ArtifactBlob,
+} from './artifact.builder.js';
+export {
+  dockerConfigCredentials,
+  dockerConfigPath,
+  credentialsFromDockerConfig,
+  staticCredentials,
+  normalizeRegistryHost,
+  type Credentials,
+  type CredentialSource,
+} from './docker-config.credentials.js';
+export { parseWwwAuthenticate, isLoopbackHost, type AuthChallenge } from './auth.challenge.js';
+export { RegistryClient, type RegistryClientOptions, type ReferrersApiResult } from './registry.client.js';
+export {
+  listReferrers,
+  pushReferrer,
+  recordReferrer,
+  addToReferrersIndex,
+  supportsReferrersApi,
+  readTagIndex,
+  type ReferrersMode,
+  type ListReferrersOptions,
+  type PushedReferrer,
+  type IndexUpdateOptions,
+} from './referrers.registry.js';
+export { mergeReferrersIndex, referrersFromIndex, referrerDescriptor, type MergedIndex } from './referrers-index.js';
+export { RegistryReferrerTarget, type ReferrerTarget, type RepositoryRef } from './referrer.target.js';
+export { OciLayoutStore, OciLayoutReferrerTarget } from './layout.store.js';
+export { copyWithReferrers, type CopySource, type CopyDestination, type CopyResult } from './copy.referrers.js';
