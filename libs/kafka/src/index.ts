@@ -1,0 +1,11 @@
+export { IntegrationEventType, entryRegisteredSchema, checkpointSignedSchema, claimRevokedSchema, cloudEventHeadersSchema, integrationEventSchemas } from './integration-event.schemas.js';
+export type { IntegrationEventTypeName } from './integration-event.schemas.js';
+export { toIntegrationEvents, toCloudEventMessage, integrationEventId, statementPayload } from './cloud-event.mapper.js';
+export type { StoredEvent, IntegrationEvent, CloudEventMessage, MappingOptions, MappingResult } from './cloud-event.mapper.js';
+export { parseKafkaConfig, DEFAULT_KAFKA_TOPIC, DEFAULT_KAFKA_CLIENT_ID, DEFAULT_KAFKA_BATCH_SIZE } from './kafka.config.js';
+export type { KafkaSettings, KafkaSaslMechanism } from './kafka.config.js';
+export { kafkaConnectionOptions, kafkaClientConfig, quietLogCreator } from './kafka.client.js';
+export type { KafkaConnectionOptions, KafkaLogEntry, KafkaLogger } from './kafka.client.js';
+export { createKafkaPublisher } from './kafka.publisher.js';
+export type { KafkaPublisher, KafkaPublisherOptions, KafkaPublisherStatus } from './kafka.publisher.js';
+export { KafkaConfigError, KafkaPublishError, IntegrationEventMappingError } from './kafka.errors.js';
