@@ -1,0 +1,20 @@
+import { Module, type DynamicModule, type Provider, type Type } from '@nestjs/common';
+import { CqrsModule } from '@nestjs/cqrs';
+import { HealthController } from './health/health.controller.js';
+import { EntriesController } from './entries/entries.controller.js';
+import { RegisterStatementHandler } from './entries/register-statement.handler.js';
+import { KeysController } from './log/keys.controller.js';
+import { ProcessorsController } from './processors/processors.controller.js';
+
+@Module({})
+export class AppModule {
+  /** The runtime objects (stores, sequencer, checker …) are built by the composition root and handed in. */
+  static with(providers: Provider[], controllers: Type<unknown>[] = []): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [CqrsModule.forRoot()],
+      controllers: [HealthController, EntriesController, KeysController, ProcessorsController, ...controllers],
+      providers: [...providers, RegisterStatementHandler],
+    };
+  }
+}

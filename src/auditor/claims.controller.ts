@@ -1,0 +1,52 @@
+/**
+ * Auditor API on the claims projection: claims by issuer, key, subject, repository; entry status
+ * (revocation, supersession, publication); log statistics (docs/api.md).
+ */
+import { Controller, Get, Param, Query as QueryParams } from '@nestjs/common';
+import { QueryBus } from '@nestjs/cqrs';
+import { malformed } from '../common/problem.js';
+import type { LogStats } from '../projections/claims.reader.js';
+import { repositoryKey } from '../projections/subject.key.js';
+import { GetClaims, GetEntryStatus, GetLogStats, type ClaimsPage, type EntryStatus } from './auditor.queries.js';
+import { boolParam, decodeCursor, entryIdParam, kidParam, limitOf, onlyParams, str, timeParam, type RawQuery } from './query-params.js';
+
+const CLAIMS_PARAMS = ['issuer', 'kid', 'subject', 'repository', 'contentType', 'since', 'until', 'revoked', 'limit', 'cursor'];
+
+@Controller()
+export class ClaimsController {
+  constructor(private readonly queries: QueryBus) {}
+
+  @Get('claims')
+  async claims(@QueryParams() q: RawQuery): Promise<ClaimsPage> {
+    onlyParams(q, CLAIMS_PARAMS);
+    const repository = str(q, 'repository');
+    const repo = repository === undefined ? undefined : repositoryKey(repository);
+    if (repository !== undefined && repo === undefined) {
+      throw malformed(`repository=${JSON.stringify(repository.slice(0, 80))} is not an OCI repository ([oci://]registry/name)`, 'ERR_QUERY_PARAMETER');
+    }
+    const sinceMs = timeParam(q, 'since');
+    const untilMs = timeParam(q, 'until');
+    if (sinceMs !== undefined && untilMs !== undefined && sinceMs > untilMs) throw malformed('since must not be after until', 'ERR_QUERY_PARAMETER');
+    const filter = {
+      issuer: str(q, 'issuer'),
+      kid: kidParam(q),
+      subject: str(q, 'subject'),
+      repository: repo,
+      contentType: str(q, 'contentType'),
+      sinceMs,
+      untilMs,
+      revoked: boolParam(q, 'revoked'),
+    };
+    return this.queries.execute(new GetClaims(filter, decodeCursor(str(q, 'cursor')), limitOf(q)));
+  }
+
+  @Get('entries/:id/status')
+  async status(@Param('id') id: string): Promise<EntryStatus> {
+    return this.queries.execute(new GetEntryStatus(entryIdParam(id, 'entry id')));
+  }
+
+  @Get('log/stats')
+  async stats(): Promise<LogStats> {
+    return this.queries.execute(new GetLogStats());
+  }
+}

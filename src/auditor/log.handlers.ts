@@ -1,0 +1,131 @@
+/**
+ * Query handlers on the log itself (the sequencer's log index): checkpoints, inclusion and
+ * consistency proofs, log replay. Sizes beyond the log are 400; sizes inside it without a
+ * checkpoint are 404 where a checkpoint is needed.
+ */
+import { QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
+import type { Checkpoint } from '../../libs/ledger/src/index.js';
+import { consistencyProof, hashLeaf, inclusionProof, MerkleError, rootAt } from '../../libs/merkle/src/index.js';
+import { malformed, notFound } from '../common/problem.js';
+import { LogIndexStore } from '../log/log-index.store.js';
+import {
+  GetCheckpoint,
+  GetConsistencyProof,
+  GetInclusionProof,
+  GetLogEntries,
+  ListCheckpoints,
+  type CheckpointsPage,
+  type ConsistencyProofResult,
+  type InclusionProofResult,
+  type LogEntriesPage,
+} from './auditor.queries.js';
+import { b64url } from './query-params.js';
+
+/** The log's size: every entry in the index is covered by a checkpoint (they are written together). */
+function logSize(index: LogIndexStore): number {
+  return index.checkpoint()?.treeSize ?? 0;
+}
+
+function withinLog(index: LogIndexStore, size: number, name: string): void {
+  const n = logSize(index);
+  if (size > n) throw malformed(`${name}=${size} is beyond the log (${n} entries)`, 'ERR_BEYOND_LOG');
+}
+
+/** Merkle argument errors are the client's (400); anything else is ours. */
+function proofProblem(err: unknown): unknown {
+  if (err instanceof MerkleError && err.code !== 'ERR_MERKLE_NODE_READ') return malformed(err.message, err.code, err);
+  return err;
+}
+
+@QueryHandler(GetCheckpoint)
+export class GetCheckpointHandler implements IQueryHandler<GetCheckpoint, Checkpoint> {
+  constructor(private readonly index: LogIndexStore) {}
+
+  async execute(q: GetCheckpoint): Promise<Checkpoint> {
+    if (q.treeSize !== undefined) withinLog(this.index, q.treeSize, 'treeSize');
+    const cp = this.index.checkpoint(q.treeSize);
+    if (!cp) throw notFound(q.treeSize === undefined ? 'the log has no checkpoint yet' : `no checkpoint was signed at tree size ${q.treeSize}`);
+    return cp;
+  }
+}
+
+@QueryHandler(ListCheckpoints)
+export class ListCheckpointsHandler implements IQueryHandler<ListCheckpoints, CheckpointsPage> {
+  constructor(private readonly index: LogIndexStore) {}
+
+  async execute(q: ListCheckpoints): Promise<CheckpointsPage> {
+    const rows = this.index.checkpoints(q.after, q.limit + 1);
+    const items = rows.slice(0, q.limit);
+    return { items, next: rows.length > q.limit ? items.at(-1)!.treeSize : null };
+  }
+}
+
+@QueryHandler(GetInclusionProof)
+export class GetInclusionProofHandler implements IQueryHandler<GetInclusionProof, InclusionProofResult> {
+  constructor(private readonly index: LogIndexStore) {}
+
+  async execute(q: GetInclusionProof): Promise<InclusionProofResult> {
+    const e = 'entryId' in q.entry ? this.index.entryById(q.entry.entryId) : this.index.entryByIndex(q.entry.index);
+    if (!e) throw notFound('entryId' in q.entry ? `no entry ${q.entry.entryId} in this log` : `no entry at index ${q.entry.index} in this log`);
+    const latest = logSize(this.index);
+    const treeSize = q.treeSize ?? latest;
+    withinLog(this.index, treeSize, 'treeSize');
+    if (e.index >= treeSize) throw malformed(`entry ${e.entryId} has index ${e.index}: it is not in the tree of size ${treeSize}`, 'ERR_NOT_IN_TREE');
+    const checkpoint = this.index.checkpoint(treeSize);
+    let path: Uint8Array[];
+    let root: Uint8Array;
+    try {
+      path = await inclusionProof(this.index, e.index, treeSize);
+      root = checkpoint?.root ?? (await rootAt(this.index, treeSize));
+    } catch (err) {
+      throw proofProblem(err);
+    }
+    const bytes = this.index.entryBytes(e.entryId)!;
+    return { entryId: e.entryId, leafIndex: e.index, treeSize, leafHash: hashLeaf(bytes), root, path, checkpoint };
+  }
+}
+
+@QueryHandler(GetConsistencyProof)
+export class GetConsistencyProofHandler implements IQueryHandler<GetConsistencyProof, ConsistencyProofResult> {
+  constructor(private readonly index: LogIndexStore) {}
+
+  async execute(q: GetConsistencyProof): Promise<ConsistencyProofResult> {
+    const to = q.to ?? logSize(this.index);
+    if (q.from === 0) throw malformed('from=0: there is no consistency proof from the empty tree (RFC 9162)', 'ERR_MERKLE_EMPTY_TREE');
+    if (q.from > to) throw malformed(`from=${q.from} is greater than to=${to}`, 'ERR_MERKLE_SIZE_ORDER');
+    withinLog(this.index, to, 'to');
+    const checkpoint = this.index.checkpoint(to);
+    try {
+      const path = await consistencyProof(this.index, q.from, to);
+      const root1 = this.index.checkpoint(q.from)?.root ?? (await rootAt(this.index, q.from));
+      const root2 = checkpoint?.root ?? (await rootAt(this.index, to));
+      return { from: q.from, to, root1, root2, path, checkpoint };
+    } catch (err) {
+      throw proofProblem(err);
+    }
+  }
+}
+
+@QueryHandler(GetLogEntries)
+export class GetLogEntriesHandler implements IQueryHandler<GetLogEntries, LogEntriesPage> {
+  constructor(private readonly index: LogIndexStore) {}
+
+  async execute(q: GetLogEntries): Promise<LogEntriesPage> {
+    const size = logSize(this.index);
+    if (q.start > size) throw malformed(`start=${q.start} is beyond the log (${size} entries)`, 'ERR_BEYOND_LOG');
+    // Stop at the size read above, so a page never runs past the checkpoint the caller can see.
+    const rows = this.index.entriesFrom(q.start, Math.min(q.limit, size - q.start));
+    const items = rows.map((r) => ({
+      index: r.index,
+      entryId: r.entryId,
+      entry: b64url(r.entry),
+      iss: r.iss,
+      sub: r.sub,
+      contentType: r.contentType,
+      kid: r.kid,
+      registeredAt: r.registeredAt,
+    }));
+    const end = q.start + items.length;
+    return { items, next: end < size ? end : null };
+  }
+}

@@ -1,0 +1,15 @@
+import { Command } from '@nestjs/cqrs';
+
+export type RegistrationOutcome =
+  | { readonly status: 'registered'; readonly entryId: string; readonly index: number; readonly receipt: Uint8Array }
+  | { readonly status: 'pending'; readonly entryId: string };
+
+/** Register a signed statement: answer with its receipt once durable, or `pending` when asked to, or when that takes too long. */
+export class RegisterStatement extends Command<RegistrationOutcome> {
+  constructor(
+    readonly body: Uint8Array,
+    readonly respondAsync: boolean,
+  ) {
+    super();
+  }
+}

@@ -1,0 +1,96 @@
+/**
+ * Service configuration from environment variables, validated once at start. A bad value stops
+ * the service with a message naming the variable, what it got and what it accepts.
+ * docs/operations.md lists every variable.
+ */
+import { isAbsolute, resolve } from 'node:path';
+
+export interface ServiceConfig {
+  readonly port: number;
+  readonly host: string;
+  readonly dataDir: string;
+  readonly policyFile: string | undefined;
+  readonly logLevel: 'error' | 'warn' | 'info' | 'debug';
+  readonly maxBodyBytes: number;
+  /** the service's issuer identifier: the receipt's CWT `iss` */
+  readonly issuer: string;
+  /** the log's identifier (receipt CWT `sub`, stream `log-<logId>`); generated and kept under dataDir when unset */
+  readonly logId: string | undefined;
+  readonly serviceKeyFile: string | undefined;
+  readonly serviceKeyAlg: 'ES256' | 'ES384' | 'EdDSA';
+  readonly sequencer: { readonly maxBatch: number; readonly maxBatchBytes: number; readonly lingerMs: number; readonly maxQueue: number; readonly maxQueueBytes: number };
+  /** how long POST /entries waits for durability before answering 303 */
+  readonly registerWaitMs: number;
+  /** registrations per client address per minute (token bucket, burst = the same number); 0 disables */
+  readonly rateLimitPerMinute: number;
+  readonly eventStore: { readonly kind: 'sqlite' } | { readonly kind: 'kurrentdb'; readonly connectionString: string };
+}
+
+export class ConfigError extends Error {
+  readonly code = 'ERR_CONFIG';
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+function int(env: Env, name: string, def: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return def;
+  if (!/^[0-9]+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
+    throw new ConfigError(`${name}=${JSON.stringify(raw)} is not valid: expected an integer from ${min} to ${max}`);
+  }
+  return Number(raw);
+}
+
+function oneOf<T extends string>(env: Env, name: string, def: T, allowed: readonly T[]): T {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return def;
+  if (!(allowed as readonly string[]).includes(raw)) throw new ConfigError(`${name}=${JSON.stringify(raw)} is not valid: expected one of ${allowed.join(', ')}`);
+  return raw as T;
+}
+
+/** Read and validate the configuration. */
+export function loadConfig(env: Env = process.env, cwd = process.cwd()): ServiceConfig {
+  const port = int(env, 'PORT', 8080, 0, 65535);
+  const host = env.HOST || 'localhost';
+  const dataDirRaw = env.DATA_DIR || './data';
+  const dataDir = isAbsolute(dataDirRaw) ? dataDirRaw : resolve(cwd, dataDirRaw);
+  const logId = env.LOG_ID || undefined;
+  if (logId !== undefined && !/^[A-Za-z0-9._-]{1,64}$/.test(logId)) {
+    throw new ConfigError(`LOG_ID=${JSON.stringify(logId)} is not valid: expected 1–64 characters of A–Z a–z 0–9 . _ -`);
+  }
+  const issuer = env.SERVICE_ISSUER || `http://${host}:${port}`;
+  const storeKind = oneOf(env, 'EVENT_STORE', 'sqlite', ['sqlite', 'kurrentdb'] as const);
+  let eventStore: ServiceConfig['eventStore'] = { kind: 'sqlite' };
+  if (storeKind === 'kurrentdb') {
+    const cs = env.KURRENTDB_CONNECTION_STRING;
+    if (!cs) throw new ConfigError('EVENT_STORE=kurrentdb needs KURRENTDB_CONNECTION_STRING (e.g. kurrentdb://localhost:2113?tls=false)');
+    eventStore = { kind: 'kurrentdb', connectionString: cs };
+  }
+  return {
+    port,
+    host,
+    dataDir,
+    policyFile: env.POLICY_FILE || undefined,
+    logLevel: oneOf(env, 'LOG_LEVEL', 'info', ['error', 'warn', 'info', 'debug'] as const),
+    // ≤ 3 MiB: an entry travels base64url in a JSON event, and the embedded store caps events at 4 MiB.
+    maxBodyBytes: int(env, 'MAX_BODY_BYTES', 1024 * 1024, 64, 3 * 1024 * 1024),
+    issuer,
+    logId,
+    serviceKeyFile: env.SERVICE_KEY_FILE || undefined,
+    serviceKeyAlg: oneOf(env, 'SERVICE_KEY_ALG', 'ES256', ['ES256', 'ES384', 'EdDSA'] as const),
+    sequencer: {
+      maxBatch: int(env, 'SEQUENCER_MAX_BATCH', 512, 1, 10000),
+      maxBatchBytes: int(env, 'SEQUENCER_MAX_BATCH_BYTES', 2 * 1024 * 1024, 1024, 256 * 1024 * 1024),
+      lingerMs: int(env, 'SEQUENCER_LINGER_MS', 0, 0, 1000),
+      maxQueue: int(env, 'SEQUENCER_MAX_QUEUE', 20000, 1, 1000000),
+      maxQueueBytes: int(env, 'SEQUENCER_MAX_QUEUE_BYTES', 256 * 1024 * 1024, 1024, 16 * 1024 * 1024 * 1024),
+    },
+    registerWaitMs: int(env, 'REGISTER_WAIT_MS', 10000, 0, 600000),
+    rateLimitPerMinute: int(env, 'RATE_LIMIT_PER_MINUTE', 6000, 0, 100000000),
+    eventStore,
+  };
+}

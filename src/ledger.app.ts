@@ -1,0 +1,163 @@
+/**
+ * The composition root: opens the stores, loads the key and the policy, rebuilds the sequencer
+ * from the event stream, records key and policy changes as events, then starts HTTP.
+ * Tests create the same app in-process with a temporary data directory and port 0.
+ */
+import 'reflect-metadata';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { Logger, type LogLevel } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { encodeCoseKey } from '../libs/cose/src/index.js';
+import { openKurrentDbEventStore, openSqliteCheckpointStore, openSqliteEventStore, type CheckpointStore, type EventStore } from '../libs/event-store/src/index.js';
+import type { LedgerEvent } from '../libs/ledger/src/index.js';
+import { AppModule } from './app.module.js';
+import { ProblemFilter } from './common/problem.filter.js';
+import { ServiceLogger } from './common/service.logger.js';
+import { IssuerKeys } from './entries/issuer-keys.js';
+import { StatementChecker } from './entries/statement-checker.js';
+import type { ServiceConfig } from './infrastructure/config.js';
+import { loadPolicy } from './infrastructure/policy.loader.js';
+import { CONFIG, EVENT_STORE, FEATURES, POLICY, SERVICE_KEY } from './infrastructure/tokens.js';
+import { projectionsFeature } from './projections/projections.feature.js';
+import { referrerPublisherFeature } from './publisher/referrer-publisher.feature.js';
+import { kafkaFeature } from './integration/kafka.feature.js';
+import type { ProcessorDeps, ServiceFeature } from './processors/service-processor.js';
+import { LogIndexStore } from './log/log-index.store.js';
+import { Sequencer } from './log/sequencer.js';
+import { checkpointSigner, loadOrCreateServiceKey, writeDurably } from './log/service-key.js';
+
+export interface LedgerApp {
+  readonly app: NestFastifyApplication;
+  readonly url: string;
+  readonly logId: string;
+  readonly sequencer: Sequencer;
+  readonly index: LogIndexStore;
+  readonly store: EventStore;
+  close(): Promise<void>;
+}
+
+const LEVELS: Record<ServiceConfig['logLevel'], LogLevel[]> = {
+  error: ['fatal', 'error'],
+  warn: ['fatal', 'error', 'warn'],
+  info: ['fatal', 'error', 'warn', 'log'],
+  debug: ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'],
+};
+
+/** The log id: configured, or generated once and kept in the data directory. */
+function logIdOf(config: ServiceConfig): string {
+  if (config.logId) return config.logId;
+  const path = join(config.dataDir, 'log-id');
+  try {
+    const id = readFileSync(path, 'utf8').trim();
+    if (!/^[A-Za-z0-9._-]{1,64}$/.test(id)) throw new Error(`couldn't read the log id: ${path} holds ${JSON.stringify(id.slice(0, 80))}, not a log id`);
+    return id;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  const id = randomBytes(16).toString('hex');
+  writeDurably(path, id + '\n', 0o644);
+  return id;
+}
+
+/** `env` is what feature settings (Kafka, registries) are read from: the same variables as `config`'s. */
+export async function createLedgerApp(config: ServiceConfig, env: Readonly<Record<string, string | undefined>> = process.env): Promise<LedgerApp> {
+  const serviceLogger = new ServiceLogger(config.logLevel === 'debug', LEVELS[config.logLevel]);
+  Logger.overrideLogger(serviceLogger);
+  const logger = new Logger('ledger');
+  mkdirSync(config.dataDir, { recursive: true });
+  const logId = logIdOf(config);
+  const { policy, digest, canonical } = loadPolicy(config.policyFile);
+  const key = await loadOrCreateServiceKey({ dataDir: config.dataDir, keyFile: config.serviceKeyFile, alg: config.serviceKeyAlg });
+  const store =
+    config.eventStore.kind === 'kurrentdb'
+      ? await openKurrentDbEventStore({ connectionString: config.eventStore.connectionString })
+      : await openSqliteEventStore({ path: join(config.dataDir, 'events.sqlite'), worker: process.env.SQLITE_WORKER !== 'false' });
+  const index = new LogIndexStore(join(config.dataDir, 'log-index.sqlite'));
+  const sequencer = new Sequencer({
+    store,
+    index,
+    signer: checkpointSigner(key, config.issuer, logId),
+    logId,
+    ...config.sequencer,
+  });
+  const features: ServiceFeature[] = [];
+  let checkpoints: CheckpointStore | undefined;
+  let app: NestFastifyApplication | undefined;
+  // One shutdown, in dependency order, for a normal stop and for a start that failed half-way.
+  const shutdown = async (): Promise<void> => {
+    await app?.close(); // stops accepting; in-flight requests finish (they wait on the sequencer)
+    await sequencer.drain();
+    for (const f of features) {
+      await Promise.all(f.processors.map((p) => p.stop()));
+      await f.close?.();
+    }
+    await checkpoints?.close();
+    index.close();
+    await store.close();
+  };
+
+  let url: string;
+  try {
+    await sequencer.start();
+    const now = new Date().toISOString();
+    const serviceEvents: LedgerEvent[] = [];
+    const kidHex = Buffer.from(key.kid).toString('hex');
+    if (!index.serviceKeys().some((k) => k.kid === kidHex)) {
+      serviceEvents.push({ type: 'ServiceKeyAdded', kid: key.kid, coseKey: encodeCoseKey(key.publicKey), addedAt: now });
+    }
+    if (index.policyDigest() !== digest) serviceEvents.push({ type: 'PolicyChanged', digest, policy: canonical, changedAt: now });
+    await sequencer.appendServiceEvents(serviceEvents);
+
+    // Processors start after the sequencer verified the log; each resumes from its own checkpoint.
+    checkpoints = openSqliteCheckpointStore(join(config.dataDir, 'checkpoints.sqlite'));
+    const deps: ProcessorDeps = { config, env, store, checkpoints, index, logId };
+    for (const start of [projectionsFeature, referrerPublisherFeature, kafkaFeature]) features.push(await start(deps));
+
+    const checker = new StatementChecker(policy, new IssuerKeys(policy), index);
+    const adapter = new FastifyAdapter({ bodyLimit: config.maxBodyBytes });
+    app = await NestFactory.create<NestFastifyApplication>(
+      AppModule.with([
+        { provide: CONFIG, useValue: config },
+        { provide: POLICY, useValue: policy },
+        { provide: SERVICE_KEY, useValue: key },
+        { provide: EVENT_STORE, useValue: store },
+        { provide: LogIndexStore, useValue: index },
+        { provide: Sequencer, useValue: sequencer },
+        { provide: StatementChecker, useValue: checker },
+        { provide: FEATURES, useValue: features },
+        ...features.flatMap((f) => f.providers ?? []),
+      ], features.flatMap((f) => f.controllers ?? [])),
+      adapter,
+      { logger: serviceLogger, bodyParser: false },
+    );
+    const fastify = adapter.getInstance();
+    fastify.removeAllContentTypeParsers();
+    fastify.addContentTypeParser('application/cose', { parseAs: 'buffer', bodyLimit: config.maxBodyBytes }, (_req, body, done) => done(null, body));
+    fastify.addContentTypeParser('*', (req, _payload, done) => {
+      const err = Object.assign(new Error(`unsupported media type ${JSON.stringify(req.headers['content-type'] ?? '')}: send application/cose`), {
+        statusCode: 415,
+        code: 'ERR_UNSUPPORTED_MEDIA_TYPE',
+      });
+      done(err, undefined);
+    });
+    // Fastify's own errors (413 body too large, 415 media type) reach ProblemFilter through Nest's error handler.
+    app.useGlobalFilters(new ProblemFilter());
+    await app.listen(config.port, config.host);
+    const address = fastify.server.address();
+    const port = typeof address === 'object' && address ? address.port : config.port;
+    url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  } catch (err) {
+    // A start that failed half-way leaves no processor running and no file open.
+    await shutdown().catch((e) => logger.error(`couldn't clean up after a failed start: ${(e as Error).message}`));
+    throw err;
+  }
+  logger.log(`scitt-ledger listening on ${url} (log ${logId}, data ${config.dataDir}, store ${config.eventStore.kind})`);
+
+  let closing: Promise<void> | null = null;
+  const close = (): Promise<void> => (closing ??= shutdown());
+  const started = app;
+  return { app: started, url, logId, sequencer, index, store, close };
+}

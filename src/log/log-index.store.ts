@@ -1,0 +1,236 @@
+/**
+ * The sequencer's derived store (its own SQLite file, `log-index.sqlite`): tree nodes for proofs,
+ * entry id → index, receipts, checkpoints, and the right edge of the tree as a snapshot.
+ *
+ * Everything here is derived from the event stream and can be deleted: startup replays whatever
+ * the stream holds beyond `appliedEvents`. So it is written with synchronous=NORMAL (a crash may
+ * lose the last batches here, never in the event store) in one transaction per batch.
+ */
+import Database from 'better-sqlite3';
+import type { Database as Db, Statement } from 'better-sqlite3';
+import { CompactRange, type NodeId, type NodeReader } from '../../libs/merkle/src/index.js';
+import type { Checkpoint, LedgerEvent, NodeWrite } from '../../libs/ledger/src/index.js';
+
+export interface IndexedEntry {
+  readonly index: number;
+  readonly entryId: string;
+  readonly iss: string;
+  readonly sub: string;
+  readonly contentType: string;
+  readonly kid: string;
+  readonly registeredAt: string;
+  /** the checkpoint (tree size) the entry's receipt is signed at */
+  readonly receiptTreeSize: number;
+}
+
+export interface BatchRecord {
+  readonly entries: readonly (IndexedEntry & { readonly entry: Uint8Array; readonly receipt: Uint8Array })[];
+  readonly nodes: readonly NodeWrite[];
+  readonly checkpoint: Checkpoint;
+  readonly range: CompactRange;
+  /** number of stream events applied once this batch is written */
+  readonly appliedEvents: number;
+}
+
+interface Row {
+  idx: number;
+  entry_id: string;
+  iss: string;
+  sub: string;
+  content_type: string;
+  kid: string;
+  registered_at: string;
+  receipt_size: number;
+}
+
+const toEntry = (r: Row): IndexedEntry => ({
+  index: r.idx,
+  entryId: r.entry_id,
+  iss: r.iss,
+  sub: r.sub,
+  contentType: r.content_type,
+  kid: r.kid,
+  registeredAt: r.registered_at,
+  receiptTreeSize: r.receipt_size,
+});
+
+interface CheckpointRow {
+  tree_size: number;
+  root: Buffer;
+  protected: Buffer;
+  signature: Buffer;
+  signed_at: string;
+}
+
+const toCheckpoint = (r: CheckpointRow): Checkpoint => ({
+  treeSize: r.tree_size,
+  root: new Uint8Array(r.root),
+  protectedHeader: new Uint8Array(r.protected),
+  signature: new Uint8Array(r.signature),
+  signedAt: r.signed_at,
+});
+
+export class LogIndexStore implements NodeReader {
+  private readonly db: Db;
+  private readonly q: Record<string, Statement>;
+
+  constructor(path: string) {
+    this.db = new Database(path);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = NORMAL');
+    this.db.exec(`
+      CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS nodes (level INTEGER NOT NULL, idx INTEGER NOT NULL, hash BLOB NOT NULL, PRIMARY KEY (level, idx)) WITHOUT ROWID;
+      CREATE TABLE IF NOT EXISTS entries (
+        idx INTEGER PRIMARY KEY, entry_id TEXT NOT NULL UNIQUE, iss TEXT NOT NULL, sub TEXT NOT NULL,
+        content_type TEXT NOT NULL, kid TEXT NOT NULL, registered_at TEXT NOT NULL, receipt_size INTEGER NOT NULL,
+        entry BLOB NOT NULL, receipt BLOB NOT NULL);
+      CREATE TABLE IF NOT EXISTS checkpoints (tree_size INTEGER PRIMARY KEY, root BLOB NOT NULL, protected BLOB NOT NULL, signature BLOB NOT NULL, signed_at TEXT NOT NULL);
+    `);
+    const p = (sql: string): Statement => this.db.prepare(sql);
+    this.q = {
+      meta: p('SELECT value FROM meta WHERE key = ?'),
+      setMeta: p('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value'),
+      node: p('SELECT hash FROM nodes WHERE level = ? AND idx = ?'),
+      putNode: p('INSERT OR REPLACE INTO nodes (level, idx, hash) VALUES (?, ?, ?)'),
+      putEntry: p('INSERT INTO entries (idx, entry_id, iss, sub, content_type, kid, registered_at, receipt_size, entry, receipt) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)'),
+      putCheckpoint: p('INSERT OR REPLACE INTO checkpoints (tree_size, root, protected, signature, signed_at) VALUES (?, ?, ?, ?, ?)'),
+      byId: p('SELECT idx, entry_id, iss, sub, content_type, kid, registered_at, receipt_size FROM entries WHERE entry_id = ?'),
+      byIndex: p('SELECT idx, entry_id, iss, sub, content_type, kid, registered_at, receipt_size FROM entries WHERE idx = ?'),
+      entryBytes: p('SELECT entry FROM entries WHERE entry_id = ?'),
+      receipt: p('SELECT receipt FROM entries WHERE entry_id = ?'),
+      checkpoint: p('SELECT tree_size, root, protected, signature, signed_at FROM checkpoints WHERE tree_size = ?'),
+      latestCheckpoint: p('SELECT tree_size, root, protected, signature, signed_at FROM checkpoints ORDER BY tree_size DESC LIMIT 1'),
+      issuerOf: p('SELECT iss, kid FROM entries WHERE entry_id = ?'),
+      checkpointsAfter: p('SELECT tree_size, root, protected, signature, signed_at FROM checkpoints WHERE tree_size > ? ORDER BY tree_size LIMIT ?'),
+      checkpointAtOrAfter: p('SELECT tree_size, root, protected, signature, signed_at FROM checkpoints WHERE tree_size >= ? ORDER BY tree_size LIMIT 1'),
+      entriesFrom: p('SELECT idx, entry_id, iss, sub, content_type, kid, registered_at, receipt_size, entry FROM entries WHERE idx >= ? ORDER BY idx LIMIT ?'),
+    };
+  }
+
+  /** Number of stream events already applied here (0 for a new index). */
+  appliedEvents(): number {
+    const r = this.q.meta.get('appliedEvents') as { value: string } | undefined;
+    return r ? Number(r.value) : 0;
+  }
+
+  /** The right edge of the tree as of {@link appliedEvents}. */
+  range(): CompactRange {
+    const r = this.q.meta.get('range') as { value: string } | undefined;
+    if (!r) return new CompactRange();
+    const s = JSON.parse(r.value) as { size: number; hashes: string[] };
+    return CompactRange.fromState({ size: s.size, hashes: s.hashes.map((h) => new Uint8Array(Buffer.from(h, 'base64'))) });
+  }
+
+  /** Write one sequenced batch, all or nothing. */
+  writeBatch(b: BatchRecord): void {
+    this.db.transaction(() => {
+      for (const n of b.nodes) this.q.putNode.run(n.level, n.index, n.hash);
+      for (const e of b.entries) {
+        this.q.putEntry.run(e.index, e.entryId, e.iss, e.sub, e.contentType, e.kid, e.registeredAt, e.receiptTreeSize, e.entry, e.receipt);
+      }
+      const c = b.checkpoint;
+      this.q.putCheckpoint.run(c.treeSize, c.root, c.protectedHeader, c.signature, c.signedAt);
+      const st = b.range.state();
+      this.q.setMeta.run('range', JSON.stringify({ size: st.size, hashes: st.hashes.map((h) => Buffer.from(h).toString('base64')) }));
+      this.q.setMeta.run('appliedEvents', String(b.appliedEvents));
+    })();
+  }
+
+  /** Record that non-log events (keys, policy) were applied, so replay does not revisit them. */
+  setAppliedEvents(n: number): void {
+    this.q.setMeta.run('appliedEvents', String(n));
+  }
+
+  /** Remember a service event (key added, policy changed) for the keys endpoint and auditors. */
+  recordServiceEvent(event: LedgerEvent, appliedEvents: number): void {
+    this.db.transaction(() => {
+      if (event.type === 'ServiceKeyAdded') {
+        const keys = this.serviceKeys();
+        const kid = Buffer.from(event.kid).toString('hex');
+        if (!keys.some((k) => k.kid === kid)) keys.push({ kid, coseKey: Buffer.from(event.coseKey).toString('base64'), addedAt: event.addedAt });
+        this.q.setMeta.run('serviceKeys', JSON.stringify(keys));
+      } else if (event.type === 'PolicyChanged') {
+        this.q.setMeta.run('policy', JSON.stringify({ digest: event.digest, changedAt: event.changedAt }));
+      }
+      this.q.setMeta.run('appliedEvents', String(appliedEvents));
+    })();
+  }
+
+  /** Every service key the log has announced, oldest first (retired keys stay listed). */
+  serviceKeys(): { kid: string; coseKey: string; addedAt: string }[] {
+    const v = this.getMeta('serviceKeys');
+    return v ? JSON.parse(v) : [];
+  }
+
+  /** The digest of the policy in force, as recorded in the log. */
+  policyDigest(): string | undefined {
+    const v = this.getMeta('policy');
+    return v ? (JSON.parse(v) as { digest: string }).digest : undefined;
+  }
+
+  getMeta(key: string): string | undefined {
+    return (this.q.meta.get(key) as { value: string } | undefined)?.value;
+  }
+
+  setMeta(key: string, value: string): void {
+    this.q.setMeta.run(key, value);
+  }
+
+  async getNodes(ids: readonly NodeId[]): Promise<Uint8Array[]> {
+    return ids.map((id) => {
+      const r = this.q.node.get(id.level, id.index) as { hash: Buffer } | undefined;
+      if (!r) throw new Error(`couldn't read tree node (${id.level}, ${id.index}): not stored`);
+      return new Uint8Array(r.hash);
+    });
+  }
+
+  entryById(entryId: string): IndexedEntry | undefined {
+    const r = this.q.byId.get(entryId) as Row | undefined;
+    return r && toEntry(r);
+  }
+
+  entryByIndex(index: number): IndexedEntry | undefined {
+    const r = this.q.byIndex.get(index) as Row | undefined;
+    return r && toEntry(r);
+  }
+
+  entryBytes(entryId: string): Uint8Array | undefined {
+    const r = this.q.entryBytes.get(entryId) as { entry: Buffer } | undefined;
+    return r && new Uint8Array(r.entry);
+  }
+
+  receipt(entryId: string): Uint8Array | undefined {
+    const r = this.q.receipt.get(entryId) as { receipt: Buffer } | undefined;
+    return r && new Uint8Array(r.receipt);
+  }
+
+  issuerOf(entryId: string): { iss: string; kid: string } | undefined {
+    return this.q.issuerOf.get(entryId) as { iss: string; kid: string } | undefined;
+  }
+
+  checkpoint(treeSize?: number): Checkpoint | undefined {
+    const r = (treeSize === undefined ? this.q.latestCheckpoint.get() : this.q.checkpoint.get(treeSize)) as CheckpointRow | undefined;
+    return r && toCheckpoint(r);
+  }
+
+  /** Checkpoints with tree size > `afterSize`, ascending (auditors walk them all). */
+  checkpoints(afterSize: number, limit: number): Checkpoint[] {
+    return (this.q.checkpointsAfter.all(afterSize, limit) as CheckpointRow[]).map(toCheckpoint);
+  }
+
+  /** The first checkpoint that covers `treeSize` entries (the smallest signed size ≥ treeSize). */
+  checkpointCovering(treeSize: number): Checkpoint | undefined {
+    const r = this.q.checkpointAtOrAfter.get(treeSize) as CheckpointRow | undefined;
+    return r && toCheckpoint(r);
+  }
+
+  /** Entries in log order from index `start`, with their bytes (log replay). */
+  entriesFrom(start: number, limit: number): (IndexedEntry & { readonly entry: Uint8Array })[] {
+    return (this.q.entriesFrom.all(start, limit) as (Row & { entry: Buffer })[]).map((r) => ({ ...toEntry(r), entry: new Uint8Array(r.entry) }));
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}

@@ -1,0 +1,176 @@
+/**
+ * Reads of the `claims` projection (the auditor API's claims, status and stats). Every read is
+ * one SQLite statement or one read transaction, so it sees a committed state of the projection.
+ */
+import type { Database, Statement } from 'better-sqlite3';
+import { subjectKeys } from './subject.key.js';
+
+export interface ClaimRevocation {
+  /** the revocation statement's entry id */
+  readonly byEntryId: string;
+  /** the log index of the revocation: the claim counts as revoked from there on */
+  readonly atIndex: number;
+  readonly reason: string;
+}
+
+/** One claim (log entry) as the auditor API shows it. */
+export interface ClaimView {
+  readonly index: number;
+  readonly entryId: string;
+  readonly iss: string;
+  readonly sub: string;
+  readonly kid: string;
+  readonly contentType: string;
+  readonly registeredAt: string;
+  readonly revoked: boolean;
+  readonly revocation?: ClaimRevocation;
+  /** the newer claim by the same issuer about the same subject */
+  readonly supersededBy?: string;
+}
+
+/** All given fields must match (AND). */
+export interface ClaimFilter {
+  readonly issuer?: string;
+  readonly kid?: string;
+  /** any subject; OCI references are normalised (see subject.key.ts) */
+  readonly subject?: string;
+  /** normalised `registry/repository` */
+  readonly repository?: string;
+  readonly contentType?: string;
+  /** registration time ≥ sinceMs (ms since the epoch) */
+  readonly sinceMs?: number;
+  /** registration time < untilMs */
+  readonly untilMs?: number;
+  readonly revoked?: boolean;
+}
+
+export interface LogStats {
+  readonly treeSize: number;
+  readonly checkpoint: { readonly treeSize: number; readonly signedAt: string } | null;
+  readonly issuers: Record<string, number>;
+  readonly contentTypes: Record<string, number>;
+  readonly revoked: number;
+}
+
+interface ClaimRow {
+  idx: number;
+  entry_id: string;
+  iss: string;
+  sub: string;
+  kid: string;
+  content_type: string;
+  registered_at: string;
+  superseded_by: string | null;
+  revoked_by: string | null;
+  revoked_at_index: number | null;
+  revoked_reason: string | null;
+}
+
+const COLUMNS = 'idx, entry_id, iss, sub, kid, content_type, registered_at, superseded_by, revoked_by, revoked_at_index, revoked_reason';
+
+function toView(r: ClaimRow): ClaimView {
+  return {
+    index: r.idx,
+    entryId: r.entry_id,
+    iss: r.iss,
+    sub: r.sub,
+    kid: r.kid,
+    contentType: r.content_type,
+    registeredAt: r.registered_at,
+    revoked: r.revoked_by !== null,
+    ...(r.revoked_by !== null ? { revocation: { byEntryId: r.revoked_by, atIndex: r.revoked_at_index!, reason: r.revoked_reason! } } : {}),
+    ...(r.superseded_by !== null ? { supersededBy: r.superseded_by } : {}),
+  };
+}
+
+export class ClaimsReader {
+  private readonly cache = new Map<string, Statement>();
+
+  constructor(private readonly db: Database) {}
+
+  /**
+   * Claims matching `filter`, newest first (log index descending), starting below index `before`
+   * (exclusive; omitted = from the newest). Returns at most `limit` and whether more follow.
+   *
+   * @example
+   *   const page = reader.claims({ issuer: 'https://ci.example' }, { limit: 100 });
+   *   const next = page.more ? reader.claims(f, { before: page.items.at(-1)!.index, limit: 100 }) : null;
+   */
+  claims(filter: ClaimFilter, page: { before?: number; limit: number }): { items: ClaimView[]; more: boolean } {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    const eq = (col: string, v: unknown): void => {
+      where.push(`${col} = ?`);
+      args.push(v);
+    };
+    if (filter.issuer !== undefined) eq('iss', filter.issuer);
+    if (filter.kid !== undefined) eq('kid', filter.kid);
+    if (filter.subject !== undefined) eq('subject_key', subjectKeys(filter.subject).subject);
+    if (filter.repository !== undefined) eq('repository_key', filter.repository);
+    if (filter.contentType !== undefined) eq('content_type', filter.contentType);
+    if (filter.sinceMs !== undefined) {
+      where.push('registered_ms >= ?');
+      args.push(filter.sinceMs);
+    }
+    if (filter.untilMs !== undefined) {
+      where.push('registered_ms < ?');
+      args.push(filter.untilMs);
+    }
+    if (filter.revoked !== undefined) where.push(filter.revoked ? 'revoked_by IS NOT NULL' : 'revoked_by IS NULL');
+    if (page.before !== undefined) {
+      where.push('idx < ?');
+      args.push(page.before);
+    }
+    const sql = `SELECT ${COLUMNS} FROM claims${where.length ? ' WHERE ' + where.join(' AND ') : ''} ORDER BY idx DESC LIMIT ?`;
+    const rows = this.stmt(sql).all(...args, page.limit + 1) as ClaimRow[];
+    const more = rows.length > page.limit;
+    return { items: rows.slice(0, page.limit).map(toView), more };
+  }
+
+  /** One claim by entry id, or undefined when the projection has not seen it. */
+  claim(entryId: string): ClaimView | undefined {
+    const r = this.stmt(`SELECT ${COLUMNS} FROM claims WHERE entry_id = ?`).get(entryId) as ClaimRow | undefined;
+    return r && toView(r);
+  }
+
+  /** Entries projected so far (the log size as of the projection's position). */
+  size(): number {
+    return (this.stmt('SELECT tree_size FROM claims_head WHERE id = 1').get() as { tree_size: number }).tree_size;
+  }
+
+  /** Log statistics, read in one transaction. */
+  stats(): LogStats {
+    return this.db.transaction((): LogStats => {
+      const head = this.stmt('SELECT tree_size, checkpoint_size, checkpoint_signed_at FROM claims_head WHERE id = 1').get() as {
+        tree_size: number;
+        checkpoint_size: number | null;
+        checkpoint_signed_at: string | null;
+      };
+      const counts = this.stmt('SELECT kind, key, n FROM claim_counts ORDER BY kind, key').all() as { kind: string; key: string; n: number }[];
+      const issuers: Record<string, number> = Object.create(null);
+      const contentTypes: Record<string, number> = Object.create(null);
+      let revoked = 0;
+      for (const c of counts) {
+        if (c.kind === 'issuer') issuers[c.key] = c.n;
+        else if (c.kind === 'contentType') contentTypes[c.key] = c.n;
+        else if (c.kind === 'total' && c.key === 'revoked') revoked = c.n;
+      }
+      return {
+        treeSize: head.tree_size,
+        checkpoint: head.checkpoint_size === null ? null : { treeSize: head.checkpoint_size, signedAt: head.checkpoint_signed_at! },
+        issuers: { ...issuers },
+        contentTypes: { ...contentTypes },
+        revoked,
+      };
+    }).deferred();
+  }
+
+  private stmt(sql: string): Statement {
+    let s = this.cache.get(sql);
+    if (!s) {
+      s = this.db.prepare(sql);
+      this.cache.set(sql, s);
+    }
+    return s;
+  }
+}

@@ -1,0 +1,151 @@
+/**
+ * One publication attempt: read the entry and its receipt from the log index, resolve the
+ * subject descriptor (HEAD on the registry, or the layout), build the receipt artifact
+ * deterministically and push it to the target. Idempotent: the same entry always gives the same
+ * manifest digest, and the targets merge the referrers index by digest.
+ */
+import {
+  OciLayoutReferrerTarget,
+  RegistryClient,
+  buildReceiptArtifact,
+  receiptAnnotations,
+  type CredentialSource,
+  type Descriptor,
+  type ReferrerArtifact,
+} from '../../libs/oci/src/index.js';
+import { toTransparentStatement } from '../../libs/receipt/src/index.js';
+import type { LogIndexStore } from '../log/log-index.store.js';
+import type { PublicationRecord } from './publication.store.js';
+import type { PublisherConfig } from './publisher.config.js';
+import { PublisherError } from './publisher.errors.js';
+
+/** What an attempt produced. */
+export interface PublishedArtifact {
+  readonly digest: string;
+  /** `api` / `tag` (registry) or `layout` */
+  readonly via: string;
+}
+
+/** The artifact digest is known before the push: failures record it too. */
+export class PublishFailure extends Error {
+  constructor(
+    readonly digest: string | undefined,
+    cause: unknown,
+  ) {
+    super((cause as Error)?.message ?? String(cause), { cause });
+    this.name = 'PublishFailure';
+  }
+}
+
+const MAX_CACHED_SUBJECTS = 4096;
+
+export interface PublicationAttemptOptions {
+  readonly config: PublisherConfig;
+  readonly index: LogIndexStore;
+  /** the transparency service's identifier (annotation `dev.scitt-ledger.service`) */
+  readonly service: string;
+  /** aborts requests in flight on shutdown */
+  readonly signal: AbortSignal;
+}
+
+export class PublicationAttempts {
+  private readonly clients = new Map<string, RegistryClient>();
+  private readonly subjects = new Map<string, Descriptor>();
+  readonly layout: OciLayoutReferrerTarget;
+  private readonly fetchFn: typeof fetch;
+
+  constructor(private readonly o: PublicationAttemptOptions) {
+    this.layout = new OciLayoutReferrerTarget(o.config.layoutDir);
+    const signal = o.signal;
+    this.fetchFn = (input, init) => fetch(input, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, signal]) : signal });
+  }
+
+  /** The client for a host: configured settings, or (for subject lookups only) loopback ⇒ http, else https. */
+  client(host: string): RegistryClient {
+    let c = this.clients.get(host);
+    if (!c) {
+      const s = this.o.config.registries.get(host);
+      const credentials: CredentialSource = (h) => s?.credentials ?? this.o.config.dockerCredentials(h);
+      c = new RegistryClient({
+        registry: host,
+        ...(s ? { plainHttp: !s.tls } : {}),
+        credentials,
+        referrersMode: s?.referrersMode ?? this.o.config.referrersMode,
+        timeoutMs: this.o.config.requestTimeoutMs,
+        fetch: this.fetchFn,
+        userAgent: 'scitt-ledger-publisher/0.1',
+      });
+      this.clients.set(host, c);
+    }
+    return c;
+  }
+
+  /** Builds the artifact for `rec` (throws {@link PublishFailure} without a digest when it can't). */
+  async artifact(rec: PublicationRecord): Promise<ReferrerArtifact> {
+    const entry = this.o.index.entryBytes(rec.entryId);
+    const receipt = this.o.index.receipt(rec.entryId);
+    const meta = this.o.index.entryById(rec.entryId);
+    if (!entry || !receipt || !meta) {
+      throw new PublisherError('ERR_PUBLISH_NOT_INDEXED', `couldn't publish entry ${rec.entryId}: its receipt is not in the log index yet`);
+    }
+    const subject = await this.subject(rec);
+    return buildReceiptArtifact({
+      subject,
+      transparentStatement: toTransparentStatement(entry, [receipt]),
+      receipt,
+      artifactType: rec.artifactType,
+      annotations: receiptAnnotations({
+        created: meta.registeredAt,
+        service: this.o.service,
+        issuer: meta.iss,
+        entryId: meta.entryId,
+        ...(meta.contentType !== '' ? { contentType: meta.contentType } : {}),
+        logIndex: meta.index,
+      }),
+    });
+  }
+
+  /** Publishes `rec`; see the module comment. Throws {@link PublishFailure}. */
+  async publish(rec: PublicationRecord): Promise<PublishedArtifact> {
+    let artifact: ReferrerArtifact;
+    try {
+      artifact = await this.artifact(rec);
+    } catch (err) {
+      throw new PublishFailure(undefined, err);
+    }
+    try {
+      const repo = { registry: rec.registry, repository: rec.repository };
+      if (rec.targetKind === 'registry') {
+        const r = await this.client(rec.registry).pushReferrer(rec.repository, artifact);
+        return { digest: r.digest, via: r.via };
+      }
+      const r = await this.layout.pushReferrer(repo, artifact);
+      return { digest: r.digest, via: 'layout' };
+    } catch (err) {
+      throw new PublishFailure(artifact.digest, err);
+    }
+  }
+
+  /** The subject's manifest descriptor (cached: a manifest digest names immutable content). */
+  private async subject(rec: PublicationRecord): Promise<Descriptor> {
+    const key = `${rec.registry}/${rec.repository}@${rec.subjectDigest}`;
+    const cached = this.subjects.get(key);
+    if (cached) return cached;
+    let d: Descriptor | undefined;
+    if (rec.targetKind === 'oci-layout') {
+      const inLayout = await (await this.layout.store(rec)).resolve(rec.subjectDigest);
+      if (inLayout) d = { mediaType: inLayout.mediaType, digest: inLayout.digest, size: inLayout.size };
+      else if (this.o.config.subjectLookup === 'layout') {
+        throw new PublisherError(
+          'ERR_PUBLISH_SUBJECT_UNKNOWN',
+          `couldn't resolve subject ${key}: the OCI layout does not hold it and OCI_SUBJECT_LOOKUP=layout forbids asking ${rec.registry}`,
+        );
+      }
+    }
+    d ??= await this.client(rec.registry).headManifest(rec.repository, rec.subjectDigest);
+    if (!d) throw new PublisherError('ERR_PUBLISH_SUBJECT_NOT_FOUND', `couldn't resolve subject ${key}: the registry has no such manifest (yet)`);
+    if (this.subjects.size >= MAX_CACHED_SUBJECTS) this.subjects.delete(this.subjects.keys().next().value!);
+    this.subjects.set(key, d);
+    return d;
+  }
+}

@@ -1,0 +1,217 @@
+/**
+ * The publisher's durable work list (its own SQLite file, `data/publisher.sqlite`): one row per
+ * entry whose subject is a collection — where it goes, its state, attempts, the next attempt time,
+ * the last error and the manifest digest once known.
+ *
+ * Durability: WAL. Inserts commit with synchronous=FULL (the WAL is fsynced, with every earlier
+ * frame), so a recorded row survives a crash or power loss before the processor's checkpoint
+ * moves past its event. State updates (`markPublished`, `markFailed`) commit with
+ * synchronous=NORMAL: they survive a process crash, and a power loss may roll back the latest
+ * ones — the rows are then attempted again, which is idempotent. (Measured: an fsync per update
+ * on the main thread cost ≈ 3.7 ms of blocked event loop per publication, slowing registration.)
+ * Rows are only inserted with INSERT OR IGNORE (re-delivered events are no-ops) and never deleted. Nothing "in flight" is stored: after a crash every row that is not
+ * `published` is simply due again, and a repeated push is idempotent (same manifest digest).
+ */
+import Database from 'better-sqlite3';
+import type { Database as Db, Statement } from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+/** `pending`: not yet attempted (or first attempt running); `failed-retrying`: an attempt failed, another is scheduled. */
+export type PublicationStateName = 'pending' | 'published' | 'failed-retrying';
+
+/** Where a publication goes: a configured registry, or the embedded OCI layout. */
+export type PublicationTargetKind = 'registry' | 'oci-layout';
+
+/** A publication to record (from an `EntryRegistered` event). */
+export interface NewPublication {
+  readonly entryId: string;
+  readonly logIndex: number;
+  /** the statement's CWT `sub`: `[oci://]host/repo@sha256:…` */
+  readonly subject: string;
+  readonly registry: string;
+  readonly repository: string;
+  readonly subjectDigest: string;
+  readonly targetKind: PublicationTargetKind;
+  readonly artifactType: string;
+  /** ms since the epoch */
+  readonly createdAt: number;
+}
+
+/** A stored publication row. */
+export interface PublicationRecord extends NewPublication {
+  readonly state: PublicationStateName;
+  readonly attempts: number;
+  /** ms since the epoch; meaningless once published */
+  readonly nextAttemptAt: number;
+  readonly lastError?: string;
+  readonly lastErrorCode?: string;
+  readonly digest?: string;
+  /** `api` or `tag` for registries, `layout` for the OCI layout */
+  readonly via?: string;
+  readonly updatedAt: number;
+  readonly publishedAt?: number;
+}
+
+interface Row {
+  entry_id: string;
+  log_index: number;
+  subject: string;
+  registry: string;
+  repository: string;
+  subject_digest: string;
+  target_kind: string;
+  artifact_type: string;
+  state: string;
+  attempts: number;
+  next_attempt_at: number;
+  last_error: string | null;
+  last_error_code: string | null;
+  digest: string | null;
+  via: string | null;
+  created_at: number;
+  updated_at: number;
+  published_at: number | null;
+}
+
+const toRecord = (r: Row): PublicationRecord => ({
+  entryId: r.entry_id,
+  logIndex: r.log_index,
+  subject: r.subject,
+  registry: r.registry,
+  repository: r.repository,
+  subjectDigest: r.subject_digest,
+  targetKind: r.target_kind as PublicationTargetKind,
+  artifactType: r.artifact_type,
+  state: r.state as PublicationStateName,
+  attempts: r.attempts,
+  nextAttemptAt: r.next_attempt_at,
+  ...(r.last_error !== null ? { lastError: r.last_error } : {}),
+  ...(r.last_error_code !== null ? { lastErrorCode: r.last_error_code } : {}),
+  ...(r.digest !== null ? { digest: r.digest } : {}),
+  ...(r.via !== null ? { via: r.via } : {}),
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+  ...(r.published_at !== null ? { publishedAt: r.published_at } : {}),
+});
+
+/** The lane of a publication: one queue per (target, registry, repository). */
+export const laneOf = (p: Pick<NewPublication, 'targetKind' | 'registry' | 'repository'>): string => `${p.targetKind}:${p.registry}/${p.repository}`;
+
+const COLUMNS =
+  'entry_id, log_index, subject, registry, repository, subject_digest, target_kind, artifact_type, state, attempts, next_attempt_at, last_error, last_error_code, digest, via, created_at, updated_at, published_at';
+
+/** Counts by state, for health. */
+export interface PublicationCounts {
+  readonly pending: number;
+  readonly published: number;
+  readonly failedRetrying: number;
+}
+
+export class PublicationStore {
+  private readonly db: Db;
+  private readonly q: Record<string, Statement>;
+  /** lanes that may hold open publications (loaded once, grown on insert; a closed lane costs one probe) */
+  private lanes: Set<string> | null = null;
+
+  /** Opens (creating) the store; `:memory:` for tests. */
+  constructor(path: string) {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    this.db = new Database(path);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('busy_timeout = 5000');
+    this.db.exec(`
+      CREATE TABLE IF NOT EXISTS publications (
+        entry_id TEXT PRIMARY KEY, log_index INTEGER NOT NULL, subject TEXT NOT NULL,
+        registry TEXT NOT NULL, repository TEXT NOT NULL, subject_digest TEXT NOT NULL,
+        target_kind TEXT NOT NULL, lane TEXT NOT NULL, artifact_type TEXT NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('pending', 'published', 'failed-retrying')),
+        attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at INTEGER NOT NULL,
+        last_error TEXT, last_error_code TEXT, digest TEXT, via TEXT,
+        created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, published_at INTEGER) STRICT;
+      CREATE INDEX IF NOT EXISTS publications_due ON publications (lane, next_attempt_at) WHERE state != 'published';
+      CREATE INDEX IF NOT EXISTS publications_next ON publications (next_attempt_at) WHERE state != 'published';
+    `);
+    const p = (sql: string): Statement => this.db.prepare(sql);
+    this.q = {
+      insert: p(`INSERT OR IGNORE INTO publications (entry_id, log_index, subject, registry, repository, subject_digest, target_kind, lane, artifact_type, state, attempts, next_attempt_at, created_at, updated_at)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?)`),
+      get: p(`SELECT ${COLUMNS} FROM publications WHERE entry_id = ?`),
+      openLanes: p(`SELECT DISTINCT lane FROM publications WHERE state != 'published'`),
+      laneDue: p(`SELECT 1 FROM publications WHERE lane = ? AND state != 'published' AND next_attempt_at <= ? LIMIT 1`),
+      dueInLane: p(`SELECT ${COLUMNS} FROM publications WHERE lane = ? AND state != 'published' AND next_attempt_at <= ? ORDER BY next_attempt_at, log_index LIMIT ?`),
+      nextAfter: p(`SELECT MIN(next_attempt_at) AS t FROM publications WHERE state != 'published' AND next_attempt_at > ?`),
+      published: p(`UPDATE publications SET state = 'published', attempts = attempts + 1, digest = ?, via = ?, last_error = NULL, last_error_code = NULL, updated_at = ?, published_at = ? WHERE entry_id = ?`),
+      failed: p(`UPDATE publications SET state = 'failed-retrying', attempts = attempts + 1, next_attempt_at = ?, last_error = ?, last_error_code = ?, digest = COALESCE(?, digest), updated_at = ? WHERE entry_id = ? AND state != 'published'`),
+      counts: p(`SELECT state, COUNT(*) AS n FROM publications GROUP BY state`),
+    };
+  }
+
+  /**
+   * Records publications, all in one transaction; rows that exist already are left alone
+   * (re-delivered events). Durable when it returns.
+   */
+  insert(rows: readonly NewPublication[]): number {
+    let added = 0;
+    this.db.pragma('synchronous = FULL');
+    try {
+      this.db.transaction(() => {
+        for (const r of rows) {
+          added += this.q.insert.run(r.entryId, r.logIndex, r.subject, r.registry, r.repository, r.subjectDigest, r.targetKind, laneOf(r), r.artifactType, r.createdAt, r.createdAt, r.createdAt).changes;
+          this.lanes?.add(laneOf(r));
+        }
+      })();
+    } finally {
+      this.db.pragma('synchronous = NORMAL');
+    }
+    return added;
+  }
+
+  get(entryId: string): PublicationRecord | undefined {
+    const r = this.q.get.get(entryId) as Row | undefined;
+    return r && toRecord(r);
+  }
+
+  /**
+   * Lanes with at least one publication due at `now`: one index probe per known lane, so the cost
+   * does not grow with the number of due rows (a GROUP BY over them did, quadratically under load).
+   */
+  dueLanes(now: number): string[] {
+    this.lanes ??= new Set((this.q.openLanes.all() as { lane: string }[]).map((r) => r.lane));
+    return [...this.lanes].filter((lane) => this.q.laneDue.get(lane, now) !== undefined);
+  }
+
+  /** Up to `limit` publications of `lane` due at `now`, oldest due first. */
+  dueInLane(lane: string, now: number, limit: number): PublicationRecord[] {
+    return (this.q.dueInLane.all(lane, now, limit) as Row[]).map(toRecord);
+  }
+
+  /** The earliest next attempt strictly after `now`, if any publication is waiting. */
+  nextAttemptAfter(now: number): number | undefined {
+    const r = this.q.nextAfter.get(now) as { t: number | null };
+    return r.t ?? undefined;
+  }
+
+  markPublished(entryId: string, result: { digest: string; via: string }, now: number): void {
+    this.q.published.run(result.digest, result.via, now, now, entryId);
+  }
+
+  markFailed(entryId: string, failure: { error: string; code: string; nextAttemptAt: number; digest?: string }, now: number): void {
+    this.q.failed.run(failure.nextAttemptAt, failure.error, failure.code, failure.digest ?? null, now, entryId);
+  }
+
+  counts(): PublicationCounts {
+    const c = { pending: 0, published: 0, failedRetrying: 0 };
+    for (const r of this.q.counts.all() as { state: string; n: number }[]) {
+      if (r.state === 'pending') c.pending = r.n;
+      else if (r.state === 'published') c.published = r.n;
+      else if (r.state === 'failed-retrying') c.failedRetrying = r.n;
+    }
+    return c;
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}

@@ -1,0 +1,201 @@
+/**
+ * Works the publication table: per-(target, registry, repository) lanes with bounded
+ * concurrency, capped exponential backoff with jitter per publication, and a per-registry pause
+ * when a whole registry is down (network errors, 5xx, 429), so a failing registry costs one probe
+ * per backoff period instead of one request per waiting entry — and never holds up other lanes.
+ *
+ * Commit points (what a crash leaves behind, how startup recovers):
+ * 1. an attempt is running — nothing about it is stored (no "in flight" state): after a crash the
+ *    row is still `pending`/`failed-retrying` and due, so startup simply attempts it again; the
+ *    push is idempotent (same entry ⇒ same manifest digest; the index merge de-duplicates).
+ * 2. the push succeeded, `markPublished` not yet committed — same as 1: the retry finds the
+ *    referrer already listed and changes nothing, then marks the row published.
+ * 3. `markPublished` / `markFailed` committed (synchronous=FULL) — the state is final / the next
+ *    attempt time is durable.
+ * The per-registry pause lives in memory only: a restart probes every registry again at once.
+ */
+import { Logger } from '@nestjs/common';
+import type { PublicationAttempts, PublishFailure } from './publication.attempt.js';
+import type { PublicationRecord, PublicationStore } from './publication.store.js';
+import { describeError, isRegistryOutage } from './publisher.errors.js';
+
+/**
+ * The delay before attempt `failures + 1`: `min · 2^(failures−1)` capped at `max`, with "equal
+ * jitter" (half fixed, half random) so that entries failing together spread out.
+ * @example retryDelay(1, { minMs: 1000, maxMs: 300_000 }, () => 0.5) // 750
+ */
+export function retryDelay(failures: number, retry: { minMs: number; maxMs: number }, random: () => number): number {
+  const exp = Math.min(Math.max(failures - 1, 0), 40);
+  const base = Math.min(retry.maxMs, retry.minMs * 2 ** exp);
+  return Math.round(base / 2 + (random() * base) / 2);
+}
+
+/** A registry considered down until `until` (ms). */
+export interface RegistryPause {
+  readonly registry: string;
+  readonly until: number;
+  readonly failures: number;
+  readonly error: string;
+}
+
+export interface PublicationWorkerOptions {
+  readonly store: PublicationStore;
+  readonly attempts: Pick<PublicationAttempts, 'publish'>;
+  readonly concurrency: number;
+  readonly repositoryConcurrency: number;
+  readonly retry: { readonly minMs: number; readonly maxMs: number };
+  readonly now?: () => number;
+  readonly random?: () => number;
+  /** told about every failed attempt (after it is recorded) */
+  readonly onFailure?: (rec: PublicationRecord, err: unknown) => void;
+}
+
+const MAX_TIMER_MS = 60_000;
+const hostOfLane = (lane: string): string => lane.slice(lane.indexOf(':') + 1, lane.indexOf('/'));
+
+export class PublicationWorker {
+  private readonly inFlight = new Map<string, Promise<void>>();
+  private readonly laneActive = new Map<string, number>();
+  private readonly paused = new Map<string, RegistryPause>();
+  /** registries whose pause ended and whose single probe attempt is running */
+  private readonly probing = new Set<string>();
+  private readonly now: () => number;
+  private readonly random: () => number;
+  private readonly logger = new Logger('oci-publisher');
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private kicked = false;
+  private stopped = false;
+  /** attempts finished since start */
+  attemptsMade = 0;
+
+  constructor(private readonly o: PublicationWorkerOptions) {
+    this.now = o.now ?? Date.now;
+    this.random = o.random ?? Math.random;
+  }
+
+  /** Number of attempts running. */
+  get running(): number {
+    return this.inFlight.size;
+  }
+
+  /** Registries paused after an outage (for health and the status endpoint). */
+  pauses(): RegistryPause[] {
+    const now = this.now();
+    return [...this.paused.values()].filter((p) => p.until > now);
+  }
+
+  pauseOf(registry: string): RegistryPause | undefined {
+    const p = this.paused.get(registry);
+    return p && p.until > this.now() ? p : undefined;
+  }
+
+  /** Looks for due work soon (new rows were recorded, or an attempt finished). Coalesced. */
+  kick(): void {
+    if (this.stopped || this.kicked) return;
+    this.kicked = true;
+    setImmediate(() => {
+      this.kicked = false;
+      this.tick();
+    });
+  }
+
+  /** Stops scheduling and waits for the attempts in flight (the caller aborts their requests). */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    await Promise.allSettled([...this.inFlight.values()]);
+  }
+
+  private tick(): void {
+    if (this.stopped) return;
+    const now = this.now();
+    try {
+      for (const lane of this.o.store.dueLanes(now)) {
+        const room = this.o.concurrency - this.inFlight.size;
+        if (room <= 0) break;
+        const host = hostOfLane(lane);
+        if (this.pauseOf(host)) continue;
+        // After a pause ends, one probe goes first; the rest wait for its outcome.
+        const halfOpen = this.paused.has(host);
+        if (halfOpen && this.probing.has(host)) continue;
+        const active = this.laneActive.get(lane) ?? 0;
+        const free = halfOpen ? 1 : Math.min(this.o.repositoryConcurrency - active, room);
+        if (free <= 0) continue;
+        if (halfOpen) this.probing.add(host);
+        const rows = this.o.store.dueInLane(lane, now, free + active).filter((r) => !this.inFlight.has(r.entryId));
+        for (const r of rows.slice(0, free)) this.launch(lane, r);
+      }
+      this.arm(now);
+    } catch (err) {
+      // The publisher's own SQLite file failed: try again later rather than stop for good.
+      this.logger.error(`couldn't schedule publications: ${(err as Error).message}`);
+      this.setTimer(this.o.retry.minMs);
+    }
+  }
+
+  /** Sleeps until the next row becomes due or a registry pause ends. */
+  private arm(now: number): void {
+    let next = this.o.store.nextAttemptAfter(now);
+    for (const p of this.paused.values()) if (p.until > now && (next === undefined || p.until < next)) next = p.until;
+    if (next !== undefined) this.setTimer(next - now);
+  }
+
+  private setTimer(ms: number): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.tick();
+    }, Math.max(1, Math.min(ms, MAX_TIMER_MS)));
+    this.timer.unref();
+  }
+
+  private launch(lane: string, rec: PublicationRecord): void {
+    this.laneActive.set(lane, (this.laneActive.get(lane) ?? 0) + 1);
+    const p = this.attempt(rec).finally(() => {
+      this.inFlight.delete(rec.entryId);
+      const n = (this.laneActive.get(lane) ?? 1) - 1;
+      if (n > 0) this.laneActive.set(lane, n);
+      else this.laneActive.delete(lane);
+      this.kick();
+    });
+    this.inFlight.set(rec.entryId, p);
+  }
+
+  private async attempt(rec: PublicationRecord): Promise<void> {
+    const probe = this.probing.has(rec.registry);
+    try {
+      const r = await this.o.attempts.publish(rec);
+      this.o.store.markPublished(rec.entryId, r, this.now()); // commit point 3
+      this.paused.delete(rec.registry);
+    } catch (err) {
+      if (this.stopped) return; // aborted by shutdown: not a failure, the row stays due
+      const failure = err as PublishFailure;
+      const cause = failure.cause ?? err;
+      const now = this.now();
+      const { code, message } = describeError(cause);
+      // A subject nobody may look up will not appear by itself within seconds: wait the longest
+      // backoff at once instead of churning through short retries (measured: with thousands of such
+      // claims the short retries took more of the event loop than registration itself).
+      const delay = code === 'ERR_PUBLISH_SUBJECT_UNKNOWN' ? this.o.retry.maxMs : retryDelay(rec.attempts + 1, this.o.retry, this.random);
+      try {
+        this.o.store.markFailed(rec.entryId, { error: message, code, nextAttemptAt: now + delay, ...(failure.digest ? { digest: failure.digest } : {}) }, now);
+      } catch (dbErr) {
+        this.logger.error(`couldn't record a failed publication of ${rec.entryId}: ${(dbErr as Error).message}`);
+      }
+      // Attempts that were already running when the registry went down fail together: only a
+      // failure after the pause ended (a probe) lengthens it.
+      if (isRegistryOutage(cause) && !this.pauseOf(rec.registry)) {
+        const failures = (this.paused.get(rec.registry)?.failures ?? 0) + 1;
+        const until = now + retryDelay(failures, this.o.retry, this.random);
+        this.paused.set(rec.registry, { registry: rec.registry, until, failures, error: `${code}: ${message}` });
+      } else if (!isRegistryOutage(cause)) {
+        this.paused.delete(rec.registry); // the registry answered: it is up (this entry has its own problem)
+      }
+      this.o.onFailure?.(rec, cause);
+    } finally {
+      if (probe) this.probing.delete(rec.registry);
+      this.attemptsMade++;
+    }
+  }
+}

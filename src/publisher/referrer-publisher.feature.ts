@@ -1,0 +1,141 @@
+/**
+ * The OCI referrer publisher (ARCHITECTURE §8): publishes each claim about a collection (CWT `sub`
+ * = `[oci://]host[:port]/repo@sha256:…`) as a receipt artifact referring to that collection — to
+ * the collection's registry when it is configured, else to the embedded OCI layout.
+ *
+ * Two halves, so that a failing registry never holds the subscription back:
+ * - a checkpointed processor (`runProcessor`, EntryRegistered events of `log-<logId>`) records one
+ *   row per claim in `data/publisher.sqlite`, then its checkpoint advances;
+ * - a {@link PublicationWorker} works that table (per-repository lanes, backoff, registry pauses).
+ *
+ * Commit points of the processor (the worker's are in publication.worker.ts):
+ * 1. crash before the rows' transaction commits — nothing recorded, the checkpoint did not move:
+ *    the batch is delivered again.
+ * 2. rows committed, checkpoint not saved — the batch is delivered again; INSERT OR IGNORE leaves
+ *    the existing rows (and their state) alone.
+ * 3. checkpoint saved — the rows are durable; the worker finds them on its next tick or at startup.
+ */
+import { Logger } from '@nestjs/common';
+import { runProcessor, type RecordedEvent } from '../../libs/event-store/src/index.js';
+import { REVOCATION_CONTENT_TYPE, decodeEventData, logStream, type EntryRegistered } from '../../libs/ledger/src/index.js';
+import {
+  ARTIFACT_TYPE_SCITT_REVOCATION,
+  MEDIA_TYPE_SCITT_RECEIPT,
+  isCollectionSubject,
+  normalizeRegistryHost,
+  parseCollectionReference,
+} from '../../libs/oci/src/index.js';
+import type { ProcessorDeps, ProcessorStatus, ServiceFeature, ServiceProcessor } from '../processors/service-processor.js';
+import { PublicationAttempts } from './publication.attempt.js';
+import { PublicationController } from './publication.controller.js';
+import { PublicationStatus } from './publication-status.js';
+import { PublicationStore, type NewPublication } from './publication.store.js';
+import { PublicationWorker } from './publication.worker.js';
+import { loadPublisherConfig, type PublisherConfig } from './publisher.config.js';
+import { describeError } from './publisher.errors.js';
+
+/** The processor's checkpoint name. */
+export const PUBLISHER_PROCESSOR = 'oci-referrer-publisher';
+
+/**
+ * The publication to record for a registered entry, or undefined when its subject is not a
+ * collection. Revocations get the revocation artifact type.
+ * @example publicationOf(event, config, Date.now())?.targetKind // 'registry' | 'oci-layout'
+ */
+export function publicationOf(e: EntryRegistered, config: Pick<PublisherConfig, 'registries'>, now: number): NewPublication | undefined {
+  if (!isCollectionSubject(e.sub)) return undefined;
+  const ref = parseCollectionReference(e.sub);
+  const registry = normalizeRegistryHost(ref.registry);
+  return {
+    entryId: e.entryId,
+    logIndex: e.index,
+    subject: e.sub,
+    registry,
+    repository: ref.repository,
+    subjectDigest: ref.digest,
+    targetKind: config.registries.has(registry) ? 'registry' : 'oci-layout',
+    artifactType: e.contentType === REVOCATION_CONTENT_TYPE ? ARTIFACT_TYPE_SCITT_REVOCATION : MEDIA_TYPE_SCITT_RECEIPT,
+    createdAt: now,
+  };
+}
+
+/** Starts the publisher (or, with OCI_PUBLISHER=off, only a status provider that knows nothing). */
+export async function referrerPublisherFeature(deps: ProcessorDeps): Promise<ServiceFeature> {
+  const config = loadPublisherConfig(deps.env, deps.config.dataDir);
+  if (!config.enabled) return { processors: [], providers: [{ provide: PublicationStatus, useValue: new PublicationStatus() }], controllers: [PublicationController] };
+
+  const logger = new Logger('oci-publisher');
+  const store = new PublicationStore(config.databasePath);
+  const stopper = new AbortController();
+  const attempts = new PublicationAttempts({ config, index: deps.index, service: deps.config.issuer, signal: stopper.signal });
+  const worker = new PublicationWorker({
+    store,
+    attempts,
+    concurrency: config.concurrency,
+    repositoryConcurrency: config.repositoryConcurrency,
+    retry: config.retry,
+    onFailure: (rec, err) => logger.warn(`couldn't publish the receipt of entry ${rec.entryId} to ${rec.registry}/${rec.repository} (attempt ${rec.attempts + 1}): ${describeError(err).message}`),
+  });
+  const stream = logStream(deps.logId);
+  let lastError: string | undefined;
+  const handle = runProcessor({
+    store: deps.store,
+    checkpoints: deps.checkpoints,
+    name: PUBLISHER_PROCESSOR,
+    filter: { streamPrefixes: [stream], types: ['EntryRegistered'] },
+    handle: async (events: RecordedEvent[]) => {
+      const now = Date.now();
+      const rows: NewPublication[] = [];
+      for (const ev of events) {
+        if (ev.stream !== stream || ev.type !== 'EntryRegistered') continue; // a prefix also matches log-<logId>x
+        const row = publicationOf(decodeEventData(ev.type, ev.data) as EntryRegistered, config, now);
+        if (row) rows.push(row);
+      }
+      if (rows.length > 0) {
+        store.insert(rows); // commit point 2: durable before the checkpoint moves
+        worker.kick();
+      }
+      lastError = undefined;
+    },
+    onError: (err, info) => {
+      lastError = describeError(err).message;
+      logger.error(`publisher processor failed (attempt ${info.attempt}, retry in ${info.delayMs} ms): ${lastError}`);
+    },
+  });
+  worker.kick(); // rows left from before a restart
+
+  const processor: ServiceProcessor = {
+    name: PUBLISHER_PROCESSOR,
+    async status(): Promise<ProcessorStatus> {
+      const counts = store.counts();
+      return {
+        name: PUBLISHER_PROCESSOR,
+        running: handle.running,
+        position: String(handle.position ?? 0n),
+        lag: Number(await handle.lag().catch(() => -1n)),
+        ...(lastError !== undefined ? { lastError } : {}),
+        failures: handle.failures,
+        pending: counts.pending,
+        failedRetrying: counts.failedRetrying,
+        published: counts.published,
+        inFlight: worker.running,
+        registries: [...config.registries.keys()],
+        layoutDir: config.layoutDir,
+        pausedRegistries: worker.pauses().map((p) => ({ registry: p.registry, until: new Date(p.until).toISOString(), error: p.error })),
+      };
+    },
+    async stop() {
+      await handle.stop();
+      const stopped = worker.stop(); // no new attempts from here on
+      stopper.abort(); // ends requests in flight; their rows stay due and are retried after a restart
+      await stopped;
+    },
+  };
+  const status = new PublicationStatus({ store, layoutDir: config.layoutDir, pauseOf: (r) => worker.pauseOf(r) });
+  return {
+    processors: [processor],
+    providers: [{ provide: PublicationStatus, useValue: status }],
+    controllers: [PublicationController],
+    close: async () => store.close(),
+  };
+}
