@@ -1,0 +1,135 @@
+/**
+ * `npm run bench:register` — registration throughput of the real service, durability on.
+ *
+ * Starts the service (`node dist/src/main.js`, embedded SQLite store, synchronous=FULL) in a child
+ * process, pre-signs distinct ES256 statements, and drives POST /entries with autocannon from this
+ * process over loopback. In the same run it measures the machine's bare ES256 verify rate on the
+ * libuv threadpool (node:crypto, 64 in flight): the ratio registrations/s ÷ verifies/s is the figure.
+ * Then a fixed-rate run at 1,000 req/s reports p50/p99 latency.
+ *
+ * Options (env): BENCH_SECONDS (default 10), BENCH_CONNECTIONS (default 64), BENCH_NODE_ARGS (for the
+ * service process, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile it).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { generateKeyPairSync, sign, verify } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import autocannon from 'autocannon';
+import { makeIssuer, signStatement, subjectOf } from '../support/statements.js';
+import { freePort } from '../support/ports.js';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 64);
+const root = new URL('../../..', import.meta.url).pathname;
+
+async function bareVerifyRate(ms: number): Promise<number> {
+  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const data = Buffer.alloc(1200, 7);
+  const sig = sign('sha256', data, { key: privateKey, dsaEncoding: 'ieee-p1363' });
+  let done = 0;
+  const end = performance.now() + ms;
+  await Promise.all(
+    Array.from({ length: 64 }, async () => {
+      while (performance.now() < end) {
+        await new Promise<void>((resolve, reject) =>
+          verify('sha256', data, { key: publicKey, dsaEncoding: 'ieee-p1363' }, sig, (err, ok) => (err || !ok ? reject(err ?? new Error('bad')) : resolve())),
+        );
+        done++;
+      }
+    }),
+  );
+  return done / (ms / 1000);
+}
+
+async function startService(dataDir: string, port: number, policyFile: string): Promise<ChildProcess> {
+  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, join(root, 'dist/src/main.js')], {
+    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, POLICY_FILE: policyFile, LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '0', LOG_ID: 'bench' },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  for (let i = 0; i < 200; i++) {
+    try {
+      if ((await fetch(`http://127.0.0.1:${port}/health`)).ok) return child;
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  child.kill('SIGKILL');
+  throw new Error('the service did not start');
+}
+
+interface Run {
+  readonly rps: number;
+  readonly p50: number;
+  readonly p99: number;
+  readonly non2xx: number;
+  readonly errors: number;
+  readonly total: number;
+}
+
+function load(url: string, bodies: Uint8Array[], from: { next: number }, opts: { seconds: number; connections: number; rate?: number }): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    autocannon(
+      {
+        url: `${url}/entries`,
+        method: 'POST',
+        headers: { 'content-type': 'application/cose' },
+        connections: opts.connections,
+        duration: opts.seconds,
+        ...(opts.rate ? { overallRate: opts.rate } : {}),
+        requests: [
+          {
+            setupRequest: (req) => {
+              const body = bodies[from.next++ % bodies.length]!;
+              return { ...req, body: Buffer.from(body) };
+            },
+          },
+        ],
+      },
+      (err, r) => {
+        if (err) return reject(err);
+        resolve({ rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, non2xx: r.non2xx, errors: r.errors, total: r['2xx'] });
+      },
+    );
+  });
+}
+
+async function main(): Promise<void> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'scitt-bench-'));
+  const issuer = await makeIssuer('https://ci.bench.example', 'ES256');
+  const policyFile = join(dataDir, 'policy.json');
+  writeFileSync(policyFile, JSON.stringify({ version: 1, mode: 'production', issuers: [{ iss: issuer.iss, keys: [{ jwk: issuer.jwk }] }] }));
+  const count = Math.ceil(SECONDS * 9000) + 20000;
+  process.stdout.write(`pre-signing ${count} distinct ES256 statements … `);
+  const bodies: Uint8Array[] = [];
+  for (let i = 0; i < count; i++) bodies.push(await signStatement(issuer, { sub: subjectOf(i), payload: `{"build":${i},"pad":"${'x'.repeat(1200)}"}` }));
+  console.log(`done (${bodies[0]!.length} bytes each)`);
+
+  const port = await freePort();
+  const child = await startService(dataDir, port, policyFile);
+  const url = `http://127.0.0.1:${port}`;
+  const cursor = { next: 0 };
+  try {
+    await load(url, bodies, cursor, { seconds: 2, connections: CONNECTIONS }); // warm-up
+    const verifyRate = await bareVerifyRate(3000);
+    const max = await load(url, bodies, cursor, { seconds: SECONDS, connections: CONNECTIONS });
+    const fixed = await load(url, bodies, cursor, { seconds: SECONDS, connections: CONNECTIONS, rate: 1000 });
+    const ratio = max.rps / verifyRate;
+    console.log('\nregistration benchmark (ES256, durability on: SQLite WAL synchronous=FULL; loopback; 2 cores)');
+    console.log(`  bare ES256 verify, threadpool, 64 in flight : ${verifyRate.toFixed(0)} /s`);
+    console.log(`  registrations, ${CONNECTIONS} connections, ${SECONDS} s      : ${max.rps.toFixed(0)} /s  p50 ${max.p50} ms  p99 ${max.p99} ms  (non-2xx ${max.non2xx}, errors ${max.errors})`);
+    console.log(`  ratio registrations / bare verify            : ${ratio.toFixed(2)}  (target ≥ 0.60)`);
+    console.log(`  fixed rate 1,000 req/s, ${SECONDS} s             : ${fixed.rps.toFixed(0)} /s  p50 ${fixed.p50} ms  p99 ${fixed.p99} ms  (target p99 < 25 ms; non-2xx ${fixed.non2xx})`);
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

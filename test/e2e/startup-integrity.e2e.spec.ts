@@ -1,0 +1,66 @@
+/**
+ * Start-up refuses to serve a log it cannot vouch for: an event store replaced under an existing
+ * log index, and entry bytes changed in the event store (the replay recomputes every leaf hash
+ * and entry id, so the root check covers the bytes). Large batches are cut by bytes.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { register, startLedger, type TestLedger } from '../support/ledger.js';
+import { makeIssuer, signStatement, subjectOf, type TestIssuer } from '../support/statements.js';
+
+describe('start-up integrity', () => {
+  let issuer: TestIssuer;
+  const policy = (i: TestIssuer) => ({ version: 1, mode: 'production', issuers: [{ iss: i.iss, keys: [{ jwk: i.jwk }] }] });
+  const cleanup: string[] = [];
+
+  before(async () => {
+    issuer = await makeIssuer('https://ci.integrity.example');
+  });
+  after(() => {
+    for (const d of cleanup) rmSync(d, { recursive: true, force: true });
+  });
+
+  async function ledgerWith(n: number): Promise<TestLedger> {
+    const ledger = await startLedger({ policy: policy(issuer) });
+    cleanup.push(ledger.dataDir);
+    for (let i = 0; i < n; i++) assert.equal((await register(ledger.url, await signStatement(issuer, { sub: subjectOf(i) }))).status, 201);
+    return ledger;
+  }
+
+  it('refuses an event store that lost what the log index already holds', async () => {
+    const ledger = await ledgerWith(3);
+    await ledger.close();
+    for (const f of ['events.sqlite', 'events.sqlite-wal', 'events.sqlite-shm']) rmSync(join(ledger.dataDir, f), { force: true });
+    await assert.rejects(startLedger({ policy: policy(issuer), dataDir: ledger.dataDir }), /event store was replaced or restored/);
+  });
+
+  it('refuses entry bytes that no longer match their leaf hash (replay from scratch)', async () => {
+    const ledger = await ledgerWith(2);
+    await ledger.close();
+    rmSync(join(ledger.dataDir, 'log-index.sqlite'), { force: true });
+    const db = new Database(join(ledger.dataDir, 'events.sqlite'));
+    const row = db.prepare("SELECT rowid AS id, data FROM events WHERE type = 'EntryRegistered' ORDER BY rowid LIMIT 1").get() as { id: number; data: Buffer };
+    const json = JSON.parse(row.data.toString('utf8')) as { entry: string };
+    // change one base64url character of the entry: still valid base64url and JSON, other bytes
+    const i = json.entry.length - 10;
+    json.entry = json.entry.slice(0, i) + (json.entry[i] === 'A' ? 'B' : 'A') + json.entry.slice(i + 1);
+    db.prepare('UPDATE events SET data = ? WHERE rowid = ?').run(Buffer.from(JSON.stringify({ v: 1, ...json })), row.id);
+    db.close();
+    await assert.rejects(startLedger({ policy: policy(issuer), dataDir: ledger.dataDir }), /bytes do not match its leaf hash or entry id/);
+  });
+
+  it('cuts batches by bytes: many statements under a small byte budget each get a checkpoint of their own batch', async () => {
+    const ledger = await startLedger({ policy: policy(issuer), env: { SEQUENCER_MAX_BATCH_BYTES: '1024', RATE_LIMIT_PER_MINUTE: '0' } });
+    cleanup.push(ledger.dataDir);
+    const statements = await Promise.all(Array.from({ length: 12 }, (_, i) => signStatement(issuer, { sub: subjectOf(100 + i), payload: `{"pad":"${'x'.repeat(400)}"}` })));
+    const statuses = await Promise.all(statements.map(async (s) => (await register(ledger.url, s)).status));
+    assert.deepEqual(statuses, new Array(12).fill(201));
+    const checkpoints = ledger.index.checkpoints(0, 100);
+    // each statement is > 512 bytes, so no batch holds more than one of them under a 1,024-byte budget
+    assert.equal(checkpoints.length, 12);
+    await ledger.close();
+  });
+});
