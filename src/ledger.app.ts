@@ -7,7 +7,7 @@ import 'reflect-metadata';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { Logger, type LogLevel } from '@nestjs/common';
+import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { encodeCoseKey } from '../libs/cose/src/index.js';
@@ -15,15 +15,15 @@ import { openKurrentDbEventStore, openSqliteCheckpointStore, openSqliteEventStor
 import type { LedgerEvent } from '../libs/ledger/src/index.js';
 import { AppModule } from './app.module.js';
 import { ProblemFilter } from './common/problem.filter.js';
-import { ServiceLogger } from './common/service.logger.js';
+import { ServiceLogger, logLevelsOf } from './common/service.logger.js';
 import { IssuerKeys } from './entries/issuer-keys.js';
 import { StatementChecker } from './entries/statement-checker.js';
 import type { ServiceConfig } from './infrastructure/config.js';
 import { loadPolicy } from './infrastructure/policy.loader.js';
 import { CONFIG, EVENT_STORE, FEATURES, POLICY, SERVICE_KEY } from './infrastructure/tokens.js';
 import { projectionsFeature } from './projections/projections.feature.js';
-import { referrerPublisherFeature } from './publisher/referrer-publisher.feature.js';
-import { kafkaFeature } from './integration/kafka.feature.js';
+import { publicationStatusFeature } from './publisher/publication-status.feature.js';
+import { startProcessorHost, type ProcessorHost } from './processors/processor-host.js';
 import type { ProcessorDeps, ServiceFeature } from './processors/service-processor.js';
 import { LogIndexStore } from './log/log-index.store.js';
 import { Sequencer } from './log/sequencer.js';
@@ -38,13 +38,6 @@ export interface LedgerApp {
   readonly store: EventStore;
   close(): Promise<void>;
 }
-
-const LEVELS: Record<ServiceConfig['logLevel'], LogLevel[]> = {
-  error: ['fatal', 'error'],
-  warn: ['fatal', 'error', 'warn'],
-  info: ['fatal', 'error', 'warn', 'log'],
-  debug: ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'],
-};
 
 /** The log id: configured, or generated once and kept in the data directory. */
 function logIdOf(config: ServiceConfig): string {
@@ -64,7 +57,7 @@ function logIdOf(config: ServiceConfig): string {
 
 /** `env` is what feature settings (Kafka, registries) are read from: the same variables as `config`'s. */
 export async function createLedgerApp(config: ServiceConfig, env: Readonly<Record<string, string | undefined>> = process.env): Promise<LedgerApp> {
-  const serviceLogger = new ServiceLogger(config.logLevel === 'debug', LEVELS[config.logLevel]);
+  const serviceLogger = new ServiceLogger(config.logLevel === 'debug', logLevelsOf(config.logLevel));
   Logger.overrideLogger(serviceLogger);
   const logger = new Logger('ledger');
   mkdirSync(config.dataDir, { recursive: true });
@@ -85,11 +78,13 @@ export async function createLedgerApp(config: ServiceConfig, env: Readonly<Recor
   });
   const features: ServiceFeature[] = [];
   let checkpoints: CheckpointStore | undefined;
+  let processors: ProcessorHost | undefined;
   let app: NestFastifyApplication | undefined;
   // One shutdown, in dependency order, for a normal stop and for a start that failed half-way.
   const shutdown = async (): Promise<void> => {
     await app?.close(); // stops accepting; in-flight requests finish (they wait on the sequencer)
     await sequencer.drain();
+    await processors?.stop();
     for (const f of features) {
       await Promise.all(f.processors.map((p) => p.stop()));
       await f.close?.();
@@ -112,9 +107,15 @@ export async function createLedgerApp(config: ServiceConfig, env: Readonly<Recor
     await sequencer.appendServiceEvents(serviceEvents);
 
     // Processors start after the sequencer verified the log; each resumes from its own checkpoint.
+    // The projections stay on this thread (queries wait on them for read-your-writes); the
+    // publishers run in their own thread by default (processors/processor-host.ts).
     checkpoints = openSqliteCheckpointStore(join(config.dataDir, 'checkpoints.sqlite'));
     const deps: ProcessorDeps = { config, env, store, checkpoints, index, logId };
-    for (const start of [projectionsFeature, referrerPublisherFeature, kafkaFeature]) features.push(await start(deps));
+    features.push(await projectionsFeature(deps));
+    processors = await startProcessorHost(deps);
+    const host = processors;
+    features.push({ get processors() { return host.processors; } });
+    features.push(publicationStatusFeature(deps, (registry) => host.pauseOf(registry)));
 
     const checker = new StatementChecker(policy, new IssuerKeys(policy), index);
     const adapter = new FastifyAdapter({ bodyLimit: config.maxBodyBytes });

@@ -14,3 +14,13 @@ export class ServiceLogger extends ConsoleLogger {
     super.log(message, context);
   }
 }
+
+const LEVELS: Record<'error' | 'warn' | 'info' | 'debug', LogLevel[]> = {
+  error: ['fatal', 'error'],
+  warn: ['fatal', 'error', 'warn'],
+  info: ['fatal', 'error', 'warn', 'log'],
+  debug: ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'],
+};
+
+/** Nest's levels shown at a LOG_LEVEL. */
+export const logLevelsOf = (level: keyof typeof LEVELS): LogLevel[] => LEVELS[level];

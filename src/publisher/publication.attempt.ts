@@ -38,6 +38,8 @@ export class PublishFailure extends Error {
 }
 
 const MAX_CACHED_SUBJECTS = 4096;
+/** how long an attempt waits for its entry to reach the log index before it counts as failed */
+const INDEX_WAIT_MS = 2000;
 
 export interface PublicationAttemptOptions {
   readonly config: PublisherConfig;
@@ -82,9 +84,15 @@ export class PublicationAttempts {
 
   /** Builds the artifact for `rec` (throws {@link PublishFailure} without a digest when it can't). */
   async artifact(rec: PublicationRecord): Promise<ReferrerArtifact> {
-    const entry = this.o.index.entryBytes(rec.entryId);
-    const receipt = this.o.index.receipt(rec.entryId);
-    const meta = this.o.index.entryById(rec.entryId);
+    // The event can arrive before the sequencer's log-index write that follows the same append
+    // (the processors run in their own thread, on their own connection): wait for it briefly.
+    let meta = this.o.index.entryById(rec.entryId);
+    for (let waited = 0; !meta && waited < INDEX_WAIT_MS && !this.o.signal.aborted; waited += 10) {
+      await new Promise((r) => setTimeout(r, 10));
+      meta = this.o.index.entryById(rec.entryId);
+    }
+    const entry = meta && this.o.index.entryBytes(rec.entryId);
+    const receipt = meta && this.o.index.receipt(rec.entryId);
     if (!entry || !receipt || !meta) {
       throw new PublisherError('ERR_PUBLISH_NOT_INDEXED', `couldn't publish entry ${rec.entryId}: its receipt is not in the log index yet`);
     }

@@ -25,12 +25,11 @@ import {
   normalizeRegistryHost,
   parseCollectionReference,
 } from '../../libs/oci/src/index.js';
-import type { ProcessorDeps, ProcessorStatus, ServiceFeature, ServiceProcessor } from '../processors/service-processor.js';
+import type { ProcessorDeps, ProcessorStatus, ServiceProcessor } from '../processors/service-processor.js';
+import { LogThrottle } from '../common/log-throttle.js';
 import { PublicationAttempts } from './publication.attempt.js';
-import { PublicationController } from './publication.controller.js';
-import { PublicationStatus } from './publication-status.js';
 import { PublicationStore, type NewPublication } from './publication.store.js';
-import { PublicationWorker } from './publication.worker.js';
+import { PublicationWorker, type RegistryPause } from './publication.worker.js';
 import { loadPublisherConfig, type PublisherConfig } from './publisher.config.js';
 import { describeError } from './publisher.errors.js';
 
@@ -59,12 +58,27 @@ export function publicationOf(e: EntryRegistered, config: Pick<PublisherConfig, 
   };
 }
 
-/** Starts the publisher (or, with OCI_PUBLISHER=off, only a status provider that knows nothing). */
-export async function referrerPublisherFeature(deps: ProcessorDeps): Promise<ServiceFeature> {
+/** The running publisher: its processor, and the registry pauses the status endpoint shows. */
+export interface ReferrerPublisher {
+  readonly processor: ServiceProcessor;
+  pauses(): RegistryPause[];
+  /** called on shutdown after the processor stopped */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the publisher, or answers undefined with OCI_PUBLISHER=off. It runs where the other
+ * processors run (their own thread by default, see processors/processor-host.ts); the HTTP
+ * status endpoint reads the same `publisher.sqlite` (publication-status.feature.ts).
+ */
+export function startReferrerPublisher(deps: ProcessorDeps): ReferrerPublisher | undefined {
   const config = loadPublisherConfig(deps.env, deps.config.dataDir);
-  if (!config.enabled) return { processors: [], providers: [{ provide: PublicationStatus, useValue: new PublicationStatus() }], controllers: [PublicationController] };
+  if (!config.enabled) return undefined;
 
   const logger = new Logger('oci-publisher');
+  // A registry outage or a burst of unresolvable subjects fails thousands of attempts alike: log
+  // the first of each kind per repository, then one summary line per minute.
+  const failures = new LogThrottle((line) => logger.warn(line), 60_000);
   const store = new PublicationStore(config.databasePath);
   const stopper = new AbortController();
   const attempts = new PublicationAttempts({ config, index: deps.index, service: deps.config.issuer, signal: stopper.signal });
@@ -74,7 +88,14 @@ export async function referrerPublisherFeature(deps: ProcessorDeps): Promise<Ser
     concurrency: config.concurrency,
     repositoryConcurrency: config.repositoryConcurrency,
     retry: config.retry,
-    onFailure: (rec, err) => logger.warn(`couldn't publish the receipt of entry ${rec.entryId} to ${rec.registry}/${rec.repository} (attempt ${rec.attempts + 1}): ${describeError(err).message}`),
+    onFailure: (rec, err) => {
+      const { code, message } = describeError(err);
+      failures.report(
+        `${rec.registry}/${rec.repository} ${code}`,
+        `couldn't publish the receipt of entry ${rec.entryId} to ${rec.registry}/${rec.repository} (attempt ${rec.attempts + 1}): ${message}`,
+        (n) => `couldn't publish ${n} more receipts to ${rec.registry}/${rec.repository} with ${code} in the last minute (each is retried; GET /entries/{id}/publication shows one)`,
+      );
+    },
   });
   const stream = logStream(deps.logId);
   let lastError: string | undefined;
@@ -129,13 +150,8 @@ export async function referrerPublisherFeature(deps: ProcessorDeps): Promise<Ser
       const stopped = worker.stop(); // no new attempts from here on
       stopper.abort(); // ends requests in flight; their rows stay due and are retried after a restart
       await stopped;
+      failures.flush();
     },
   };
-  const status = new PublicationStatus({ store, layoutDir: config.layoutDir, pauseOf: (r) => worker.pauseOf(r) });
-  return {
-    processors: [processor],
-    providers: [{ provide: PublicationStatus, useValue: status }],
-    controllers: [PublicationController],
-    close: async () => store.close(),
-  };
+  return { processor, pauses: () => worker.pauses(), close: async () => store.close() };
 }

@@ -1,0 +1,90 @@
+/**
+ * The processors' thread (see processor-host.ts): its own event loop, its own connections to the
+ * event store, the log index and the checkpoint store. Talks to the host by messages:
+ *   host → worker: { type: 'status', id } · { type: 'stop' }
+ *   worker → host: { type: 'ready', names } · { type: 'failed', message } (start failed)
+ *                  { type: 'status', id, statuses } · { type: 'pauses', pauses } · { type: 'stopped' }
+ */
+import 'reflect-metadata';
+import { join } from 'node:path';
+import { parentPort, workerData } from 'node:worker_threads';
+import { Logger } from '@nestjs/common';
+import { openKurrentDbEventStore, openSqliteCheckpointStore, openSqliteEventStore, type CheckpointStore, type EventStore } from '../../libs/event-store/src/index.js';
+import { ServiceLogger, logLevelsOf } from '../common/service.logger.js';
+import type { ServiceConfig } from '../infrastructure/config.js';
+import { LogIndexStore } from '../log/log-index.store.js';
+import { startProcessorRuntime, type ProcessorRuntime } from './processor-runtime.js';
+
+export interface ProcessorsWorkerData {
+  readonly config: ServiceConfig;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly logId: string;
+  /** how often the worker's own store connection looks for events appended by the main thread */
+  readonly pollIntervalMs: number;
+}
+
+const port = parentPort!;
+const data = workerData as ProcessorsWorkerData;
+Logger.overrideLogger(new ServiceLogger(data.config.logLevel === 'debug', logLevelsOf(data.config.logLevel)));
+
+let store: EventStore | undefined;
+let checkpoints: CheckpointStore | undefined;
+let index: LogIndexStore | undefined;
+let runtime: ProcessorRuntime | undefined;
+
+async function close(): Promise<void> {
+  await runtime?.stop();
+  await checkpoints?.close();
+  index?.close();
+  await store?.close();
+}
+
+async function start(): Promise<void> {
+  const { config, env, logId } = data;
+  store =
+    config.eventStore.kind === 'kurrentdb'
+      ? await openKurrentDbEventStore({ connectionString: config.eventStore.connectionString })
+      : await openSqliteEventStore({ path: join(config.dataDir, 'events.sqlite'), worker: false, pollIntervalMs: data.pollIntervalMs });
+  index = new LogIndexStore(join(config.dataDir, 'log-index.sqlite'));
+  checkpoints = openSqliteCheckpointStore(join(config.dataDir, 'checkpoints.sqlite'));
+  runtime = await startProcessorRuntime({ config, env, store, checkpoints, index, logId });
+}
+
+let lastPauses = '[]';
+const pauseTimer = setInterval(() => {
+  const pauses = runtime?.pauses() ?? [];
+  const json = JSON.stringify(pauses);
+  if (json !== lastPauses) port.postMessage({ type: 'pauses', pauses });
+  lastPauses = json;
+}, 250);
+pauseTimer.unref();
+
+port.on('message', (msg: { type: string; id?: number }) => {
+  if (msg.type === 'status') {
+    Promise.all((runtime?.processors ?? []).map((p) => p.status())).then(
+      (statuses) => port.postMessage({ type: 'status', id: msg.id, statuses }),
+      (err) => port.postMessage({ type: 'status', id: msg.id, error: (err as Error).message }),
+    );
+  } else if (msg.type === 'stop') {
+    clearInterval(pauseTimer);
+    close().then(
+      () => {
+        port.postMessage({ type: 'stopped' });
+        port.close();
+      },
+      (err) => {
+        port.postMessage({ type: 'stopped', error: (err as Error).message });
+        port.close();
+      },
+    );
+  }
+});
+
+start().then(
+  () => port.postMessage({ type: 'ready', names: runtime!.processors.map((p) => p.name) }),
+  async (err) => {
+    await close().catch(() => undefined);
+    port.postMessage({ type: 'failed', message: (err as Error)?.message ?? String(err) });
+    port.close();
+  },
+);
