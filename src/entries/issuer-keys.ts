@@ -5,11 +5,14 @@
  *    configured trust anchor — or, under the development policy, any well-formed chain
  *    (self-signed allowed): "a key the statement carries itself".
  * x5chain must sit in the protected header: the unprotected header is emptied before inclusion,
- * so an x5chain there could not be checked again from the log.
+ * so an x5chain there could not be checked again from the log. The chain's extensions (key usage,
+ * basic constraints, path length, critical extensions) are checked by `checkCertificatePath`
+ * (libs/x509); docs/policy.md, "Certificate chains", lists what is and is not checked.
  */
 import { X509Certificate, createHash } from 'node:crypto';
 import { HeaderLabel, coseKeyThumbprint, jwkToCoseKey, publicKeyFromCertificate, type CoseKey, type CoseSign1 } from '../../libs/cose/src/index.js';
 import type { KeySource, RegistrationPolicy } from '../../libs/ledger/src/index.js';
+import { X509Error, checkCertificatePath, readCertificate } from '../../libs/x509/src/index.js';
 import { rejected, malformed, ProblemError } from '../common/problem.js';
 
 export interface ResolvedKey {
@@ -64,6 +67,21 @@ function checkThumbprint(x5t: unknown, leaf: X509Certificate): void {
   if (!Buffer.from(x5t[1]).equals(want)) throw rejected('x5t (34) is not the thumbprint of the x5chain leaf certificate', 'ERR_X5T_MISMATCH');
 }
 
+/**
+ * RFC 5280 path checks on the chain's extensions, as problem details: an unreadable certificate
+ * is a malformed request (ERR_X5CHAIN_FORMAT); a broken rule keeps the library's code
+ * (ERR_X5CHAIN_NOT_CA, _LEAF_CA, _KEY_USAGE, _PATH_LEN, _CRITICAL_EXTENSION, _NAME_CONSTRAINTS).
+ */
+function checkPath(ders: readonly Uint8Array[], anchor: X509Certificate | undefined, allowCaLeaf: boolean): void {
+  try {
+    checkCertificatePath(ders, { ...(anchor ? { anchor: new Uint8Array(anchor.raw) } : {}), allowCaLeaf });
+  } catch (e) {
+    if (!(e instanceof X509Error)) throw e;
+    if (e.code === 'ERR_X5CHAIN_FORMAT') throw malformed(`x5chain (33): ${e.message}`, 'ERR_X5CHAIN_FORMAT', e);
+    throw rejected(`x5chain (33): ${e.message}`, e.code);
+  }
+}
+
 export class IssuerKeys {
   private readonly byIssuer = new Map<string, Map<string, CoseKey>>();
   private readonly anchors: X509Certificate[];
@@ -83,7 +101,15 @@ export class IssuerKeys {
       });
       this.byIssuer.set(issuer.iss, keys);
     }
-    this.anchors = policy.trustAnchors.map((pem) => new X509Certificate(pem));
+    this.anchors = policy.trustAnchors.map((pem, i) => {
+      try {
+        const anchor = new X509Certificate(pem);
+        readCertificate(new Uint8Array(anchor.raw)); // strict DER and extensions, once, at start
+        return anchor;
+      } catch (cause) {
+        throw new Error(`invalid registration policy: trustAnchors[${i}] is not a readable X.509 certificate: ${(cause as Error).message}`, { cause });
+      }
+    });
   }
 
   /** Find the issuer key; throws a problem (400) saying why there is none. */
@@ -134,16 +160,23 @@ export class IssuerKeys {
       if (new Date(c.validFrom) > now || new Date(c.validTo) < now) {
         throw rejected(`certificate ${i} of x5chain (${c.subject.replace(/\n/g, ', ')}) is not valid now (valid ${c.validFrom} to ${c.validTo})`, 'ERR_X5CHAIN_EXPIRED');
       }
+    }
+    const top = certs[certs.length - 1]!;
+    // The top is an anchor itself, or names one as its issuer and verifies under its key: that
+    // anchor is then part of the path, and its CA constraints are checked with the chain's.
+    const anchorItself = this.anchors.find((a) => a.fingerprint256 === top.fingerprint256);
+    const issuingAnchor = anchorItself ? undefined : this.anchors.find((a) => (top.issuer === a.subject || top.checkIssued(a)) && new Date(a.validTo) >= now && top.verify(a.publicKey));
+    // A lone certificate that no anchor vouches for only carries a key (development): it may be
+    // a CA certificate, as `openssl req -x509` makes by default. Anchored leaves may not.
+    checkPath(ders, issuingAnchor, ders.length === 1 && !anchorItself && !issuingAnchor);
+    for (const [i, c] of certs.entries()) {
       const next = certs[i + 1];
       if (next) {
         if (!next.ca) throw rejected(`certificate ${i + 1} of x5chain is not a CA certificate`, 'ERR_X5CHAIN_NOT_CA');
         if (!c.checkIssued(next) || !c.verify(next.publicKey)) throw rejected(`certificate ${i} of x5chain is not signed by certificate ${i + 1}`, 'ERR_X5CHAIN_BROKEN');
       }
     }
-    const top = certs[certs.length - 1]!;
-    const anchored = this.anchors.some(
-      (a) => a.fingerprint256 === top.fingerprint256 || (a.ca && top.checkIssued(a) && top.verify(a.publicKey) && new Date(a.validTo) >= now),
-    );
+    const anchored = anchorItself !== undefined || (issuingAnchor !== undefined && issuingAnchor.ca && top.checkIssued(issuingAnchor));
     let key: CoseKey;
     try {
       key = publicKeyFromCertificate(ders[0]!);
