@@ -15,13 +15,12 @@ const READ_CHUNK = 512;
 export interface SqliteWorkerOptions extends PagedSubscriptionOptions {
   path: string;
   maxEventBytes?: number;
+  autoCheckpointPages?: number;
 }
 
 /** Starts the worker and opens the database in it. */
 export async function openSqliteWorkerEventStore(opts: SqliteWorkerOptions): Promise<EventStore> {
-  // the parent's flags minus those that only make sense for an entry point given on the command line
-  const execArgv = process.execArgv.filter((a) => !/^--(input-type|eval|print|test)\b|^-[ep]$/.test(a));
-  const worker = new Worker(new URL('./sqlite.worker.js', import.meta.url), { workerData: { path: opts.path, maxEventBytes: opts.maxEventBytes }, execArgv });
+  const worker = startWorker(new URL('./sqlite.worker.js', import.meta.url), { path: opts.path, maxEventBytes: opts.maxEventBytes, autoCheckpointPages: opts.autoCheckpointPages });
   const store = new SqliteWorkerEventStore(worker, opts);
   try {
     await store.headPosition();
@@ -30,6 +29,26 @@ export async function openSqliteWorkerEventStore(opts: SqliteWorkerOptions): Pro
     throw err;
   }
   return store;
+}
+
+/**
+ * The worker with the parent's Node flags (--cpu-prof, --enable-source-maps, loaders …) minus those
+ * that only make sense for an entry point given on the command line (--eval, --test …). V8 flags
+ * (--max-old-space-size …) are process-wide and a worker refuses them in its own execArgv: Node
+ * names the refused ones, and they are dropped (they apply to this thread anyway).
+ */
+function startWorker(url: URL, workerData: unknown): Worker {
+  let execArgv = process.execArgv.filter((a) => !/^--(input-type|eval|print|test)\b|^-[ep]$/.test(a));
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return new Worker(url, { workerData, execArgv });
+    } catch (err) {
+      const m = /invalid execArgv flags: (.*)$/.exec((err as Error).message);
+      if ((err as { code?: string }).code !== 'ERR_WORKER_INVALID_EXEC_ARGV' || !m || attempt > 0) throw err;
+      const refused = new Set(m[1]!.split(/,\s*/));
+      execArgv = execArgv.filter((a) => !refused.has(a));
+    }
+  }
 }
 
 class SqliteWorkerEventStore implements EventStore {
