@@ -24,6 +24,8 @@ export interface ServiceConfig {
   /** registrations per client address per minute (token bucket, burst = the same number); 0 disables */
   readonly rateLimitPerMinute: number;
   readonly eventStore: { readonly kind: 'sqlite' } | { readonly kind: 'kurrentdb'; readonly connectionString: string };
+  /** how often a background thread checkpoints the SQLite WALs the hot path writes (ms); 0: SQLite's automatic checkpoints on the writing thread */
+  readonly sqliteCheckpointMs: number;
 }
 
 export class ConfigError extends Error {
@@ -92,5 +94,12 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Service
     registerWaitMs: int(env, 'REGISTER_WAIT_MS', 10000, 0, 600000),
     rateLimitPerMinute: int(env, 'RATE_LIMIT_PER_MINUTE', 6000, 0, 100000000),
     eventStore,
+    sqliteCheckpointMs: checkpointInterval(env),
   };
+}
+
+function checkpointInterval(env: Env): number {
+  const ms = int(env, 'SQLITE_CHECKPOINT_MS', 500, 0, 60000);
+  if (ms > 0 && ms < 10) throw new ConfigError(`SQLITE_CHECKPOINT_MS=${ms} is not valid: expected 0 (off) or 10–60000 ms`);
+  return ms;
 }

@@ -74,10 +74,15 @@ export class LogIndexStore implements NodeReader {
   private readonly db: Db;
   private readonly q: Record<string, Statement>;
 
-  constructor(path: string) {
+  /**
+   * `autoCheckpointPages`: SQLite's `wal_autocheckpoint` (default 1000); the service sets a large
+   * backstop and checkpoints from a background thread instead (libs/event-store wal-checkpointer).
+   */
+  constructor(path: string, opts: { readonly autoCheckpointPages?: number } = {}) {
     this.db = new Database(path);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
+    if (opts.autoCheckpointPages !== undefined) this.db.pragma(`wal_autocheckpoint = ${Math.max(0, Math.floor(opts.autoCheckpointPages))}`);
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS nodes (level INTEGER NOT NULL, idx INTEGER NOT NULL, hash BLOB NOT NULL, PRIMARY KEY (level, idx)) WITHOUT ROWID;

@@ -27,8 +27,8 @@ export interface SerializedError {
 
 const port = parentPort;
 if (port) {
-  const opts = workerData as Pick<SqliteEventStoreOptions, 'path' | 'maxEventBytes'>;
-  const opening = openSqliteEventStore({ path: opts.path, maxEventBytes: opts.maxEventBytes, worker: false });
+  const opts = workerData as Pick<SqliteEventStoreOptions, 'path' | 'maxEventBytes' | 'autoCheckpointPages'>;
+  const opening = openSqliteEventStore({ path: opts.path, maxEventBytes: opts.maxEventBytes, autoCheckpointPages: opts.autoCheckpointPages, worker: false });
   port.on('message', async (req: WorkerRequest) => {
     try {
       const store = await opening;
