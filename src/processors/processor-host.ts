@@ -10,7 +10,8 @@
  *
  * If the thread dies, the host logs why and starts it again with backoff (1 s doubling to 30 s);
  * /health/details shows the processors as not running meanwhile. PROCESSOR_THREAD=main runs them
- * on the main thread instead (one thread to debug or profile).
+ * on the main thread instead (one thread to debug or profile). The thread runs at nice
+ * PROCESSOR_NICE (default 10; Linux nice values are per thread): it catches up when the CPU is free.
  */
 import { Worker } from 'node:worker_threads';
 import { Logger } from '@nestjs/common';
@@ -27,13 +28,16 @@ export interface ProcessorHost {
 
 export type ProcessorThread = 'worker' | 'main';
 
-export function processorThreadOf(env: Readonly<Record<string, string | undefined>>): { thread: ProcessorThread; pollIntervalMs: number } {
+export function processorThreadOf(env: Readonly<Record<string, string | undefined>>): { thread: ProcessorThread; pollIntervalMs: number; nice: number } {
   const thread = (env.PROCESSOR_THREAD ?? 'worker').toLowerCase();
   if (thread !== 'worker' && thread !== 'main') throw new Error(`PROCESSOR_THREAD=${JSON.stringify(env.PROCESSOR_THREAD)} is not valid: expected worker or main`);
   const poll = env.PROCESSOR_POLL_MS ?? '20';
   const pollIntervalMs = Number(poll);
   if (!/^\d+$/.test(poll) || pollIntervalMs < 1 || pollIntervalMs > 10_000) throw new Error(`PROCESSOR_POLL_MS=${JSON.stringify(poll)} is not valid: expected a whole number of milliseconds from 1 to 10000`);
-  return { thread, pollIntervalMs };
+  const niceRaw = env.PROCESSOR_NICE ?? '10';
+  const nice = Number(niceRaw);
+  if (!/^\d+$/.test(niceRaw) || nice > 19) throw new Error(`PROCESSOR_NICE=${JSON.stringify(niceRaw)} is not valid: expected a nice value from 0 (normal priority) to 19 (lowest)`);
+  return { thread, pollIntervalMs, nice };
 }
 
 const pauseLookup = (pauses: () => readonly RegistryPause[]) => (registry: string): RegistryPause | undefined => {
@@ -43,12 +47,12 @@ const pauseLookup = (pauses: () => readonly RegistryPause[]) => (registry: strin
 
 /** Starts the processors where PROCESSOR_THREAD says; resolves once they run (rejects if they can't start). */
 export async function startProcessorHost(deps: ProcessorDeps): Promise<ProcessorHost> {
-  const { thread, pollIntervalMs } = processorThreadOf(deps.env);
+  const { thread, pollIntervalMs, nice } = processorThreadOf(deps.env);
   if (thread === 'main') {
     const runtime = await startProcessorRuntime(deps);
     return { processors: runtime.processors, pauseOf: pauseLookup(() => runtime.pauses()), stop: () => runtime.stop() };
   }
-  const host = new WorkerHost({ config: deps.config, env: { ...deps.env }, logId: deps.logId, pollIntervalMs });
+  const host = new WorkerHost({ config: deps.config, env: { ...deps.env }, logId: deps.logId, pollIntervalMs, nice });
   await host.start();
   return host;
 }

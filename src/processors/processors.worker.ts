@@ -6,6 +6,7 @@
  *                  { type: 'status', id, statuses } · { type: 'pauses', pauses } · { type: 'stopped' }
  */
 import 'reflect-metadata';
+import { setPriority } from 'node:os';
 import { join } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import { Logger } from '@nestjs/common';
@@ -21,6 +22,8 @@ export interface ProcessorsWorkerData {
   readonly logId: string;
   /** how often the worker's own store connection looks for events appended by the main thread */
   readonly pollIntervalMs: number;
+  /** the thread's nice value (0–19): background work yields the CPU to registration */
+  readonly nice: number;
 }
 
 const port = parentPort!;
@@ -41,6 +44,15 @@ async function close(): Promise<void> {
 
 async function start(): Promise<void> {
   const { config, env, logId } = data;
+  if (data.nice > 0) {
+    // On Linux the nice value belongs to the calling thread: this lowers this thread's priority
+    // only, so on a busy machine HTTP, verification and the sequencer get the CPU first.
+    try {
+      setPriority(data.nice);
+    } catch (err) {
+      new Logger('processors').warn(`couldn't lower the processors' thread priority (PROCESSOR_NICE=${data.nice}): ${(err as Error).message}`);
+    }
+  }
   store =
     config.eventStore.kind === 'kurrentdb'
       ? await openKurrentDbEventStore({ connectionString: config.eventStore.connectionString })
