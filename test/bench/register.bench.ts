@@ -13,7 +13,8 @@
  * The paced run comes before the throughput run, so the service is not still working off the
  * throughput run's backlog (projections, publisher) while it is measured.
  *
- * Options (env): BENCH_SECONDS (default 10), BENCH_CONNECTIONS (default 64), BENCH_NODE_ARGS (for the
+ * Options (env): BENCH_SECONDS (default 10), BENCH_CONNECTIONS (default 64), BENCH_RATE (the paced
+ * run's rate, default 1000), BENCH_ONLY=paced (warm-up and paced run only), BENCH_NODE_ARGS (for the
  * service process, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile it).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -28,6 +29,9 @@ import { freePort } from '../support/ports.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 64);
+/** BENCH_ONLY=paced: only the warm-up and the paced run (for profiling the latency) */
+const ONLY_PACED = process.env.BENCH_ONLY === 'paced';
+const PACED_RATE = Number(process.env.BENCH_RATE ?? 1000);
 const root = new URL('../../..', import.meta.url).pathname;
 
 async function bareVerifyRate(ms: number): Promise<number> {
@@ -165,7 +169,11 @@ async function main(): Promise<void> {
   try {
     await load(url, bodies, cursor, { seconds: 2, connections: CONNECTIONS }); // warm-up
     await new Promise((r) => setTimeout(r, 2000)); // let the processors work off the warm-up
-    const fixed = await paced(url, bodies, cursor, { seconds: SECONDS, rate: 1000, maxInFlight: CONNECTIONS });
+    const fixed = await paced(url, bodies, cursor, { seconds: SECONDS, rate: PACED_RATE, maxInFlight: CONNECTIONS });
+    if (ONLY_PACED) {
+      console.log(`\n  paced ${PACED_RATE} req/s (open loop), ${SECONDS} s: ${fixed.rps.toFixed(0)} /s  p50 ${fixed.p50} ms  p99 ${fixed.p99} ms  (non-2xx ${fixed.non2xx}, errors ${fixed.errors})`);
+      return;
+    }
     const verifyRate = await bareVerifyRate(3000);
     const max = await load(url, bodies, cursor, { seconds: SECONDS, connections: CONNECTIONS });
     const ratio = max.rps / verifyRate;
