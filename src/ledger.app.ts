@@ -131,14 +131,14 @@ export async function createLedgerApp(config: ServiceConfig, env: Readonly<Recor
     await sequencer.appendServiceEvents(serviceEvents);
 
     // Processors start after the sequencer verified the log; each resumes from its own checkpoint.
-    // The projections stay on this thread (queries wait on them for read-your-writes); the
-    // publishers run in their own thread by default (processors/processor-host.ts).
+    // The processors (projection writer, publishers) run in their own thread by default
+    // (processors/processor-host.ts); this thread only answers queries from the projections' file.
     checkpoints = openSqliteCheckpointStore(join(config.dataDir, 'checkpoints.sqlite'));
     const deps: ProcessorDeps = { config, env, store, checkpoints, index, logId };
-    features.push(await projectionsFeature(deps));
     processors = await startProcessorHost(deps);
     const host = processors;
     features.push({ get processors() { return host.processors; } });
+    features.push(projectionsFeature(deps)); // reads the file the processors' projection writer opened
     features.push(publicationStatusFeature(deps, (registry) => host.pauseOf(registry)));
 
     const checker = new StatementChecker(policy, new IssuerKeys(policy), index);

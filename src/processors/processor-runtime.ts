@@ -1,11 +1,12 @@
 /**
- * The processors that need nothing from the HTTP side — the OCI referrer publisher and the Kafka
- * publisher — started against given dependencies. The processor host runs this either in its own
+ * The processors that need nothing from the HTTP side — the projections' writer, the OCI referrer
+ * publisher and the Kafka publisher — started against given dependencies. The processor host runs this either in its own
  * worker thread (the default) or on the main thread (PROCESSOR_THREAD=main).
  */
 import { startReferrerPublisher } from '../publisher/referrer-publisher.feature.js';
 import type { RegistryPause } from '../publisher/publication.worker.js';
 import { kafkaFeature } from '../integration/kafka.feature.js';
+import { startProjectionWriter } from '../projections/projections.feature.js';
 import type { ProcessorDeps, ServiceProcessor } from './service-processor.js';
 
 export interface ProcessorRuntime {
@@ -17,16 +18,24 @@ export interface ProcessorRuntime {
 }
 
 export async function startProcessorRuntime(deps: ProcessorDeps): Promise<ProcessorRuntime> {
-  const publisher = startReferrerPublisher(deps);
+  const projections = startProjectionWriter(deps);
+  let publisher: ReturnType<typeof startReferrerPublisher>;
   let kafka;
   try {
-    kafka = await kafkaFeature(deps);
+    publisher = startReferrerPublisher(deps);
+    try {
+      kafka = await kafkaFeature(deps);
+    } catch (err) {
+      await publisher?.processor.stop();
+      await publisher?.close();
+      throw err;
+    }
   } catch (err) {
-    await publisher?.processor.stop();
-    await publisher?.close();
+    await projections.processor.stop();
+    projections.close();
     throw err;
   }
-  const processors = [...(publisher ? [publisher.processor] : []), ...kafka.processors];
+  const processors = [projections.processor, ...(publisher ? [publisher.processor] : []), ...kafka.processors];
   let stopping: Promise<void> | undefined;
   return {
     processors,
@@ -36,6 +45,7 @@ export async function startProcessorRuntime(deps: ProcessorDeps): Promise<Proces
         await Promise.all(processors.map((p) => p.stop()));
         await kafka.close?.();
         await publisher?.close();
+        projections.close();
       })()),
   };
 }

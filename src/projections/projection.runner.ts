@@ -28,7 +28,9 @@ export class ProjectionProcessor implements ServiceProcessor {
       checkpoints: projections.checkpointStore(),
       name: this.name,
       filter: { streamPrefixes: [logStream(logId)] },
-      batchSize: o.batchSize ?? 500,
+      // Small batches: each is one synchronous transaction on the thread that runs the projection
+      // (the main thread by default), so 64 events bound the pause to a few ms even when catching up.
+      batchSize: o.batchSize ?? 64,
       lingerMs: o.lingerMs ?? 5,
       retry: o.retry,
       handle: async (events) => {

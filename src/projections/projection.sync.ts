@@ -7,33 +7,25 @@
 import { unavailable } from '../common/problem.js';
 import type { LogIndexStore } from '../log/log-index.store.js';
 import type { ClaimsReader } from './claims.reader.js';
-import type { ProjectionStore } from './projection.store.js';
 
 export class ProjectionSync {
   constructor(
     private readonly index: LogIndexStore,
-    private readonly projections: ProjectionStore,
     private readonly reader: ClaimsReader,
     readonly maxWaitMs = 2000,
+    /** how often a waiting query looks again (the writer runs in another thread) */
+    readonly pollMs = 2,
   ) {}
 
   /** Resolves once the projection covers the log's current size; throws a 503 problem after `maxWaitMs`. */
   async awaitLog(): Promise<void> {
     const target = this.index.checkpoint()?.treeSize ?? 0;
-    if (this.reader.size() >= target) return;
-    const reached = await new Promise<boolean>((resolve) => {
-      const finish = (ok: boolean): void => {
-        clearTimeout(timer);
-        off();
-        resolve(ok);
-      };
-      const off = this.projections.onApplied(() => {
-        if (this.reader.size() >= target) finish(true);
-      });
-      const timer = setTimeout(() => finish(this.reader.size() >= target), this.maxWaitMs);
-    });
-    if (!reached) {
-      throw unavailable(`the claims projection has not yet reached log size ${target} (it is at ${this.reader.size()}); retry shortly`, 1, 'ERR_PROJECTION_BEHIND');
+    const deadline = performance.now() + this.maxWaitMs;
+    while (this.reader.size() < target) {
+      if (performance.now() >= deadline) {
+        throw unavailable(`the claims projection has not yet reached log size ${target} (it is at ${this.reader.size()}); retry shortly`, 1, 'ERR_PROJECTION_BEHIND');
+      }
+      await new Promise((r) => setTimeout(r, this.pollMs));
     }
   }
 }

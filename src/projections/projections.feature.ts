@@ -1,10 +1,12 @@
 /**
- * The query projections and the auditor API (ARCHITECTURE §9–10, docs/api.md): opens
- * `projections.sqlite` (rebuilding any projection whose version changed), keeps the claims
- * projection up to date from the event store, and adds the auditor controllers and query
- * handlers to the Nest module.
+ * The query projections and the auditor API (ARCHITECTURE §9–10, docs/api.md). The writer opens
+ * `projections.sqlite` (rebuilding any projection whose version changed) and keeps the claims
+ * projection up to date from the event store, beside the other background processors; the query
+ * side reads the same file (WAL: readers never wait for the writer) and adds the auditor
+ * controllers and query handlers to the Nest module.
  */
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { Logger, type Type } from '@nestjs/common';
 import { ClaimsController } from '../auditor/claims.controller.js';
 import { GetClaimsHandler, GetEntryStatusHandler, GetLogStatsHandler } from '../auditor/claims.handlers.js';
@@ -42,27 +44,44 @@ export function projectionsPath(deps: Pick<ProcessorDeps, 'config' | 'env'>): st
   return deps.env.PROJECTIONS_DB || join(deps.config.dataDir, 'projections.sqlite');
 }
 
-export async function projectionsFeature(deps: ProcessorDeps): Promise<ServiceFeature> {
+/**
+ * The writing side: opens (creating or rebuilding) the projections file and keeps it up to date
+ * from the event store. Runs with the other background processors (processors/processor-runtime.ts),
+ * in their thread by default, so applying claims never takes the HTTP thread's time.
+ */
+export function startProjectionWriter(deps: ProcessorDeps): { processor: ProjectionProcessor; close(): void } {
   const logger = new Logger('projections');
-  const path = projectionsPath(deps);
-  const projections = new ProjectionStore({ path, logId: deps.logId, projections: PROJECTIONS });
+  // not exclusive: the query side reads the same file from the HTTP thread
+  const projections = new ProjectionStore({ path: projectionsPath(deps), logId: deps.logId, projections: PROJECTIONS, exclusive: false });
   for (const name of projections.rebuilt) logger.log(`projection ${name}: version changed, rebuilding from the first event`);
   try {
-    const reader = new ClaimsReader(projections.db);
     const processor = new ProjectionProcessor(deps.store, projections, claimsProjection.name, deps.logId);
-    return {
-      processors: [processor],
-      providers: [
-        { provide: ProjectionStore, useValue: projections },
-        { provide: ClaimsReader, useValue: reader },
-        { provide: ProjectionSync, useValue: new ProjectionSync(deps.index, projections, reader) },
-        ...QUERY_HANDLERS,
-      ],
-      controllers: [ClaimsController, LogController],
-      close: async () => projections.close(),
-    };
+    return { processor, close: () => projections.close() };
   } catch (err) {
     projections.close();
     throw err;
   }
+}
+
+/**
+ * The query side (HTTP thread): a read-only connection to the file the writer keeps, the auditor
+ * controllers and query handlers. Start it after the writer opened the file.
+ */
+export function projectionsFeature(deps: ProcessorDeps): ServiceFeature {
+  const path = projectionsPath(deps);
+  let db: Database.Database;
+  try {
+    db = new Database(path, { readonly: true, fileMustExist: true });
+  } catch (err) {
+    throw new Error(`couldn't open the projections ${path} for queries: ${(err as Error).message}`, { cause: err });
+  }
+  const reader = new ClaimsReader(db);
+  return {
+    processors: [],
+    providers: [{ provide: ClaimsReader, useValue: reader }, { provide: ProjectionSync, useValue: new ProjectionSync(deps.index, reader) }, ...QUERY_HANDLERS],
+    controllers: [ClaimsController, LogController],
+    close: async () => {
+      if (db.open) db.close();
+    },
+  };
 }
