@@ -20,7 +20,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Agent, request } from 'node:http';
 import { generateKeyPairSync, sign, verify } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
@@ -52,6 +52,28 @@ async function bareVerifyRate(ms: number): Promise<number> {
   );
   return done / (ms / 1000);
 }
+
+/**
+ * CPU seconds (user + system) a process, and its main thread, have used so far: from /proc (Linux;
+ * clock ticks of 10 ms). CPU per registration does not depend on what else the machine runs, so it
+ * compares builds more reliably than latency on a shared 2-core machine.
+ */
+function cpuSeconds(pid: number): { process: number; mainThread: number } | undefined {
+  const ticks = (path: string): number => {
+    const fields = readFileSync(path, 'utf8').split(') ')[1]!.split(' ');
+    return Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15 of stat)
+  };
+  try {
+    return { process: ticks(`/proc/${pid}/stat`) / 100, mainThread: ticks(`/proc/${pid}/task/${pid}/stat`) / 100 };
+  } catch {
+    return undefined; // not Linux
+  }
+}
+
+const cpuLine = (before: ReturnType<typeof cpuSeconds>, after: ReturnType<typeof cpuSeconds>, requests: number): string =>
+  before && after
+    ? `CPU per registration: service ${Math.round(((after.process - before.process) / requests) * 1e6)} µs, its main thread ${Math.round(((after.mainThread - before.mainThread) / requests) * 1e6)} µs`
+    : 'CPU per registration: not measured (no /proc)';
 
 async function startService(dataDir: string, port: number, policyFile: string): Promise<ChildProcess> {
   const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
@@ -169,19 +191,26 @@ async function main(): Promise<void> {
   try {
     await load(url, bodies, cursor, { seconds: 2, connections: CONNECTIONS }); // warm-up
     await new Promise((r) => setTimeout(r, 2000)); // let the processors work off the warm-up
+    const cpu0 = cpuSeconds(child.pid!);
     const fixed = await paced(url, bodies, cursor, { seconds: SECONDS, rate: PACED_RATE, maxInFlight: CONNECTIONS });
+    const cpu1 = cpuSeconds(child.pid!);
     if (ONLY_PACED) {
       console.log(`\n  paced ${PACED_RATE} req/s (open loop), ${SECONDS} s: ${fixed.rps.toFixed(0)} /s  p50 ${fixed.p50} ms  p99 ${fixed.p99} ms  (non-2xx ${fixed.non2xx}, errors ${fixed.errors})`);
+      console.log(`    ${cpuLine(cpu0, cpu1, fixed.total + fixed.non2xx)}`);
       return;
     }
     const verifyRate = await bareVerifyRate(3000);
+    const cpu2 = cpuSeconds(child.pid!);
     const max = await load(url, bodies, cursor, { seconds: SECONDS, connections: CONNECTIONS });
+    const cpu3 = cpuSeconds(child.pid!);
     const ratio = max.rps / verifyRate;
     console.log('\nregistration benchmark (ES256, durability on: SQLite WAL synchronous=FULL; loopback; 2 cores)');
     console.log(`  bare ES256 verify, threadpool, 64 in flight : ${verifyRate.toFixed(0)} /s`);
     console.log(`  registrations, ${CONNECTIONS} connections, ${SECONDS} s      : ${max.rps.toFixed(0)} /s  p50 ${max.p50} ms  p99 ${max.p99} ms  (non-2xx ${max.non2xx}, errors ${max.errors})`);
+    console.log(`    ${cpuLine(cpu2, cpu3, max.total + max.non2xx)}`);
     console.log(`  ratio registrations / bare verify            : ${ratio.toFixed(2)}  (target ≥ 0.60)`);
     console.log(`  paced 1,000 req/s (open loop), ${SECONDS} s     : ${fixed.rps.toFixed(0)} /s  p50 ${fixed.p50} ms  p99 ${fixed.p99} ms  (target p99 < 25 ms; non-2xx ${fixed.non2xx}, errors ${fixed.errors})`);
+    console.log(`    ${cpuLine(cpu0, cpu1, fixed.total + fixed.non2xx)}`);
   } finally {
     child.kill('SIGTERM');
     await new Promise((r) => child.once('exit', r));
