@@ -59,18 +59,20 @@ export interface ValidEvent {
 /**
  * Validates a whole append before anything is written (so a bad event anywhere in a batch leaves
  * nothing) and returns private copies of the bytes, so a caller that reuses its buffers cannot
- * change what was stored.
+ * change what was stored. `checkJson: false` skips the compact-JSON check (decode, parse and
+ * re-serialise each JSON event) for a caller whose store checks again before writing.
  */
-export function validateAppend(stream: unknown, events: unknown, expected: unknown, maxEventBytes: number): ValidEvent[] {
+export function validateAppend(stream: unknown, events: unknown, expected: unknown, maxEventBytes: number, opts: { readonly checkJson?: boolean } = {}): ValidEvent[] {
   checkStreamName(stream);
   checkExpectedRevision(expected);
   if (!Array.isArray(events) || events.length === 0) {
     throw new EventStoreError('ERR_EVENT_STORE_INVALID_ARGUMENT', `couldn't append to stream ${safeQuote(stream)}: at least one event is required`);
   }
-  return events.map((e: NewEvent, i) => validateEvent(e, i, stream, maxEventBytes));
+  const checkJson = opts.checkJson ?? true;
+  return events.map((e: NewEvent, i) => validateEvent(e, i, stream, maxEventBytes, checkJson));
 }
 
-function validateEvent(e: NewEvent, i: number, stream: string, maxEventBytes: number): ValidEvent {
+function validateEvent(e: NewEvent, i: number, stream: string, maxEventBytes: number, checkJson: boolean): ValidEvent {
   const where = `event ${i} of the append to ${JSON.stringify(stream)}`;
   function bad(why: string): never {
     throw new EventStoreError('ERR_EVENT_STORE_INVALID_EVENT', `couldn't append ${where}: ${why}`);
@@ -87,7 +89,7 @@ function validateEvent(e: NewEvent, i: number, stream: string, maxEventBytes: nu
   if (size > maxEventBytes) {
     throw new EventStoreError('ERR_EVENT_STORE_EVENT_TOO_LARGE', `couldn't append ${where}: ${size} bytes of data and metadata, more than the limit of ${maxEventBytes}`);
   }
-  if (contentType === 'application/json') {
+  if (checkJson && contentType === 'application/json') {
     const why = compactJsonProblem(e.data);
     if (why) bad(`JSON data ${why}`);
   }
