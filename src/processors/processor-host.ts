@@ -62,7 +62,8 @@ interface Pending {
   reject(err: Error): void;
 }
 
-class WorkerHost implements ProcessorHost {
+/** The thread side of PROCESSOR_THREAD=worker (exported for its tests, which give it a stand-in thread script). */
+export class WorkerHost implements ProcessorHost {
   private readonly logger = new Logger('processors');
   private worker: Worker | undefined;
   private names: string[] = [];
@@ -73,7 +74,10 @@ class WorkerHost implements ProcessorHost {
   private restarts = 0;
   private restartTimer: NodeJS.Timeout | undefined;
   private lastExit: string | undefined;
-  constructor(private readonly data: ProcessorsWorkerData) {}
+  constructor(
+    private readonly data: ProcessorsWorkerData,
+    private readonly script: URL = new URL('./processors.worker.js', import.meta.url),
+  ) {}
 
   /** One proxy per processor the thread runs (known once it reported ready). */
   get processors(): readonly ServiceProcessor[] {
@@ -87,7 +91,7 @@ class WorkerHost implements ProcessorHost {
   /** Starts the thread; rejects with the thread's own error message if its processors can't start. */
   start(): Promise<void> {
     return new Promise((resolve, reject) => {
-      const worker = new Worker(new URL('./processors.worker.js', import.meta.url), { workerData: this.data });
+      const worker = new Worker(this.script, { workerData: this.data });
       this.worker = worker;
       let ready = false;
       worker.on('message', (msg: { type: string; id?: number; names?: string[]; message?: string; statuses?: ProcessorStatus[]; error?: string; pauses?: RegistryPause[] }) => {
