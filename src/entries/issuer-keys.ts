@@ -12,7 +12,7 @@
 import { X509Certificate, createHash } from 'node:crypto';
 import { HeaderLabel, coseKeyThumbprint, jwkToCoseKey, publicKeyFromCertificate, type CoseKey, type CoseSign1 } from '../../libs/cose/src/index.js';
 import type { KeySource, RegistrationPolicy } from '../../libs/ledger/src/index.js';
-import { X509Error, checkCertificatePath, readCertificate } from '../../libs/x509/src/index.js';
+import { X509Error, checkChainToAnchors, readCertificate, type ChainAnchors } from '../../libs/x509/src/index.js';
 import { rejected, malformed, ProblemError } from '../common/problem.js';
 
 export interface ResolvedKey {
@@ -68,13 +68,13 @@ function checkThumbprint(x5t: unknown, leaf: X509Certificate): void {
 }
 
 /**
- * RFC 5280 path checks on the chain's extensions, as problem details: an unreadable certificate
- * is a malformed request (ERR_X5CHAIN_FORMAT); a broken rule keeps the library's code
+ * The chain's anchor and its RFC 5280 path checks (libs/x509), as problem details: an unreadable
+ * certificate is a malformed request (ERR_X5CHAIN_FORMAT); a broken rule keeps the library's code
  * (ERR_X5CHAIN_NOT_CA, _LEAF_CA, _KEY_USAGE, _PATH_LEN, _CRITICAL_EXTENSION, _NAME_CONSTRAINTS).
  */
-function checkPath(ders: readonly Uint8Array[], anchor: X509Certificate | undefined, allowCaLeaf: boolean): void {
+function checkPath(ders: readonly Uint8Array[], certs: readonly X509Certificate[], anchors: readonly X509Certificate[], now: Date): ChainAnchors {
   try {
-    checkCertificatePath(ders, { ...(anchor ? { anchor: new Uint8Array(anchor.raw) } : {}), allowCaLeaf });
+    return checkChainToAnchors(ders, certs, anchors, (a) => new Date(a.validTo) >= now);
   } catch (e) {
     if (!(e instanceof X509Error)) throw e;
     if (e.code === 'ERR_X5CHAIN_FORMAT') throw malformed(`x5chain (33): ${e.message}`, 'ERR_X5CHAIN_FORMAT', e);
@@ -161,22 +161,14 @@ export class IssuerKeys {
         throw rejected(`certificate ${i} of x5chain (${c.subject.replace(/\n/g, ', ')}) is not valid now (valid ${c.validFrom} to ${c.validTo})`, 'ERR_X5CHAIN_EXPIRED');
       }
     }
-    const top = certs[certs.length - 1]!;
-    // The top is an anchor itself, or names one as its issuer and verifies under its key: that
-    // anchor is then part of the path, and its CA constraints are checked with the chain's.
-    const anchorItself = this.anchors.find((a) => a.fingerprint256 === top.fingerprint256);
-    const issuingAnchor = anchorItself ? undefined : this.anchors.find((a) => (top.issuer === a.subject || top.checkIssued(a)) && new Date(a.validTo) >= now && top.verify(a.publicKey));
-    // A lone certificate that no anchor vouches for only carries a key (development): it may be
-    // a CA certificate, as `openssl req -x509` makes by default. Anchored leaves may not.
-    checkPath(ders, issuingAnchor, ders.length === 1 && !anchorItself && !issuingAnchor);
+    // the path checks made every issuer a CA certificate (ERR_X5CHAIN_NOT_CA); here the links' signatures
+    const found = checkPath(ders, certs, this.anchors, now);
     for (const [i, c] of certs.entries()) {
       const next = certs[i + 1];
-      if (next) {
-        if (!next.ca) throw rejected(`certificate ${i + 1} of x5chain is not a CA certificate`, 'ERR_X5CHAIN_NOT_CA');
-        if (!c.checkIssued(next) || !c.verify(next.publicKey)) throw rejected(`certificate ${i} of x5chain is not signed by certificate ${i + 1}`, 'ERR_X5CHAIN_BROKEN');
-      }
+      if (next && (!c.checkIssued(next) || !c.verify(next.publicKey))) throw rejected(`certificate ${i} of x5chain is not signed by certificate ${i + 1}`, 'ERR_X5CHAIN_BROKEN');
     }
-    const anchored = anchorItself !== undefined || (issuingAnchor !== undefined && issuingAnchor.ca && top.checkIssued(issuingAnchor));
+    const issuing = found.issuer !== undefined ? this.anchors[found.issuer]! : undefined;
+    const anchored = found.itself !== undefined || (issuing !== undefined && certs[certs.length - 1]!.checkIssued(issuing));
     let key: CoseKey;
     try {
       key = publicKeyFromCertificate(ders[0]!);

@@ -29,7 +29,8 @@ export class ProjectionProcessor implements ServiceProcessor {
       name: this.name,
       filter: { streamPrefixes: [logStream(logId)] },
       // Small batches: each is one synchronous transaction on the thread that runs the projection
-      // (the main thread by default), so 64 events bound the pause to a few ms even when catching up.
+      // (the processors' thread by default, the HTTP thread with PROCESSOR_THREAD=main), so 64
+      // events bound the pause to a few ms even when catching up.
       batchSize: o.batchSize ?? 64,
       lingerMs: o.lingerMs ?? 5,
       retry: o.retry,

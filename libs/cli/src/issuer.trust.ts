@@ -6,7 +6,7 @@
 import { X509Certificate } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { coseKeyThumbprint, publicKey, publicKeyFromCertificate, toHex, type CoseKey } from '../../cose/src/index.js';
-import { X509Error, checkCertificatePath } from '../../x509/src/index.js';
+import { X509Error, checkChainToAnchors, type ChainAnchors } from '../../x509/src/index.js';
 import { loadCertificates, loadKey } from './key.files.js';
 import type { StatementFacts } from './statement.builder.js';
 
@@ -97,13 +97,10 @@ export class IssuerTrust {
     for (const [i, c] of chain.entries()) {
       if (!certValidAt(c, at)) return { reason: `x5chain certificate ${i} (${c.subject.replace(/\n/g, ', ')}) is not valid at ${at.toISOString()} (valid ${c.validFrom} – ${c.validTo})` };
     }
-    const top = chain[chain.length - 1]!;
-    // The same RFC 5280 path checks as the ledger (docs/policy.md, "Certificate chains"), the
-    // issuing anchor included; a lone certificate no anchor vouches for may be a CA certificate.
-    const anchorItself = this.anchors.find((a) => Buffer.compare(a.cert.raw, top.raw) === 0);
-    const issuing = anchorItself ? undefined : this.anchors.find((a) => (top.issuer === a.cert.subject || top.checkIssued(a.cert)) && certValidAt(a.cert, at) && top.verify(a.cert.publicKey));
+    // The same anchor lookup and RFC 5280 path checks as the ledger (docs/policy.md, "Certificate chains").
+    let found: ChainAnchors;
     try {
-      checkCertificatePath(f.x5chain, { ...(issuing ? { anchor: new Uint8Array(issuing.cert.raw) } : {}), allowCaLeaf: chain.length === 1 && !anchorItself && !issuing });
+      found = checkChainToAnchors(f.x5chain, chain, this.anchors.map((a) => a.cert), (a) => certValidAt(a, at));
     } catch (e) {
       if (e instanceof X509Error) return { reason: `the x5chain fails its path checks: ${e.message} (${e.code})` };
       throw e;
@@ -112,8 +109,9 @@ export class IssuerTrust {
       const next = chain[i + 1];
       if (next && !(c.checkIssued(next) && c.verify(next.publicKey))) return { reason: `x5chain certificate ${i} is not issued by certificate ${i + 1}` };
     }
-    if (anchorItself) return { key: leafKey, how: `x5chain to trust anchor ${anchorItself.source}` };
-    if (issuing && top.checkIssued(issuing.cert)) return { key: leafKey, how: `x5chain to trust anchor ${issuing.source}` };
+    if (found.itself !== undefined) return { key: leafKey, how: `x5chain to trust anchor ${this.anchors[found.itself]!.source}` };
+    const issuing = found.issuer !== undefined ? this.anchors[found.issuer]! : undefined;
+    if (issuing && chain[chain.length - 1]!.checkIssued(issuing.cert)) return { key: leafKey, how: `x5chain to trust anchor ${issuing.source}` };
     return { reason: this.anchors.length ? `the x5chain (leaf kid ${leafKid}) does not chain to a trust anchor` : `the x5chain leaf key (kid ${leafKid}) is not pinned and no --trust-anchor was given` };
   }
 }

@@ -12,4 +12,5 @@ export {
   type KeyUsage,
 } from './certificate.reader.js';
 export { checkCertificatePath, type PathCertificate, type PathCheckOptions } from './certificate.path.js';
+export { checkChainToAnchors, type ChainAnchors } from './chain.anchor.js';
 export { X509Error, type X509ErrorCode } from './x509.error.js';
