@@ -1,0 +1,181 @@
+/**
+ * The PostgreSQL adapter against the real server (127.0.0.1:5432 or POSTGRES_TEST_URL): the shared
+ * contract suite, the gap problem under concurrent appenders with a live subscriber, several
+ * stores sharing one schema, and the adapter's own refusals. Each test uses its own schema and
+ * drops it. Skipped (saying why) when no server answers; a failure under CI=true.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { setTimeout as delay } from 'node:timers/promises';
+import { POSTGRES_TEST_URL, dropSchema, needPostgres, sql, testSchema } from '../test/postgres.fixture.js';
+import { collect, take } from './contract/contract.support.js';
+import { runEventStoreContract } from './contract/event-store.contract.js';
+import { ConcurrencyError } from './event-store.errors.js';
+import type { EventStore, RecordedEvent } from './event-store.port.js';
+import { openPostgresEventStore, type PostgresEventStoreOptions } from './postgres.event-store.js';
+
+const skip = await needPostgres();
+const open = (schema: string, o: Partial<PostgresEventStoreOptions> = {}): Promise<EventStore> =>
+  openPostgresEventStore({ connectionString: POSTGRES_TEST_URL, schema, ...o });
+const ev = (s: string, type = 'T') => ({ type, data: new TextEncoder().encode(s) });
+
+if (!skip) {
+  runEventStoreContract(
+    'postgres',
+    async () => {
+      const schema = testSchema('ct');
+      const store = await open(schema);
+      return {
+        store,
+        reopen: () => open(schema),
+        cleanup: async () => {
+          await store.close();
+          await dropSchema(schema);
+        },
+      };
+    },
+    { timeoutMs: 120_000 },
+  );
+}
+
+describe('postgres event store', { skip, timeout: 120_000 }, () => {
+  it('gap problem: 8 concurrent appenders on 4 connections pools, commits jittered after positions are taken; a live subscriber sees every event exactly once, in position order', async () => {
+    const schema = testSchema();
+    const writers = await Promise.all(Array.from({ length: 4 }, () => open(schema, { poolSize: 2 })));
+    const reader = await open(schema, { pollIntervalMs: 5 });
+    try {
+      // Each append sleeps 0–3 ms after its rows are inserted (positions taken) and before COMMIT:
+      // the window in which a sequence-based store lets a later position become visible first.
+      await sql(`CREATE FUNCTION "${schema}".jitter() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(random() * 0.003); RETURN NULL; END $$;
+                 CREATE TRIGGER jitter AFTER INSERT ON "${schema}".events FOR EACH STATEMENT EXECUTE FUNCTION "${schema}".jitter();`);
+      const sub = reader.subscribeToAll();
+      const seen: RecordedEvent[] = [];
+      let stop = false;
+      let total = 0;
+      const following = (async () => {
+        for await (const e of sub) {
+          seen.push(e);
+          if (stop && seen.length === total) break;
+        }
+      })();
+      const loops = writers.flatMap((w, k) =>
+        [0, 1].map(async (j) => {
+          for (let i = 0; i < 60; i++) {
+            const n = 1 + ((i + k + j) % 5);
+            await w.append(`gap-${k}-${j}`, Array.from({ length: n }, (_, x) => ev(`${k}.${j}.${i}.${x}`)), i === 0 ? 'no_stream' : 'stream_exists');
+            total += n;
+          }
+        }),
+      );
+      await Promise.all(loops);
+      stop = true;
+      const deadline = Date.now() + 20_000;
+      while (seen.length < total && Date.now() < deadline) await delay(10);
+      await sub.close();
+      await following;
+      const truth: RecordedEvent[] = [];
+      for (let page = await reader.readAll({ maxCount: 500 }); page.length > 0; page = await reader.readAll({ after: page[page.length - 1]!.position, maxCount: 500 })) truth.push(...page);
+      assert.equal(truth.length, total);
+      assert.deepEqual(truth.map((e) => e.position), truth.map((_, i) => BigInt(i + 1)), 'positions are dense: 1 … n');
+      assert.equal(seen.length, total, `the subscriber saw ${seen.length} of ${total} events`);
+      assert.deepEqual(seen.map((e) => e.id), truth.map((e) => e.id), 'exactly once, in position order');
+      console.log(`# gap test: ${total} events from 8 concurrent appenders, seen once each in order`);
+    } finally {
+      for (const w of writers) await w.close();
+      await reader.close();
+      await dropSchema(schema);
+    }
+  });
+
+  it('stores on one schema in different pools: one winner per revision, and each sees the others\' appends live', async () => {
+    const schema = testSchema();
+    const a = await open(schema, { pollIntervalMs: 60_000 });
+    const b = await open(schema, { pollIntervalMs: 60_000 });
+    try {
+      const sub = a.subscribeToAll();
+      await a.append('s-1', [ev('0')], 'no_stream');
+      const results = await Promise.allSettled([a.append('s-1', [ev('a1')], 0), b.append('s-1', [ev('b1')], 0)]);
+      assert.equal(results.filter((r) => r.status === 'fulfilled').length, 1);
+      const lost = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+      assert.ok(lost.reason instanceof ConcurrencyError);
+      assert.equal(lost.reason.actual, 1);
+      await b.append('s-2', [ev('from b')], 'no_stream');
+      // polling is 60 s away: only NOTIFY from b's commit can wake a's subscription in time
+      const got = await take(sub, 3, 5000);
+      assert.deepEqual(got.map((e) => e.stream), ['s-1', 's-1', 's-2']);
+      await sub.close();
+    } finally {
+      await a.close();
+      await b.close();
+      await dropSchema(schema);
+    }
+  });
+
+  it('without LISTEN, subscriptions still follow other writers by polling', async () => {
+    const schema = testSchema();
+    const a = await open(schema, { listen: false, pollIntervalMs: 30 });
+    const b = await open(schema, { listen: false });
+    try {
+      const sub = a.subscribeToAll();
+      await b.append('s-1', [ev('x'), ev('y')], 'no_stream');
+      assert.deepEqual((await take(sub, 2, 5000)).map((e) => e.revision), [0, 1]);
+      await sub.close();
+    } finally {
+      await a.close();
+      await b.close();
+      await dropSchema(schema);
+    }
+  });
+
+  it('stores the bytes and columns as documented', async () => {
+    const schema = testSchema();
+    const store = await open(schema);
+    try {
+      const r = await store.append('doc-1', [{ type: 'EntryRegistered', data: Uint8Array.of(0, 1, 0xff), metadata: Uint8Array.of(9) }], 'no_stream');
+      const { rows } = await sql(`SELECT position, stream, revision, type, content_type, data, metadata FROM "${schema}".events`);
+      assert.deepEqual(rows, [{ position: '1', stream: 'doc-1', revision: '0', type: 'EntryRegistered', content_type: 'application/octet-stream', data: Buffer.from([0, 1, 0xff]), metadata: Buffer.from([9]) }]);
+      assert.equal(r.position, 1n);
+      const { rows: v } = await sql(`SELECT version FROM "${schema}".schema_version`);
+      assert.deepEqual(v, [{ version: 1 }]);
+    } finally {
+      await store.close();
+      await dropSchema(schema);
+    }
+  });
+
+  it('refuses a bad schema name, a schema from a newer version, an unreachable server, and use after close', async () => {
+    await assert.rejects(open('Robert"; DROP'), { code: 'ERR_EVENT_STORE_INVALID_ARGUMENT' });
+    await assert.rejects(openPostgresEventStore({ connectionString: 'postgres://postgres:secret@127.0.0.1:1/none' }), (err: Error & { code?: string }) => {
+      assert.equal(err.code, 'ERR_EVENT_STORE_UNAVAILABLE');
+      assert.doesNotMatch(err.message, /secret/, 'the password is not in the message');
+      return true;
+    });
+    const schema = testSchema();
+    const store = await open(schema);
+    await store.close();
+    await assert.rejects(store.append('s', [ev('x')], 'any'), { code: 'ERR_EVENT_STORE_CLOSED' });
+    await assert.rejects(collect(store.readStream('s')), { code: 'ERR_EVENT_STORE_CLOSED' });
+    try {
+      await sql(`INSERT INTO "${schema}".schema_version VALUES (2)`);
+      await assert.rejects(open(schema), (err: Error & { code?: string }) => {
+        assert.equal(err.code, 'ERR_EVENT_STORE_UNAVAILABLE');
+        assert.match(err.message, /newer than this code/);
+        return true;
+      });
+    } finally {
+      await dropSchema(schema);
+    }
+  });
+
+  it('several processes opening one new schema at once all succeed (DDL under a lock)', async () => {
+    const schema = testSchema();
+    try {
+      const stores = await Promise.all(Array.from({ length: 5 }, () => open(schema, { poolSize: 1 })));
+      await stores[0]!.append('s', [ev('x')], 'no_stream');
+      for (const s of stores) assert.equal(await s.headPosition(), 1n);
+      for (const s of stores) await s.close();
+    } finally {
+      await dropSchema(schema);
+    }
+  });
+});
