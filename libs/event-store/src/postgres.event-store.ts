@@ -28,7 +28,7 @@ import type {
 } from './event-store.port.js';
 import { DEFAULT_MAX_EVENT_BYTES, checkAfter, planReadStream, validateAppend, type ValidEvent } from './event-validation.js';
 import { ChangeSignal, PagedSubscription, type PagedSubscriptionOptions } from './paged.subscription.js';
-import { createPgDriver, quoteIdent, type PgDriver, type SqlRow } from './postgres.driver.js';
+import { createPostgresJsDriver, quoteIdent, type PgDriver, type SqlRow } from './postgres.driver.js';
 import { EXPECT_ANY, EXPECT_NO_STREAM, EXPECT_STREAM_EXISTS, PG_SCHEMA_NAME, notifyChannel, schemaScript } from './postgres.schema.js';
 
 export interface PostgresEventStoreOptions extends PagedSubscriptionOptions {
@@ -44,6 +44,11 @@ export interface PostgresEventStoreOptions extends PagedSubscriptionOptions {
   listen?: boolean;
   /** For the driver benchmark: another driver behind the same adapter. */
   driver?: (opts: { connectionString: string; poolSize?: number }) => PgDriver;
+  /**
+   * Events per subscription page (default 1000, not the embedded stores' 256: each page is a
+   * network round trip, and catch-up is bound by them — measured in docs/event-store.md).
+   */
+  pageSize?: number;
   /** Told about a lost LISTEN connection (subscriptions keep polling meanwhile). */
   onListenError?: (err: unknown) => void;
 }
@@ -70,7 +75,7 @@ export async function openPostgresEventStore(opts: PostgresEventStoreOptions): P
     throw new EventStoreError('ERR_EVENT_STORE_INVALID_ARGUMENT', `couldn't open event store: schema ${JSON.stringify(schema)} is not 1–40 characters of a–z 0–9 _ (not starting with a digit)`);
   }
   const where = `${redact(opts.connectionString)} schema ${schema}`;
-  const driver = (opts.driver ?? createPgDriver)({ connectionString: opts.connectionString, poolSize: opts.poolSize });
+  const driver = (opts.driver ?? createPostgresJsDriver)({ connectionString: opts.connectionString, poolSize: opts.poolSize });
   try {
     const [sc] = await driver.query('scitt_sync_commit', "SELECT current_setting('synchronous_commit') AS v", []);
     if (sc?.v === 'off') throw new Error('synchronous_commit is off: an acknowledged append could be lost in a server crash; set it to on');
@@ -186,7 +191,7 @@ class PostgresEventStore implements EventStore {
   subscribeToAll(opts: SubscribeToAllOptions = {}): Subscription {
     this.#open();
     const source = { readPage: async (after: bigint, n: number) => (this.#open(), this.#page(after, n)), changes: this.#changes };
-    const sub = new PagedSubscription(source, opts, this.#opts, (s) => this.#subs.delete(s));
+    const sub = new PagedSubscription(source, opts, { pageSize: this.#opts.pageSize ?? 1000, pollIntervalMs: this.#opts.pollIntervalMs }, (s) => this.#subs.delete(s));
     this.#subs.add(sub);
     return sub;
   }

@@ -45,12 +45,11 @@ export const EXPECT_ANY = -1;
 export const EXPECT_NO_STREAM = -2;
 export const EXPECT_STREAM_EXISTS = -3;
 
-/** The DDL script for `schema` (idempotent). Refuses a schema a newer version of this code created. */
+/** The DDL script for `schema` (idempotent; run in one transaction). Refuses a schema a newer version of this code created. */
 export function schemaScript(schema: string): string {
   if (!PG_SCHEMA_NAME.test(schema)) throw new Error(`invalid schema name ${JSON.stringify(schema)}`);
   const s = quoteIdent(schema);
   return `
-BEGIN;
 SELECT pg_advisory_xact_lock(${advisoryKey('ddl', schema)});
 CREATE SCHEMA IF NOT EXISTS ${s};
 CREATE TABLE IF NOT EXISTS ${s}.schema_version (version integer NOT NULL);
@@ -107,6 +106,5 @@ BEGIN
   PERFORM pg_notify('${notifyChannel(schema)}', (v_head + v_n)::text);
   RETURN QUERY SELECT true, coalesce(v_last, -1) + v_n, v_head + v_n;
 END
-$fn$;
-COMMIT;`;
+$fn$;`;
 }
