@@ -7,7 +7,7 @@ import pg from 'pg';
 import { quoteIdent, type PgDriver, type PgDriverOptions, type SqlRow } from '../src/postgres.driver.js';
 
 export function createPgDriver(opts: PgDriverOptions): PgDriver {
-  const pool = new pg.Pool({ connectionString: opts.connectionString, max: opts.poolSize ?? 10, idleTimeoutMillis: 30_000 });
+  const pool = new pg.Pool({ connectionString: opts.connectionString, max: opts.poolSize ?? 10, idleTimeoutMillis: 30_000, application_name: opts.applicationName });
   // An idle pooled connection that dies (server restart) emits 'error' on the pool: the next query
   // gets a fresh connection, so this is only noise — but an unhandled 'error' would crash the process.
   pool.on('error', () => undefined);
@@ -35,7 +35,7 @@ export function createPgDriver(opts: PgDriverOptions): PgDriver {
       let retry: ReturnType<typeof setTimeout> | undefined;
       let delay = 100;
       const connect = async (first: boolean): Promise<void> => {
-        const c = new pg.Client({ connectionString: opts.connectionString });
+        const c = new pg.Client({ connectionString: opts.connectionString, application_name: opts.applicationName });
         c.on('notification', () => onNotify());
         c.on('error', (err) => {
           onError(err);

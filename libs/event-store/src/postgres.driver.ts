@@ -29,6 +29,8 @@ export interface PgDriverOptions {
   connectionString: string;
   /** Pooled connections (default 10). */
   poolSize?: number;
+  /** Shown in `pg_stat_activity` (at most 63 bytes). */
+  applicationName?: string;
 }
 
 /** Quotes an identifier for SQL (`"…"`, inner quotes doubled). */
@@ -38,7 +40,13 @@ export function quoteIdent(name: string): string {
 
 /** The `postgres` (postgres.js) implementation: the adapter's driver. Prepares each statement once per connection (by its text). */
 export function createPostgresJsDriver(opts: PgDriverOptions): PgDriver {
-  const sql = postgres(opts.connectionString, { max: opts.poolSize ?? 10, onnotice: () => undefined, prepare: true, connect_timeout: 10 });
+  const sql = postgres(opts.connectionString, {
+    max: opts.poolSize ?? 10,
+    onnotice: () => undefined,
+    prepare: true,
+    connect_timeout: 10,
+    ...(opts.applicationName ? { connection: { application_name: opts.applicationName.slice(0, 63) } } : {}),
+  });
   return {
     async query(_name, text, params) {
       const rows = await sql.unsafe(text, params as postgres.ParameterOrJSON<never>[], { prepare: true });

@@ -111,6 +111,36 @@ describe('postgres event store', { skip, timeout: 120_000 }, () => {
     }
   });
 
+  it('after the server ends every session of the store (pg_terminate_backend), appends go on and LISTEN comes back', async () => {
+    const schema = testSchema();
+    const a = await open(schema, { pollIntervalMs: 60_000 });
+    const b = await open(schema, { pollIntervalMs: 60_000 });
+    try {
+      const sub = a.subscribeToAll();
+      await b.append('s-1', [ev('before')], 'no_stream');
+      assert.equal((await take(sub, 1, 5000))[0]!.revision, 0);
+      const { rows } = await sql(`SELECT count(pg_terminate_backend(pid))::int AS n FROM pg_stat_activity WHERE application_name = $1`, [`scitt-ledger ${schema}`]);
+      assert.ok(rows[0].n >= 2, `terminated ${rows[0].n} sessions (pools and LISTEN connections)`);
+      // A pooled connection the server ended fails its next query at most once (outcome unknown,
+      // as the port says); the driver then connects afresh.
+      let r;
+      for (let attempt = 0; attempt < 3 && !r; attempt++) {
+        r = await b.append('s-1', [ev('after')], 0).catch((err: { code?: string }) => {
+          assert.equal(err.code, 'ERR_EVENT_STORE_UNAVAILABLE');
+          return undefined;
+        });
+      }
+      assert.equal(r?.nextExpectedRevision, 1);
+      // polling is 60 s away: only a re-established LISTEN (which re-reads on reconnect) delivers this in time
+      assert.equal((await take(sub, 1, 15_000))[0]!.revision, 1);
+      await sub.close();
+    } finally {
+      await a.close();
+      await b.close();
+      await dropSchema(schema);
+    }
+  });
+
   it('without LISTEN, subscriptions still follow other writers by polling', async () => {
     const schema = testSchema();
     const a = await open(schema, { listen: false, pollIntervalMs: 30 });

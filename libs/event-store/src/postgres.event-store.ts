@@ -28,7 +28,7 @@ import type {
 } from './event-store.port.js';
 import { DEFAULT_MAX_EVENT_BYTES, checkAfter, planReadStream, validateAppend, type ValidEvent } from './event-validation.js';
 import { ChangeSignal, PagedSubscription, type PagedSubscriptionOptions } from './paged.subscription.js';
-import { createPostgresJsDriver, quoteIdent, type PgDriver, type SqlRow } from './postgres.driver.js';
+import { createPostgresJsDriver, quoteIdent, type PgDriver, type PgDriverOptions, type SqlRow } from './postgres.driver.js';
 import { EXPECT_ANY, EXPECT_NO_STREAM, EXPECT_STREAM_EXISTS, PG_SCHEMA_NAME, notifyChannel, schemaScript } from './postgres.schema.js';
 
 export interface PostgresEventStoreOptions extends PagedSubscriptionOptions {
@@ -43,7 +43,7 @@ export interface PostgresEventStoreOptions extends PagedSubscriptionOptions {
   /** Wake subscriptions with LISTEN/NOTIFY (default true); polling alone when false. */
   listen?: boolean;
   /** For the driver benchmark: another driver behind the same adapter. */
-  driver?: (opts: { connectionString: string; poolSize?: number }) => PgDriver;
+  driver?: (opts: PgDriverOptions) => PgDriver;
   /**
    * Events per subscription page (default 1000, not the embedded stores' 256: each page is a
    * network round trip, and catch-up is bound by them — measured in docs/event-store.md).
@@ -75,7 +75,8 @@ export async function openPostgresEventStore(opts: PostgresEventStoreOptions): P
     throw new EventStoreError('ERR_EVENT_STORE_INVALID_ARGUMENT', `couldn't open event store: schema ${JSON.stringify(schema)} is not 1–40 characters of a–z 0–9 _ (not starting with a digit)`);
   }
   const where = `${redact(opts.connectionString)} schema ${schema}`;
-  const driver = (opts.driver ?? createPostgresJsDriver)({ connectionString: opts.connectionString, poolSize: opts.poolSize });
+  // application_name names the store's sessions in pg_stat_activity (and lets tests find them)
+  const driver = (opts.driver ?? createPostgresJsDriver)({ connectionString: opts.connectionString, poolSize: opts.poolSize, applicationName: `scitt-ledger ${schema}` });
   try {
     const [sc] = await driver.query('scitt_sync_commit', "SELECT current_setting('synchronous_commit') AS v", []);
     if (sc?.v === 'off') throw new Error('synchronous_commit is off: an acknowledged append could be lost in a server crash; set it to on');
