@@ -5,6 +5,7 @@
  * drops it. Skipped (saying why) when no server answers; a failure under CI=true.
  */
 import assert from 'node:assert/strict';
+import pg from 'pg';
 import { describe, it } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import { POSTGRES_TEST_URL, dropSchema, needPostgres, sql, testSchema } from '../test/postgres.fixture.js';
@@ -83,6 +84,67 @@ describe('postgres event store', { skip, timeout: 120_000 }, () => {
     } finally {
       for (const w of writers) await w.close();
       await reader.close();
+      await dropSchema(schema);
+    }
+  });
+
+  it('gap problem, step by step: a sequence lets a reader skip a slow transaction\'s event; this store holds the later append back', async () => {
+    const schema = testSchema();
+    const store = await open(schema);
+    const other = await open(schema);
+    const client = new pg.Client({ connectionString: POSTGRES_TEST_URL });
+    await client.connect();
+    try {
+      // A follower that stores the last position it saw and reads `> checkpoint` every 10 ms.
+      const follow = (read: (after: number) => Promise<number[]>) => {
+        const seen: number[] = [];
+        let checkpoint = 0;
+        let stop = false;
+        const done = (async () => {
+          while (!stop) {
+            const page = await read(checkpoint);
+            seen.push(...page);
+            if (page.length > 0) checkpoint = page[page.length - 1]!;
+            await delay(10);
+          }
+          seen.push(...(await read(checkpoint)));
+        })();
+        return { seen, stop: async () => ((stop = true), await done) };
+      };
+      // Control: a sequence. A takes position 1, B takes 2 and commits, a follower reads, A commits.
+      await sql(`CREATE TABLE "${schema}".naive (position bigserial PRIMARY KEY, label text NOT NULL)`);
+      const naiveRead = async (after: number) => (await sql(`SELECT position::int AS p FROM "${schema}".naive WHERE position > $1 ORDER BY position`, [after])).rows.map((r: { p: number }) => r.p);
+      await client.query('BEGIN');
+      await client.query(`INSERT INTO "${schema}".naive (label) VALUES ('A')`);
+      await sql(`INSERT INTO "${schema}".naive (label) VALUES ('B')`);
+      const firstPage = await naiveRead(0);
+      await client.query('COMMIT');
+      const secondPage = await naiveRead(firstPage[firstPage.length - 1]!);
+      assert.deepEqual([firstPage, secondPage], [[2], []], 'the control follower skipped position 1 for good: the gap problem is real here');
+
+      // This store: the same timing, A's append sleeps 500 ms between taking its position and COMMIT.
+      await sql(`CREATE FUNCTION "${schema}".slow() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(0.5); RETURN NULL; END $$;
+                 CREATE TRIGGER slow AFTER INSERT ON "${schema}".events FOR EACH ROW WHEN (NEW.stream = 'slow') EXECUTE FUNCTION "${schema}".slow();`);
+      const ours = follow(async (after) => (await store.readAll({ after: BigInt(after) })).map((e) => Number(e.position)));
+      const a = store.append('slow', [ev('A')], 'no_stream');
+      // wait until A has taken its position and sleeps before COMMIT
+      for (let i = 0; i < 500; i++) {
+        const { rows } = await sql(`SELECT 1 FROM pg_stat_activity WHERE application_name = $1 AND wait_event = 'PgSleep'`, [`scitt-ledger ${schema}`]);
+        if (rows.length > 0) break;
+        await delay(10);
+      }
+      const t0 = Date.now();
+      const b = await other.append('fast', [ev('B')], 'no_stream');
+      const waited = Date.now() - t0;
+      assert.equal((await a).position, 1n);
+      assert.equal(b.position, 2n, `B took the next position after A's COMMIT (it waited ${waited} ms)`);
+      await delay(100);
+      await ours.stop();
+      assert.deepEqual(ours.seen, [1, 2], 'the follower saw both, in order');
+    } finally {
+      await client.end();
+      await store.close();
+      await other.close();
       await dropSchema(schema);
     }
   });
