@@ -22,6 +22,7 @@ import {
 } from '../libs/event-store/src/index.js';
 import type { LedgerEvent } from '../libs/ledger/src/index.js';
 import { AppModule } from './app.module.js';
+import { authProviders, createAuthenticator } from './auth/auth.providers.js';
 import { ProblemFilter } from './common/problem.filter.js';
 import { ServiceLogger, logLevelsOf } from './common/service.logger.js';
 import { IssuerKeys } from './entries/issuer-keys.js';
@@ -77,6 +78,7 @@ export async function createLedgerApp(config: ServiceConfig, env: Readonly<Recor
   mkdirSync(config.dataDir, { recursive: true });
   const logId = logIdOf(config);
   const { policy, digest, canonical } = loadPolicy(config.policyFile);
+  const auth = createAuthenticator(config, policy);
   const key = await loadOrCreateServiceKey({ dataDir: config.dataDir, keyFile: config.serviceKeyFile, alg: config.serviceKeyAlg });
   const store =
     config.eventStore.kind === 'kurrentdb'
@@ -153,6 +155,7 @@ export async function createLedgerApp(config: ServiceConfig, env: Readonly<Recor
         { provide: Sequencer, useValue: sequencer },
         { provide: StatementChecker, useValue: checker },
         { provide: FEATURES, useValue: features },
+        ...authProviders(auth),
         ...features.flatMap((f) => f.providers ?? []),
       ], features.flatMap((f) => f.controllers ?? [])),
       adapter,

@@ -1,0 +1,22 @@
+/**
+ * Wiring: the {@link Authenticator} is built by the composition root before Nest starts (so a bad
+ * tokens file, JWKS file or policy binding stops the start with one clear line), then provided to
+ * the global {@link AuthGuard} that app.module.ts registers.
+ */
+import { Logger, type Provider } from '@nestjs/common';
+import type { RegistrationPolicy } from '../../libs/ledger/src/index.js';
+import type { ServiceConfig } from '../infrastructure/config.js';
+import { AuthConfigError } from './auth.config.js';
+import { Authenticator } from './authenticator.js';
+
+export function createAuthenticator(config: ServiceConfig, policy: RegistrationPolicy): Authenticator {
+  const logger = new Logger('auth');
+  const auth = new Authenticator(config.auth, (m) => logger.error(m));
+  if (policy.submitters && !auth.required) {
+    throw new AuthConfigError('the registration policy binds submitters to issuers (submitters:), but no authentication is configured: set AUTH_TOKENS_FILE and/or AUTH_OIDC_ISSUER');
+  }
+  logger.log(`submitter authentication: ${auth.describe()}`);
+  return auth;
+}
+
+export const authProviders = (auth: Authenticator): Provider[] => [{ provide: Authenticator, useValue: auth }];
