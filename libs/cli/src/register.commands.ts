@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import { decodeReceipt, entryIdOf, toEntry, toTransparentStatement } from '../../receipt/src/index.js';
 import { ledgerToken, ledgerUrl, parseDuration, type CliContext } from './cli.context.js';
 import { badInput, CliError, serviceError } from './cli.errors.js';
-import { readInput } from './key.files.js';
+import { readCoseFile } from './input.sniff.js';
 import { checkEntryId, LedgerClient } from './ledger.client.js';
 
 type Ctx = (cmd: Command) => CliContext;
@@ -49,7 +49,7 @@ export function registerRegisterCommands(program: Command, ctx: Ctx): void {
       const c = ctx(cmd);
       const timeoutMs = parseDuration(o.timeout, '--timeout');
       const client = ledgerClient(o, c);
-      const statement = readInput(file, 'statement');
+      const statement = readCoseFile(file, 'statement');
       let entryId: string;
       try {
         entryId = entryIdOf(toEntry(statement).entry);
