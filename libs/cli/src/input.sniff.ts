@@ -32,6 +32,15 @@ function asText(bytes: Uint8Array): string | undefined {
   }
 }
 
+/** C0 control characters other than tab, newline, vertical tab, form feed, carriage return: not text. */
+function hasControlCharacters(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c <= 0x08 || (c >= 0x0e && c <= 0x1f)) return true;
+  }
+  return false;
+}
+
 /**
  * The kind of `bytes`, from their first bytes: a COSE_Sign1 (tag 18 + array of 4, or the bare
  * array), other CBOR, an ASN.1 SEQUENCE (DER), PEM, JSON, other text, empty, other binary.
@@ -42,7 +51,7 @@ export function sniff(bytes: Uint8Array): InputKind {
   const b0 = bytes[0]!;
   if ((b0 === 0xd2 && bytes[1] === 0x84) || b0 === 0x84) return 'cose-sign1';
   const text = asText(bytes);
-  if (text !== undefined && !/[\x00-\x08\x0e-\x1f]/.test(text.slice(0, 512))) {
+  if (text !== undefined && !hasControlCharacters(text.slice(0, 512))) {
     const t = text.trimStart().replace(/^\uFEFF/, '');
     if (t.length === 0) return 'empty';
     if (t.startsWith('-----BEGIN ')) return 'pem';
