@@ -1,22 +1,23 @@
 /**
- * Wiring: the {@link Authenticator} is built by the composition root before Nest starts (so a bad
- * tokens file, JWKS file or policy binding stops the start with one clear line), then provided to
- * the global {@link AuthGuard} that app.module.ts registers.
+ * Wiring: the {@link AccessGate} is built by the composition root before Nest starts (so a bad
+ * tokens file, JWKS file or policy binding stops the start with one clear line); its `hook` goes
+ * on Fastify's `onRequest`, and the global {@link AuthGuard} (app.module.ts) gets it from DI.
  */
 import { Logger, type Provider } from '@nestjs/common';
 import type { RegistrationPolicy } from '../../libs/ledger/src/index.js';
 import type { ServiceConfig } from '../infrastructure/config.js';
+import { AccessGate } from './access.gate.js';
 import { AuthConfigError } from './auth.config.js';
 import { Authenticator } from './authenticator.js';
 
-export function createAuthenticator(config: ServiceConfig, policy: RegistrationPolicy): Authenticator {
+export function createAccessGate(config: ServiceConfig, policy: RegistrationPolicy): AccessGate {
   const logger = new Logger('auth');
   const auth = new Authenticator(config.auth, (m) => logger.error(m));
   if (policy.submitters && !auth.required) {
     throw new AuthConfigError('the registration policy binds submitters to issuers (submitters:), but no authentication is configured: set AUTH_TOKENS_FILE and/or AUTH_OIDC_ISSUER');
   }
   logger.log(`submitter authentication: ${auth.describe()}`);
-  return auth;
+  return new AccessGate(auth, policy, config);
 }
 
-export const authProviders = (auth: Authenticator): Provider[] => [{ provide: Authenticator, useValue: auth }];
+export const authProviders = (gate: AccessGate): Provider[] => [{ provide: AccessGate, useValue: gate }];

@@ -43,4 +43,13 @@ describe('OIDC JWTs against a JWKS file', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('says the issuer\'s keys are unavailable (not that the token is bad) when the JWKS URL does not answer', async () => {
+    const config = loadAuthConfig({ AUTH_OIDC_ISSUER: 'https://idp', AUTH_OIDC_AUDIENCE: 'ledger', AUTH_OIDC_JWKS_URL: 'http://127.0.0.1:9/jwks' }, '/').oidc!;
+    const { privateKey } = await generateKeyPair('ES256');
+    const token = await new SignJWT({ sub: 'x' }).setProtectedHeader({ alg: 'ES256', kid: 'a' }).setIssuer('https://idp').setAudience('ledger').setExpirationTime('5m').sign(privateKey);
+    const r = await new OidcVerifier(config).verify(token, new Date());
+    assert.equal(r.ok, false);
+    assert.equal((r as { unavailable?: boolean }).unavailable, true, JSON.stringify(r));
+  });
 });

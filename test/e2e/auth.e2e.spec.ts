@@ -7,7 +7,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
+import { createServer, request, type Server } from 'node:http';
 import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -137,6 +137,21 @@ describe('submitter authentication', () => {
     await refused(res, 401, /^ERR_UNAUTHENTICATED$/);
     assert.equal(res.headers.get('www-authenticate'), 'Bearer realm="scitt-ledger"', 'no error code without a credential (RFC 6750 §3.1)');
     assert.equal(ledger.sequencer.size, before);
+  });
+
+  it('refuses before reading the body: a 1 MiB upload without a credential is answered after its headers', async () => {
+    const url = new URL(`${ledger.url}/entries`);
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = request({ host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers: { 'content-type': 'application/cose', 'content-length': String(1024 * 1024) } }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+        req.destroy();
+      });
+      req.on('error', (e) => ((e as NodeJS.ErrnoException).code === 'ECONNRESET' ? undefined : reject(e)));
+      req.write(new Uint8Array(1024)); // 1 KiB of the announced 1 MiB, and no more
+      req.flushHeaders();
+    });
+    assert.equal(status, 401);
   });
 
   it('accepts a valid API token, and binds it to its issuers (403 for another, nothing appended)', async () => {
