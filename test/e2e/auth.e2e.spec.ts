@@ -289,6 +289,15 @@ describe('rate limiting without authentication, and read authentication', () => 
       assert.equal((await fetch(ledger.url + path, { headers: bearer(reader.token) })).status, 200, path);
     }
     for (const path of ['/health', '/.well-known/scitt-keys']) assert.equal((await fetch(ledger.url + path)).status, 200, path);
+    // the CLI's readers send the credential too
+    const box = cliSandbox();
+    const run = (args: string[], env: Record<string, string> = {}) => runScitt(args, { env: { ...box.env, ...env }, cwd: box.dir });
+    const audit = await run(['audit', ledger.url, '--no-save'], { SCITT_TOKEN: reader.token });
+    assert.equal(audit.code, 0, show(audit));
+    const refusedAudit = await run(['audit', ledger.url, '--no-save']);
+    assert.equal(refusedAudit.code, 3, show(refusedAudit));
+    const receipt = await run(['receipt', 'get', id, '--ledger', ledger.url, '--token', reader.token, '--out', join(box.dir, 'r.cose')]);
+    assert.equal(receipt.code, 0, show(receipt));
   });
 
   it('rate-limits requests without a valid credential (429), not authenticated ones', async () => {
