@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
 import { chromiumPath, launchChromium, type TestBrowser } from '../support/browser.js';
 import { needExternal } from '../support/external.js';
-import { APP, BARE_DIGEST, startExplorerLedger, type ExplorerData } from '../support/explorer-data.js';
+import { BARE_DIGEST, startExplorerLedger, type ExplorerData } from '../support/explorer-data.js';
 
 const skip = needExternal('chromium', chromiumPath() !== undefined, 'install it with `apt-get install chromium` (or set CHROMIUM)');
 const TIMEOUT = 60_000;
@@ -35,7 +35,7 @@ describe('explorer in Chromium', { skip, timeout: 240_000 }, () => {
 
   after(async () => {
     await browser?.close();
-    await data?.ledger.destroy();
+    await data?.destroy();
   });
 
   const open = async (hash: string): Promise<void> => {
@@ -89,7 +89,7 @@ describe('explorer in Chromium', { skip, timeout: 240_000 }, () => {
     await open('#/');
     await page.keyboard.press('/');
     await page.waitForSelector('#q:focus');
-    await page.keyboard.type(APP);
+    await page.keyboard.type(data.app);
     await page.keyboard.press('Enter');
     await page.waitForSelector('[data-testid="result-subject"]');
     for (const name of ['sbom1', 'sbom2', 'provenance']) {
@@ -100,7 +100,7 @@ describe('explorer in Chromium', { skip, timeout: 240_000 }, () => {
   });
 
   it('a collection after a revocation shows the claim revoked, by which entry and why', async () => {
-    await open(`#/collection/${encodeURIComponent(APP)}`);
+    await open(`#/collection/${encodeURIComponent(data.app)}`);
     const revoked = page.locator(`tr[data-entry="${data.ids.scan}"] [data-state="revoked"]`);
     await revoked.waitFor();
     assert.match((await revoked.textContent()) ?? '', /scanner database was stale/);
@@ -108,6 +108,11 @@ describe('explorer in Chromium', { skip, timeout: 240_000 }, () => {
     await page.locator(`tr[data-entry="${data.ids.sbom2}"] [data-state="current"]`).waitFor();
     await page.locator(`tr[data-entry="${data.ids.scan}"] [data-verify="ok"]`).waitFor();
     await page.waitForSelector('[data-testid="as-of"] strong');
+    if (data.registry) {
+      const pub = page.locator(`tr[data-entry="${data.ids.sbom2}"] .pub`);
+      await pub.waitFor();
+      assert.equal(await pub.textContent(), `published → ${data.registry.host}/acme/app`);
+    }
   });
 
   it('an entry verifies in the browser: receipt, inclusion path to the root, header, downloads', async () => {
@@ -118,6 +123,7 @@ describe('explorer in Chromium', { skip, timeout: 240_000 }, () => {
     assert.match((await verdict.textContent()) ?? '', /verified/);
     assert.match((await page.textContent('[data-testid="entry-verification"]')) ?? '', /Issuer signature: verified with the x5chain leaf key/);
     await page.waitForSelector('svg.tree .node.root.ok');
+    assert.match((await page.textContent('[data-testid="entry-verification"]')) ?? '', /Inclusion in the latest checkpoint:\s*leaf 2 of 7/);
     assert.match((await page.textContent('ol.certs')) ?? '', /CN=release\.acme\.example/);
     assert.equal(await page.locator('.downloads a[download]').count(), 3);
   });
@@ -152,6 +158,49 @@ describe('explorer in Chromium', { skip, timeout: 240_000 }, () => {
     await result.waitFor();
     assert.equal(await result.getAttribute('data-verify'), 'ok', (await page.textContent('[data-testid="consistency-result"]')) ?? '');
     assert.match((await result.textContent()) ?? '', new RegExp(`log at ${data.ledger.sequencer.size} extends the log at 2`));
+  });
+
+  it('a consistency proof with one byte flipped in transit fails the check', async () => {
+    await page.route('**/proofs/consistency?*', async (route) => {
+      const res = await route.fetch();
+      const body = Buffer.from(await res.body());
+      body[body.length - 40]! ^= 0x80; // inside the checkpoint signature
+      await route.fulfill({ response: res, body });
+    });
+    try {
+      await open('#/');
+      await page.fill('#cons-from', '3');
+      await page.click('#cons-run');
+      const result = page.locator('[data-testid="consistency-result"] .badge');
+      await result.waitFor();
+      assert.equal(await result.getAttribute('data-verify'), 'fail');
+      assert.match((await page.textContent('[data-testid="consistency-result"] li.fail')) ?? '', /Consistency 3 → 7/);
+    } finally {
+      await page.unroute('**/proofs/consistency?*');
+    }
+  });
+
+  it('GET /log/stats/registrations counts every registration in its bucket and refuses bad parameters', async () => {
+    for (const bucket of ['hour', 'day']) {
+      const r = (await (await fetch(`${data.ledger.url}/log/stats/registrations?bucket=${bucket}&buckets=3`)).json()) as { bucket: string; treeSize: number; counts: { start: string; count: number }[] };
+      assert.equal(r.bucket, bucket);
+      assert.equal(r.counts.length, 3);
+      assert.equal(r.counts.reduce((a, c) => a + c.count, 0), data.ledger.sequencer.size, 'all registered within the window');
+      assert.equal(r.treeSize, data.ledger.sequencer.size);
+      const step = bucket === 'hour' ? 3_600_000 : 86_400_000;
+      for (const [i, c] of r.counts.entries()) {
+        assert.equal(Date.parse(c.start) % step, 0, 'UTC-aligned');
+        if (i > 0) assert.equal(Date.parse(c.start) - Date.parse(r.counts[i - 1]!.start), step);
+      }
+    }
+    const def = (await (await fetch(`${data.ledger.url}/log/stats/registrations`)).json()) as { counts: unknown[] };
+    assert.equal(def.counts.length, 48);
+    for (const q of ['bucket=week', 'buckets=0', 'buckets=367', 'buckets=1.5', 'bucket=hour&bucket=day', 'limit=3']) {
+      const res = await fetch(`${data.ledger.url}/log/stats/registrations?${q}`);
+      assert.equal(res.status, 400, q);
+      assert.equal(res.headers.get('content-type'), 'application/concise-problem-details+cbor');
+      await res.arrayBuffer();
+    }
   });
 
   it('loaded nothing from anywhere but the service, and threw no page errors', () => {

@@ -6,7 +6,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { launchChromium } from '../support/browser.js';
-import { APP, startExplorerLedger } from '../support/explorer-data.js';
+import { startExplorerLedger } from '../support/explorer-data.js';
 
 const out = process.env.OUT ?? join(process.cwd(), 'docs', 'explorer');
 mkdirSync(out, { recursive: true });
@@ -25,8 +25,8 @@ const shots: { name: string; hash: string; wait: string; theme: 'light' | 'dark'
       await p.waitForSelector('[data-testid="consistency-result"] .badge');
     },
   },
-  { name: 'search', hash: `#/search?q=${encodeURIComponent(APP)}`, wait: '[data-testid="result-subject"] [data-verify="ok"]', theme: 'light' },
-  { name: 'collection', hash: `#/collection/${encodeURIComponent(APP)}`, wait: '[data-state="revoked"]', theme: 'light' },
+  { name: 'search', hash: `#/search?q=${encodeURIComponent(data.app)}`, wait: '[data-testid="result-subject"] [data-verify="ok"]', theme: 'light' },
+  { name: 'collection', hash: `#/collection/${encodeURIComponent(data.app)}`, wait: '[data-state="revoked"]', theme: 'light' },
   { name: 'entry', hash: `#/entry/${data.ids.web}`, wait: 'svg.tree .node.root', theme: 'light' },
   { name: 'entry-dark', hash: `#/entry/${data.ids.sbom2}`, wait: 'svg.tree .node.root', theme: 'dark' },
   { name: 'issuer', hash: `#/issuer/${encodeURIComponent(data.issuers.alice.iss)}`, wait: '[data-verify="ok"]', theme: 'light' },
@@ -39,7 +39,7 @@ try {
       const page = await browser.context.newPage();
       await page.goto(`${data.ledger.url}/explorer/${shot.hash}`);
       await page.waitForSelector(shot.wait, { timeout: 60_000 });
-      await page.waitForFunction(() => document.querySelectorAll('[data-verify="pending"]').length === 0, null, { timeout: 60_000 });
+      await page.waitForFunction('document.querySelectorAll(\'[data-verify="pending"]\').length === 0', null, { timeout: 60_000 });
       await shot.before?.(page);
       const file = join(out, `${shot.name}.png`);
       await page.screenshot({ path: file, fullPage: !shot.phone, animations: 'disabled' });
@@ -49,5 +49,5 @@ try {
     }
   }
 } finally {
-  await data.ledger.destroy();
+  await data.destroy();
 }

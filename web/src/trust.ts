@@ -26,7 +26,7 @@ import {
   type DecodedReceipt,
   type VerifiedReceipt,
 } from '../../libs/receipt/src/index.js';
-import { getBytes } from './api.js';
+import { getBytes, getJson } from './api.js';
 
 /** The browser backends every verification uses. */
 export const BROWSER = { backend: nobleBackend, hasher: nobleMerkleHasher } as const;
@@ -84,8 +84,10 @@ export function unpinKeys(): void {
 /** One check of a verification, as shown to the user. */
 export interface Check {
   readonly label: string;
+  /** false fails the verification; a check that could not be made here is `ok` and `skipped` */
   readonly ok: boolean;
   readonly detail: string;
+  readonly skipped?: boolean;
 }
 
 export interface EntryVerification {
@@ -182,6 +184,31 @@ export async function verifiedCheckpoint(size: number | 'latest', treeSize?: num
   const claims = sign1.protectedHeader.get(15);
   const iat = claims instanceof Map ? (claims.get(6) as number | undefined) : undefined;
   return { treeSize: typeof size === 'number' ? size : (treeSize ?? NaN), root: sign1.payload, kid, ...(iat !== undefined && { iat }), sign1 };
+}
+
+export interface LatestInclusion {
+  readonly check: Check;
+  readonly receipt?: DecodedReceipt;
+  readonly verified?: VerifiedReceipt;
+}
+
+/**
+ * The entry's inclusion in the latest checkpoint: an inclusion receipt signed by that checkpoint
+ * (`GET /proofs/inclusion?entry=…&treeSize=N`, COSE), verified here, whose root must be the
+ * root of checkpoint N (verified separately).
+ */
+export async function verifyLatestInclusion(entryId: string, entry: Uint8Array): Promise<LatestInclusion> {
+  const label = 'Inclusion in the latest checkpoint';
+  try {
+    const { keys } = await serviceKeys();
+    const latest = await getJson<{ treeSize: number }>('/checkpoints/latest');
+    const [bytes, cp] = await Promise.all([getBytes(`/proofs/inclusion?entry=${entryId}&treeSize=${latest.treeSize}`), verifiedCheckpoint(latest.treeSize)]);
+    const verified = await verifyReceipt(bytes, entry, keys, BROWSER);
+    if (!bytesEqual(verified.root, cp.root)) throw new Error(`the proof leads to root ${toHex(verified.root)}, not checkpoint ${latest.treeSize}'s ${toHex(cp.root)}`);
+    return { check: { label, ok: true, detail: `leaf ${verified.leafIndex} of ${verified.treeSize}: the path leads to the signed root of checkpoint ${latest.treeSize}` }, receipt: decodeReceipt(bytes), verified };
+  } catch (e) {
+    return { check: { label, ok: false, detail: messageOf(e) } };
+  }
 }
 
 export interface ConsistencyResult {

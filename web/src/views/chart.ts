@@ -22,7 +22,7 @@ export function registrationsChart(r: Registrations): HTMLElement {
     r.counts.map((c, i) => {
       const x = pad.l + i * bw;
       return [
-        s('rect', { x: x + bw * 0.12, y: y(c.count), width: Math.max(1, bw * 0.76), height: Math.max(0, H - pad.b - y(c.count)), class: 'bar' },
+        s('rect', { x: x + bw / 2 - Math.min(bw * 0.38, 22), y: y(c.count), width: Math.max(1, Math.min(bw * 0.76, 44)), height: Math.max(0, H - pad.b - y(c.count)), class: 'bar' },
           s('title', {}, `${c.start}: ${c.count}`)),
         i % every === 0 ? s('text', { x: x + bw / 2, y: H - 8, 'text-anchor': 'middle', class: 'axis' }, label(c.start)) : null,
       ];

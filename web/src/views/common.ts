@@ -33,6 +33,12 @@ export function claimBadge(entryId: string): HTMLElement {
   return holder;
 }
 
+/** `registry/repo@sha256:3f9a3f9a…3f9a` for a long digest reference (the full one as the link title). */
+export function shortSubject(sub: string): string {
+  const m = /^(.*?)(sha256:)([0-9a-f]{64})$/.exec(sub);
+  return m ? `${m[1]}${m[2]}${m[3]!.slice(0, 8)}…${m[3]!.slice(-4)}` : sub;
+}
+
 /** current / superseded / revoked, with what superseded or revoked it. */
 export function claimState(c: Pick<Claim, 'revoked' | 'revocation' | 'supersededBy'>): HTMLElement {
   if (c.revoked) {
@@ -67,7 +73,7 @@ export function claimsTable(items: readonly Claim[], columns: readonly Column[],
       case 'index': return String(c.index);
       case 'entry': return link(`/entry/${c.entryId}`, shortHex(c.entryId, 6));
       case 'issuer': return link(`/issuer/${enc(c.iss)}`, c.iss);
-      case 'subject': return link(`/collection/${enc(c.sub)}`, c.sub);
+      case 'subject': return h('a', { href: `#/collection/${enc(c.sub)}`, title: c.sub }, shortSubject(c.sub));
       case 'kid': return link(`/issuer/${enc(c.iss)}?kid=${enc(c.kid)}`, shortHex(c.kid, 6));
       case 'type': return h('code', null, c.contentType);
       case 'time': return h('time', { datetime: c.registeredAt, title: c.registeredAt }, ago(c.registeredAt));
@@ -79,6 +85,7 @@ export function claimsTable(items: readonly Claim[], columns: readonly Column[],
   return h('div', { class: 'table-wrap' },
     h('table', { class: 'claims' },
       caption ? h('caption', null, caption) : null,
+      h('colgroup', null, columns.map((c) => h('col', { class: `col-${c}` }))),
       h('thead', null, h('tr', null, columns.map((c) => h('th', { scope: 'col' }, head[c])))),
       h('tbody', null, items.map((c) => h('tr', { 'data-entry': c.entryId }, columns.map((col) => h('td', { 'data-col': col }, cell(c, col))))))));
 }
@@ -113,7 +120,7 @@ export function pager(route: string, params: URLSearchParams, page: ClaimsPage):
 }
 
 export function checksList(checks: readonly Check[]): HTMLElement {
-  return h('ul', { class: 'checks' }, checks.map((c) => h('li', { class: c.ok ? 'ok' : 'fail' }, h('span', { class: 'mark', 'aria-hidden': 'true' }, c.ok ? '✓' : '✗'),
+  return h('ul', { class: 'checks' }, checks.map((c) => h('li', { class: c.skipped ? 'skip' : c.ok ? 'ok' : 'fail' }, h('span', { class: 'mark', 'aria-hidden': 'true' }, c.skipped ? '–' : c.ok ? '✓' : '✗'),
     h('strong', null, c.label, ': '), h('span', { class: 'detail' }, c.detail))));
 }
 

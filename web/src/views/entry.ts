@@ -5,7 +5,7 @@
  */
 import { getJson, type EntryStatus } from '../api.js';
 import { enc, fmtBytes, fmtTime, h, link, replace, shortHex } from '../dom.js';
-import { BROWSER, fetchAndVerifyEntry, type Check } from '../trust.js';
+import { BROWSER, fetchAndVerifyEntry, verifyLatestInclusion, type Check } from '../trust.js';
 import { readCertificateView } from '../x509.view.js';
 import { nobleMerkleHasher } from '../../../libs/merkle/src/index.js';
 import { toHex, verifySign1, type CoseSign1, type HeaderMap } from '../../../libs/cose/src/index.js';
@@ -83,14 +83,15 @@ function download(name: string, bytes: Uint8Array | undefined, type: string): HT
 }
 
 async function issuerCheck(st: CoseSign1): Promise<Check> {
+  if (st.payload === null) return { label: 'Issuer signature', ok: true, skipped: true, detail: 'not checked here: the payload is detached' };
   const chain = st.protectedHeader.get(33) ?? st.unprotectedHeader.get(33);
   const leaf = chain instanceof Uint8Array ? chain : Array.isArray(chain) ? chain[0] : undefined;
   if (!(leaf instanceof Uint8Array)) {
-    return { label: 'Issuer signature', ok: true, detail: 'not checked here: the issuer key (kid) is in the registration policy, not published; the ledger checked it at admission' };
+    return { label: 'Issuer signature', ok: true, skipped: true, detail: 'not checked here: the issuer key (kid) is in the registration policy, not published; the ledger checked it at admission' };
   }
   try {
     const key = readCertificateView(leaf).key;
-    if (!key) return { label: 'Issuer signature', ok: true, detail: "not checked here: the x5chain leaf's key type is not supported in the explorer" };
+    if (!key) return { label: 'Issuer signature', ok: true, skipped: true, detail: "not checked here: the x5chain leaf's key type is not supported in the explorer" };
     await verifySign1(st, key, { backend: BROWSER.backend, crit: [258, 259, 260] });
     return { label: 'Issuer signature', ok: true, detail: 'verified with the x5chain leaf key (chain trust is the registration policy’s)' };
   } catch (e) {
@@ -107,11 +108,15 @@ export async function entryView(main: HTMLElement, id: string): Promise<void> {
   }
   const [status, v] = await Promise.all([getJson<EntryStatus>(`/entries/${id}/status`).catch((e: unknown) => e), fetchAndVerifyEntry(id)]);
   const checks = [...v.checks];
+  const latest = v.entry && v.ok ? await verifyLatestInclusion(id, v.entry) : undefined;
+  if (latest) checks.push(latest.check);
   if (v.statement && v.ok) checks.push(await issuerCheck(v.statement));
   const ok = v.ok && checks.every((c) => c.ok);
   const st = status instanceof Error ? null : (status as EntryStatus);
   const r = v.receipt;
   const inc = r?.inclusion?.[0];
+  // draw the path to the newest root the entry is proven under
+  const drawn = latest?.verified && latest.receipt?.inclusion?.[0] ? { inc: latest.receipt.inclusion[0], root: latest.verified.root } : inc && v.verified ? { inc, root: v.verified.root } : undefined;
   replace(main,
     h('h1', null, st ? `Entry ${st.index}` : 'Entry', ' ', shortHex(id, 10)),
     h('section', { class: `card verdict ${ok ? 'ok' : 'fail'}`, 'data-testid': 'entry-verification' },
@@ -126,14 +131,14 @@ export async function entryView(main: HTMLElement, id: string): Promise<void> {
       h('dt', null, 'OCI referrer'), h('dd', null, publicationCell(id)))) : errorBox(status),
     v.statement ? section('Protected header', headerTable(v.statement.protectedHeader)) : null,
     v.statement ? section('Payload', payloadPreview(v.statement)) : null,
-    r ? section('Receipt', h('dl', { class: 'kv' },
+    r ? section('Receipt (as issued at registration)', h('dl', { class: 'kv' },
       h('dt', null, 'Signer kid'), h('dd', null, shortHex(toHex(r.kid), 12)),
       h('dt', null, 'Service (iss)'), h('dd', null, r.iss ?? '—'),
       h('dt', null, 'Log id (sub)'), h('dd', null, r.sub ?? '—'),
       h('dt', null, 'Checkpoint time (iat)'), h('dd', null, r.iat !== undefined ? fmtTime(r.iat * 1000) : '—'),
       h('dt', null, 'Tree size'), h('dd', null, inc ? String(inc.treeSize) : '—'),
       h('dt', null, 'Leaf index'), h('dd', null, inc ? String(inc.leafIndex) : '—'))) : null,
-    inc && v.entry && v.verified ? section('Inclusion path', inclusionDrawing(nobleMerkleHasher.hashLeaf(v.entry), inc.leafIndex, inc.treeSize, inc.path, v.verified.root)) : null,
+    drawn && v.entry ? section(`Inclusion path (tree size ${drawn.inc.treeSize})`, inclusionDrawing(nobleMerkleHasher.hashLeaf(v.entry), drawn.inc.leafIndex, drawn.inc.treeSize, drawn.inc.path, drawn.root)) : null,
     section('Downloads', h('div', { class: 'downloads' },
       download(`${id.slice(0, 12)}.statement.cose`, v.entry, 'application/cose'),
       download(`${id.slice(0, 12)}.receipt.cose`, v.receiptBytes, 'application/cose'),

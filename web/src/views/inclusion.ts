@@ -45,12 +45,12 @@ const short = (b: Uint8Array): string => {
 /** An SVG of the path: root on top, the leaf at the bottom, siblings beside the path. */
 export function inclusionDrawing(leafHash: Uint8Array, leafIndex: number, treeSize: number, proof: readonly Uint8Array[], signedRoot: Uint8Array): HTMLElement {
   const steps = inclusionSteps(leafHash, leafIndex, treeSize, proof);
-  const W = 560;
+  const W = 600;
   const rowH = 64;
   const H = rowH * (steps.length + 1) + 16;
   const cx = W / 2;
-  const off = 170;
-  const bw = 132;
+  const off = 190;
+  const bw = 156;
   const bh = 28;
   const y = (level: number): number => H - 16 - rowH * level - bh; // level 0 = leaf
   const box = (x: number, yy: number, label: string, full: Uint8Array, cls: string, title: string) =>

@@ -5,7 +5,7 @@
  */
 import { ApiError, claimsQuery, getJson, type ClaimsPage, type EntryStatus } from '../api.js';
 import { enc, h, link, replace } from '../dom.js';
-import { claimsTable, errorBox, loading } from './common.js';
+import { claimsTable, errorBox, loading, type Column } from './common.js';
 
 const HEX64 = /^[0-9a-f]{64}$/;
 const DIGEST = /^sha256:[0-9a-f]{64}$/;
@@ -36,10 +36,10 @@ async function claims(params: Record<string, string>): Promise<ClaimsPage | null
   }
 }
 
-function group(title: string, open: HTMLElement | null, page: ClaimsPage, testid: string): HTMLElement {
+function group(title: string, open: HTMLElement | null, page: ClaimsPage, testid: string, columns: Column[]): HTMLElement {
   return h('section', { class: 'card', 'data-testid': testid },
-    h('h2', null, title), open,
-    claimsTable(page.items, ['index', 'entry', 'subject', 'issuer', 'type', 'time', 'state', 'receipt']),
+    h('h2', { class: 'wrap' }, title), open,
+    claimsTable(page.items, columns),
     page.next ? h('p', { class: 'muted' }, `First ${LIMIT} shown.`) : null);
 }
 
@@ -64,14 +64,14 @@ export async function searchView(main: HTMLElement, q: string): Promise<void> {
     const subject = HEX64.test(q) ? `sha256:${q}` : q;
     const bySubject = await claims({ subject });
     if (bySubject?.items.length) {
-      results.push(group(`Collection ${subject}`, h('p', null, link(`/collection/${enc(subject)}`, 'Open the collection »')), bySubject, 'result-subject'));
+      results.push(group(`Collection ${subject}`, h('p', null, link(`/collection/${enc(subject)}`, 'Open the collection »')), bySubject, 'result-subject', ['index', 'entry', 'issuer', 'type', 'time', 'state', 'receipt']));
     }
     if (!HEX64.test(q) && !DIGEST.test(q)) {
       const byIssuer = await claims({ issuer: q });
-      if (byIssuer?.items.length) results.push(group(`Issuer ${q}`, h('p', null, link(`/issuer/${enc(q)}`, 'Open the issuer »')), byIssuer, 'result-issuer'));
+      if (byIssuer?.items.length) results.push(group(`Issuer ${q}`, h('p', null, link(`/issuer/${enc(q)}`, 'Open the issuer »')), byIssuer, 'result-issuer', ['index', 'entry', 'subject', 'type', 'time', 'state', 'receipt']));
       if (!q.includes('@') && q.includes('/')) {
         const byRepo = await claims({ repository: q });
-        if (byRepo?.items.length) results.push(group(`Repository ${q}`, null, byRepo, 'result-repository'));
+        if (byRepo?.items.length) results.push(group(`Repository ${q}`, null, byRepo, 'result-repository', ['index', 'entry', 'subject', 'issuer', 'type', 'time', 'state', 'receipt']));
       }
     }
   } catch (e) {
