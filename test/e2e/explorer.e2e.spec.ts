@@ -7,6 +7,9 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { chromiumPath, launchChromium, type TestBrowser } from '../support/browser.js';
 import { needExternal } from '../support/external.js';
@@ -14,6 +17,8 @@ import { BARE_DIGEST, startExplorerLedger, type ExplorerData } from '../support/
 
 const skip = needExternal('chromium', chromiumPath() !== undefined, 'install it with `apt-get install chromium` (or set CHROMIUM)');
 const TIMEOUT = 60_000;
+/** Screenshots of what each test saw (test artifacts): EXPLORER_ARTIFACTS, else a temp directory. */
+const ARTIFACTS = process.env.EXPLORER_ARTIFACTS ?? join(tmpdir(), 'scitt-explorer-artifacts');
 
 describe('explorer in Chromium', { skip, timeout: 240_000 }, () => {
   let data: ExplorerData;
@@ -34,9 +39,15 @@ describe('explorer in Chromium', { skip, timeout: 240_000 }, () => {
   });
 
   after(async () => {
+    console.log(`# explorer screenshots (test artifacts): ${ARTIFACTS}`);
     await browser?.close();
     await data?.destroy();
   });
+
+  const shot = async (name: string): Promise<void> => {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
+  };
 
   const open = async (hash: string): Promise<void> => {
     await page.goto(`${data.ledger.url}/explorer/${hash}`);
@@ -77,12 +88,14 @@ describe('explorer in Chromium', { skip, timeout: 240_000 }, () => {
     assert.equal(await page.textContent('[data-stat="revoked"] .stat-value'), '1');
     const thumbprints = await page.textContent('[data-testid="thumbprints"]');
     assert.match(thumbprints ?? '', /RFC 9679 thumbprint/);
+    await shot('overview');
   });
 
   it('search by bare digest finds the claim about it, receipt verified', async () => {
     await open(`#/search?q=${encodeURIComponent(BARE_DIGEST)}`);
     const row = page.locator(`[data-testid="result-subject"] tr[data-entry="${data.ids.bare}"]`);
     await row.locator('[data-verify="ok"]').waitFor();
+    await shot('search-digest');
   });
 
   it('search by reference finds the collection; the keyboard reaches the search box with "/"', async () => {
@@ -97,6 +110,7 @@ describe('explorer in Chromium', { skip, timeout: 240_000 }, () => {
     }
     assert.equal(await page.locator('#purl').isDisabled(), true, 'the component field waits for the component index');
     assert.equal(await page.locator('#cve').isDisabled(), true);
+    await shot('search-reference');
   });
 
   it('a collection after a revocation shows the claim revoked, by which entry and why', async () => {
@@ -113,6 +127,7 @@ describe('explorer in Chromium', { skip, timeout: 240_000 }, () => {
       await pub.waitFor();
       assert.equal(await pub.textContent(), `published → ${data.registry.host}/acme/app`);
     }
+    await shot('collection-revoked');
   });
 
   it('an entry verifies in the browser: receipt, inclusion path to the root, header, downloads', async () => {
@@ -126,6 +141,7 @@ describe('explorer in Chromium', { skip, timeout: 240_000 }, () => {
     assert.match((await page.textContent('[data-testid="entry-verification"]')) ?? '', /Inclusion in the latest checkpoint:\s*leaf 2 of 7/);
     assert.match((await page.textContent('ol.certs')) ?? '', /CN=release\.acme\.example/);
     assert.equal(await page.locator('.downloads a[download]').count(), 3);
+    await shot('entry-verified');
   });
 
   it('a receipt with one byte flipped in transit shows "verification failed", never a green tick', async () => {
@@ -144,6 +160,7 @@ describe('explorer in Chromium', { skip, timeout: 240_000 }, () => {
       assert.equal((await verdict.textContent())?.trim(), '✗ verification failed');
       assert.match((await page.textContent('[data-testid="entry-verification"] ul.checks li.fail')) ?? '', /Receipt.*signature/s);
       assert.equal(await page.locator('[data-testid="entry-verification"] [data-verify="ok"]').count(), 0);
+      await shot('entry-tampered-receipt');
     } finally {
       await page.unroute(`**/entries/${id}`);
     }
@@ -158,6 +175,7 @@ describe('explorer in Chromium', { skip, timeout: 240_000 }, () => {
     await result.waitFor();
     assert.equal(await result.getAttribute('data-verify'), 'ok', (await page.textContent('[data-testid="consistency-result"]')) ?? '');
     assert.match((await result.textContent()) ?? '', new RegExp(`log at ${data.ledger.sequencer.size} extends the log at 2`));
+    await shot('consistency');
   });
 
   it('a consistency proof with one byte flipped in transit fails the check', async () => {

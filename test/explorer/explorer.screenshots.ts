@@ -12,7 +12,7 @@ const out = process.env.OUT ?? join(process.cwd(), 'docs', 'explorer');
 mkdirSync(out, { recursive: true });
 
 const data = await startExplorerLedger();
-const shots: { name: string; hash: string; wait: string; theme: 'light' | 'dark'; phone?: boolean; before?: (p: import('playwright-core').Page) => Promise<void> }[] = [
+const shots: { name: string; hash: string; wait: string; theme: 'light' | 'dark'; phone?: boolean; before?: (p: import('playwright-core').Page) => Promise<void>; setup?: (p: import('playwright-core').Page) => Promise<void> }[] = [
   { name: 'overview', hash: '#/', wait: '[data-testid="as-of"] [data-verify="ok"]', theme: 'light' },
   {
     name: 'overview-consistency-dark',
@@ -28,6 +28,21 @@ const shots: { name: string; hash: string; wait: string; theme: 'light' | 'dark'
   { name: 'search', hash: `#/search?q=${encodeURIComponent(data.app)}`, wait: '[data-testid="result-subject"] [data-verify="ok"]', theme: 'light' },
   { name: 'collection', hash: `#/collection/${encodeURIComponent(data.app)}`, wait: '[data-state="revoked"]', theme: 'light' },
   { name: 'entry', hash: `#/entry/${data.ids.web}`, wait: 'svg.tree .node.root', theme: 'light' },
+  {
+    // a receipt with one byte flipped in transit (as the browser test does)
+    name: 'entry-tampered',
+    hash: `#/entry/${data.ids.provenance}`,
+    wait: '[data-testid="entry-verification"] [data-verify="fail"]',
+    theme: 'light',
+    setup: async (p) => {
+      await p.route(`**/entries/${data.ids.provenance}`, async (route) => {
+        const res = await route.fetch();
+        const body = Buffer.from(await res.body());
+        body[body.length - 1]! ^= 0x01;
+        await route.fulfill({ response: res, body });
+      });
+    },
+  },
   { name: 'entry-dark', hash: `#/entry/${data.ids.sbom2}`, wait: 'svg.tree .node.root', theme: 'dark' },
   { name: 'issuer', hash: `#/issuer/${encodeURIComponent(data.issuers.alice.iss)}`, wait: '[data-verify="ok"]', theme: 'light' },
   { name: 'phone-entry', hash: `#/entry/${data.ids.sbom1}`, wait: 'svg.tree .node.root', theme: 'light', phone: true },
@@ -37,6 +52,7 @@ try {
     const browser = await launchChromium({ viewport: shot.phone ? { width: 390, height: 844 } : { width: 1280, height: 900 }, colorScheme: shot.theme, deviceScaleFactor: shot.phone ? 2 : 1 });
     try {
       const page = await browser.context.newPage();
+      await shot.setup?.(page);
       await page.goto(`${data.ledger.url}/explorer/${shot.hash}`);
       await page.waitForSelector(shot.wait, { timeout: 60_000 });
       await page.waitForFunction('document.querySelectorAll(\'[data-verify="pending"]\').length === 0', null, { timeout: 60_000 });
