@@ -1,6 +1,6 @@
 /**
  * RFC 9162 facts embedded here (run everywhere) and the full transparency-dev/merkle corpus
- * from ../shared/vectors/rfc9162 (skipped with a printed reason where absent): every inclusion and
+ * in test/vectors/rfc9162 (missing: a printed skip, a failure under CI=true): every inclusion and
  * consistency case, happy or mutated, must give exactly its expected accept/reject.
  */
 import { describe, it } from 'node:test';
