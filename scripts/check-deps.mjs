@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Dependency rule (ARCHITECTURE §4): the pure libraries import no Nest, no Node I/O, no adapter,
+// Dependency rule (docs/architecture.md, Modules): the pure libraries import no Nest, no Node I/O, no adapter,
 // and no adapter imports the service (src/). Fails with the offending import when broken.
 import { readdirSync, readFileSync, statSync, existsSync } from 'node:fs';
 import { join, relative, dirname, resolve } from 'node:path';

@@ -1,5 +1,5 @@
 /**
- * The log entry of a signed statement (ARCHITECTURE §3, RFC 9943 §5): the tagged COSE_Sign1 with
+ * The log entry of a signed statement (docs/architecture.md, Definitions; RFC 9943 §5): the tagged COSE_Sign1 with
  * its unprotected header replaced by the empty map, spliced byte for byte so that the issuer's
  * signature still verifies over it; and its entry ID.
  */
