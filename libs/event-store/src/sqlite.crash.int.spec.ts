@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { RecordedEvent } from './event-store.port.js';
-import { openSqliteEventStore } from './sqlite.event-store.js';
+import { openSqliteEventStore } from './sqlite.factory.js';
 
 const CHILD = fileURLToPath(new URL('../test/crash-child.js', import.meta.url));
 const KILLS = 25;

@@ -6,7 +6,7 @@
  */
 import { writeSync } from 'node:fs';
 import type { ExpectedRevision } from '../src/event-store.port.js';
-import { openSqliteEventStore } from '../src/sqlite.event-store.js';
+import { openSqliteEventStore } from '../src/sqlite.factory.js';
 
 const [path, runId] = process.argv.slice(2);
 if (!path || !runId) throw new Error('usage: crash-child <path> <runId>');
