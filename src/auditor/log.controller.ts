@@ -10,7 +10,8 @@ import { encodeConsistencyReceipt, encodeInclusionReceipt } from '../../libs/rec
 import { malformed, notFound } from '../common/problem.js';
 import { GetCheckpoint, GetConsistencyProof, GetInclusionProof, GetLogEntries, ListCheckpoints, type LogEntriesPage } from './auditor.queries.js';
 import { checkpointCose, checkpointJson, type CheckpointJson } from './checkpoint.view.js';
-import { entryIdParam, hex, int, limitOf, onlyParams, str, type RawQuery } from './query-params.js';
+import { toHex } from '../../libs/cose/src/index.js';
+import { entryIdParam, int, limitOf, onlyParams, str, type RawQuery } from './query-params.js';
 
 export const COSE = 'application/cose';
 
@@ -67,7 +68,7 @@ export class LogController {
       const { protectedHeader, signature } = p.checkpoint;
       return sendCose(reply, encodeInclusionReceipt({ protectedHeader, signature, treeSize: p.treeSize, leafIndex: p.leafIndex, path: p.path }));
     }
-    return { entryId: p.entryId, leafIndex: p.leafIndex, treeSize: p.treeSize, leafHash: hex(p.leafHash), root: hex(p.root), path: p.path.map(hex) };
+    return { entryId: p.entryId, leafIndex: p.leafIndex, treeSize: p.treeSize, leafHash: toHex(p.leafHash), root: toHex(p.root), path: p.path.map(toHex) };
   }
 
   @Get('proofs/consistency')
@@ -81,7 +82,7 @@ export class LogController {
       const { protectedHeader, signature } = p.checkpoint;
       return sendCose(reply, encodeConsistencyReceipt({ protectedHeader, signature, size1: p.from, size2: p.to, path: p.path }));
     }
-    return { from: p.from, to: p.to, root1: hex(p.root1), root2: hex(p.root2), path: p.path.map(hex) };
+    return { from: p.from, to: p.to, root1: toHex(p.root1), root2: toHex(p.root2), path: p.path.map(toHex) };
   }
 
   @Get('log/entries')

@@ -1,5 +1,5 @@
 /**
- * The ledger's domain events: the only source of truth (ARCHITECTURE §6).
+ * The ledger's domain events: the only source of truth (docs/events.md).
  *
  * Wire format (docs/events.md): UTF-8 JSON, binary fields as unpadded base64url, integers as
  * JSON numbers (safe integers), times as RFC 3339 strings. Event type names are the stable
