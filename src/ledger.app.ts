@@ -22,6 +22,7 @@ import {
 } from '../libs/event-store/src/index.js';
 import type { LedgerEvent } from '../libs/ledger/src/index.js';
 import { AppModule } from './app.module.js';
+import { edgeServerOptions, installHttpEdge } from './common/http-edge.js';
 import { ProblemFilter } from './common/problem.filter.js';
 import { ServiceLogger, logLevelsOf } from './common/service.logger.js';
 import { IssuerKeys } from './entries/issuer-keys.js';
@@ -142,7 +143,8 @@ export async function createLedgerApp(config: ServiceConfig, env: Readonly<Recor
     features.push(publicationStatusFeature(deps, (registry) => host.pauseOf(registry)));
 
     const checker = new StatementChecker(policy, new IssuerKeys(policy), index);
-    const adapter = new FastifyAdapter({ bodyLimit: config.maxBodyBytes });
+    const edge = config;
+    const adapter = new FastifyAdapter({ bodyLimit: config.maxBodyBytes, ...edgeServerOptions(edge) });
     app = await NestFactory.create<NestFastifyApplication>(
       AppModule.with([
         { provide: CONFIG, useValue: config },
@@ -159,6 +161,7 @@ export async function createLedgerApp(config: ServiceConfig, env: Readonly<Recor
       { logger: serviceLogger, bodyParser: false },
     );
     const fastify = adapter.getInstance();
+    installHttpEdge(fastify, edge);
     fastify.removeAllContentTypeParsers();
     fastify.addContentTypeParser('application/cose', { parseAs: 'buffer', bodyLimit: config.maxBodyBytes }, (_req, body, done) => done(null, body));
     fastify.addContentTypeParser('*', (req, _payload, done) => {

@@ -41,12 +41,14 @@ export class ClaimsController {
   }
 
   @Get('entries/:id/status')
-  async status(@Param('id') id: string): Promise<EntryStatus> {
+  async status(@Param('id') id: string, @QueryParams() q: RawQuery): Promise<EntryStatus> {
+    onlyParams(q, []);
     return this.queries.execute(new GetEntryStatus(entryIdParam(id, 'entry id')));
   }
 
   @Get('log/stats')
-  async stats(): Promise<LogStats> {
+  async stats(@QueryParams() q: RawQuery): Promise<LogStats> {
+    onlyParams(q, []);
     return this.queries.execute(new GetLogStats());
   }
 }

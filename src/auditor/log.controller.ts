@@ -33,7 +33,8 @@ export class LogController {
   constructor(private readonly queries: QueryBus) {}
 
   @Get('checkpoints/latest')
-  async latest(@Headers('accept') accept: string | undefined, @Res({ passthrough: true }) reply: FastifyReply): Promise<CheckpointJson | Buffer> {
+  async latest(@QueryParams() q: RawQuery, @Headers('accept') accept: string | undefined, @Res({ passthrough: true }) reply: FastifyReply): Promise<CheckpointJson | Buffer> {
+    onlyParams(q, []);
     const cp = await this.queries.execute(new GetCheckpoint(undefined));
     return wantsCose(accept) ? sendCose(reply, checkpointCose(cp)) : checkpointJson(cp);
   }
@@ -41,9 +42,11 @@ export class LogController {
   @Get('checkpoints/:treeSize')
   async checkpoint(
     @Param('treeSize') treeSize: string,
+    @QueryParams() q: RawQuery,
     @Headers('accept') accept: string | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<CheckpointJson | Buffer> {
+    onlyParams(q, []);
     const cp = await this.queries.execute(new GetCheckpoint(sizeParam(treeSize, 'treeSize')));
     return wantsCose(accept) ? sendCose(reply, checkpointCose(cp)) : checkpointJson(cp);
   }
