@@ -23,6 +23,7 @@ import {
 import type { LedgerEvent } from '../libs/ledger/src/index.js';
 import { AppModule } from './app.module.js';
 import { edgeServerOptions, installHttpEdge } from './common/http-edge.js';
+import type { InflightBudget } from './common/inflight-budget.js';
 import { ProblemFilter } from './common/problem.filter.js';
 import { ServiceLogger, logLevelsOf } from './common/service.logger.js';
 import { IssuerKeys } from './entries/issuer-keys.js';
@@ -45,6 +46,8 @@ export interface LedgerApp {
   readonly sequencer: Sequencer;
   readonly index: LogIndexStore;
   readonly store: EventStore;
+  /** statement bytes of registrations in progress (MAX_INFLIGHT_BYTES bounds it) */
+  readonly inflight: InflightBudget;
   close(): Promise<void>;
 }
 
@@ -112,6 +115,7 @@ export async function createLedgerApp(config: ServiceConfig, env: Readonly<Recor
   };
 
   let url: string;
+  let inflight: InflightBudget;
   try {
     await sequencer.start();
     if (config.sqliteCheckpointMs > 0) {
@@ -143,8 +147,7 @@ export async function createLedgerApp(config: ServiceConfig, env: Readonly<Recor
     features.push(publicationStatusFeature(deps, (registry) => host.pauseOf(registry)));
 
     const checker = new StatementChecker(policy, new IssuerKeys(policy), index);
-    const edge = config;
-    const adapter = new FastifyAdapter({ bodyLimit: config.maxBodyBytes, ...edgeServerOptions(edge) });
+    const adapter = new FastifyAdapter({ bodyLimit: config.maxBodyBytes, ...edgeServerOptions(config) });
     app = await NestFactory.create<NestFastifyApplication>(
       AppModule.with([
         { provide: CONFIG, useValue: config },
@@ -161,7 +164,7 @@ export async function createLedgerApp(config: ServiceConfig, env: Readonly<Recor
       { logger: serviceLogger, bodyParser: false },
     );
     const fastify = adapter.getInstance();
-    installHttpEdge(fastify, edge);
+    inflight = installHttpEdge(fastify, config).inflight;
     fastify.removeAllContentTypeParsers();
     fastify.addContentTypeParser('application/cose', { parseAs: 'buffer', bodyLimit: config.maxBodyBytes }, (_req, body, done) => done(null, body));
     fastify.addContentTypeParser('*', (req, _payload, done) => {
@@ -187,5 +190,5 @@ export async function createLedgerApp(config: ServiceConfig, env: Readonly<Recor
   let closing: Promise<void> | null = null;
   const close = (): Promise<void> => (closing ??= shutdown());
   const started = app;
-  return { app: started, url, logId, sequencer, index, store, close };
+  return { app: started, url, logId, sequencer, index, store, inflight, close };
 }

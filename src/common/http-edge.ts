@@ -126,7 +126,8 @@ export function installHttpEdge(fastify: FastifyInstance, s: HttpEdgeSettings): 
           1,
           'ERR_INFLIGHT_BYTES',
         );
-        reply.header('connection', 'close'); // the body is not read
+        // The body is never buffered: Node reads and discards it after the answer, keeping the
+        // connection (closing it now could reset the socket before the client read the 503).
       }
     }
     if (!refusal) return done();

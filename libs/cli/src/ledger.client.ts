@@ -7,6 +7,8 @@ import { decodeCbor } from '../../cose/src/index.js';
 import { CliError, serviceError } from './cli.errors.js';
 
 const ENTRY_ID = /^[0-9a-f]{64}$/;
+/** Retries of a read answered 429/503 (each after the answer's Retry-After, at most 60 s). */
+export const READ_RETRIES = 5;
 
 /** The answer to a registration or a receipt request. */
 export type ReceiptAnswer =
@@ -160,9 +162,18 @@ export class LedgerClient {
     return new Uint8Array(await res.arrayBuffer());
   }
 
-  /** GET a JSON document of the auditor API. */
+  /**
+   * GET a JSON document of the auditor API. A `429` (the read rate limit) or `503` (busy) is
+   * retried after its `Retry-After`, up to {@link READ_RETRIES} times, so a long audit slows down
+   * instead of failing half-way.
+   */
   async json<T>(path: string, what: string): Promise<T> {
-    const res = await this.request(path, what, { headers: { accept: 'application/json' } });
+    let res = await this.request(path, what, { headers: { accept: 'application/json' } });
+    for (let retry = 0; (res.status === 429 || res.status === 503) && retry < READ_RETRIES; retry++) {
+      await res.arrayBuffer().catch(() => undefined);
+      await this.sleep(retryAfterMs(res));
+      res = await this.request(path, what, { headers: { accept: 'application/json' } });
+    }
     if (res.status !== 200) return this.fail(res, what);
     const text = await res.text();
     try {
