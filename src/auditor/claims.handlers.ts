@@ -14,8 +14,10 @@ import { GetClaims, GetEntryStatus, GetLogStats, type ClaimsPage, type EntryStat
 import { PublicationStatus } from '../publisher/publication-status.js';
 import { encodeCursor } from './query-params.js';
 
-/** Rows read per turn of the event loop. */
-const CLAIMS_CHUNK = 50;
+/** Rows read per turn of the event loop: from FIRST_CHUNK, doubled while a chunk stays under CHUNK_BYTES of JSON, halved above. */
+const FIRST_CHUNK = 16;
+const MAX_CHUNK = 256;
+const CHUNK_BYTES = 256 * 1024;
 /** `{"items":[],"next":"<cursor>"}` */
 const PAGE_OVERHEAD_BYTES = 64;
 
@@ -27,7 +29,7 @@ export class GetClaimsHandler implements IQueryHandler<GetClaims, ClaimsPage> {
   ) {}
 
   /**
-   * Reads in chunks of {@link CLAIMS_CHUNK} rows, yielding the event loop between them, until
+   * Reads in chunks of rows (about {@link CHUNK_BYTES} of JSON each), yielding the event loop between them, until
    * `limit` items or `maxBytes` of JSON (a claim's `sub` may be as long as a statement): the page
    * ends before the item that would pass the bound (the first always fits), and `next` continues there.
    */
@@ -36,10 +38,13 @@ export class GetClaimsHandler implements IQueryHandler<GetClaims, ClaimsPage> {
     const items: ClaimView[] = [];
     let bytes = PAGE_OVERHEAD_BYTES;
     let before = q.before;
+    let chunk = FIRST_CHUNK;
     for (;;) {
-      const page = this.reader.claims(q.filter, { before, limit: Math.min(CLAIMS_CHUNK, q.limit - items.length) });
+      const page = this.reader.claims(q.filter, { before, limit: Math.min(chunk, q.limit - items.length) });
+      let chunkBytes = 0;
       for (const item of page.items) {
         const add = Buffer.byteLength(JSON.stringify(item)) + 1;
+        chunkBytes += add;
         if (items.length > 0 && bytes + add > q.maxBytes) return { items, next: encodeCursor(items.at(-1)!.index) };
         items.push(item);
         bytes += add;
@@ -48,6 +53,8 @@ export class GetClaimsHandler implements IQueryHandler<GetClaims, ClaimsPage> {
       if (!page.more || !last) return { items, next: null };
       if (items.length >= q.limit) return { items, next: encodeCursor(last.index) };
       before = last.index;
+      // Large rows (a subject may be as long as a statement): fewer per turn; small ones: more.
+      chunk = chunkBytes > CHUNK_BYTES ? Math.max(1, chunk >> 1) : Math.min(MAX_CHUNK, chunk * 2);
       await nextTurn();
     }
   }
