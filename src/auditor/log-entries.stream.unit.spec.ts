@@ -5,7 +5,7 @@ import { CHUNK_BYTES, logEntriesStream, type EntriesSource } from './log-entries
 /** An in-memory log of `sizes.length` entries; records each read and whether the event loop turned before it. */
 function memoryLog(sizes: number[]) {
   const rows = sizes.map((n, i) => ({
-    index: i, entryId: i.toString(16).padStart(64, '0'), iss: 'https://i.example', sub: `s${i}`, contentType: 'application/json', kid: 'ab',
+    index: i, entryId: i.toString(16).padStart(64, '0'), statementId: i.toString(16).padStart(64, 'f'), iss: 'https://i.example', sub: `s${i}`, contentType: 'application/json', kid: 'ab',
     registeredAt: '2026-01-01T00:00:00.000Z', receiptTreeSize: sizes.length, entry: new Uint8Array(n).fill(i & 0xff),
   }));
   let ticks = 0;
