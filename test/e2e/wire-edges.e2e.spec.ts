@@ -221,3 +221,36 @@ describe('wire edges: the read rate limit is its own budget', () => {
     assert.ok(waits.length >= 1 && waits.every((w) => w >= 1000), `the client waited ${JSON.stringify(waits)}`);
   });
 });
+
+describe('wire edges: shutting down', () => {
+  it('a request that arrives while the service closes gets a 503 problem, not Fastify\'s JSON', async () => {
+    const ledger = await startLedger();
+    const { hostname, port } = new URL(ledger.url);
+    const socket = connect(Number(port), hostname);
+    const chunks: Buffer[] = [];
+    socket.on('data', (d: Buffer) => chunks.push(d));
+    socket.on('error', () => undefined);
+    const ended = new Promise((r) => socket.on('close', r));
+    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    // A registration whose body is still arriving keeps the connection busy while the service closes …
+    socket.write('POST /entries HTTP/1.1\r\nHost: x\r\nContent-Type: application/cose\r\nContent-Length: 20\r\n\r\n0123456789');
+    await sleep(200);
+    const closing = ledger.destroy();
+    await sleep(200);
+    // … then the body completes, and a second request follows on the same connection.
+    socket.write('0123456789GET /log/stats HTTP/1.1\r\nHost: x\r\n\r\n');
+    await Promise.race([ended, sleep(5000)]);
+    socket.destroy();
+    await closing;
+    const text = Buffer.concat(chunks).toString('latin1');
+    const answers = text.split(/(?=HTTP\/1\.1 \d{3} )/).filter(Boolean);
+    assert.equal(answers.length, 2, text.slice(0, 500));
+    assert.match(answers[0]!, /^HTTP\/1\.1 400 /, 'the registration itself was answered (garbage body)');
+    assert.match(answers[1]!, /^HTTP\/1\.1 503 /);
+    const second = Buffer.concat(chunks).subarray(Buffer.concat(chunks).lastIndexOf('HTTP/1.1 503'));
+    const headEnd = second.indexOf('\r\n\r\n');
+    assert.match(second.subarray(0, headEnd).toString('latin1'), /content-type: application\/concise-problem-details\+cbor/i);
+    const p = decodeCbor(new Uint8Array(second.subarray(headEnd + 4))) as Map<number | string, unknown>;
+    assert.equal(p.get('code'), 'ERR_SHUTTING_DOWN');
+  });
+});
