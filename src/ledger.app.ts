@@ -22,6 +22,7 @@ import {
 } from '../libs/event-store/src/index.js';
 import type { LedgerEvent } from '../libs/ledger/src/index.js';
 import { AppModule } from './app.module.js';
+import { authProviders, createAccessGate } from './auth/auth.providers.js';
 import { edgeServerOptions, installHttpEdge } from './common/http-edge.js';
 import type { InflightBudget } from './common/inflight-budget.js';
 import { ProblemFilter } from './common/problem.filter.js';
@@ -81,6 +82,7 @@ export async function createLedgerApp(config: ServiceConfig, env: Readonly<Recor
   mkdirSync(config.dataDir, { recursive: true });
   const logId = logIdOf(config);
   const { policy, digest, canonical } = loadPolicy(config.policyFile);
+  const gate = createAccessGate(config, policy);
   const key = await loadOrCreateServiceKey({ dataDir: config.dataDir, keyFile: config.serviceKeyFile, alg: config.serviceKeyAlg });
   const store =
     config.eventStore.kind === 'kurrentdb'
@@ -158,13 +160,16 @@ export async function createLedgerApp(config: ServiceConfig, env: Readonly<Recor
         { provide: Sequencer, useValue: sequencer },
         { provide: StatementChecker, useValue: checker },
         { provide: FEATURES, useValue: features },
+        ...authProviders(gate),
         ...features.flatMap((f) => f.providers ?? []),
       ], features.flatMap((f) => f.controllers ?? [])),
       adapter,
       { logger: serviceLogger, bodyParser: false },
     );
     const fastify = adapter.getInstance();
+    // Cheap refusals first (closing, URL length, rate limits, in-flight bytes: src/common/http-edge.ts), then who may register / read (src/auth); both before the body is read.
     inflight = installHttpEdge(fastify, config).inflight;
+    fastify.addHook('onRequest', gate.hook);
     fastify.removeAllContentTypeParsers();
     fastify.addContentTypeParser('application/cose', { parseAs: 'buffer', bodyLimit: config.maxBodyBytes }, (_req, body, done) => done(null, body));
     fastify.addContentTypeParser('*', (req, _payload, done) => {
