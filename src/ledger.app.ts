@@ -21,6 +21,8 @@ import {
 import type { LedgerEvent } from '../libs/ledger/src/index.js';
 import { AppModule } from './app.module.js';
 import { authProviders, createAccessGate } from './auth/auth.providers.js';
+import { edgeServerOptions, installHttpEdge } from './common/http-edge.js';
+import type { InflightBudget } from './common/inflight-budget.js';
 import { ProblemFilter } from './common/problem.filter.js';
 import { ServiceLogger, logLevelsOf } from './common/service.logger.js';
 import { IssuerKeys } from './entries/issuer-keys.js';
@@ -44,6 +46,8 @@ export interface LedgerApp {
   readonly sequencer: Sequencer;
   readonly index: LogIndexStore;
   readonly store: EventStore;
+  /** statement bytes of registrations in progress (MAX_INFLIGHT_BYTES bounds it) */
+  readonly inflight: InflightBudget;
   close(): Promise<void>;
 }
 
@@ -109,6 +113,7 @@ export async function createLedgerApp(config: ServiceConfig, env: Readonly<Recor
   };
 
   let url: string;
+  let inflight: InflightBudget;
   try {
     await sequencer.start();
     if (config.sqliteCheckpointMs > 0) {
@@ -140,7 +145,7 @@ export async function createLedgerApp(config: ServiceConfig, env: Readonly<Recor
     features.push(publicationStatusFeature(deps, (registry) => host.pauseOf(registry)));
 
     const checker = new StatementChecker(policy, new IssuerKeys(policy), index);
-    const adapter = new FastifyAdapter({ bodyLimit: config.maxBodyBytes });
+    const adapter = new FastifyAdapter({ bodyLimit: config.maxBodyBytes, ...edgeServerOptions(config) });
     app = await NestFactory.create<NestFastifyApplication>(
       AppModule.with([
         { provide: CONFIG, useValue: config },
@@ -158,7 +163,9 @@ export async function createLedgerApp(config: ServiceConfig, env: Readonly<Recor
       { logger: serviceLogger, bodyParser: false },
     );
     const fastify = adapter.getInstance();
-    fastify.addHook('onRequest', gate.hook); // who may register / read: before the body is read (src/auth)
+    // Cheap refusals first (closing, URL length, rate limits, in-flight bytes: src/common/http-edge.ts), then who may register / read (src/auth); both before the body is read.
+    inflight = installHttpEdge(fastify, config).inflight;
+    fastify.addHook('onRequest', gate.hook);
     fastify.removeAllContentTypeParsers();
     fastify.addContentTypeParser('application/cose', { parseAs: 'buffer', bodyLimit: config.maxBodyBytes }, (_req, body, done) => done(null, body));
     fastify.addContentTypeParser('*', (req, _payload, done) => {
@@ -184,5 +191,5 @@ export async function createLedgerApp(config: ServiceConfig, env: Readonly<Recor
   let closing: Promise<void> | null = null;
   const close = (): Promise<void> => (closing ??= shutdown());
   const started = app;
-  return { app: started, url, logId, sequencer, index, store, close };
+  return { app: started, url, logId, sequencer, index, store, inflight, close };
 }
