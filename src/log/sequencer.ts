@@ -35,19 +35,14 @@ import { integrateBatch } from './batch-integrator.js';
 import type { BatchRecord, LogIndexStore } from './log-index.store.js';
 import { checkIndex, replayStream } from './log-replay.js';
 import { SequencerError, type SequencerErrorCode } from './sequencer.errors.js';
+import { WaitingStatements, type Registered, type Waiter } from './sequencer.queue.js';
 
 export { SequencerError, type SequencerErrorCode } from './sequencer.errors.js';
+export type { Registered } from './sequencer.queue.js';
 
 export interface CheckpointSigner {
   /** Sign the tree head; returns the receipt protected header and the signature over the root. */
   sign(root: Uint8Array, treeSize: number, now: Date): Promise<{ protectedHeader: Uint8Array; signature: Uint8Array }>;
-}
-
-export interface Registered {
-  readonly entryId: string;
-  readonly index: number;
-  readonly treeSize: number;
-  readonly receipt: Uint8Array;
 }
 
 /** What the sequencer is doing; only `running` is ready for writes. */
@@ -80,13 +75,6 @@ export interface SequencerOptions {
   readonly clock?: () => Date;
 }
 
-interface Waiter {
-  readonly entry: AdmittedEntry;
-  readonly promise: Promise<Registered>;
-  resolve(r: Registered): void;
-  reject(e: Error): void;
-}
-
 interface ServiceJob {
   readonly events: readonly LedgerEvent[];
   resolve(): void;
@@ -104,23 +92,12 @@ export const toNewEvent = (e: LedgerEvent): NewEvent => ({ type: e.type, data: e
 
 const messageOf = (err: unknown): string => String((err as Error)?.message ?? err);
 
-/**
- * The key of a statement while it waits: two submissions with the same key share one waiter and
- * one log entry. Keep every in-flight lookup going through this function.
- */
-const keyOf = (entry: AdmittedEntry): string => entry.entryId;
-
 export class Sequencer {
   private readonly logger = new Logger('sequencer');
   private readonly stream: string;
   private readonly clock: () => Date;
   private state: LogState = initialLogState();
-  private readonly queue: Waiter[] = [];
-  private queuedBytes = 0;
-  /** queued or being appended, by {@link keyOf} */
-  private readonly inFlight = new Map<string, Waiter>();
-  /** the entry ids of `inFlight` (GET /entries/{id} answers 302 for them) */
-  private readonly pendingEntryIds = new Set<string>();
+  private readonly queue: WaitingStatements;
   private readonly jobs: ServiceJob[] = [];
   private mode: SequencerState = 'starting';
   private failure: Failure | null = null;
@@ -135,6 +112,7 @@ export class Sequencer {
   constructor(private readonly o: SequencerOptions) {
     this.stream = logStream(o.logId);
     this.clock = o.clock ?? (() => new Date());
+    this.queue = new WaitingStatements(o);
   }
 
   get size(): number {
@@ -181,32 +159,22 @@ export class Sequencer {
 
   /** The entry is queued or being appended. */
   isPending(entryId: string): boolean {
-    return this.pendingEntryIds.has(entryId);
+    return this.queue.isPending(entryId);
   }
 
   /** Queue an admitted statement; resolves with its receipt once durable. The same statement twice ⇒ the same promise. */
   submit(entry: AdmittedEntry): Promise<Registered> {
-    const existing = this.inFlight.get(keyOf(entry));
-    if (existing) return existing.promise;
+    const existing = this.queue.pending(entry);
+    if (existing) return existing;
     if (!this.loop || this.closing) return Promise.reject(new SequencerError('ERR_SEQUENCER_STOPPED', 'the service is shutting down'));
     if (this.mode === 'recovering') return Promise.reject(this.refusal());
-    if (this.queue.length >= this.o.maxQueue || this.queuedBytes + entry.entry.length > (this.o.maxQueueBytes ?? Infinity)) {
-      return Promise.reject(new SequencerError('ERR_SEQUENCER_QUEUE_FULL', `the sequencing queue is full (${this.queue.length} statements, ${this.queuedBytes} bytes)`));
+    try {
+      const promise = this.queue.add(entry);
+      this.wake();
+      return promise;
+    } catch (err) {
+      return Promise.reject(err);
     }
-    let resolve!: (r: Registered) => void;
-    let reject!: (e: Error) => void;
-    const promise = new Promise<Registered>((res, rej) => {
-      resolve = res;
-      reject = rej;
-    });
-    promise.catch(() => undefined); // callers that gave up (303) must not cause unhandled rejections
-    const w: Waiter = { entry, promise, resolve, reject };
-    this.queue.push(w);
-    this.queuedBytes += entry.entry.length;
-    this.inFlight.set(keyOf(entry), w);
-    this.pendingEntryIds.add(entry.entryId);
-    this.wake();
-    return promise;
   }
 
   /** Stop accepting; finish what is queued (unless the log is recovering: then it is refused); end the loop. */
@@ -242,7 +210,7 @@ export class Sequencer {
         const job = this.jobs.shift();
         if (job) await this.appendService(job);
         else if (this.queue.length > 0) {
-          batch = this.takeBatch();
+          batch = this.queue.takeBatch();
           await this.sequence(batch);
           batch = [];
         }
@@ -250,7 +218,7 @@ export class Sequencer {
         // A bug, not a store failure (those are handled where they happen): refuse writes and recover.
         this.logger.error(`unexpected failure in the sequencer loop: ${(err as Error)?.stack ?? String(err)}`);
         this.enterRecovery(new SequencerError('ERR_SEQUENCER_APPEND_FAILED', `couldn't sequence: ${messageOf(err)}`, { cause: err }));
-        for (const w of batch.splice(0)) if (!this.settleFromIndex(w)) this.reject(w, this.refusal());
+        for (const w of batch.splice(0)) if (!this.settleFromIndex(w)) this.queue.reject(w, this.refusal());
       }
     }
     this.refuseAll(new SequencerError('ERR_SEQUENCER_STOPPED', 'the service is shutting down'));
@@ -301,12 +269,12 @@ export class Sequencer {
     // with the process, and their retries get the stored receipt (registration is idempotent).
     if (!record) {
       await this.catchUp(); // the receipts come from the replay, or the waiters get a retryable error
-      for (const w of batch) if (!this.settleFromIndex(w)) this.reject(w, this.refusal());
+      for (const w of batch) if (!this.settleFromIndex(w)) this.queue.reject(w, this.refusal());
       return;
     }
     batch.forEach((w, i) => {
       const e = record.entries[i]!;
-      this.resolve(w, { entryId: e.entryId, index: e.index, treeSize: e.receiptTreeSize, receipt: e.receipt });
+      this.queue.resolve(w, { entryId: e.entryId, index: e.index, treeSize: e.receiptTreeSize, receipt: e.receipt });
     });
     // COMMIT POINT 3: released — the clients have their receipts (201).
   }
@@ -324,13 +292,13 @@ export class Sequencer {
       this.logger.error(`couldn't reload the log after a failed append (the recovery retries): ${messageOf(reloadErr)}`);
     }
     this.enterRecovery(failure);
-    for (const w of batch) if (!this.settleFromIndex(w)) this.reject(w, this.refusal());
+    for (const w of batch) if (!this.settleFromIndex(w)) this.queue.reject(w, this.refusal());
   }
 
   /** Nothing of the batch was appended: its waiters and the queue get a retryable error, and the loop recovers. */
   private failBatch(batch: Waiter[], failure: SequencerError): void {
     this.enterRecovery(failure);
-    for (const w of batch) this.reject(w, this.refusal());
+    for (const w of batch) this.queue.reject(w, this.refusal());
   }
 
   private async appendService(job: ServiceJob): Promise<void> {
@@ -420,20 +388,7 @@ export class Sequencer {
     return new SequencerError(f.error.code, `${f.error.message}; retry in ${seconds} s (registration is idempotent)`, { cause: f.error, retryAfterSeconds: seconds });
   }
 
-  // ---- queue and waiters ----------------------------------------------------------------------
-
-  /** The next batch: at most `maxBatch` entries and `maxBatchBytes` entry bytes, at least one entry. */
-  private takeBatch(): Waiter[] {
-    const limit = this.o.maxBatchBytes ?? Infinity;
-    let n = 0;
-    let bytes = 0;
-    while (n < this.queue.length && n < this.o.maxBatch && (n === 0 || bytes + this.queue[n]!.entry.entry.length <= limit)) {
-      bytes += this.queue[n]!.entry.entry.length;
-      n++;
-    }
-    this.queuedBytes -= bytes;
-    return this.queue.splice(0, n);
-  }
+  // ---- helpers --------------------------------------------------------------------------------
 
   private expectedRevision(): number | 'no_stream' {
     return this.state.events === 0 ? 'no_stream' : this.state.events - 1;
@@ -451,41 +406,25 @@ export class Sequencer {
       return false;
     }
     if (!known || !receipt) return false;
-    this.resolve(w, { entryId: known.entryId, index: known.index, treeSize: known.receiptTreeSize, receipt });
+    this.queue.resolve(w, { entryId: known.entryId, index: known.index, treeSize: known.receiptTreeSize, receipt });
     return true;
   }
 
-  private resolve(w: Waiter, r: Registered): void {
-    this.forget(w);
-    w.resolve(r);
-  }
-
-  private reject(w: Waiter, err: Error): void {
-    this.forget(w);
-    w.reject(err);
-  }
-
-  private forget(w: Waiter): void {
-    if (this.inFlight.get(keyOf(w.entry)) === w) this.inFlight.delete(keyOf(w.entry));
-    this.pendingEntryIds.delete(w.entry.entryId);
-  }
-
   private refuseAll(err: Error): void {
-    for (const w of this.queue.splice(0)) this.reject(w, err);
-    this.queuedBytes = 0;
+    this.queue.refuseAll(err);
     for (const j of this.jobs.splice(0)) j.reject(err);
   }
 
   /** Wait for work (a submit, a service job, a close) or `ms`. */
   private idle(ms?: number): Promise<void> {
     return new Promise((resolve) => {
-      const timer = ms === undefined ? undefined : setTimeout(done, ms);
-      const self = this;
-      function done(): void {
+      let timer: NodeJS.Timeout | undefined;
+      const done = (): void => {
         clearTimeout(timer);
-        if (self.wakeUp === done) self.wakeUp = null;
+        if (this.wakeUp === done) this.wakeUp = null;
         resolve();
-      }
+      };
+      if (ms !== undefined) timer = setTimeout(done, ms);
       this.wakeUp = done;
     });
   }

@@ -74,9 +74,8 @@ export class FailingEventStore implements EventStore {
   readStream(stream: string, opts?: ReadStreamOptions): AsyncIterable<RecordedEvent> {
     if (this.readFaults > 0) {
       this.readFaults--;
-      return (async function* () {
-        throw new EventStoreError('ERR_EVENT_STORE_UNAVAILABLE', `couldn't read stream ${JSON.stringify(stream)}: injected failure`);
-      })();
+      const failure = new EventStoreError('ERR_EVENT_STORE_UNAVAILABLE', `couldn't read stream ${JSON.stringify(stream)}: injected failure`);
+      return { [Symbol.asyncIterator]: () => ({ next: () => Promise.reject(failure) }) };
     }
     return this.inner.readStream(stream, opts);
   }
