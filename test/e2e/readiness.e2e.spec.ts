@@ -2,7 +2,8 @@
  * Readiness tells a load balancer the truth (real process, real full disk): the service runs on a
  * small tmpfs; the disk is filled until appends fail; registrations get a retryable 503,
  * /health/ready turns 503 while /health/live stays 200; the disk is freed, and without a restart
- * readiness comes back and registrations succeed again — every 201 given before is still there.
+ * readiness comes back and registrations succeed again — every 201 given before is still there;
+ * a start on the full disk is refused with a message that says so.
  * Plus the health endpoints' contract: no unknown parameters, no file system paths.
  */
 import { after, before, describe, it } from 'node:test';
@@ -117,6 +118,13 @@ describe('readiness follows the ability to append (a real full disk)', { skip },
     }
     assert.equal(await service.kill('SIGTERM'), 0);
     service = undefined;
+
+    // Starting on the full disk: refused, and the message says the disk is full.
+    fill(join(mnt, 'filler'));
+    const refusedStart = await spawnService(mnt, { POLICY_FILE: join(mnt, 'policy.json'), MIN_FREE_DISK_BYTES: String(1024 * 1024) });
+    assert.equal(await refusedStart.exited(), 1);
+    assert.match(refusedStart.stderr().trim(), /^scitt-ledger: couldn't start: the disk holding the data directory is full: 0\.0 MiB free/);
+    rmSync(join(mnt, 'filler'));
   });
 });
 
