@@ -28,10 +28,11 @@ export interface QueueLimits {
 }
 
 /**
- * The identity of a statement while it waits. Every in-flight lookup goes through this
- * function: change it, and dedupe follows.
+ * The identity of a statement while it waits: its statement id (docs/receipts.md "Statement
+ * identity"), so an ECDSA twin (r, n − s) of a queued statement shares its waiter and entry.
+ * Every in-flight lookup goes through this function.
  */
-export const keyOf = (entry: AdmittedEntry): string => entry.entryId;
+export const keyOf = (entry: AdmittedEntry): string => entry.statementId;
 
 export class WaitingStatements {
   private readonly queue: Waiter[] = [];
@@ -54,6 +55,11 @@ export class WaitingStatements {
 
   isPending(entryId: string): boolean {
     return this.entryIds.has(entryId);
+  }
+
+  /** The entry id under which a statement (by statement id) is queued or being appended. */
+  pendingEntryOf(statementId: string): string | undefined {
+    return this.inFlight.get(statementId)?.entry.entryId;
   }
 
   /** Queue a statement; throws ERR_SEQUENCER_QUEUE_FULL past the count or byte bound. */

@@ -162,7 +162,15 @@ export class Sequencer {
     return this.queue.isPending(entryId);
   }
 
-  /** Queue an admitted statement; resolves with its receipt once durable. The same statement twice ⇒ the same promise. */
+  /** The entry id under which a statement is queued or being appended. */
+  pendingEntryOf(statementId: string): string | undefined {
+    return this.queue.pendingEntryOf(statementId);
+  }
+
+  /**
+   * Queue an admitted statement; resolves with its receipt once durable. The same statement twice
+   * (same statement id, whatever the signature bytes) ⇒ the same promise, and the first entry.
+   */
   submit(entry: AdmittedEntry): Promise<Registered> {
     const existing = this.queue.pending(entry);
     if (existing) return existing;
@@ -258,7 +266,7 @@ export class Sequencer {
     this.recentFailures = 0;
     let record: BatchRecord | undefined;
     try {
-      record = await integrateBatch(plan, this.state.lastCheckpoint!, this.state.events);
+      record = await integrateBatch(plan, this.state.lastCheckpoint!, this.state.events, new Map(batch.map((w) => [w.entry.entryId, w.entry.statementId])));
       this.o.index.writeBatch(record);
     } catch (err) {
       // Durable all the same: the index catches up by replaying the stream before the next batch.
@@ -394,12 +402,15 @@ export class Sequencer {
     return this.state.events === 0 ? 'no_stream' : this.state.events - 1;
   }
 
-  /** Resolve `w` from the log index when its statement is already there (the index holds only durable entries). */
+  /**
+   * Resolve `w` from the log index when its statement (by statement id: a twin gets the first
+   * entry) is already there — the index holds only durable entries.
+   */
   private settleFromIndex(w: Waiter): boolean {
-    let known: ReturnType<LogIndexStore['entryById']>;
+    let known: ReturnType<LogIndexStore['entryByStatement']>;
     let receipt: Uint8Array | undefined;
     try {
-      known = this.o.index.entryById(w.entry.entryId);
+      known = this.o.index.entryByStatement(w.entry.statementId);
       receipt = known && this.o.index.receipt(known.entryId);
     } catch (err) {
       this.logger.error(`couldn't read the log index: ${messageOf(err)}`);

@@ -15,10 +15,11 @@ import { hashLeaf } from '../../libs/merkle/src/index.js';
 import { toEntry, verifyReceipt } from '../../libs/receipt/src/index.js';
 import { FailingEventStore } from '../../test/support/failing-event-store.js';
 import { FailingLogIndexStore } from '../../test/support/failing-log-index.js';
-import { makeIssuer, signStatement, subjectOf, type TestIssuer } from '../../test/support/statements.js';
+import { makeIssuer, signStatement, subjectOf, twinOf, type TestIssuer } from '../../test/support/statements.js';
 import { LogIndexStore } from './log-index.store.js';
 import { Sequencer, SequencerError, type CheckpointSigner, type Registered, type SequencerOptions } from './sequencer.js';
 import { checkpointSigner } from './service-key.js';
+import { statementIdOfStatement } from './statement-id.js';
 
 const LOG = 'unit-log';
 const STREAM = logStream(LOG);
@@ -33,12 +34,21 @@ let servicePublic: CoseKey;
 let realSigner: CheckpointSigner;
 let n = 0;
 
+function admit(signed: Uint8Array, sub: string): Statement {
+  const { entry, statement: decoded } = toEntry(signed);
+  const entryId = createHash('sha256').update(entry).digest('hex');
+  const statementId = statementIdOfStatement(decoded);
+  return { statement: signed, admitted: { entry, entryId, statementId, leafHash: hashLeaf(entry), iss: issuer.iss, sub, contentType: 'application/json', kid: Buffer.from(issuer.kid).toString('hex') } };
+}
+
 async function statement(): Promise<Statement> {
   const sub = subjectOf(n++);
-  const signed = await signStatement(issuer, { sub });
-  const { entry } = toEntry(signed);
-  const entryId = createHash('sha256').update(entry).digest('hex');
-  return { statement: signed, admitted: { entry, entryId, leafHash: hashLeaf(entry), iss: issuer.iss, sub, contentType: 'application/json', kid: Buffer.from(issuer.kid).toString('hex') } };
+  return admit(await signStatement(issuer, { sub }), sub);
+}
+
+/** The same statement with the ECDSA twin signature (r, n − s): another entry id, the same statement id. */
+function twin(s: Statement): Statement {
+  return admit(twinOf(s.statement, issuer.alg), s.admitted.sub);
 }
 
 /** A signer that can be made to fail (an HSM that is down), signing with the real key otherwise. */
@@ -139,6 +149,17 @@ describe('sequencer: given / when / then, with failures injected', () => {
     assert.deepEqual(await foldedLog(w.store), [s.admitted.entryId]);
   });
 
+  it('given a statement in flight, when its ECDSA twin (r, n − s) arrives, then the twin gets the first entry — one index', async () => {
+    const w = await given();
+    const s = await statement();
+    const t = twin(s);
+    assert.notEqual(t.admitted.entryId, s.admitted.entryId);
+    const [a, b] = await Promise.all([w.seq.submit(s.admitted), w.seq.submit(t.admitted)]);
+    assert.equal(b.entryId, s.admitted.entryId);
+    assert.deepEqual(b.receipt, a.receipt);
+    assert.deepEqual(await foldedLog(w.store), [s.admitted.entryId]);
+  });
+
   it('given another writer appended to the stream, when this sequencer appends, then it answers 503 OTHER_WRITER, never forks, and resumes after a reload', async () => {
     const shared = new FailingEventStore(createMemoryEventStore());
     const mine = await given({ store: shared });
@@ -217,6 +238,10 @@ describe('sequencer: given / when / then, with failures injected', () => {
     for (let i = 0; i < 2; i++) await verified(r[i]!, s[i]!);
     assert.equal(w.store.appendCalls, 1, 'the re-sent statements were answered from the log, not appended again');
     assert.equal((await foldedLog(w.store)).length, 2);
+    // A twin re-sent after the landed append is the same statement: the landed entry, no append.
+    const t = await w.seq.submit(twin(s[0]!).admitted);
+    assert.equal(t.entryId, s[0]!.admitted.entryId);
+    assert.equal(w.store.appendCalls, 1);
   });
 
   it('given a log index that fails a batch write, then the waiters still get their receipts and the next turn replays the batch into the index', async () => {
