@@ -4,6 +4,7 @@
  * docs/operations.md lists every variable.
  */
 import { isAbsolute, resolve } from 'node:path';
+import { loadAuthConfig, type AuthConfig } from '../auth/auth.config.js';
 
 export interface ServiceConfig {
   readonly port: number;
@@ -28,6 +29,8 @@ export interface ServiceConfig {
   readonly sqliteCheckpointMs: number;
   /** free bytes the data directory's disk must have to start, and to resume writes after a failure; 0 disables the check */
   readonly minFreeDiskBytes: number;
+  /** submitter (and, for private deployments, reader) authentication: src/auth */
+  readonly auth: AuthConfig;
 }
 
 export class ConfigError extends Error {
@@ -99,6 +102,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Service
     eventStore,
     sqliteCheckpointMs: checkpointInterval(env),
     minFreeDiskBytes: int(env, 'MIN_FREE_DISK_BYTES', 16 * 1024 * 1024, 0, Number.MAX_SAFE_INTEGER),
+    auth: loadAuthConfig(env, cwd),
   };
 }
 

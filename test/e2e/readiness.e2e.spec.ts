@@ -101,6 +101,11 @@ describe('readiness follows the ability to append (a real full disk)', { skip },
     assert.ok(Number(ready.headers.get('retry-after')) >= 1);
     const notReady = await problemOf(ready);
     assert.equal(notReady.code, 'ERR_NOT_READY');
+    assert.match(notReady.detail, /^not ready: the sequencer is recovering from ERR_SEQUENCER_(APPEND|RELOAD)_FAILED \(attempt \d+ since /);
+    const details = (await (await fetch(`${service.url}/health/details`)).json()) as { status: string; log: { sequencer: { state: string; failure?: { message: string } } } };
+    assert.equal(details.status, 'not-ready');
+    assert.equal(details.log.sequencer.state, 'recovering');
+    assert.ok(details.log.sequencer.failure!.message.length > 0);
     assert.equal(notReady.contentType, 'application/concise-problem-details+cbor');
     assert.ok(!notReady.detail.includes(mnt), `no path in ${notReady.detail}`);
     assert.equal((await fetch(`${service.url}/health/live`)).status, 200, 'alive all the same: a restart would not help');
