@@ -38,6 +38,8 @@ import type { ProcessorDeps, ServiceFeature } from './processors/service-process
 import { LogIndexStore } from './log/log-index.store.js';
 import { Sequencer } from './log/sequencer.js';
 import { checkpointSigner, loadOrCreateServiceKey, writeDurably } from './log/service-key.js';
+import { lockDataDir, type DataDirLock } from './infrastructure/data-dir.lock.js';
+import { checkFreeSpace, explainDiskFull, probeWritable } from './infrastructure/disk-space.js';
 
 export interface LedgerApp {
   readonly app: NestFastifyApplication;
@@ -77,8 +79,20 @@ function logIdOf(config: ServiceConfig): string {
 export async function createLedgerApp(config: ServiceConfig, env: Readonly<Record<string, string | undefined>> = process.env): Promise<LedgerApp> {
   const serviceLogger = new ServiceLogger(config.logLevel === 'debug', logLevelsOf(config.logLevel));
   Logger.overrideLogger(serviceLogger);
+  let lock: DataDirLock | undefined;
+  try {
+    mkdirSync(config.dataDir, { recursive: true });
+    checkFreeSpace(config.dataDir, config.minFreeDiskBytes);
+    lock = lockDataDir(config.dataDir);
+    return await openLedger(config, env, lock, serviceLogger);
+  } catch (err) {
+    lock?.release();
+    throw explainDiskFull(err, config.dataDir);
+  }
+}
+
+async function openLedger(config: ServiceConfig, env: Readonly<Record<string, string | undefined>>, lock: DataDirLock, serviceLogger: ServiceLogger): Promise<LedgerApp> {
   const logger = new Logger('ledger');
-  mkdirSync(config.dataDir, { recursive: true });
   const logId = logIdOf(config);
   const { policy, digest, canonical } = loadPolicy(config.policyFile);
   const gate = createAccessGate(config, policy);
@@ -91,6 +105,8 @@ export async function createLedgerApp(config: ServiceConfig, env: Readonly<Recor
     signer: checkpointSigner(key, config.issuer, logId),
     logId,
     ...config.sequencer,
+    // Readiness comes back after a failure only when the data directory takes writes again.
+    probe: () => probeWritable(config.dataDir, config.minFreeDiskBytes),
   });
   const features: ServiceFeature[] = [];
   let checkpoints: CheckpointStore | undefined;
@@ -110,6 +126,7 @@ export async function createLedgerApp(config: ServiceConfig, env: Readonly<Recor
     index.close();
     await store.close();
     await walCheckpointer?.close();
+    lock.release();
   };
 
   let url: string;

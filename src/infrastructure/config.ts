@@ -19,7 +19,7 @@ export interface ServiceConfig {
   readonly logId: string | undefined;
   readonly serviceKeyFile: string | undefined;
   readonly serviceKeyAlg: 'ES256' | 'ES384' | 'EdDSA';
-  readonly sequencer: { readonly maxBatch: number; readonly maxBatchBytes: number; readonly lingerMs: number; readonly maxQueue: number; readonly maxQueueBytes: number };
+  readonly sequencer: { readonly maxBatch: number; readonly maxBatchBytes: number; readonly lingerMs: number; readonly maxQueue: number; readonly maxQueueBytes: number; readonly retryMaxMs: number };
   /** how long POST /entries waits for durability before answering 303 */
   readonly registerWaitMs: number;
   /** registrations per client address per minute (token bucket, burst = the same number); 0 disables */
@@ -40,6 +40,8 @@ export interface ServiceConfig {
     | { readonly kind: 'postgres'; readonly connectionString: string; readonly schema: string };
   /** how often a background thread checkpoints the SQLite WALs the hot path writes (ms); 0: SQLite's automatic checkpoints on the writing thread */
   readonly sqliteCheckpointMs: number;
+  /** free bytes the data directory's disk must have to start, and to resume writes after a failure; 0 disables the check */
+  readonly minFreeDiskBytes: number;
   /** submitter (and, for private deployments, reader) authentication: src/auth */
   readonly auth: AuthConfig;
 }
@@ -101,6 +103,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Service
       lingerMs: int(env, 'SEQUENCER_LINGER_MS', 0, 0, 1000),
       maxQueue: int(env, 'SEQUENCER_MAX_QUEUE', 20000, 1, 1000000),
       maxQueueBytes: int(env, 'SEQUENCER_MAX_QUEUE_BYTES', 256 * 1024 * 1024, 1024, 16 * 1024 * 1024 * 1024),
+      retryMaxMs: int(env, 'SEQUENCER_RETRY_MAX_MS', 30000, 10, 3600000),
     },
     registerWaitMs: int(env, 'REGISTER_WAIT_MS', 10000, 0, 600000),
     rateLimitPerMinute: int(env, 'RATE_LIMIT_PER_MINUTE', 6000, 0, 100000000),
@@ -111,6 +114,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Service
     requestTimeoutMs: int(env, 'HTTP_REQUEST_TIMEOUT_MS', 60000, 200, 3600000),
     eventStore,
     sqliteCheckpointMs: checkpointInterval(env),
+    minFreeDiskBytes: int(env, 'MIN_FREE_DISK_BYTES', 16 * 1024 * 1024, 0, Number.MAX_SAFE_INTEGER),
     auth: loadAuthConfig(env, cwd),
   };
 }
