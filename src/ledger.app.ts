@@ -23,7 +23,10 @@ import {
 import type { LedgerEvent } from '../libs/ledger/src/index.js';
 import { AppModule } from './app.module.js';
 import { ProblemFilter } from './common/problem.filter.js';
-import { ServiceLogger, logLevelsOf } from './common/service.logger.js';
+import { serviceLogger } from './common/service.logger.js';
+import { installHttpHooks } from './metrics/http.hooks.js';
+import { MetricsController, PROCESSOR_METRICS } from './metrics/metrics.controller.js';
+import { ServiceMetrics } from './metrics/service.metrics.js';
 import { IssuerKeys } from './entries/issuer-keys.js';
 import { StatementChecker } from './entries/statement-checker.js';
 import type { ServiceConfig } from './infrastructure/config.js';
@@ -71,8 +74,9 @@ function logIdOf(config: ServiceConfig): string {
 
 /** `env` is what feature settings (Kafka, registries) are read from: the same variables as `config`'s. */
 export async function createLedgerApp(config: ServiceConfig, env: Readonly<Record<string, string | undefined>> = process.env): Promise<LedgerApp> {
-  const serviceLogger = new ServiceLogger(config.logLevel === 'debug', logLevelsOf(config.logLevel));
-  Logger.overrideLogger(serviceLogger);
+  const logSink = serviceLogger(config.logLevel, env);
+  Logger.overrideLogger(logSink);
+  const metrics = new ServiceMetrics();
   const logger = new Logger('ledger');
   mkdirSync(config.dataDir, { recursive: true });
   const logId = logIdOf(config);
@@ -84,7 +88,7 @@ export async function createLedgerApp(config: ServiceConfig, env: Readonly<Recor
       : await openSqliteEventStore({ path: join(config.dataDir, 'events.sqlite'), worker: process.env.SQLITE_WORKER !== 'false', autoCheckpointPages: backstopPages(config) });
   const index = new LogIndexStore(join(config.dataDir, 'log-index.sqlite'), { autoCheckpointPages: backstopPages(config) });
   const sequencer = new Sequencer({
-    store,
+    store: metrics.instrumentStore(store),
     index,
     signer: checkpointSigner(key, config.issuer, logId),
     logId,
@@ -110,6 +114,7 @@ export async function createLedgerApp(config: ServiceConfig, env: Readonly<Recor
     await walCheckpointer?.close();
   };
 
+  metrics.watchSequencer(sequencer);
   let url: string;
   try {
     await sequencer.start();
@@ -134,12 +139,17 @@ export async function createLedgerApp(config: ServiceConfig, env: Readonly<Recor
     // The processors (projection writer, publishers) run in their own thread by default
     // (processors/processor-host.ts); this thread only answers queries from the projections' file.
     checkpoints = openSqliteCheckpointStore(join(config.dataDir, 'checkpoints.sqlite'));
-    const deps: ProcessorDeps = { config, env, store, checkpoints, index, logId };
+    const deps: ProcessorDeps = { config, env, store, checkpoints, index, logId, metrics: metrics.registry };
     processors = await startProcessorHost(deps);
     const host = processors;
     features.push({ get processors() { return host.processors; } });
     features.push(projectionsFeature(deps)); // reads the file the processors' projection writer opened
     features.push(publicationStatusFeature(deps, (registry) => host.pauseOf(registry)));
+    features.push({
+      processors: [],
+      providers: [{ provide: ServiceMetrics, useValue: metrics }, { provide: PROCESSOR_METRICS, useValue: () => host.metrics() }],
+      controllers: [MetricsController],
+    });
 
     const checker = new StatementChecker(policy, new IssuerKeys(policy), index);
     const adapter = new FastifyAdapter({ bodyLimit: config.maxBodyBytes });
@@ -156,9 +166,10 @@ export async function createLedgerApp(config: ServiceConfig, env: Readonly<Recor
         ...features.flatMap((f) => f.providers ?? []),
       ], features.flatMap((f) => f.controllers ?? [])),
       adapter,
-      { logger: serviceLogger, bodyParser: false },
+      { logger: logSink, bodyParser: false },
     );
     const fastify = adapter.getInstance();
+    installHttpHooks(fastify, metrics, logSink);
     fastify.removeAllContentTypeParsers();
     fastify.addContentTypeParser('application/cose', { parseAs: 'buffer', bodyLimit: config.maxBodyBytes }, (_req, body, done) => done(null, body));
     fastify.addContentTypeParser('*', (req, _payload, done) => {
