@@ -25,6 +25,7 @@ export function sendProblem(reply: FastifyReply, err: unknown, logger: Logger): 
   // Unexpected failures get their stack; expected refusals (503 backpressure) one quiet line.
   if (p.status === 500) logger.error(`${p.code}: ${String((err as Error)?.stack ?? err)}`);
   else if (p.status > 500) logger.warn(`${p.status} ${p.code}: ${p.detail}`);
+  else logger.debug(`${p.status} ${p.code}: ${p.detail}`);
   reply.status(p.status).headers({ ...p.headers, 'content-type': PROBLEM_CONTENT_TYPE }).send(Buffer.from(encodeProblem(p)));
 }
 

@@ -32,7 +32,7 @@ export function logFormatOf(env: Readonly<Record<string, string | undefined>>, i
  */
 export function createPino(level: LogLevelName, format: LogFormat, base: Record<string, unknown> = {}): Pino {
   const options = { level, base: { pid: process.pid, ...base }, timestamp: pino.stdTimeFunctions.isoTime };
-  if (format === 'pretty') return pino(options, pretty({ sync: true, destination: 1, ignore: 'pid,hostname', translateTime: 'SYS:HH:MM:ss.l' }));
+  if (format === 'pretty') return pino(options, pretty({ sync: true, destination: 1, ignore: 'pid,hostname,context', messageFormat: '{if context}[{context}] {end}{msg}', translateTime: 'SYS:HH:MM:ss.l' }));
   // JSON: the level as its name ("level":"warn"), which log shippers read without a mapping
   return pino({ ...options, formatters: { level: (label: string) => ({ level: label }) } }, pino.destination({ dest: 1, sync: true }));
 }

@@ -1,4 +1,4 @@
-import { Inject } from '@nestjs/common';
+import { Inject, Logger } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { createHash } from 'node:crypto';
 import { toEntry } from '../../libs/receipt/src/index.js';
@@ -12,6 +12,7 @@ import { RegisterStatement, type RegistrationOutcome } from './register-statemen
 
 @CommandHandler(RegisterStatement)
 export class RegisterStatementHandler implements ICommandHandler<RegisterStatement, RegistrationOutcome> {
+  private readonly logger = new Logger('register');
   constructor(
     private readonly index: LogIndexStore,
     private readonly sequencer: Sequencer,
@@ -43,6 +44,7 @@ export class RegisterStatementHandler implements ICommandHandler<RegisterStateme
     try {
       const r = await Promise.race([done, timeout]);
       if (r === 'timeout') return { status: 'pending', entryId };
+      this.logger.debug(`entry ${entryId} registered at index ${r.index}`); // the request id is added by the logger
       return { status: 'registered', entryId, index: r.index, receipt: r.receipt };
     } catch (err) {
       throw this.problemOf(err);
