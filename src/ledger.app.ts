@@ -24,9 +24,10 @@ import type { LedgerEvent } from '../libs/ledger/src/index.js';
 import { AppModule } from './app.module.js';
 import { ProblemFilter } from './common/problem.filter.js';
 import { serviceLogger } from './common/service.logger.js';
-import { installHttpHooks } from './metrics/http.hooks.js';
+import { installHttpHooks, type RouteInfo } from './metrics/http.hooks.js';
 import { MetricsController, PROCESSOR_METRICS } from './metrics/metrics.controller.js';
 import { ServiceMetrics } from './metrics/service.metrics.js';
+import { OpenApiController } from './openapi/openapi.controller.js';
 import { IssuerKeys } from './entries/issuer-keys.js';
 import { StatementChecker } from './entries/statement-checker.js';
 import type { ServiceConfig } from './infrastructure/config.js';
@@ -47,6 +48,8 @@ export interface LedgerApp {
   readonly sequencer: Sequencer;
   readonly index: LogIndexStore;
   readonly store: EventStore;
+  /** every route the HTTP server answers (method, route template) */
+  readonly routes: readonly RouteInfo[];
   close(): Promise<void>;
 }
 
@@ -116,6 +119,7 @@ export async function createLedgerApp(config: ServiceConfig, env: Readonly<Recor
 
   metrics.watchSequencer(sequencer);
   let url: string;
+  let routes: RouteInfo[] = [];
   try {
     await sequencer.start();
     if (config.sqliteCheckpointMs > 0) {
@@ -148,7 +152,7 @@ export async function createLedgerApp(config: ServiceConfig, env: Readonly<Recor
     features.push({
       processors: [],
       providers: [{ provide: ServiceMetrics, useValue: metrics }, { provide: PROCESSOR_METRICS, useValue: () => host.metrics() }],
-      controllers: [MetricsController],
+      controllers: [MetricsController, OpenApiController],
     });
 
     const checker = new StatementChecker(policy, new IssuerKeys(policy), index);
@@ -169,7 +173,7 @@ export async function createLedgerApp(config: ServiceConfig, env: Readonly<Recor
       { logger: logSink, bodyParser: false },
     );
     const fastify = adapter.getInstance();
-    installHttpHooks(fastify, metrics, logSink);
+    routes = installHttpHooks(fastify, metrics, logSink);
     fastify.removeAllContentTypeParsers();
     fastify.addContentTypeParser('application/cose', { parseAs: 'buffer', bodyLimit: config.maxBodyBytes }, (_req, body, done) => done(null, body));
     fastify.addContentTypeParser('*', (req, _payload, done) => {
@@ -195,5 +199,5 @@ export async function createLedgerApp(config: ServiceConfig, env: Readonly<Recor
   let closing: Promise<void> | null = null;
   const close = (): Promise<void> => (closing ??= shutdown());
   const started = app;
-  return { app: started, url, logId, sequencer, index, store, close };
+  return { app: started, url, logId, sequencer, index, store, routes, close };
 }

@@ -9,7 +9,18 @@ import type { ServiceLogger } from '../common/service.logger.js';
 import { requestIdOf, runWithRequestId } from '../common/request-context.js';
 import type { ServiceMetrics } from './service.metrics.js';
 
-export function installHttpHooks(fastify: FastifyInstance, metrics: ServiceMetrics, logger: ServiceLogger): void {
+/** A route the service answers (collected as Nest registers them; the OpenAPI test reads them). */
+export interface RouteInfo {
+  readonly method: string;
+  readonly url: string;
+}
+
+/** Installs the hooks; answers the list of routes, filled as they are registered. */
+export function installHttpHooks(fastify: FastifyInstance, metrics: ServiceMetrics, logger: ServiceLogger): RouteInfo[] {
+  const routes: RouteInfo[] = [];
+  fastify.addHook('onRoute', (r) => {
+    for (const method of [r.method].flat()) routes.push({ method, url: r.url });
+  });
   fastify.addHook('onRequest', (req, reply, done) => {
     const id = requestIdOf(req.headers['x-request-id']);
     reply.header('x-request-id', id);
@@ -32,4 +43,5 @@ export function installHttpHooks(fastify: FastifyInstance, metrics: ServiceMetri
     }
     done();
   });
+  return routes;
 }
