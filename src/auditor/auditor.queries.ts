@@ -23,6 +23,8 @@ export interface EntryStatus {
   readonly revoked: boolean;
   readonly revocation?: ClaimRevocation;
   readonly supersededBy?: string;
+  /** the first entry of the same statement (docs/receipts.md "Statement identity") */
+  readonly duplicateOf?: string;
   /** the referrer publisher's state for this entry (as GET /entries/{id}/publication), null when there is none */
   readonly publication: PublicationState | null;
 }

@@ -51,6 +51,7 @@ export class GetEntryStatusHandler implements IQueryHandler<GetEntryStatus, Entr
       revoked: claim.revoked,
       ...(claim.revocation ? { revocation: claim.revocation } : {}),
       ...(claim.supersededBy ? { supersededBy: claim.supersededBy } : {}),
+      ...(claim.duplicateOf ? { duplicateOf: claim.duplicateOf } : {}),
       publication,
     };
   }

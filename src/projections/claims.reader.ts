@@ -26,6 +26,11 @@ export interface ClaimView {
   readonly revocation?: ClaimRevocation;
   /** the newer claim by the same issuer about the same subject */
   readonly supersededBy?: string;
+  /**
+   * the first entry of the same statement, when this entry is a duplicate of it (a re-encoded
+   * signature registered before statement identity; docs/receipts.md): listings leave duplicates out
+   */
+  readonly duplicateOf?: string;
 }
 
 /** All given fields must match (AND). */
@@ -61,12 +66,13 @@ interface ClaimRow {
   content_type: string;
   registered_at: string;
   superseded_by: string | null;
+  duplicate_of: string | null;
   revoked_by: string | null;
   revoked_at_index: number | null;
   revoked_reason: string | null;
 }
 
-const COLUMNS = 'idx, entry_id, iss, sub, kid, content_type, registered_at, superseded_by, revoked_by, revoked_at_index, revoked_reason';
+const COLUMNS = 'idx, entry_id, iss, sub, kid, content_type, registered_at, superseded_by, duplicate_of, revoked_by, revoked_at_index, revoked_reason';
 
 function toView(r: ClaimRow): ClaimView {
   return {
@@ -80,6 +86,7 @@ function toView(r: ClaimRow): ClaimView {
     revoked: r.revoked_by !== null,
     ...(r.revoked_by !== null ? { revocation: { byEntryId: r.revoked_by, atIndex: r.revoked_at_index!, reason: r.revoked_reason! } } : {}),
     ...(r.superseded_by !== null ? { supersededBy: r.superseded_by } : {}),
+    ...(r.duplicate_of !== null ? { duplicateOf: r.duplicate_of } : {}),
   };
 }
 
@@ -97,7 +104,7 @@ export class ClaimsReader {
    *   const next = page.more ? reader.claims(f, { before: page.items.at(-1)!.index, limit: 100 }) : null;
    */
   claims(filter: ClaimFilter, page: { before?: number; limit: number }): { items: ClaimView[]; more: boolean } {
-    const where: string[] = [];
+    const where: string[] = ['duplicate_of IS NULL'];
     const args: unknown[] = [];
     const eq = (col: string, v: unknown): void => {
       where.push(`${col} = ?`);
@@ -121,7 +128,7 @@ export class ClaimsReader {
       where.push('idx < ?');
       args.push(page.before);
     }
-    const sql = `SELECT ${COLUMNS} FROM claims${where.length ? ' WHERE ' + where.join(' AND ') : ''} ORDER BY idx DESC LIMIT ?`;
+    const sql = `SELECT ${COLUMNS} FROM claims WHERE ${where.join(' AND ')} ORDER BY idx DESC LIMIT ?`;
     const rows = this.stmt(sql).all(...args, page.limit + 1) as ClaimRow[];
     const more = rows.length > page.limit;
     return { items: rows.slice(0, page.limit).map(toView), more };

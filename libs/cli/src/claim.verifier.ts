@@ -7,7 +7,7 @@
 import { CoseError, verifySign1, toHex, type CoseSign1 } from '../../cose/src/index.js';
 import { parseRevocationPayload, REVOCATION_CONTENT_TYPE } from '../../ledger/src/index.js';
 import { ANNOTATION_ENTRY_ID, ARTIFACT_TYPE_SCITT_REVOCATION, parseReference } from '../../oci/src/index.js';
-import { entryIdOf, splitTransparentStatement, toTransparentStatement, verifyTransparentStatement, type VerifiedReceipt } from '../../receipt/src/index.js';
+import { entryIdOf, statementIdOf, splitTransparentStatement, toTransparentStatement, verifyTransparentStatement, type VerifiedReceipt } from '../../receipt/src/index.js';
 import type { IssuerTrust } from './issuer.trust.js';
 import { statementFacts, type StatementFacts } from './statement.builder.js';
 import type { TrustStore } from './trust.store.js';
@@ -52,6 +52,8 @@ export interface ClaimReport {
   /** True when every check passed (issuer trust may still be missing: see `issuer`). */
   ok: boolean;
   entryId?: string;
+  /** what the issuer signed, independent of the signature's encoding (docs/receipts.md "Statement identity") */
+  statementId?: string;
   iss?: string;
   sub?: string;
   contentType?: string;
@@ -150,6 +152,7 @@ export async function verifyClaim(input: ClaimInput, c: VerifyContext): Promise<
     r.problems.push(`couldn't read the statement's protected header: ${msg(e)}`);
     return r;
   }
+  if (parts.statement.payload !== null) r.statementId = statementIdOf(parts.statement);
   Object.assign(r, { ...(f.iss !== undefined && { iss: f.iss }), ...(f.sub !== undefined && { sub: f.sub }), ...(f.contentType !== undefined && { contentType: f.contentType }), ...(f.hashEnvelope && { hashEnvelope: f.hashEnvelope }) });
   try {
     const v = await verifyTransparentStatement(ts, { serviceKeys: (kid) => c.ledgers.keyFor(kid)?.key });
@@ -191,12 +194,15 @@ export async function verifyClaim(input: ClaimInput, c: VerifyContext): Promise<
  * ledger counts: the ledger's admission already checked that the revoker may revoke).
  */
 export function applyRevocations(reports: ClaimReport[]): void {
-  const byId = new Map(reports.filter((r) => r.kind === 'claim' && r.entryId).map((r) => [r.entryId!, r]));
+  const claims = reports.filter((r) => r.kind === 'claim' && r.entryId);
+  const byId = new Map(claims.map((r) => [r.entryId!, r]));
   for (const rev of reports) {
     if (rev.kind !== 'revocation' || !rev.ok || !rev.entryId || rev.receipts.length === 0) continue;
-    for (const id of rev.revokes ?? []) {
-      const claim = byId.get(id);
-      if (!claim) continue;
+    // Revoking an entry revokes its statement: a twin with a re-encoded signature (another entry
+    // id, the same statement id) is revoked with it (docs/revocation.md).
+    const statements = new Set((rev.revokes ?? []).map((id) => byId.get(id)?.statementId).filter((x): x is string => x !== undefined));
+    for (const claim of claims) {
+      if (!rev.revokes?.includes(claim.entryId!) && !(claim.statementId !== undefined && statements.has(claim.statementId))) continue;
       (claim.revokedBy ??= []).push({ entryId: rev.entryId, reason: rev.reason ?? '', ...(rev.iss !== undefined && { iss: rev.iss }), index: rev.receipts[0]!.index, ledger: rev.receipts[0]!.ledger });
     }
   }
