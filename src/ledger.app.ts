@@ -22,6 +22,7 @@ import {
 } from '../libs/event-store/src/index.js';
 import type { LedgerEvent } from '../libs/ledger/src/index.js';
 import { AppModule } from './app.module.js';
+import { authProviders, createAccessGate } from './auth/auth.providers.js';
 import { ProblemFilter } from './common/problem.filter.js';
 import { serviceLogger } from './common/service.logger.js';
 import { installHttpHooks, type RouteInfo } from './metrics/http.hooks.js';
@@ -84,6 +85,7 @@ export async function createLedgerApp(config: ServiceConfig, env: Readonly<Recor
   mkdirSync(config.dataDir, { recursive: true });
   const logId = logIdOf(config);
   const { policy, digest, canonical } = loadPolicy(config.policyFile);
+  const gate = createAccessGate(config, policy);
   const key = await loadOrCreateServiceKey({ dataDir: config.dataDir, keyFile: config.serviceKeyFile, alg: config.serviceKeyAlg });
   const store =
     config.eventStore.kind === 'kurrentdb'
@@ -167,13 +169,15 @@ export async function createLedgerApp(config: ServiceConfig, env: Readonly<Recor
         { provide: Sequencer, useValue: sequencer },
         { provide: StatementChecker, useValue: checker },
         { provide: FEATURES, useValue: features },
+        ...authProviders(gate),
         ...features.flatMap((f) => f.providers ?? []),
       ], features.flatMap((f) => f.controllers ?? [])),
       adapter,
       { logger: logSink, bodyParser: false },
     );
     const fastify = adapter.getInstance();
-    routes = installHttpHooks(fastify, metrics, logSink);
+    routes = installHttpHooks(fastify, metrics, logSink); // request id first: auth refusals carry it too
+    fastify.addHook('onRequest', gate.hook); // who may register / read: before the body is read (src/auth)
     fastify.removeAllContentTypeParsers();
     fastify.addContentTypeParser('application/cose', { parseAs: 'buffer', bodyLimit: config.maxBodyBytes }, (_req, body, done) => done(null, body));
     fastify.addContentTypeParser('*', (req, _payload, done) => {
