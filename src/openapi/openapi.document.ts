@@ -5,6 +5,7 @@
  * and real answers of every operation (problem details included) match their status, media type
  * and schema. docs/api.md explains each endpoint.
  */
+import { OPEN_ROUTES } from '../auth/access.gate.js';
 import { SCHEMAS } from './openapi.schemas.js';
 
 export const PROBLEM = 'application/concise-problem-details+cbor';
@@ -28,7 +29,7 @@ const coseOrJson = (description: string, schema: string) => ({
   content: { 'application/json': { schema: ref(schema) }, 'application/cose': { schema: ref('CoseSign1') } },
 });
 
-export const OPENAPI_DOCUMENT = {
+const DOCUMENT = {
   openapi: '3.1.0',
   info: {
     title: 'scitt-ledger',
@@ -207,3 +208,31 @@ export const OPENAPI_DOCUMENT = {
   },
   components: { schemas: SCHEMAS },
 } as const;
+
+/**
+ * Optional authentication (src/auth, docs/operations.md): with AUTH_TOKENS_FILE or an OIDC issuer
+ * configured, `POST /entries` needs a bearer credential (401 without a valid one, 403 when the
+ * identity may not register for the statement's issuer); with AUTH_READ=true every other route
+ * but the open ones (health, keys) needs one too.
+ */
+function withAuthentication<T extends { paths: object; components: object }>(doc: T): T {
+  const out = JSON.parse(JSON.stringify(doc)) as { paths: Record<string, Record<string, { security?: unknown; responses: Record<string, unknown> }>>; components: Record<string, unknown> };
+  out.components.securitySchemes = {
+    bearer: { type: 'http', scheme: 'bearer', description: 'a static API token (scitt_…) or an OIDC JWT, when the service is configured for them' },
+  };
+  const open = new Set([...OPEN_ROUTES].map((r) => r.replace(/:([A-Za-z]+)/g, '{$1}')));
+  for (const [path, ops] of Object.entries(out.paths)) {
+    if (open.has(path)) continue;
+    for (const [method, op] of Object.entries(ops)) {
+      op.security = [{}, { bearer: [] }];
+      op.responses['401'] = problem(
+        method === 'post' ? 'no valid credential while authentication is configured (ERR_UNAUTHENTICATED, ERR_TOKEN_INVALID)' : 'no valid credential while AUTH_READ=true',
+        { 'WWW-Authenticate': { description: 'Bearer challenge (RFC 6750)', schema: { type: 'string' } } },
+      );
+      if (method === 'post') op.responses['403'] = problem("the credential's identity may not register for this issuer (ERR_SUBMITTER_NOT_ALLOWED)");
+    }
+  }
+  return out as unknown as T;
+}
+
+export const OPENAPI_DOCUMENT = withAuthentication(DOCUMENT);

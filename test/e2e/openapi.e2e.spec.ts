@@ -10,6 +10,10 @@ import assert from 'node:assert/strict';
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import { decodeCbor, decodeSign1, Tagged, toBase64Url } from '../../libs/cose/src/index.js';
 import { entryIdOf, toEntry } from '../../libs/receipt/src/index.js';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createApiToken } from '../../src/auth/api-tokens.store.js';
 import { startLedger, type TestLedger } from '../support/ledger.js';
 import { makeIssuer, signStatement, subjectOf, type TestIssuer } from '../support/statements.js';
 
@@ -86,7 +90,7 @@ describe('OpenAPI 3.1 document (/openapi.json) against real answers', () => {
   async function check(method: string, path: string, url: string, init: RequestInit = {}, expectStatus?: number): Promise<{ status: number; body: Uint8Array; headers: Headers }> {
     const op = doc.paths[path]?.[method.toLowerCase()];
     assert.ok(op, `${method} ${path} is not in the document`);
-    const res = await fetch(`${ledger.url}${url}`, { method, redirect: 'manual', ...init });
+    const res = await fetch(url.startsWith('http') ? url : `${ledger.url}${url}`, { method, redirect: 'manual', ...init });
     const body = new Uint8Array(await res.arrayBuffer());
     const what = `${method} ${url} → ${res.status}`;
     if (expectStatus !== undefined) assert.equal(res.status, expectStatus, `${what}: ${new TextDecoder().decode(body).slice(0, 300)}`);
@@ -164,6 +168,28 @@ describe('OpenAPI 3.1 document (/openapi.json) against real answers', () => {
     await check('GET', '/proofs/consistency', `/proofs/consistency?from=1&to=${latest.treeSize}`, {}, 200);
     await check('GET', '/proofs/consistency', `/proofs/consistency?from=1&to=${latest.treeSize}`, accept, 200);
     await check('GET', '/proofs/consistency', '/proofs/consistency?from=0', {}, 400);
+  });
+
+  it('with authentication on (a token file, AUTH_READ=true): 401 problems with a Bearer challenge match, and authenticated answers too', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'scitt-openapi-auth-'));
+    const token = createApiToken();
+    writeFileSync(join(dir, 'tokens.json'), JSON.stringify({ version: 1, tokens: [{ name: 'ci', sha256: token.sha256 }] }));
+    const locked = await startLedger({ env: { AUTH_TOKENS_FILE: join(dir, 'tokens.json'), AUTH_READ: 'true' } });
+    try {
+      const bearer = { authorization: `Bearer ${token.token}` };
+      const st = await signStatement(issuer, { sub: subjectOf(350), x5chain: issuer.certificate });
+      await check('POST', '/entries', `${locked.url}/entries`, { headers: { 'content-type': 'application/cose' }, body: st }, 401);
+      await check('POST', '/entries', `${locked.url}/entries`, { headers: { 'content-type': 'application/cose', authorization: 'Bearer scitt_wrong' }, body: st }, 401);
+      await check('POST', '/entries', `${locked.url}/entries`, { headers: { 'content-type': 'application/cose', ...bearer }, body: st }, 201);
+      await check('GET', '/claims', `${locked.url}/claims`, {}, 401);
+      await check('GET', '/claims', `${locked.url}/claims`, { headers: bearer }, 200);
+      await check('GET', '/metrics', `${locked.url}/metrics`, {}, 401);
+      await check('GET', '/health', `${locked.url}/health`, {}, 200);
+      await check('GET', '/.well-known/scitt-keys', `${locked.url}/.well-known/scitt-keys`, {}, 200);
+    } finally {
+      await locked.destroy();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('operational answers match, and every documented operation was exercised', async () => {
