@@ -24,6 +24,7 @@ import type { LedgerEvent } from '../libs/ledger/src/index.js';
 import { AppModule } from './app.module.js';
 import { authProviders, createAccessGate } from './auth/auth.providers.js';
 import { ProblemFilter } from './common/problem.filter.js';
+import { genReqId } from './common/request-context.js';
 import { serviceLogger } from './common/service.logger.js';
 import { installHttpHooks, type RouteInfo } from './metrics/http.hooks.js';
 import { MetricsController, PROCESSOR_METRICS } from './metrics/metrics.controller.js';
@@ -158,7 +159,7 @@ export async function createLedgerApp(config: ServiceConfig, env: Readonly<Recor
     });
 
     const checker = new StatementChecker(policy, new IssuerKeys(policy), index);
-    const adapter = new FastifyAdapter({ bodyLimit: config.maxBodyBytes });
+    const adapter = new FastifyAdapter({ genReqId, bodyLimit: config.maxBodyBytes });
     app = await NestFactory.create<NestFastifyApplication>(
       AppModule.with([
         { provide: CONFIG, useValue: config },

@@ -2,7 +2,7 @@
  * The service's log: pino behind Nest's LoggerService, so every `new Logger('context')` in the code
  * writes structured lines. JSON lines when stdout is not a terminal (what log shippers read), pretty
  * lines on a terminal (pino-pretty); LOG_FORMAT=json|pretty overrides, LOG_LEVEL picks the level.
- * Each line carries the request id of the HTTP request it was written for (request-context.ts).
+ * Lines about a request carry its id as `reqId` (request-context.ts): pass `{ msg, reqId }` as the message.
  *
  * What is never logged: statement, receipt or entry bytes, request bodies, and request headers
  * (Authorization, cookies, tokens) — the request log line has method, route, status and duration.
@@ -10,7 +10,6 @@
 import type { LoggerService } from '@nestjs/common';
 import { pino, type Logger as Pino, type LevelWithSilent } from 'pino';
 import pretty from 'pino-pretty';
-import { currentRequestId } from './request-context.js';
 
 export type LogFormat = 'json' | 'pretty';
 export type LogLevelName = 'error' | 'warn' | 'info' | 'debug';
@@ -37,7 +36,7 @@ export function createPino(level: LogLevelName, format: LogFormat, base: Record<
   return pino({ ...options, formatters: { level: (label: string) => ({ level: label }) } }, pino.destination({ dest: 1, sync: true }));
 }
 
-/** Nest's LoggerService on pino: `context` becomes a field, the current request id another. */
+/** Nest's LoggerService on pino: `context` becomes a field; an object message's fields become fields. */
 export class ServiceLogger implements LoggerService {
   constructor(readonly pino: Pino) {}
 
@@ -67,10 +66,8 @@ export class ServiceLogger implements LoggerService {
 
   private write(level: Exclude<LevelWithSilent, 'silent'>, message: unknown, context: string | undefined, stack?: string): void {
     if (!this.pino.isLevelEnabled(level)) return;
-    const reqId = currentRequestId();
     const fields: Record<string, unknown> = {};
     if (context) fields.context = context;
-    if (reqId) fields.reqId = reqId;
     if (stack) fields.stack = stack;
     if (message instanceof Error) {
       fields.err = message;

@@ -53,7 +53,7 @@ export class RegisterStatementHandler implements ICommandHandler<RegisterStateme
     try {
       const r = await Promise.race([done, timeout]);
       if (r === 'timeout') return { status: 'pending', entryId: this.sequencer.pendingEntryOf(statementId) ?? entryId };
-      this.logger.debug(`entry ${r.entryId} registered at index ${r.index}`); // the request id is added by the logger
+      if (cmd.requestId !== undefined) this.logger.debug({ msg: `entry ${r.entryId} registered at index ${r.index}`, reqId: cmd.requestId });
       return { status: 'registered', entryId: r.entryId, index: r.index, receipt: r.receipt };
     } catch (err) {
       throw this.problemOf(err);

@@ -1,12 +1,11 @@
 /**
- * Fastify hooks for every request: the request id (X-Request-Id in, out, and in every log line
- * written while serving it), the HTTP metrics, and a debug-level access log line. Installed on the
+ * Fastify hooks for every request: the request id back in X-Request-Id (request-context.ts), the
+ * HTTP metrics, and a debug-level access log line. Installed on the
  * Fastify instance before the routes start, so they apply to every route, Nest's and Fastify's
  * own answers (404, 413, 415) alike.
  */
 import type { FastifyInstance } from 'fastify';
 import type { ServiceLogger } from '../common/service.logger.js';
-import { requestIdOf, runWithRequestId } from '../common/request-context.js';
 import type { ServiceMetrics } from './service.metrics.js';
 
 /** A route the service answers (collected as Nest registers them; the OpenAPI test reads them). */
@@ -22,15 +21,8 @@ export function installHttpHooks(fastify: FastifyInstance, metrics: ServiceMetri
     for (const method of [r.method].flat()) routes.push({ method, url: r.url });
   });
   fastify.addHook('onRequest', (req, reply, done) => {
-    const id = requestIdOf(req.headers['x-request-id']);
-    reply.header('x-request-id', id);
-    // everything that runs for this request (controller, command handler, filter) sees the id
-    runWithRequestId(id, done);
-  });
-  // A body arrives in later ticks (the socket's, not the request's context): enter it again
-  // before the handler runs.
-  fastify.addHook('preHandler', (_req, reply, done) => {
-    runWithRequestId(String(reply.getHeader('x-request-id')), done);
+    reply.header('x-request-id', req.id); // req.id: genReqId (request-context.ts)
+    done();
   });
   fastify.addHook('onResponse', (req, reply, done) => {
     // the route template, never the raw URL: label values stay few whatever clients send
@@ -39,7 +31,7 @@ export function installHttpHooks(fastify: FastifyInstance, metrics: ServiceMetri
     metrics.request(req.method, route, reply.statusCode, seconds);
     if (logger.pino.isLevelEnabled('debug')) {
       // no headers, no body, no query string: tokens and statement bytes never reach the log
-      logger.debug({ msg: 'request', reqId: reply.getHeader('x-request-id'), method: req.method, route, status: reply.statusCode, ms: Math.round(seconds * 1e4) / 10 }, 'http');
+      logger.debug({ msg: 'request', reqId: req.id, method: req.method, route, status: reply.statusCode, ms: Math.round(seconds * 1e4) / 10 }, 'http');
     }
     done();
   });

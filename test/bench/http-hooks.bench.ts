@@ -1,6 +1,6 @@
 /**
  * `npm run bench:http-hooks` — what the observability hooks cost per request: the request id
- * (AsyncLocalStorage, X-Request-Id), the HTTP and registration metrics (prom-client) and the
+ * (genReqId, X-Request-Id), the HTTP and registration metrics (prom-client) and the
  * debug-level check of the request log line (src/metrics/http.hooks.ts), measured as CPU time per
  * request on a bare Fastify route with and without them, through `inject` (no sockets: the hooks'
  * cost alone, which a loaded shared machine barely disturbs because it is CPU time, not wall time).
@@ -8,6 +8,7 @@
  * of each are printed with their differences.
  */
 import Fastify from 'fastify';
+import { genReqId } from '../../src/common/request-context.js';
 import { installHttpHooks } from '../../src/metrics/http.hooks.js';
 import { ServiceMetrics } from '../../src/metrics/service.metrics.js';
 import { createPino, ServiceLogger } from '../../src/common/service.logger.js';
@@ -16,7 +17,7 @@ const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 20_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 9);
 
 async function app(withHooks: boolean): Promise<ReturnType<typeof Fastify>> {
-  const f = Fastify();
+  const f = Fastify(withHooks ? { genReqId } : {});
   if (withHooks) installHttpHooks(f, new ServiceMetrics(), new ServiceLogger(createPino('info', 'json')));
   f.post('/entries', async (_req, reply) => reply.status(201).send('ok'));
   await f.ready();
