@@ -27,10 +27,11 @@ case "$step" in
     [ -f "$src/dist/src/main.js" ] || die "$src/dist/src/main.js is missing: run the build step first"
     mkdir -p "$3"
     app="$(cd "$3" && pwd)"
-    # Only what the service and the CLI run: no sources, tests, docs or dev dependencies.
+    # Only what the service and the CLI run (and the explorer bundle the service serves): no sources,
+    # tests, docs or dev dependencies.
     cp "$src/package.json" "$src/package-lock.json" "$app/"
     mkdir -p "$app/dist" "$app/docker"
-    cp -R "$src/dist/src" "$src/dist/libs" "$app/dist/"
+    cp -R "$src/dist/src" "$src/dist/libs" "$src/dist/web" "$app/dist/"
     find "$app/dist" \( -name '*.spec.js' -o -name '*.spec.js.map' -o -name '*.bench.js' -o -name '*.bench.js.map' \) -delete
     cp -R "$src/bin" "$app/"
     cp "$src/docker/healthcheck.mjs" "$src/docker/build-steps.sh" "$app/docker/"

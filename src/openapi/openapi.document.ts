@@ -134,6 +134,29 @@ const DOCUMENT = {
     '/log/stats': {
       get: { operationId: 'getLogStats', summary: 'Counts by issuer and content type', responses: { '200': json('log statistics', 'LogStats'), '503': behind } },
     },
+    '/log/stats/registrations': {
+      get: {
+        operationId: 'getRegistrationsPerBucket',
+        summary: 'Registrations per UTC hour or day over a recent window (the explorer chart)',
+        parameters: [q('bucket', 'hour (default) or day', { enum: ['hour', 'day'] }), q('buckets', 'how many buckets, 1–366 (default 48 hours or 30 days)', { type: 'integer', minimum: 1, maximum: 366 })],
+        responses: { '200': json('counts, oldest first; the last bucket is the current one', 'RegistrationsPerBucket'), '400': badQuery },
+      },
+    },
+    '/explorer': {
+      get: { operationId: 'getExplorerRoot', summary: 'Redirects to /explorer/', responses: { '301': { description: 'to /explorer/', headers: { Location: { schema: { type: 'string' } } } } } },
+    },
+    '/explorer/{file}': {
+      get: {
+        operationId: 'getExplorerFile',
+        summary: "The auditor's explorer (docs/explorer.md): index.html for an empty file, else a file of its bundle",
+        parameters: [{ name: 'file', in: 'path', required: true, schema: { type: 'string' } }],
+        responses: {
+          '200': { description: 'the file', content: { 'text/html': { schema: { type: 'string' } }, 'text/javascript': { schema: { type: 'string' } }, 'text/css': { schema: { type: 'string' } } } },
+          '304': { description: 'not modified (If-None-Match matched the ETag)' },
+          '404': problem('no such file, or the explorer is not built (ERR_EXPLORER_NOT_BUILT)'),
+        },
+      },
+    },
     '/log/entries': {
       get: {
         operationId: 'listLogEntries',

@@ -136,6 +136,17 @@ export const SCHEMAS = {
       revoked: size('revoked claims'),
     },
   },
+  RegistrationsPerBucket: {
+    type: 'object',
+    required: ['bucket', 'treeSize', 'from', 'counts'],
+    additionalProperties: false,
+    properties: {
+      bucket: { enum: ['hour', 'day'] },
+      treeSize: size('the projection\'s log size when the counts were read'),
+      from: time,
+      counts: { type: 'array', items: { type: 'object', required: ['start', 'count'], additionalProperties: false, properties: { start: time, count: size('registrations in the bucket') } } },
+    },
+  },
   Checkpoint: {
     type: 'object',
     required: ['treeSize', 'root', 'signedAt', 'kid', 'protectedHeader', 'signature'],

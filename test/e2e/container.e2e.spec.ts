@@ -80,6 +80,7 @@ describe('container steps (docker/build-steps.sh, as docker/Dockerfile runs them
   it('assembles only the runtime: compiled service and CLI, production dependencies, no sources, tests or dev tools', () => {
     assert.ok(existsSync(join(app, 'dist/src/main.js')));
     assert.ok(existsSync(join(app, 'bin/scitt.js')));
+    assert.ok(existsSync(join(app, 'dist/web/explorer/index.html')), 'the explorer bundle');
     assert.ok(existsSync(join(app, 'node_modules/better-sqlite3/build/Release/better_sqlite3.node')));
     for (const dev of ['typescript', 'eslint', 'typescript-eslint', 'autocannon', 'fast-check', 'merkletreejs']) assert.ok(!existsSync(join(app, 'node_modules', dev)), `dev dependency ${dev} installed`);
     for (const prod of ['@nestjs/core', 'prom-client', 'pino', 'kafkajs']) assert.ok(existsSync(join(app, 'node_modules', prod)), `${prod} missing`);

@@ -49,13 +49,17 @@ function bodyValue(mediaType: string, body: Uint8Array): unknown {
     case 'application/concise-problem-details+cbor':
       return cborToJson(decodeCbor(body));
     case 'text/plain':
+    case 'text/html':
+    case 'text/javascript':
+    case 'text/css':
       return new TextDecoder().decode(body);
     default:
       return assert.fail(`no decoder for ${mediaType}`);
   }
 }
 
-const templateOf = (fastifyUrl: string): string => fastifyUrl.replace(/:([A-Za-z]+)/g, '{$1}');
+/** Fastify's `/a/:id` and wildcard `/explorer/*` as OpenAPI templates (`/explorer/{file}`). */
+const templateOf = (fastifyUrl: string): string => fastifyUrl.replace(/:([A-Za-z]+)/g, '{$1}').replace(/\/\*$/, '/{file}');
 
 describe('OpenAPI 3.1 document (/openapi.json) against real answers', () => {
   let ledger: TestLedger;
@@ -151,6 +155,8 @@ describe('OpenAPI 3.1 document (/openapi.json) against real answers', () => {
     await check('GET', '/claims', '/claims?limit=0', {}, 400);
     await check('GET', '/claims', '/claims?bogus=1', {}, 400);
     await check('GET', '/log/stats', '/log/stats', {}, 200);
+    await check('GET', '/log/stats/registrations', '/log/stats/registrations?bucket=day&buckets=3', {}, 200);
+    await check('GET', '/log/stats/registrations', '/log/stats/registrations?bucket=week', {}, 400);
     await check('GET', '/log/entries', '/log/entries?start=0&limit=2', {}, 200);
     await check('GET', '/log/entries', '/log/entries?start=999', {}, 400);
     await check('GET', '/checkpoints', '/checkpoints?after=0', {}, 200);
@@ -197,6 +203,11 @@ describe('OpenAPI 3.1 document (/openapi.json) against real answers', () => {
     await check('GET', '/health/details', '/health/details', {}, 200);
     await check('GET', '/metrics', '/metrics', {}, 200);
     await check('GET', '/openapi.json', '/openapi.json', {}, 200);
+    await check('GET', '/explorer', '/explorer', {}, 301);
+    const index = await check('GET', '/explorer/{file}', '/explorer/', {}, 200);
+    await check('GET', '/explorer/{file}', '/explorer/explorer.js', {}, 200);
+    await check('GET', '/explorer/{file}', '/explorer/', { headers: { 'if-none-match': index.headers.get('etag')! } }, 304);
+    await check('GET', '/explorer/{file}', '/explorer/no-such-file.js', {}, 404);
     const all = Object.entries(doc.paths).flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m} ${p}`));
     assert.deepEqual(all.filter((o) => !exercised.has(o)), [], 'operations no test request reached');
   });
