@@ -21,6 +21,8 @@ import {
 import type { LedgerEvent } from '../libs/ledger/src/index.js';
 import { AppModule } from './app.module.js';
 import { authProviders, createAccessGate } from './auth/auth.providers.js';
+import { edgeServerOptions, installHttpEdge } from './common/http-edge.js';
+import type { InflightBudget } from './common/inflight-budget.js';
 import { ProblemFilter } from './common/problem.filter.js';
 import { genReqId } from './common/request-context.js';
 import { serviceLogger } from './common/service.logger.js';
@@ -51,6 +53,8 @@ export interface LedgerApp {
   readonly store: EventStore;
   /** every route the HTTP server answers (method, route template) */
   readonly routes: readonly RouteInfo[];
+  /** statement bytes of registrations in progress (MAX_INFLIGHT_BYTES bounds it) */
+  readonly inflight: InflightBudget;
   close(): Promise<void>;
 }
 
@@ -119,6 +123,7 @@ export async function createLedgerApp(config: ServiceConfig, env: Readonly<Recor
   metrics.watchSequencer(sequencer);
   let url: string;
   let routes: RouteInfo[] = [];
+  let inflight: InflightBudget;
   try {
     await sequencer.start();
     if (config.sqliteCheckpointMs > 0) {
@@ -155,7 +160,7 @@ export async function createLedgerApp(config: ServiceConfig, env: Readonly<Recor
     });
 
     const checker = new StatementChecker(policy, new IssuerKeys(policy), index);
-    const adapter = new FastifyAdapter({ genReqId, bodyLimit: config.maxBodyBytes });
+    const adapter = new FastifyAdapter({ genReqId, bodyLimit: config.maxBodyBytes, ...edgeServerOptions(config) });
     app = await NestFactory.create<NestFastifyApplication>(
       AppModule.with([
         { provide: CONFIG, useValue: config },
@@ -173,8 +178,10 @@ export async function createLedgerApp(config: ServiceConfig, env: Readonly<Recor
       { logger: logSink, bodyParser: false },
     );
     const fastify = adapter.getInstance();
-    routes = installHttpHooks(fastify, metrics, logSink); // request id first: auth refusals carry it too
-    fastify.addHook('onRequest', gate.hook); // who may register / read: before the body is read (src/auth)
+    routes = installHttpHooks(fastify, metrics, logSink); // request id and metrics first: every refusal below carries the id and is counted
+    // Cheap refusals first (closing, URL length, rate limits, in-flight bytes: src/common/http-edge.ts), then who may register / read (src/auth); both before the body is read.
+    inflight = installHttpEdge(fastify, config).inflight;
+    fastify.addHook('onRequest', gate.hook);
     fastify.removeAllContentTypeParsers();
     fastify.addContentTypeParser('application/cose', { parseAs: 'buffer', bodyLimit: config.maxBodyBytes }, (_req, body, done) => done(null, body));
     fastify.addContentTypeParser('*', (req, _payload, done) => {
@@ -200,5 +207,5 @@ export async function createLedgerApp(config: ServiceConfig, env: Readonly<Recor
   let closing: Promise<void> | null = null;
   const close = (): Promise<void> => (closing ??= shutdown());
   const started = app;
-  return { app: started, url, logId, sequencer, index, store, routes, close };
+  return { app: started, url, logId, sequencer, index, store, routes, inflight, close };
 }

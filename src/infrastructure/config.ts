@@ -24,6 +24,16 @@ export interface ServiceConfig {
   readonly registerWaitMs: number;
   /** registrations per client address per minute (token bucket, burst = the same number); 0 disables */
   readonly rateLimitPerMinute: number;
+  /** reads (GET/HEAD except /health) per client address per minute, a budget separate from registrations'; 0 disables */
+  readonly readRateLimitPerMinute: number;
+  /** statement bytes being received, verified or awaiting the sequencer at once (POST /entries); beyond: 503 */
+  readonly maxInflightBytes: number;
+  /** a list response (log entries, claims) ends its page before its body passes this many bytes (one item always fits) */
+  readonly pageMaxBytes: number;
+  /** request target (path + query) bytes at most: 414 beyond */
+  readonly maxUrlBytes: number;
+  /** time to receive a whole request: 408 beyond */
+  readonly requestTimeoutMs: number;
   readonly eventStore:
     | { readonly kind: 'sqlite' }
     | { readonly kind: 'kurrentdb'; readonly connectionString: string }
@@ -71,6 +81,8 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Service
     throw new ConfigError(`LOG_ID=${JSON.stringify(logId)} is not valid: expected 1–64 characters of A–Z a–z 0–9 . _ -`);
   }
   const issuer = env.SERVICE_ISSUER || `http://${host}:${port}`;
+  // ≤ 3 MiB: an entry travels base64url in a JSON event, and the embedded store caps events at 4 MiB.
+  const maxBodyBytes = int(env, 'MAX_BODY_BYTES', 1024 * 1024, 64, 3 * 1024 * 1024);
   const eventStore = eventStoreOf(env);
   return {
     port,
@@ -78,8 +90,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Service
     dataDir,
     policyFile: env.POLICY_FILE || undefined,
     logLevel: oneOf(env, 'LOG_LEVEL', 'info', ['error', 'warn', 'info', 'debug'] as const),
-    // ≤ 3 MiB: an entry travels base64url in a JSON event, and the embedded store caps events at 4 MiB.
-    maxBodyBytes: int(env, 'MAX_BODY_BYTES', 1024 * 1024, 64, 3 * 1024 * 1024),
+    maxBodyBytes,
     issuer,
     logId,
     serviceKeyFile: env.SERVICE_KEY_FILE || undefined,
@@ -93,10 +104,22 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Service
     },
     registerWaitMs: int(env, 'REGISTER_WAIT_MS', 10000, 0, 600000),
     rateLimitPerMinute: int(env, 'RATE_LIMIT_PER_MINUTE', 6000, 0, 100000000),
+    readRateLimitPerMinute: int(env, 'READ_RATE_LIMIT_PER_MINUTE', 60000, 0, 100000000),
+    maxInflightBytes: inflightBytes(env, maxBodyBytes),
+    pageMaxBytes: int(env, 'PAGE_MAX_BYTES', 4 * 1024 * 1024, 64 * 1024, 256 * 1024 * 1024),
+    maxUrlBytes: int(env, 'MAX_URL_BYTES', 8192, 256, 12288),
+    requestTimeoutMs: int(env, 'HTTP_REQUEST_TIMEOUT_MS', 60000, 200, 3600000),
     eventStore,
     sqliteCheckpointMs: checkpointInterval(env),
     auth: loadAuthConfig(env, cwd),
   };
+}
+
+/** At least one statement of the largest size must fit. */
+function inflightBytes(env: Env, maxBodyBytes: number): number {
+  const n = int(env, 'MAX_INFLIGHT_BYTES', 64 * 1024 * 1024, 64, 64 * 1024 * 1024 * 1024);
+  if (n < maxBodyBytes) throw new ConfigError(`MAX_INFLIGHT_BYTES=${n} is not valid: it must be at least MAX_BODY_BYTES (${maxBodyBytes}), or no statement of the largest size could ever be registered`);
+  return n;
 }
 
 function eventStoreOf(env: Env): ServiceConfig['eventStore'] {

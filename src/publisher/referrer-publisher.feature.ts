@@ -1,5 +1,5 @@
 /**
- * The OCI referrer publisher (ARCHITECTURE §8): publishes each claim about a collection (CWT `sub`
+ * The OCI referrer publisher (docs/oci.md): publishes each claim about a collection (CWT `sub`
  * = `[oci://]host[:port]/repo@sha256:…`) as a receipt artifact referring to that collection — to
  * the collection's registry when it is configured, else to the embedded OCI layout.
  *

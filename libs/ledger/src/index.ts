@@ -4,3 +4,4 @@ export * from './policy.js';
 export * from './admission.js';
 export * from './revocation.js';
 export * from './log.decider.js';
+export * from './strict-json.js';
