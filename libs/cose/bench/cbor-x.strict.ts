@@ -18,9 +18,12 @@
  *
  * Bench code only: nothing in the product imports it.
  */
-import { Decoder, Encoder, Tag, addExtension } from 'cbor-x';
+import { cborx, type CborTag } from './cbor-x.loader.js';
 import { compareBytes } from '../src/bytes.js';
 import { CoseError, CoseErrorCode, Tagged, type DecodeCborOptions } from '../src/index.js';
+
+const { Decoder, Encoder, Tag, addExtension } = cborx;
+type Tag = CborTag;
 
 type Code = (typeof CoseErrorCode)[keyof typeof CoseErrorCode];
 const fail = (code: Code, why: string, at: number): never => {

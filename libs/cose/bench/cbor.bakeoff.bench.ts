@@ -13,9 +13,12 @@
  */
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { Decoder, Encoder, Tag } from 'cbor-x';
 import { Alg, CwtClaim, HeaderLabel, Tagged, decodeCbor as ownDecode, encodeCbor as ownEncode, nodeCryptoBackend, signSign1 } from '../src/index.js';
+import { cborx, type CborTag } from './cbor-x.loader.js';
 import { decodeCbor as xDecode, encodeCbor as xEncode } from './cbor-x.strict.js';
+
+const { Decoder, Encoder, Tag } = cborx;
+type Tag = CborTag;
 
 const root = new URL('../../../..', import.meta.url).pathname;
 
