@@ -3,7 +3,7 @@
  * Their results are the JSON bodies documented in docs/api.md.
  */
 import { Query } from '@nestjs/cqrs';
-import type { Checkpoint } from '../../libs/ledger/src/index.js';
+import type { Checkpoint, KindDecision } from '../../libs/ledger/src/index.js';
 import type { ClaimFilter, ClaimRevocation, ClaimView, LogStats } from '../projections/claims.reader.js';
 import type { PublicationState } from '../publisher/publication-status.js';
 
@@ -11,6 +11,10 @@ export interface ClaimsPage {
   readonly items: readonly ClaimView[];
   /** opaque cursor of the next page, null on the last */
   readonly next: string | null;
+  /** with `subject=`: the digest the claims are keyed by and the references they were registered under */
+  readonly subject?: { readonly digest: string | null; readonly references: readonly string[] };
+  /** with `precedence=`: per kind, the claim that decides it and why the others lost (over all claims about the subject) */
+  readonly decisions?: readonly KindDecision[];
 }
 
 export interface EntryStatus {
@@ -23,6 +27,11 @@ export interface EntryStatus {
   readonly revoked: boolean;
   readonly revocation?: ClaimRevocation;
   readonly supersededBy?: string;
+  readonly supersession?: ClaimView['supersession'];
+  readonly current?: boolean;
+  readonly statementId?: string;
+  readonly kind?: string;
+  readonly subjectDigest?: string | null;
   /** the referrer publisher's state for this entry (as GET /entries/{id}/publication), null when there is none */
   readonly publication: PublicationState | null;
 }
@@ -79,6 +88,8 @@ export class GetClaims extends Query<ClaimsPage> {
     /** exclusive upper bound on the log index (decoded cursor) */
     readonly before: number | undefined,
     readonly limit: number,
+    /** issuers, most trusted first: adds `decisions` */
+    readonly precedence?: readonly string[],
   ) {
     super();
   }

@@ -106,7 +106,7 @@ export class LogIndexStore implements NodeReader {
       receipt: p('SELECT receipt FROM entries WHERE entry_id = ?'),
       checkpoint: p('SELECT tree_size, root, protected, signature, signed_at FROM checkpoints WHERE tree_size = ?'),
       latestCheckpoint: p('SELECT tree_size, root, protected, signature, signed_at FROM checkpoints ORDER BY tree_size DESC LIMIT 1'),
-      issuerOf: p('SELECT iss, kid FROM entries WHERE entry_id = ?'),
+      issuerOf: p('SELECT iss, kid, sub FROM entries WHERE entry_id = ?'),
       checkpointsAfter: p('SELECT tree_size, root, protected, signature, signed_at FROM checkpoints WHERE tree_size > ? ORDER BY tree_size LIMIT ?'),
       checkpointAtOrAfter: p('SELECT tree_size, root, protected, signature, signed_at FROM checkpoints WHERE tree_size >= ? ORDER BY tree_size LIMIT 1'),
       entriesFrom: p('SELECT idx, entry_id, iss, sub, content_type, kid, registered_at, receipt_size, entry FROM entries WHERE idx >= ? ORDER BY idx LIMIT ?'),
@@ -210,8 +210,8 @@ export class LogIndexStore implements NodeReader {
     return r && new Uint8Array(r.receipt);
   }
 
-  issuerOf(entryId: string): { iss: string; kid: string } | undefined {
-    return this.q.issuerOf.get(entryId) as { iss: string; kid: string } | undefined;
+  issuerOf(entryId: string): { iss: string; kid: string; sub: string } | undefined {
+    return this.q.issuerOf.get(entryId) as { iss: string; kid: string; sub: string } | undefined;
   }
 
   checkpoint(treeSize?: number): Checkpoint | undefined {
