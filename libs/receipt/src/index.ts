@@ -40,7 +40,6 @@ export {
   type VerifyTransparentStatementOptions,
   type VerifiedTransparentStatement,
 } from './transparent-statement.verifier.js';
-export { statementIdOf, type Sha256 } from './statement-id.js'; // TEMPORARY: main's entry.codec.ts exports it
 export {
   STATUS_CONTENT_TYPE,
   MEDIA_TYPE_SCITT_STATUS,
