@@ -32,6 +32,8 @@ export interface EntryStatus {
   readonly statementId?: string;
   readonly kind?: string;
   readonly subjectDigest?: string | null;
+  /** the first entry of the same statement (docs/receipts.md "Statement identity") */
+  readonly duplicateOf?: string;
   /** the referrer publisher's state for this entry (as GET /entries/{id}/publication), null when there is none */
   readonly publication: PublicationState | null;
 }

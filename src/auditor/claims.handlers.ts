@@ -87,6 +87,7 @@ export class GetEntryStatusHandler implements IQueryHandler<GetEntryStatus, Entr
       statementId: claim.statementId,
       kind: claim.kind,
       subjectDigest: claim.subjectDigest,
+      ...(claim.duplicateOf ? { duplicateOf: claim.duplicateOf } : {}),
       publication,
     };
   }

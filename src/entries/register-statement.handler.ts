@@ -7,6 +7,7 @@ import { LogIndexStore } from '../log/log-index.store.js';
 import { Sequencer, SequencerError, type Registered } from '../log/sequencer.js';
 import { CONFIG } from '../infrastructure/tokens.js';
 import type { ServiceConfig } from '../infrastructure/config.js';
+import { statementIdOfStatement } from '../log/statement-id.js';
 import { StatementChecker } from './statement-checker.js';
 import { RegisterStatement, type RegistrationOutcome } from './register-statement.command.js';
 
@@ -30,11 +31,18 @@ export class RegisterStatementHandler implements ICommandHandler<RegisterStateme
     const entryId = createHash('sha256').update(decoded.entry).digest('hex');
     const known = this.index.entryById(entryId);
     if (known) return { status: 'registered', entryId, index: known.index, receipt: this.index.receipt(entryId)! };
-    const admitted = await this.checker.check(decoded.statement, decoded.entry, entryId, cmd.body.length, new Date());
+    // Statement identity (docs/receipts.md): the same signed content with a re-encoded signature
+    // (ECDSA (r, n − s)) is the same statement. It is checked like any submission — a twin with a
+    // signature that does not verify, or that the policy no longer admits, is refused — and then
+    // answered with the first entry's id and receipt; it never becomes an entry of its own.
+    const statementId = statementIdOfStatement(decoded.statement);
+    const admitted = await this.checker.check(decoded.statement, decoded.entry, { entryId, statementId }, cmd.body.length, new Date());
+    const first = this.index.entryByStatement(statementId);
+    if (first) return { status: 'registered', entryId: first.entryId, index: first.index, receipt: this.index.receipt(first.entryId)! };
     const done: Promise<Registered> = this.sequencer.submit(admitted);
     if (cmd.respondAsync) {
       done.catch(() => undefined);
-      return { status: 'pending', entryId };
+      return { status: 'pending', entryId: this.sequencer.pendingEntryOf(statementId) ?? entryId };
     }
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<'timeout'>((resolve) => {
@@ -42,8 +50,8 @@ export class RegisterStatementHandler implements ICommandHandler<RegisterStateme
     });
     try {
       const r = await Promise.race([done, timeout]);
-      if (r === 'timeout') return { status: 'pending', entryId };
-      return { status: 'registered', entryId, index: r.index, receipt: r.receipt };
+      if (r === 'timeout') return { status: 'pending', entryId: this.sequencer.pendingEntryOf(statementId) ?? entryId };
+      return { status: 'registered', entryId: r.entryId, index: r.index, receipt: r.receipt };
     } catch (err) {
       throw this.problemOf(err);
     } finally {

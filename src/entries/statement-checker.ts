@@ -50,7 +50,7 @@ export class StatementChecker {
     private readonly view: AdmissionView,
   ) {}
 
-  async check(statement: CoseSign1, entry: Uint8Array, entryId: string, size: number, now: Date): Promise<AdmittedEntry> {
+  async check(statement: CoseSign1, entry: Uint8Array, ids: { entryId: string; statementId: string }, size: number, now: Date): Promise<AdmittedEntry> {
     const h = statement.protectedHeader;
     const alg = h.get(HeaderLabel.alg);
     if (alg === undefined) throw malformed('the protected header has no alg (1)', 'ERR_MISSING_ALG');
@@ -105,6 +105,6 @@ export class StatementChecker {
     if (!admission.admitted) {
       throw new ProblemError(admission.title === 'Payload Too Large' ? 413 : 400, admission.title, admission.detail, admission.code);
     }
-    return { entry, entryId, leafHash: hashLeaf(entry), iss, sub, contentType, kid: resolved.kid };
+    return { entry, entryId: ids.entryId, statementId: ids.statementId, leafHash: hashLeaf(entry), iss, sub, contentType, kid: resolved.kid };
   }
 }

@@ -8,6 +8,7 @@ import type { BatchPlan, Checkpoint, NodeWrite } from '../../libs/ledger/src/ind
 import { encodeInclusionReceipt } from '../../libs/receipt/src/index.js';
 import type { CompactRange } from '../../libs/merkle/src/index.js';
 import type { BatchRecord } from './log-index.store.js';
+import { statementIdOfEntry } from './statement-id.js';
 
 /** The perfect subtrees whose hashes a compact range holds, left to right, with their node ids. */
 export function peaksOf(range: CompactRange): NodeWrite[] {
@@ -41,7 +42,16 @@ class BatchNodeReader implements NodeReader {
   }
 }
 
-export async function integrateBatch(plan: BatchPlan, checkpoint: Checkpoint, appliedEvents: number): Promise<BatchRecord> {
+/**
+ * `statementIds`: the statement ids the caller already computed (the sequencer's admitted entries),
+ * by entry id; the others (replay) are computed from the entry bytes.
+ */
+export async function integrateBatch(
+  plan: BatchPlan,
+  checkpoint: Checkpoint,
+  appliedEvents: number,
+  statementIds?: ReadonlyMap<string, string>,
+): Promise<BatchRecord> {
   const reader = new BatchNodeReader(plan.before, plan.nodes);
   const entries = [];
   for (const e of plan.entries) {
@@ -56,6 +66,7 @@ export async function integrateBatch(plan: BatchPlan, checkpoint: Checkpoint, ap
     entries.push({
       index: e.index,
       entryId: e.entryId,
+      statementId: statementIds?.get(e.entryId) ?? statementIdOfEntry(e.entry, e.entryId),
       iss: e.iss,
       sub: e.sub,
       contentType: e.contentType,

@@ -14,6 +14,8 @@ import type { Checkpoint, LedgerEvent, NodeWrite } from '../../libs/ledger/src/i
 export interface IndexedEntry {
   readonly index: number;
   readonly entryId: string;
+  /** what the issuer signed, independent of the signature's encoding (docs/receipts.md) */
+  readonly statementId: string;
   readonly iss: string;
   readonly sub: string;
   readonly contentType: string;
@@ -35,6 +37,7 @@ export interface BatchRecord {
 interface Row {
   idx: number;
   entry_id: string;
+  statement_id: string;
   iss: string;
   sub: string;
   content_type: string;
@@ -46,6 +49,7 @@ interface Row {
 const toEntry = (r: Row): IndexedEntry => ({
   index: r.idx,
   entryId: r.entry_id,
+  statementId: r.statement_id,
   iss: r.iss,
   sub: r.sub,
   contentType: r.content_type,
@@ -70,6 +74,16 @@ const toCheckpoint = (r: CheckpointRow): Checkpoint => ({
   signedAt: r.signed_at,
 });
 
+const SCHEMA = `
+  CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+  CREATE TABLE IF NOT EXISTS nodes (level INTEGER NOT NULL, idx INTEGER NOT NULL, hash BLOB NOT NULL, PRIMARY KEY (level, idx)) WITHOUT ROWID;
+  CREATE TABLE IF NOT EXISTS entries (
+    idx INTEGER PRIMARY KEY, entry_id TEXT NOT NULL UNIQUE, iss TEXT NOT NULL, sub TEXT NOT NULL,
+    content_type TEXT NOT NULL, kid TEXT NOT NULL, registered_at TEXT NOT NULL, receipt_size INTEGER NOT NULL,
+    entry BLOB NOT NULL, receipt BLOB NOT NULL, statement_id TEXT NOT NULL);
+  CREATE TABLE IF NOT EXISTS checkpoints (tree_size INTEGER PRIMARY KEY, root BLOB NOT NULL, protected BLOB NOT NULL, signature BLOB NOT NULL, signed_at TEXT NOT NULL);
+`;
+
 export class LogIndexStore implements NodeReader {
   private readonly db: Db;
   private readonly q: Record<string, Statement>;
@@ -83,25 +97,22 @@ export class LogIndexStore implements NodeReader {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
     if (opts.autoCheckpointPages !== undefined) this.db.pragma(`wal_autocheckpoint = ${Math.max(0, Math.floor(opts.autoCheckpointPages))}`);
-    this.db.exec(`
-      CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-      CREATE TABLE IF NOT EXISTS nodes (level INTEGER NOT NULL, idx INTEGER NOT NULL, hash BLOB NOT NULL, PRIMARY KEY (level, idx)) WITHOUT ROWID;
-      CREATE TABLE IF NOT EXISTS entries (
-        idx INTEGER PRIMARY KEY, entry_id TEXT NOT NULL UNIQUE, iss TEXT NOT NULL, sub TEXT NOT NULL,
-        content_type TEXT NOT NULL, kid TEXT NOT NULL, registered_at TEXT NOT NULL, receipt_size INTEGER NOT NULL,
-        entry BLOB NOT NULL, receipt BLOB NOT NULL);
-      CREATE TABLE IF NOT EXISTS checkpoints (tree_size INTEGER PRIMARY KEY, root BLOB NOT NULL, protected BLOB NOT NULL, signature BLOB NOT NULL, signed_at TEXT NOT NULL);
-    `);
+    this.db.exec(SCHEMA);
+    this.migrate();
+    this.db.exec('CREATE INDEX IF NOT EXISTS entries_by_statement ON entries (statement_id, idx)');
     const p = (sql: string): Statement => this.db.prepare(sql);
+    const cols = 'idx, entry_id, statement_id, iss, sub, content_type, kid, registered_at, receipt_size';
     this.q = {
       meta: p('SELECT value FROM meta WHERE key = ?'),
       setMeta: p('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value'),
       node: p('SELECT hash FROM nodes WHERE level = ? AND idx = ?'),
       putNode: p('INSERT OR REPLACE INTO nodes (level, idx, hash) VALUES (?, ?, ?)'),
-      putEntry: p('INSERT INTO entries (idx, entry_id, iss, sub, content_type, kid, registered_at, receipt_size, entry, receipt) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)'),
+      putEntry: p('INSERT INTO entries (idx, entry_id, statement_id, iss, sub, content_type, kid, registered_at, receipt_size, entry, receipt) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)'),
       putCheckpoint: p('INSERT OR REPLACE INTO checkpoints (tree_size, root, protected, signature, signed_at) VALUES (?, ?, ?, ?, ?)'),
-      byId: p('SELECT idx, entry_id, iss, sub, content_type, kid, registered_at, receipt_size FROM entries WHERE entry_id = ?'),
-      byIndex: p('SELECT idx, entry_id, iss, sub, content_type, kid, registered_at, receipt_size FROM entries WHERE idx = ?'),
+      byId: p(`SELECT ${cols} FROM entries WHERE entry_id = ?`),
+      // the first entry of a statement (a log written before statement identity may hold twins)
+      byStatement: p(`SELECT ${cols} FROM entries WHERE statement_id = ? ORDER BY idx LIMIT 1`),
+      byIndex: p(`SELECT ${cols} FROM entries WHERE idx = ?`),
       entryBytes: p('SELECT entry FROM entries WHERE entry_id = ?'),
       receipt: p('SELECT receipt FROM entries WHERE entry_id = ?'),
       checkpoint: p('SELECT tree_size, root, protected, signature, signed_at FROM checkpoints WHERE tree_size = ?'),
@@ -109,7 +120,7 @@ export class LogIndexStore implements NodeReader {
       issuerOf: p('SELECT iss, kid, sub FROM entries WHERE entry_id = ?'),
       checkpointsAfter: p('SELECT tree_size, root, protected, signature, signed_at FROM checkpoints WHERE tree_size > ? ORDER BY tree_size LIMIT ?'),
       checkpointAtOrAfter: p('SELECT tree_size, root, protected, signature, signed_at FROM checkpoints WHERE tree_size >= ? ORDER BY tree_size LIMIT 1'),
-      entriesFrom: p('SELECT idx, entry_id, iss, sub, content_type, kid, registered_at, receipt_size, entry FROM entries WHERE idx >= ? ORDER BY idx LIMIT ?'),
+      entriesFrom: p(`SELECT ${cols}, entry FROM entries WHERE idx >= ? ORDER BY idx LIMIT ?`),
     };
   }
 
@@ -132,7 +143,7 @@ export class LogIndexStore implements NodeReader {
     this.db.transaction(() => {
       for (const n of b.nodes) this.q.putNode.run(n.level, n.index, n.hash);
       for (const e of b.entries) {
-        this.q.putEntry.run(e.index, e.entryId, e.iss, e.sub, e.contentType, e.kid, e.registeredAt, e.receiptTreeSize, e.entry, e.receipt);
+        this.q.putEntry.run(e.index, e.entryId, e.statementId, e.iss, e.sub, e.contentType, e.kid, e.registeredAt, e.receiptTreeSize, e.entry, e.receipt);
       }
       const c = b.checkpoint;
       this.q.putCheckpoint.run(c.treeSize, c.root, c.protectedHeader, c.signature, c.signedAt);
@@ -190,8 +201,25 @@ export class LogIndexStore implements NodeReader {
     });
   }
 
+  /**
+   * The log index of a version without statement ids is rebuilt from the event store: a derived
+   * store, so dropping it loses nothing (startup replays the stream into it).
+   */
+  private migrate(): void {
+    const columns = this.db.prepare('PRAGMA table_info(entries)').all() as { name: string }[];
+    if (columns.some((c) => c.name === 'statement_id')) return;
+    this.db.exec('DROP TABLE entries; DROP TABLE nodes; DROP TABLE checkpoints; DELETE FROM meta;');
+    this.db.exec(SCHEMA);
+  }
+
   entryById(entryId: string): IndexedEntry | undefined {
     const r = this.q.byId.get(entryId) as Row | undefined;
+    return r && toEntry(r);
+  }
+
+  /** The entry that registered this statement first (docs/receipts.md "Statement identity"). */
+  entryByStatement(statementId: string): IndexedEntry | undefined {
+    const r = this.q.byStatement.get(statementId) as Row | undefined;
     return r && toEntry(r);
   }
 

@@ -98,7 +98,10 @@ export class Sequencer {
   private state: LogState = initialLogState();
   private readonly queue: Waiter[] = [];
   private queuedBytes = 0;
+  /** queued or being appended, by statement id (the dedupe key: docs/receipts.md) */
   private readonly inFlight = new Map<string, Waiter>();
+  /** the same waiters by entry id (GET /entries/{id} answers 302 for them) */
+  private readonly inFlightEntries = new Set<string>();
   private scheduled = false;
   private running: Promise<void> | null = null;
   private stale = false;
@@ -202,12 +205,20 @@ export class Sequencer {
 
   /** The entry is queued or being appended. */
   isPending(entryId: string): boolean {
-    return this.inFlight.has(entryId);
+    return this.inFlightEntries.has(entryId);
   }
 
-  /** Queue an admitted statement; resolves with its receipt once durable. Same entry twice ⇒ same promise. */
+  /** The entry id under which a statement is queued or being appended. */
+  pendingEntryOf(statementId: string): string | undefined {
+    return this.inFlight.get(statementId)?.entry.entryId;
+  }
+
+  /**
+   * Queue an admitted statement; resolves with its receipt once durable. The same statement twice
+   * (same statement id, whatever the signature bytes) ⇒ the same promise, and the first entry.
+   */
   submit(entry: AdmittedEntry): Promise<Registered> {
-    const existing = this.inFlight.get(entry.entryId);
+    const existing = this.inFlight.get(entry.statementId);
     if (existing) return existing.promise;
     if (this.stopped) return Promise.reject(this.stopped);
     if (this.queue.length >= this.o.maxQueue || this.queuedBytes + entry.entry.length > (this.o.maxQueueBytes ?? Infinity)) {
@@ -223,7 +234,8 @@ export class Sequencer {
     const w: Waiter = { entry, promise, resolve, reject };
     this.queue.push(w);
     this.queuedBytes += entry.entry.length;
-    this.inFlight.set(entry.entryId, w);
+    this.inFlight.set(entry.statementId, w);
+    this.inFlightEntries.add(entry.entryId);
     this.schedule();
     return promise;
   }
@@ -283,7 +295,7 @@ export class Sequencer {
   private async sequence(batch: Waiter[]): Promise<void> {
     const settle = (fn: (w: Waiter) => void): void => {
       for (const w of batch) {
-        this.inFlight.delete(w.entry.entryId);
+        this.forget(w);
         fn(w);
       }
     };
@@ -291,9 +303,9 @@ export class Sequencer {
       if (this.stale) await this.reload();
       // A retried statement may have landed in a batch whose append failed but persisted.
       const fresh = batch.filter((w) => {
-        const known = this.o.index.entryById(w.entry.entryId);
+        const known = this.o.index.entryByStatement(w.entry.statementId);
         if (!known) return true;
-        this.inFlight.delete(w.entry.entryId);
+        this.forget(w);
         w.resolve({ entryId: known.entryId, index: known.index, treeSize: known.receiptTreeSize, receipt: this.o.index.receipt(known.entryId)! });
         return false;
       });
@@ -307,7 +319,7 @@ export class Sequencer {
       await this.o.store.append(this.stream, [...plan.entries, seal].map(toNewEvent), expected);
       // COMMIT POINT: the batch is durable. Nothing below may fail the waiters' registration.
       this.state = stateAfter(this.state, plan, seal);
-      const record = await integrateBatch(plan, this.state.lastCheckpoint!, this.state.events);
+      const record = await integrateBatch(plan, this.state.lastCheckpoint!, this.state.events, new Map(batch.map((w) => [w.entry.entryId, w.entry.statementId])));
       try {
         this.o.index.writeBatch(record);
       } catch (err) {
@@ -327,7 +339,7 @@ export class Sequencer {
         this.logger.error(this.stopped.message);
         settle((w) => w.reject(this.stopped!));
         for (const w of this.queue.splice(0)) {
-          this.inFlight.delete(w.entry.entryId);
+          this.forget(w);
           w.reject(this.stopped);
         }
         this.queuedBytes = 0;
@@ -339,6 +351,11 @@ export class Sequencer {
       const failure = new SequencerError('ERR_SEQUENCER_APPEND_FAILED', "couldn't make the statements durable; retry", { cause: err });
       settle((w) => w.reject(failure));
     }
+  }
+
+  private forget(w: Waiter): void {
+    this.inFlight.delete(w.entry.statementId);
+    this.inFlightEntries.delete(w.entry.entryId);
   }
 
   /** Stop accepting, finish what is queued. */

@@ -7,9 +7,11 @@
  * Rules (docs/revocation.md, docs/api.md):
  * - claims are grouped by subject: the collection digest (`sha256:…`) when the `sub` names one in
  *   any reference form, else the normalised `sub` (subject.key.ts);
- * - entries with the same statement id (libs/receipt `statementIdOf`: the bytes the issuer's
- *   signature covers) are one claim: a later twin takes the earlier one's state and supersedes
- *   nothing, and a revocation or supersession of either applies to both;
+ * - statement identity (docs/receipts.md): an entry whose statement id an earlier entry already has
+ *   (the same signed content with a re-encoded signature; the ledger no longer admits one, a log
+ *   written before may hold some) is a duplicate of that first entry: it takes the first's state,
+ *   supersedes nothing, is left out of claim listings, and a revocation or supersession of either
+ *   applies to both;
  * - a revocation entry (content type {@link REVOCATION_CONTENT_TYPE}) marks each entry it names as
  *   revoked from the revocation's log index on; the first revocation wins, later ones are kept as
  *   claims but change nothing. Admission already checked who may revoke.
@@ -19,7 +21,6 @@
  *   earlier claims of kind K about S that are not yet superseded. Other kinds are untouched.
  * The first superseder wins; `superseded_at_index` is its log index.
  */
-import { createHash } from 'node:crypto';
 import type { Database } from 'better-sqlite3';
 import { decodeSign1, type CoseSign1 } from '../../libs/cose/src/index.js';
 import {
@@ -31,7 +32,7 @@ import {
   type EntryRegistered,
   type RevocationPayload,
 } from '../../libs/ledger/src/index.js';
-import { statementIdOf } from '../../libs/receipt/src/index.js';
+import { statementIdOfEntry } from '../log/statement-id.js';
 import type { Projection, ProjectionApplier, ProjectedEvent } from './projection.port.js';
 import { subjectKeys } from './subject.key.js';
 
@@ -41,7 +42,7 @@ const SCHEMA = `
   CREATE TABLE IF NOT EXISTS claims (
     idx INTEGER PRIMARY KEY,
     entry_id TEXT NOT NULL UNIQUE,
-    statement_id TEXT NOT NULL,
+    statement_id TEXT NOT NULL, duplicate_of TEXT,
     iss TEXT NOT NULL, sub TEXT NOT NULL, kid TEXT NOT NULL, content_type TEXT NOT NULL, kind TEXT NOT NULL,
     registered_at TEXT NOT NULL, registered_ms INTEGER,
     subject_key TEXT NOT NULL, subject_group TEXT NOT NULL, subject_digest TEXT, repository_key TEXT,
@@ -68,8 +69,6 @@ const SCHEMA = `
   );
   INSERT OR IGNORE INTO claims_head (id, tree_size) VALUES (1, 0);
 `;
-
-const nodeSha256 = (b: Uint8Array): Uint8Array => createHash('sha256').update(b).digest();
 
 function decoded(e: EntryRegistered): CoseSign1 | null {
   try {
@@ -104,10 +103,10 @@ class ClaimsApplier implements ProjectionApplier {
     db.exec(SCHEMA);
     const p = (sql: string) => db.prepare(sql);
     this.s = {
-      insert: p(`INSERT INTO claims (idx, entry_id, statement_id, iss, sub, kid, content_type, kind, registered_at, registered_ms,
+      insert: p(`INSERT INTO claims (idx, entry_id, statement_id, duplicate_of, iss, sub, kid, content_type, kind, registered_at, registered_ms,
                    subject_key, subject_group, subject_digest, repository_key, is_revocation, supersedes)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-      twin: p('SELECT superseded_by, superseded_at_index, superseded_how, revoked_by, revoked_at_index, revoked_reason FROM claims WHERE statement_id = ? AND idx < ? ORDER BY idx LIMIT 1'),
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      twin: p('SELECT entry_id, superseded_by, superseded_at_index, superseded_how, revoked_by, revoked_at_index, revoked_reason FROM claims WHERE statement_id = ? AND idx < ? ORDER BY idx LIMIT 1'),
       copyTwin: p(`UPDATE claims SET superseded_by = ?, superseded_at_index = ?, superseded_how = ?, revoked_by = ?, revoked_at_index = ?, revoked_reason = ? WHERE idx = ?`),
       statementOf: p('SELECT statement_id FROM claims WHERE entry_id = ?'),
       // a revocation recorded before its target (never from admission, which needs the target in the log)
@@ -122,7 +121,6 @@ class ClaimsApplier implements ProjectionApplier {
       revoke: p('UPDATE claims SET revoked_by = @by, revoked_at_index = @at, revoked_reason = @reason WHERE (statement_id = @id OR entry_id = @id) AND revoked_by IS NULL'),
       ref: p('INSERT OR IGNORE INTO subject_refs (subject_group, ref, first_index) VALUES (?, ?, ?)'),
       count: p('INSERT INTO claim_counts (kind, key, n) VALUES (?, ?, 1) ON CONFLICT (kind, key) DO UPDATE SET n = n + 1'),
-      countBy: p('INSERT INTO claim_counts (kind, key, n) VALUES (?, ?, ?) ON CONFLICT (kind, key) DO UPDATE SET n = n + excluded.n'),
       size: p('UPDATE claims_head SET tree_size = MAX(tree_size, ?) WHERE id = 1'),
       checkpoint: p('UPDATE claims_head SET checkpoint_size = ?, checkpoint_signed_at = ? WHERE id = 1'),
     };
@@ -136,7 +134,7 @@ class ClaimsApplier implements ProjectionApplier {
     if (event.type !== 'EntryRegistered') return;
     const e = event;
     const s = decoded(e);
-    const sid = s ? statementIdOf(s, nodeSha256) : e.entryId;
+    const sid = statementIdOfEntry(e.entry, e.entryId);
     const keys = subjectKeys(e.sub);
     const digest = subjectDigestOf(keys.subject);
     const group = digest ?? keys.subject;
@@ -144,8 +142,9 @@ class ClaimsApplier implements ProjectionApplier {
     const revocation = isRevocation ? revocationOf(e, s) : null;
     const supersedes = isRevocation ? null : supersededOf(s);
     const ms = Date.parse(e.registeredAt);
+    const twin = this.s.twin.get(sid, e.index) as Record<string, unknown> | undefined;
     const r = this.s.insert.run(
-      e.index, e.entryId, sid, e.iss, e.sub, e.kid, e.contentType, claimKindOf(e.contentType), e.registeredAt, Number.isFinite(ms) ? ms : null,
+      e.index, e.entryId, sid, (twin?.entry_id as string | undefined) ?? null, e.iss, e.sub, e.kid, e.contentType, claimKindOf(e.contentType), e.registeredAt, Number.isFinite(ms) ? ms : null,
       keys.subject, group, digest, keys.repository, isRevocation ? 1 : 0, supersedes,
     );
     if (r.changes !== 1) throw new Error(`entry ${e.entryId} at index ${e.index} was not inserted`);
@@ -153,11 +152,9 @@ class ClaimsApplier implements ProjectionApplier {
     this.s.count.run('issuer', e.iss);
     this.s.count.run('contentType', e.contentType);
     this.s.ref.run(group, keys.subject, e.index);
-    const twin = this.s.twin.get(sid, e.index) as Record<string, unknown> | undefined;
     if (twin) {
-      // the same statement again (another signature encoding): one claim, one state
+      // a duplicate (the same statement, another signature encoding): one claim, one state
       this.s.copyTwin.run(twin.superseded_by, twin.superseded_at_index, twin.superseded_how, twin.revoked_by, twin.revoked_at_index, twin.revoked_reason, e.index);
-      if (twin.revoked_by !== null) this.s.count.run('total', 'revoked');
       return;
     }
     if (this.s.earlyRevocation.run({ id: e.entryId, sid, idx: e.index }).changes === 1) this.s.count.run('total', 'revoked');
@@ -165,8 +162,8 @@ class ClaimsApplier implements ProjectionApplier {
       for (const id of revocation.revokes) {
         const target = (this.s.statementOf.get(id) as { statement_id: string } | undefined)?.statement_id ?? id;
         if (this.s.revocation.run(target, e.entryId, e.index, revocation.reason).changes === 0) continue; // already revoked: the first wins
-        const n = this.s.revoke.run({ by: e.entryId, at: e.index, reason: revocation.reason, id: target }).changes;
-        if (n > 0) this.s.countBy.run('total', 'revoked', n);
+        // one statement revoked (however many encodings of it the log holds)
+        if (this.s.revoke.run({ by: e.entryId, at: e.index, reason: revocation.reason, id: target }).changes > 0) this.s.count.run('total', 'revoked');
       }
       return;
     }
@@ -182,11 +179,11 @@ class ClaimsApplier implements ProjectionApplier {
 /**
  * The claims projection (name `claims`). Bump `version` when the schema or a rule changes: the
  * service then rebuilds it from the first event at start (or run `npm run projections:rebuild`).
- * v2: keyed by collection digest, statement identity, kinds, explicit supersession.
+ * v2: statement identity (duplicates). v3: keyed by collection digest, kinds, explicit supersession.
  */
 export const claimsProjection: Projection = {
   name: 'claims',
-  version: 2,
+  version: 3,
   tables: CLAIMS_TABLES,
   open: (db) => new ClaimsApplier(db),
 };

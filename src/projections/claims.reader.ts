@@ -47,6 +47,11 @@ export interface ClaimView {
   readonly supersession?: ClaimSupersession;
   /** the entry this claim names as superseded (header −65537) */
   readonly supersedes?: string;
+  /**
+   * the first entry of the same statement, when this entry is a duplicate of it (a re-encoded
+   * signature registered before statement identity; docs/receipts.md): listings leave duplicates out
+   */
+  readonly duplicateOf?: string;
 }
 
 /** A subject's revoked or superseded entries as of a tree size (the status statement's content). */
@@ -99,6 +104,7 @@ interface ClaimRow {
   registered_at: string;
   is_revocation: number;
   supersedes: string | null;
+  duplicate_of: string | null;
   superseded_by: string | null;
   superseded_at_index: number | null;
   superseded_how: 'explicit' | 'implicit' | null;
@@ -108,7 +114,7 @@ interface ClaimRow {
 }
 
 const COLUMNS =
-  'idx, entry_id, statement_id, iss, sub, subject_digest, kid, content_type, kind, registered_at, is_revocation, supersedes, superseded_by, superseded_at_index, superseded_how, revoked_by, revoked_at_index, revoked_reason';
+  'idx, entry_id, statement_id, iss, sub, subject_digest, kid, content_type, kind, registered_at, is_revocation, supersedes, duplicate_of, superseded_by, superseded_at_index, superseded_how, revoked_by, revoked_at_index, revoked_reason';
 
 function toView(r: ClaimRow): ClaimView {
   return {
@@ -127,6 +133,7 @@ function toView(r: ClaimRow): ClaimView {
     ...(r.revoked_by !== null ? { revocation: { byEntryId: r.revoked_by, atIndex: r.revoked_at_index!, reason: r.revoked_reason! } } : {}),
     ...(r.superseded_by !== null ? { supersededBy: r.superseded_by, supersession: { byEntryId: r.superseded_by, atIndex: r.superseded_at_index!, how: r.superseded_how ?? 'implicit' } } : {}),
     ...(r.supersedes !== null ? { supersedes: r.supersedes } : {}),
+    ...(r.duplicate_of !== null ? { duplicateOf: r.duplicate_of } : {}),
   };
 }
 
@@ -150,7 +157,7 @@ export class ClaimsReader {
    *   const next = page.more ? reader.claims(f, { before: page.items.at(-1)!.index, limit: 100 }) : null;
    */
   claims(filter: ClaimFilter, page: { before?: number; limit: number }): { items: ClaimView[]; more: boolean } {
-    const where: string[] = [];
+    const where: string[] = ['duplicate_of IS NULL'];
     const args: unknown[] = [];
     const eq = (col: string, v: unknown): void => {
       where.push(`${col} = ?`);
@@ -174,7 +181,7 @@ export class ClaimsReader {
       where.push('idx < ?');
       args.push(page.before);
     }
-    const sql = `SELECT ${COLUMNS} FROM claims${where.length ? ' WHERE ' + where.join(' AND ') : ''} ORDER BY idx DESC LIMIT ?`;
+    const sql = `SELECT ${COLUMNS} FROM claims WHERE ${where.join(' AND ')} ORDER BY idx DESC LIMIT ?`;
     const rows = this.stmt(sql).all(...args, page.limit + 1) as ClaimRow[];
     const more = rows.length > page.limit;
     return { items: rows.slice(0, page.limit).map(toView), more };

@@ -10,6 +10,7 @@ import { rmSync } from 'node:fs';
 import { entryIdOf, toEntry } from '../../libs/receipt/src/index.js';
 import { problemOf, register, startLedger } from '../support/ledger.js';
 import { makeIssuer, signStatement, subjectOf } from '../support/statements.js';
+import { claimsProjection } from '../../src/projections/claims.projection.js';
 
 for (const thread of ['worker', 'main'] as const) {
   describe(`PROCESSOR_THREAD=${thread}`, () => {
@@ -34,7 +35,7 @@ for (const thread of ['worker', 'main'] as const) {
         }
         const health = (await (await fetch(`${ledger.url}/health/details`)).json()) as { processors: { name: string; running: boolean }[] };
         const names = health.processors.map((p) => p.name);
-        assert.ok(names.includes('projection:claims:v1'), `processors: ${names.join(', ')}`);
+        assert.ok(names.includes(`projection:claims:v${claimsProjection.version}`), `processors: ${names.join(', ')}`);
         assert.ok(health.processors.every((p) => p.running), JSON.stringify(health.processors));
 
         ledger = await ledger.restart();

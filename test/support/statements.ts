@@ -13,6 +13,7 @@ import {
   publicKey,
   signSign1,
   encodeCbor,
+  decodeSign1,
   encodeSign1,
   sigStructure1,
   type CoseKey,
@@ -100,4 +101,35 @@ export function headerOf(issuer: TestIssuer, sub: string): HeaderMap {
     [HeaderLabel.kid, issuer.kid],
     [HeaderLabel.cwtClaims, new Map<number, unknown>([[CwtClaim.iss, issuer.iss], [CwtClaim.sub, sub]])],
   ]);
+}
+
+/** The group orders of the curves (ECDSA `n`) and Ed25519's `L`, for signature twins. */
+const CURVE_ORDER: Record<number, bigint> = {
+  [Alg.ES256]: 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n,
+  [Alg.ES384]: 0xffffffffffffffffffffffffffffffffffffffffffffffffc7634d81f4372ddf581a0db248b0a77aecec196accc52973n,
+};
+const ED25519_L = 2n ** 252n + 27742317777372353535851937790883648493n;
+
+const bigOf = (b: Uint8Array): bigint => b.reduce((n, x) => (n << 8n) | BigInt(x), 0n);
+const bytesOf = (n: bigint, len: number): Uint8Array => Uint8Array.from({ length: len }, (_, i) => Number((n >> BigInt(8 * (len - 1 - i))) & 0xffn));
+
+/**
+ * What anyone can make from a signed statement without the issuer's key: the same protected header
+ * and payload with the signature's twin — ECDSA `(r, n − s)`, which verifies as well; for EdDSA
+ * `S + L` (little-endian), which a strict verifier (RFC 8032 §5.1.7) refuses. The unprotected
+ * header is emptied, as an attacker replaying a transparent statement would.
+ */
+export function twinOf(statement: Uint8Array, alg: number): Uint8Array {
+  const s = decodeSign1(statement);
+  const sig = s.signature;
+  let twin: Uint8Array;
+  if (alg === Alg.EdDSA) {
+    const le = sig.slice(32).reverse();
+    twin = new Uint8Array([...sig.slice(0, 32), ...bytesOf(bigOf(le) + ED25519_L, 32).reverse()]);
+  } else {
+    const n = CURVE_ORDER[alg]!;
+    const half = sig.length / 2;
+    twin = new Uint8Array([...sig.slice(0, half), ...bytesOf(n - bigOf(sig.slice(half)), half)]);
+  }
+  return encodeSign1({ protectedBytes: s.protectedBytes, unprotectedHeader: new Map(), payload: s.payload, signature: twin });
 }

@@ -59,12 +59,14 @@ export function registerAuditCommand(program: Command, ctx: Ctx): void {
         proofsChecked: r.proofsChecked,
         ...(previous ? { previous: { treeSize: previous.treeSize, root: previous.root, verifiedAt: previous.verifiedAt } } : {}),
         problems: r.problems,
+        duplicates: r.duplicates,
         stateFile: r.ok && o.save ? stateFile : null,
       };
       c.out.result(doc, () => [
         `${r.ok ? 'ok  ' : 'FAIL'} ledger ${base}${r.logId ? ` log ${r.logId}` : ''}: tree size ${r.treeSize}, root ${r.root}`,
         `     ${r.entriesChecked} entries replayed from index ${r.from}, ${r.checkpointsChecked} checkpoint signature(s), ${r.proofsChecked} consistency proof(s)${previous ? `; consistent with size ${previous.treeSize} verified ${previous.verifiedAt}` : ''}`,
         ...r.problems.map((p) => `     problem: ${p}`),
+        ...r.duplicates.map((d) => `     note: entry ${d.index} registers the same statement as entry ${d.firstIndex} (a re-encoded signature; one statement for revocation and supersession)`),
         ...(r.ok && o.save ? [`     remembered in ${stateFile}`] : []),
       ]);
       if (!r.ok) throw new CliError('ERR_CLI_AUDIT', `audit of ${base} FAILED: ${r.problems[0]}${r.problems.length > 1 ? ` (and ${r.problems.length - 1} more)` : ''}`);

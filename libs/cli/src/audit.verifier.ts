@@ -19,7 +19,7 @@ import {
   type CoseKey,
 } from '../../cose/src/index.js';
 import { CompactRange, hashLeaf, verifyConsistency } from '../../merkle/src/index.js';
-import { checkpointToBeSigned, VDS_RFC9162_SHA256 } from '../../receipt/src/index.js';
+import { checkpointToBeSigned, statementIdOf, VDS_RFC9162_SHA256 } from '../../receipt/src/index.js';
 import type { AuditCheckpoint, AuditEntry, AuditSource } from './audit.source.js';
 import type { AuditState } from './audit.state.js';
 
@@ -54,6 +54,13 @@ export interface AuditReport {
   checkpointsChecked: number;
   proofsChecked: number;
   problems: string[];
+  /**
+   * Entries of this run that register a statement an earlier entry of this run already registered
+   * (the same signed content with a re-encoded signature: docs/receipts.md "Statement identity").
+   * The ledger answers such a submission with the first entry since statement identity; a log
+   * written before may hold some. Not a failure — consumers treat both as one statement — but told.
+   */
+  duplicates: { index: number; firstIndex: number; statementId: string }[];
   /** The state to remember when ok. */
   next?: AuditState;
 }
@@ -80,7 +87,7 @@ export async function auditLog(src: AuditSource, o: AuditOptions): Promise<Audit
   const latest = (await src.latest()) ?? EMPTY_LOG;
   const resume = prev !== undefined && !o.full && prev.treeSize <= latest.treeSize;
   const range = resume ? CompactRange.fromState({ size: prev.range.size, hashes: prev.range.hashes.map((h) => Buffer.from(h, 'hex')) }) : new CompactRange();
-  const report: AuditReport = { ok: false, from: range.size, treeSize: latest.treeSize, root: toHex(latest.root), entriesChecked: 0, checkpointsChecked: 0, proofsChecked: 0, problems };
+  const report: AuditReport = { ok: false, from: range.size, treeSize: latest.treeSize, root: toHex(latest.root), entriesChecked: 0, checkpointsChecked: 0, proofsChecked: 0, problems, duplicates: [] };
   let logId = prev?.logId;
   let issuer = prev?.issuer;
   try {
@@ -128,6 +135,7 @@ export async function auditLog(src: AuditSource, o: AuditOptions): Promise<Audit
 
     // Replay the entries and compare the recomputed roots with the checkpoints.
     let next: number | null = range.size;
+    const firstOfStatement = new Map<string, number>();
     const checkRoot = (): void => {
       const cp = bySize.get(range.size);
       const root = range.root();
@@ -143,7 +151,12 @@ export async function auditLog(src: AuditSource, o: AuditOptions): Promise<Audit
           problem(`log replay: expected entry ${range.size}, got ${e.index} (a gap or reordering)`);
           throw new TooManyProblems();
         }
-        checkEntry(e, problem);
+        const statementId = checkEntry(e, problem);
+        if (statementId !== undefined) {
+          const first = firstOfStatement.get(statementId);
+          if (first === undefined) firstOfStatement.set(statementId, e.index);
+          else report.duplicates.push({ index: e.index, firstIndex: first, statementId });
+        }
         range.append(hashLeaf(e.entry));
         report.entriesChecked++;
         checkRoot();
@@ -199,8 +212,13 @@ export async function auditLog(src: AuditSource, o: AuditOptions): Promise<Audit
   return report;
 }
 
-/** Checks one entry: id = SHA-256(entry), a COSE_Sign1 with an empty unprotected header, metadata = its header. */
-function checkEntry(e: AuditEntry, problem: (p: string) => void): void {
+const nodeSha256 = (b: Uint8Array): Uint8Array => createHash('sha256').update(b).digest();
+
+/**
+ * Checks one entry: id = SHA-256(entry), a COSE_Sign1 with an empty unprotected header, metadata =
+ * its header. Returns its statement id (undefined when it is not a COSE_Sign1 with a payload).
+ */
+function checkEntry(e: AuditEntry, problem: (p: string) => void): string | undefined {
   const id = sha256hex(e.entry);
   if (id !== e.entryId) problem(`entry ${e.index}: its bytes hash to ${id}, not its entry id ${e.entryId} (the entry was altered)`);
   try {
@@ -212,8 +230,10 @@ function checkEntry(e: AuditEntry, problem: (p: string) => void): void {
     if (claims.sub !== e.sub) problem(`entry ${e.index}: listed with sub ${JSON.stringify(e.sub)}, but its header says ${JSON.stringify(claims.sub)}`);
     const ct = s.protectedHeader.get(HeaderLabel.payloadHashAlg) !== undefined ? s.protectedHeader.get(HeaderLabel.preimageContentType) : s.protectedHeader.get(HeaderLabel.contentType);
     if (ct !== undefined && String(ct) !== e.contentType) problem(`entry ${e.index}: listed with content type ${JSON.stringify(e.contentType)}, but its header says ${JSON.stringify(String(ct))}`);
+    return s.payload === null ? undefined : statementIdOf(s, nodeSha256);
   } catch (err) {
     problem(`entry ${e.index}: not a valid COSE_Sign1: ${(err as Error).message}`);
+    return undefined;
   }
 }
 

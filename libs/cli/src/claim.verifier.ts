@@ -52,6 +52,8 @@ export interface ClaimReport {
   /** True when every check passed (issuer trust may still be missing: see `issuer`). */
   ok: boolean;
   entryId?: string;
+  /** what the issuer signed, independent of the signature's encoding (docs/receipts.md "Statement identity") */
+  statementId?: string;
   iss?: string;
   sub?: string;
   contentType?: string;
@@ -61,8 +63,6 @@ export interface ClaimReport {
   /** For revocations: the revoked entry ids and the reason. */
   revokes?: string[];
   reason?: string;
-  /** Statement identity (SHA-256 of the signed bytes): claims with one statement id are one claim. */
-  statementId?: string;
   /** The entry this claim names as superseded (header -65537). */
   supersedes?: string;
   /** Verified revocations that name this claim (from referrers, or a status statement: `treeSize` set). */
@@ -156,11 +156,7 @@ export async function verifyClaim(input: ClaimInput, c: VerifyContext): Promise<
     r.problems.push(`couldn't read the statement's protected header: ${msg(e)}`);
     return r;
   }
-  try {
-    r.statementId = statementIdOf(parts.statement);
-  } catch {
-    // no statement id (detached payload): the entry id stands for it
-  }
+  if (parts.statement.payload !== null) r.statementId = statementIdOf(parts.statement);
   if (f.supersedes !== undefined) r.supersedes = f.supersedes;
   Object.assign(r, { ...(f.iss !== undefined && { iss: f.iss }), ...(f.sub !== undefined && { sub: f.sub }), ...(f.contentType !== undefined && { contentType: f.contentType }), ...(f.hashEnvelope && { hashEnvelope: f.hashEnvelope }) });
   try {
@@ -207,6 +203,7 @@ export function applyRevocations(reports: ClaimReport[]): void {
     if (rev.kind !== 'revocation' || !rev.ok || !rev.entryId || rev.receipts.length === 0) continue;
     for (const id of rev.revokes ?? []) {
       for (const claim of sameStatement(reports, id)) {
+        if (claim.revokedBy?.some((x) => x.entryId === rev.entryId)) continue; // named twice (both encodings)
         (claim.revokedBy ??= []).push({ entryId: rev.entryId, reason: rev.reason ?? '', ...(rev.iss !== undefined && { iss: rev.iss }), index: rev.receipts[0]!.index, ledger: rev.receipts[0]!.ledger });
       }
     }

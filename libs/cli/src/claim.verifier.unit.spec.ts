@@ -6,7 +6,7 @@
 import { describe, it, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { createPrivateKey, createPublicKey, randomBytes, X509Certificate } from 'node:crypto';
-import { Alg, coseKeyThumbprint, coseKeyToJwk, nodeCryptoBackend, publicKey, type CoseKey } from '../../cose/src/index.js';
+import { Alg, coseKeyThumbprint, coseKeyToJwk, decodeSign1, encodeSign1, nodeCryptoBackend, publicKey, type CoseKey } from '../../cose/src/index.js';
 import { hashChildren, hashLeaf } from '../../merkle/src/index.js';
 import { encodeInclusionReceipt, signCheckpoint, toEntry, toTransparentStatement } from '../../receipt/src/index.js';
 import { createCertificate } from '../../x509/src/index.js';
@@ -145,5 +145,23 @@ describe('verifyClaim (offline)', () => {
     const [res] = evaluateRequirements([parseRequirement('content-type=application/spdx+json')], reports, ctx.ledgers);
     assert.equal(res!.met, false);
     assert.match(res!.reason!, /revoked by entry/);
+  });
+
+  it('a revocation of a claim also revokes its twin (the same statement with a re-encoded ES256 signature)', async () => {
+    const first = await verifyClaim({ source: 'a', statement: ts }, ctx);
+    const parts = decodeSign1(toEntry(statement).entry);
+    const n = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n;
+    const sHex = (n - BigInt('0x' + Buffer.from(parts.signature.slice(32)).toString('hex'))).toString(16).padStart(64, '0');
+    const twinStatement = encodeSign1({ protectedBytes: parts.protectedBytes, unprotectedHeader: new Map(), payload: parts.payload, signature: new Uint8Array([...parts.signature.slice(0, 32), ...Buffer.from(sHex, 'hex')]) });
+    const twin = await verifyClaim({ source: 'twin', statement: twinStatement, receipt: await receiptFor(twinStatement, service) }, ctx);
+    assert.equal(twin.ok, true, twin.problems.join('; '));
+    assert.notEqual(twin.entryId, first.entryId);
+    assert.equal(twin.statementId, first.statementId);
+    const rev = await buildRevocation({ key: vendor, issuer: 'https://vendor.example', subject: SUBJECT, x5chain: [vendor.cert], revokes: [first.entryId!], reason: 'wrong SBOM' });
+    const revReport = await verifyClaim({ source: 'r', statement: rev, receipt: await receiptFor(rev, service) }, ctx);
+    applyRevocations([first, twin, revReport]);
+    assert.equal(twin.revokedBy?.[0]?.reason, 'wrong SBOM', 'the twin is revoked with the claim it copies');
+    const [res] = evaluateRequirements([parseRequirement('content-type=application/spdx+json')], [first, twin, revReport], ctx.ledgers);
+    assert.equal(res!.met, false);
   });
 });

@@ -69,6 +69,8 @@ export function evolve(state: LogState, event: LedgerEvent): LogState {
 export interface AdmittedEntry {
   readonly entry: Uint8Array;
   readonly entryId: string;
+  /** what the issuer signed, independent of the signature's encoding: the dedupe key (docs/receipts.md) */
+  readonly statementId: string;
   readonly leafHash: Uint8Array;
   readonly iss: string;
   readonly sub: string;

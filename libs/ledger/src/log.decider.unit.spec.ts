@@ -9,7 +9,8 @@ import { decideBatch, evolve, initialLogState, LogIntegrityError, planOf, sealBa
 const now = new Date('2026-11-22T10:00:00Z');
 const admitted = (n: number): AdmittedEntry => {
   const entry = new Uint8Array([0xd2, 0x84, 0x40, 0xa0, 0x41, n, 0x40]);
-  return { entry, entryId: createHash('sha256').update(entry).digest('hex'), leafHash: hashLeaf(entry), iss: 'iss', sub: 'sub', contentType: 'text/plain', kid: 'aa' };
+  const entryId = createHash('sha256').update(entry).digest('hex');
+  return { entry, entryId, statementId: entryId, leafHash: hashLeaf(entry), iss: 'iss', sub: 'sub', contentType: 'text/plain', kid: 'aa' };
 };
 const given = (events: LedgerEvent[]): LogState => events.reduce(evolve, initialLogState());
 /** decide a batch and seal it with a fake signature: the events a sequencer would append */

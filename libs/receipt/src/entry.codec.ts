@@ -4,7 +4,7 @@
  * signature still verifies over it; and its entry ID.
  */
 import { sha256 } from '@noble/hashes/sha2.js';
-import { decodeSign1, type CoseSign1 } from '../../cose/src/index.js';
+import { decodeSign1, sigStructure1, type CoseSign1 } from '../../cose/src/index.js';
 import { sign1Spans } from './cbor.spans.js';
 
 /** `d2 84`: tag 18 and a 4-element array. */
@@ -61,4 +61,35 @@ export function toHex(bytes: Uint8Array): string {
  */
 export function entryIdOf(entry: Uint8Array): string {
   return toHex(sha256(entry));
+}
+
+/** A SHA-256 implementation: the pure default, or node:crypto where speed matters (the service). */
+export type Sha256 = (bytes: Uint8Array) => Uint8Array;
+
+const NO_AAD = new Uint8Array(0);
+
+/**
+ * The statement ID: lowercase hex SHA-256 of the bytes the issuer's signature covers — the COSE
+ * `Sig_structure` `["Signature1", protected, h'', payload]` (RFC 9052 §4.4) — so it does not depend
+ * on how the signature is encoded. An ECDSA signature `(r, s)` has a twin `(r, n − s)` that anyone
+ * can make and that verifies as well; both statements have different entry IDs but one statement
+ * ID, and the ledger treats them as one statement (deduplication, revocation, supersession:
+ * docs/receipts.md "Statement identity"). The unprotected header is not covered either way.
+ * A statement with a detached payload has no visible signed content: its statement ID is its
+ * entry ID (the ledger never admits one).
+ *
+ * @param statement a signed or transparent statement or an entry (bytes), or a decoded COSE_Sign1
+ * @param hash SHA-256 to use (default: @noble/hashes; the service passes node:crypto)
+ * @throws CoseError ERR_CBOR_* / ERR_COSE_* when the bytes are not a strict COSE_Sign1
+ * @example
+ *   statementIdOf(statement) === statementIdOf(withTwinSignature(statement)) // true
+ */
+export function statementIdOf(statement: CoseSign1 | Uint8Array, hash: Sha256 = sha256): string {
+  const decoded = statement instanceof Uint8Array ? toEntry(statement).statement : statement;
+  if (decoded.payload === null) {
+    const entry = statement instanceof Uint8Array ? toEntry(statement).entry : null;
+    if (!entry) throw new TypeError("couldn't compute a statement id: pass the bytes of a statement with a detached payload");
+    return toHex(hash(entry));
+  }
+  return toHex(hash(sigStructure1(decoded.protectedBytes, NO_AAD, decoded.payload)));
 }

@@ -4,7 +4,7 @@
  * and browsers). The wire format and the verification steps are in docs/receipts.md.
  */
 export { ReceiptError, ReceiptErrorCode, type ReceiptErrorCodeValue } from './receipt.errors.js';
-export { toEntry, entryIdOf, type ToEntryOptions } from './entry.codec.js';
+export { toEntry, entryIdOf, statementIdOf, type Sha256, type ToEntryOptions } from './entry.codec.js';
 export {
   VDS_RFC9162_SHA256,
   checkpointProtectedHeader,
