@@ -11,7 +11,7 @@ import { notFound, unavailable } from '../common/problem.js';
 import { ClaimsReader, subjectGroupOf, type LogStats } from '../projections/claims.reader.js';
 
 /** precedence reads at most this many pages of 1,000 claims about one subject */
-const MAX_PRECEDENCE_PAGES = 20;
+const MAX_PRECEDENCE_PAGES = 5;
 import { ProjectionSync } from '../projections/projection.sync.js';
 import { GetClaims, GetEntryStatus, GetLogStats, type ClaimsPage, type EntryStatus } from './auditor.queries.js';
 import { PublicationStatus } from '../publisher/publication-status.js';
