@@ -1,5 +1,7 @@
 import { Module, type DynamicModule, type Provider, type Type } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
+import { AuthGuard } from './auth/auth.guard.js';
 import { HealthController } from './health/health.controller.js';
 import { EntriesController } from './entries/entries.controller.js';
 import { RegisterStatementHandler } from './entries/register-statement.handler.js';
@@ -14,7 +16,7 @@ export class AppModule {
       module: AppModule,
       imports: [CqrsModule.forRoot()],
       controllers: [HealthController, EntriesController, KeysController, ProcessorsController, ...controllers],
-      providers: [...providers, RegisterStatementHandler],
+      providers: [...providers, RegisterStatementHandler, { provide: APP_GUARD, useClass: AuthGuard }],
     };
   }
 }

@@ -22,6 +22,7 @@ import {
 } from '../libs/event-store/src/index.js';
 import type { LedgerEvent } from '../libs/ledger/src/index.js';
 import { AppModule } from './app.module.js';
+import { authProviders, createAccessGate } from './auth/auth.providers.js';
 import { ProblemFilter } from './common/problem.filter.js';
 import { ServiceLogger, logLevelsOf } from './common/service.logger.js';
 import { IssuerKeys } from './entries/issuer-keys.js';
@@ -77,6 +78,7 @@ export async function createLedgerApp(config: ServiceConfig, env: Readonly<Recor
   mkdirSync(config.dataDir, { recursive: true });
   const logId = logIdOf(config);
   const { policy, digest, canonical } = loadPolicy(config.policyFile);
+  const gate = createAccessGate(config, policy);
   const key = await loadOrCreateServiceKey({ dataDir: config.dataDir, keyFile: config.serviceKeyFile, alg: config.serviceKeyAlg });
   const store =
     config.eventStore.kind === 'kurrentdb'
@@ -153,12 +155,14 @@ export async function createLedgerApp(config: ServiceConfig, env: Readonly<Recor
         { provide: Sequencer, useValue: sequencer },
         { provide: StatementChecker, useValue: checker },
         { provide: FEATURES, useValue: features },
+        ...authProviders(gate),
         ...features.flatMap((f) => f.providers ?? []),
       ], features.flatMap((f) => f.controllers ?? [])),
       adapter,
       { logger: serviceLogger, bodyParser: false },
     );
     const fastify = adapter.getInstance();
+    fastify.addHook('onRequest', gate.hook); // who may register / read: before the body is read (src/auth)
     fastify.removeAllContentTypeParsers();
     fastify.addContentTypeParser('application/cose', { parseAs: 'buffer', bodyLimit: config.maxBodyBytes }, (_req, body, done) => done(null, body));
     fastify.addContentTypeParser('*', (req, _payload, done) => {

@@ -1,11 +1,8 @@
-import { Controller, Get, Inject, Param, Post, Req, Res } from '@nestjs/common';
+import { Controller, Get, Param, Post, Req, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { toTransparentStatement } from '../../libs/receipt/src/index.js';
-import { malformed, notFound, ProblemError, tooMany } from '../common/problem.js';
-import { RateLimiter } from '../common/rate-limiter.js';
-import { CONFIG } from '../infrastructure/tokens.js';
-import type { ServiceConfig } from '../infrastructure/config.js';
+import { malformed, notFound, ProblemError } from '../common/problem.js';
 import { LogIndexStore } from '../log/log-index.store.js';
 import { Sequencer } from '../log/sequencer.js';
 import { RegisterStatement } from './register-statement.command.js';
@@ -14,24 +11,20 @@ export const COSE = 'application/cose';
 export const STATEMENT_MEDIA_TYPE = 'application/scitt-statement+cose';
 const ENTRY_ID = /^[0-9a-f]{64}$/;
 
-/** SCRAPI: register signed statements, fetch receipts and transparent statements. */
+/**
+ * SCRAPI: register signed statements, fetch receipts and transparent statements.
+ * Who may register, and rate limiting, is the global guard's (src/auth/auth.guard.ts).
+ */
 @Controller('entries')
 export class EntriesController {
-  private readonly limiter: RateLimiter;
-
   constructor(
     private readonly commands: CommandBus,
     private readonly index: LogIndexStore,
     private readonly sequencer: Sequencer,
-    @Inject(CONFIG) config: ServiceConfig,
-  ) {
-    this.limiter = new RateLimiter(config.rateLimitPerMinute);
-  }
+  ) {}
 
   @Post()
   async register(@Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
-    const wait = this.limiter.take(req.ip);
-    if (wait > 0) throw tooMany(wait);
     const body = req.body;
     if (!(body instanceof Uint8Array) || body.length === 0) throw malformed('the body must be a COSE_Sign1 signed statement (application/cose)', 'ERR_EMPTY_BODY');
     const prefer = String(req.headers.prefer ?? '');

@@ -35,7 +35,8 @@ export class RegisterStatementHandler implements ICommandHandler<RegisterStateme
     // (ECDSA (r, n − s)) is the same statement. It is checked like any submission — a twin with a
     // signature that does not verify, or that the policy no longer admits, is refused — and then
     // answered with the first entry's id and receipt; it never becomes an entry of its own.
-    const statementId = statementIdOfStatement(decoded.statement);
+    // (a detached payload has no visible signed content: the checker refuses it below)
+    const statementId = decoded.statement.payload === null ? entryId : statementIdOfStatement(decoded.statement);
     const admitted = await this.checker.check(decoded.statement, decoded.entry, { entryId, statementId }, cmd.body.length, new Date());
     const first = this.index.entryByStatement(statementId);
     if (first) return { status: 'registered', entryId: first.entryId, index: first.index, receipt: this.index.receipt(first.entryId)! };

@@ -4,6 +4,7 @@
  * docs/operations.md lists every variable.
  */
 import { isAbsolute, resolve } from 'node:path';
+import { loadAuthConfig, type AuthConfig } from '../auth/auth.config.js';
 
 export interface ServiceConfig {
   readonly port: number;
@@ -26,6 +27,8 @@ export interface ServiceConfig {
   readonly eventStore: { readonly kind: 'sqlite' } | { readonly kind: 'kurrentdb'; readonly connectionString: string };
   /** how often a background thread checkpoints the SQLite WALs the hot path writes (ms); 0: SQLite's automatic checkpoints on the writing thread */
   readonly sqliteCheckpointMs: number;
+  /** submitter (and, for private deployments, reader) authentication: src/auth */
+  readonly auth: AuthConfig;
 }
 
 export class ConfigError extends Error {
@@ -95,6 +98,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Service
     rateLimitPerMinute: int(env, 'RATE_LIMIT_PER_MINUTE', 6000, 0, 100000000),
     eventStore,
     sqliteCheckpointMs: checkpointInterval(env),
+    auth: loadAuthConfig(env, cwd),
   };
 }
 

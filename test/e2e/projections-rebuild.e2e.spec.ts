@@ -11,6 +11,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { entryIdOf, toEntry } from '../../libs/receipt/src/index.js';
+import { claimsProjection } from '../../src/projections/claims.projection.js';
 import { register, startLedger, type TestLedger } from '../support/ledger.js';
 import { makeIssuer, signStatement, subjectOf } from '../support/statements.js';
 
@@ -75,7 +76,7 @@ describe('projections rebuild', () => {
     await ledger.close();
     const done = await rebuild(ledger.dataDir);
     assert.equal(done.code, 0, done.stderr);
-    assert.match(done.stdout, /rebuilt projection claims v1: \d+ events in \d+ ms/);
+    assert.match(done.stdout, new RegExp(`rebuilt projection claims v${claimsProjection.version}: \\d+ events in \\d+ ms`));
     ledger = await startLedger({ dataDir: ledger.dataDir, env: { RATE_LIMIT_PER_MINUTE: '0', OCI_PUBLISHER: 'off' } });
     assert.deepEqual(await snapshot(ledger, ids), before);
     const s = (await snapshot(ledger, ids)) as { statuses: { revoked: boolean }[] };

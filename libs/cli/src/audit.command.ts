@@ -5,7 +5,7 @@ import { coseKeyThumbprint, decodeCoseKeySet, toHex, type CoseKey } from '../../
 import { httpAuditSource } from './audit.source.js';
 import { defaultStateFile, loadAuditState, saveAuditState } from './audit.state.js';
 import { auditLog, type ProofMode } from './audit.verifier.js';
-import { collect, ledgerUrl, type CliContext } from './cli.context.js';
+import { ledgerToken, collect, ledgerUrl, type CliContext } from './cli.context.js';
 import { CliError, serviceError } from './cli.errors.js';
 import { LedgerClient } from './ledger.client.js';
 import { loadTrust } from './trust.store.js';
@@ -25,7 +25,7 @@ export function registerAuditCommand(program: Command, ctx: Ctx): void {
     .action(async (url: string, o: { state?: string; trust?: string[]; full?: boolean; proofs: ProofMode; save: boolean }, cmd: Command) => {
       const c = ctx(cmd);
       const base = ledgerUrl(url, {});
-      const client = new LedgerClient(base);
+      const client = new LedgerClient(base, { token: ledgerToken(undefined, c.env, base) }); // SCITT_TOKEN: a ledger whose reads need a credential
       const stateFile = o.state ?? defaultStateFile(base, c.env);
       const previous = loadAuditState(stateFile);
       let keys: CoseKey[];

@@ -21,7 +21,7 @@ import {
 import type { ClaimInput } from './claim.verifier.js';
 import type { StatusInput } from './consumer.verdict.js';
 import { badInput, usage } from './cli.errors.js';
-import { readInput } from './key.files.js';
+import { readCoseFile } from './input.sniff.js';
 
 /** The artifact types `scitt verify` reads. */
 export const CLAIM_ARTIFACT_TYPES: readonly string[] = [MEDIA_TYPE_SCITT_RECEIPT, ARTIFACT_TYPE_SCITT_REVOCATION];
@@ -37,7 +37,7 @@ export interface ReferrerSource {
 /** Claims from files: each a transparent statement, or one statement plus `--receipt`. */
 export function claimsFromFiles(files: readonly string[], receiptFile?: string): ClaimInput[] {
   if (receiptFile && files.length !== 1) throw usage("couldn't use --receipt: give exactly one statement file with it");
-  return files.map((f) => ({ source: f, statement: readInput(f, 'statement'), ...(receiptFile ? { receipt: readInput(receiptFile, 'receipt') } : {}) }));
+  return files.map((f) => ({ source: f, statement: readCoseFile(f, 'statement'), ...(receiptFile ? { receipt: readCoseFile(receiptFile, 'receipt', 'a COSE receipt') } : {}) }));
 }
 
 const msg = (e: unknown): string => (e as Error)?.message ?? String(e);

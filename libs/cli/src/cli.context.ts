@@ -61,3 +61,17 @@ export function ledgerUrl(value: string | undefined, env: CliContext['env']): st
 
 /** Collects a repeatable option into an array (commander helper). */
 export const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+
+/**
+ * The bearer credential for a ledger: `--token` or `SCITT_TOKEN` (prefer the variable: a command
+ * line is visible to other users in `ps`). It is only sent over https, or http to a loopback address.
+ */
+export function ledgerToken(value: string | undefined, env: CliContext['env'], ledger: string): string | undefined {
+  const token = (value ?? env.SCITT_TOKEN)?.trim();
+  if (!token) return undefined;
+  if (/\s/.test(token) || token.length > 8192) throw usage("couldn't use the token: it must be one word of at most 8192 characters");
+  const u = new URL(ledger);
+  const loopback = u.hostname === 'localhost' || u.hostname === '[::1]' || /^127\./.test(u.hostname);
+  if (u.protocol !== 'https:' && !loopback) throw usage(`couldn't send the token to ${ledger}: over plain http it could be read on the way; use https`);
+  return token;
+}

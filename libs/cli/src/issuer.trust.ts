@@ -4,6 +4,7 @@
  * or says why there is none.
  */
 import { X509Certificate } from 'node:crypto';
+import { derProblem } from './input.sniff.js';
 import { existsSync } from 'node:fs';
 import { coseKeyThumbprint, publicKey, publicKeyFromCertificate, toHex, type CoseKey } from '../../cose/src/index.js';
 import { X509Error, checkChainToAnchors, type ChainAnchors } from '../../x509/src/index.js';
@@ -86,7 +87,13 @@ export class IssuerTrust {
     let chain: X509Certificate[];
     let leafKey: CoseKey;
     try {
-      chain = f.x5chain.map((der) => new X509Certificate(der));
+      chain = f.x5chain.map((der, i) => {
+        try {
+          return new X509Certificate(der);
+        } catch {
+          throw new Error(`x5chain certificate ${i} is not a DER X.509 certificate: ${derProblem(der)}`);
+        }
+      });
       leafKey = publicKeyFromCertificate(f.x5chain[0]!);
     } catch (e) {
       return { reason: `the x5chain is not readable: ${(e as Error).message}` };

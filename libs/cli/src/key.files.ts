@@ -3,7 +3,6 @@
  * certificate), JWK (JSON) or COSE_Key (CBOR); write one in any of those; certificates (PEM/DER).
  */
 import { createPrivateKey, createPublicKey, X509Certificate, type KeyObject } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import {
   Alg,
   Curve,
@@ -17,6 +16,7 @@ import {
   type JsonWebKey,
 } from '../../cose/src/index.js';
 import { badInput, usage } from './cli.errors.js';
+import { certificateFromDer, certificatesFrom, looksLike, readInput, sniff } from './input.sniff.js';
 
 /** Key serialisations the CLI reads and writes. */
 export type KeyFormat = 'pem' | 'jwk' | 'cose';
@@ -35,15 +35,7 @@ export interface LoadedKey {
   source: string;
 }
 
-/** Reads a file, with a one-line error naming it. */
-export function readInput(path: string, what: string): Uint8Array {
-  try {
-    return new Uint8Array(readFileSync(path));
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw badInput(`couldn't read ${what} ${path}: ${code === 'ENOENT' ? 'no such file' : (code ?? (e as Error).message)}`, e);
-  }
-}
+export { readInput } from './input.sniff.js';
 
 /** The COSE algorithm a key's curve implies (ES256 for P-256, ES384 for P-384, EdDSA for Ed25519). */
 export function algForKey(k: CoseKey): number {
@@ -67,26 +59,47 @@ const text = (b: Uint8Array): string => new TextDecoder().decode(b);
 export function parseKey(bytes: Uint8Array, source: string): LoadedKey {
   let key: CoseKey;
   let certificate: Uint8Array | undefined;
-  const head = text(bytes.subarray(0, 64)).trimStart();
-  try {
-    if (head.startsWith('-----BEGIN CERTIFICATE')) {
-      const cert = new X509Certificate(text(bytes));
-      certificate = new Uint8Array(cert.raw);
-      key = fromKeyObject(cert.publicKey);
-    } else if (head.startsWith('-----BEGIN')) {
-      const pem = text(bytes);
-      key = /PRIVATE KEY-----/.test(pem) ? fromKeyObject(createPrivateKey(pem)) : fromKeyObject(createPublicKey(pem));
-    } else if (head.startsWith('{')) {
-      key = jwkToCoseKey(JSON.parse(text(bytes)) as JsonWebKey);
-    } else if (bytes[0] === 0x30) {
-      const cert = new X509Certificate(bytes); // DER certificate
-      certificate = new Uint8Array(cert.raw);
-      key = fromKeyObject(cert.publicKey);
-    } else {
-      key = decodeCoseKey(bytes);
+  const kind = sniff(bytes);
+  const fail = (why: string, e?: unknown): never => {
+    throw badInput(`couldn't read key ${source}: ${why}`, e);
+  };
+  if (kind === 'pem' && /^\s*-----BEGIN CERTIFICATE-----/.test(text(bytes.subarray(0, 64)))) {
+    certificate = certificatesFrom(bytes, source)[0]!;
+    key = fromKeyObject(new X509Certificate(certificate).publicKey);
+  } else if (kind === 'der') {
+    certificate = new Uint8Array(certificateFromDer(bytes, `key ${source}`).raw);
+    key = fromKeyObject(new X509Certificate(certificate).publicKey);
+  } else if (kind === 'pem') {
+    const pem = text(bytes);
+    const type = /-----BEGIN ([A-Z0-9 ]+)-----/.exec(pem)?.[1] ?? '';
+    if (!/^(EC |ENCRYPTED )?PRIVATE KEY$|^PUBLIC KEY$/.test(type)) fail(`it holds a PEM ${type}, not a key (PRIVATE KEY, EC PRIVATE KEY, PUBLIC KEY) or CERTIFICATE`);
+    if (type === 'ENCRYPTED PRIVATE KEY') fail('the private key is encrypted: give an unencrypted PEM key (as `scitt key generate` writes)');
+    if (!pem.includes(`-----END ${type}-----`)) fail(`the PEM ${type} block has no END line (truncated?)`);
+    try {
+      key = fromKeyObject(/PRIVATE KEY/.test(type) ? createPrivateKey(pem) : createPublicKey(pem));
+    } catch (e) {
+      return fail(`the PEM ${type} is damaged, or holds a key type this tool doesn't support (P-256, P-384, Ed25519)`, e);
     }
-  } catch (e) {
-    throw badInput(`couldn't read key ${source}: not a PEM, JWK, COSE_Key or certificate this tool supports (${(e as Error).message})`, e);
+  } else if (kind === 'json') {
+    let jwk: JsonWebKey;
+    try {
+      jwk = JSON.parse(text(bytes)) as JsonWebKey;
+    } catch (e) {
+      return fail('it starts like JSON but is not valid JSON', e);
+    }
+    try {
+      key = jwkToCoseKey(jwk);
+    } catch (e) {
+      return fail(`not a JWK this tool supports: ${(e as Error).message}`, e);
+    }
+  } else if (kind === 'cbor' || kind === 'cose-sign1') {
+    try {
+      key = decodeCoseKey(bytes);
+    } catch (e) {
+      return fail(`not a COSE_Key: ${(e as Error).message}`, e);
+    }
+  } else {
+    return fail(`not a PEM, JWK, COSE_Key or certificate (${looksLike(bytes)})`);
   }
   const alg = algForKey(key);
   return { key: { ...key, alg }, alg, kid: coseKeyThumbprint(key), ...(certificate ? { certificate } : {}), source };
@@ -131,13 +144,5 @@ export function certificatePem(der: Uint8Array): string {
 
 /** Reads every certificate of a PEM file (or one DER certificate), in file order, as DER. */
 export function loadCertificates(path: string): Uint8Array[] {
-  const bytes = readInput(path, 'certificate file');
-  const s = text(bytes);
-  const blocks = s.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g);
-  try {
-    if (!blocks) return [new Uint8Array(new X509Certificate(bytes).raw)];
-    return blocks.map((b) => new Uint8Array(new X509Certificate(b).raw));
-  } catch (e) {
-    throw badInput(`couldn't read certificates from ${path}: ${(e as Error).message}`, e);
-  }
+  return certificatesFrom(readInput(path, 'certificate file'), path);
 }

@@ -21,6 +21,8 @@ export interface LedgerClientOptions {
   sleep?: (ms: number) => Promise<void>;
   /** Monotonic-ish clock for deadlines (default Date.now). */
   now?: () => number;
+  /** A bearer credential (static API token or OIDC JWT) sent as `Authorization: Bearer …`. */
+  token?: string;
 }
 
 /** Checks an entry id (64 lowercase hex). */
@@ -61,6 +63,7 @@ export class LedgerClient {
   private readonly timeoutMs: number;
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly now: () => number;
+  private readonly token: string | undefined;
 
   constructor(
     readonly base: string,
@@ -70,13 +73,16 @@ export class LedgerClient {
     this.timeoutMs = o.timeoutMs ?? 30_000;
     this.sleep = o.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
     this.now = o.now ?? Date.now;
+    this.token = o.token;
   }
 
   /** One request; network failures and timeouts become service errors naming the ledger. */
   async request(path: string, what: string, init: RequestInit = {}): Promise<Response> {
     const url = new URL(path, this.base + '/').toString();
     try {
-      return await this.fetchFn(url, { redirect: 'manual', ...init, signal: AbortSignal.timeout(this.timeoutMs) });
+      const headers = new Headers(init.headers);
+      if (this.token) headers.set('authorization', `Bearer ${this.token}`);
+      return await this.fetchFn(url, { redirect: 'manual', ...init, headers, signal: AbortSignal.timeout(this.timeoutMs) });
     } catch (e) {
       const cause = (e as { cause?: { code?: string; message?: string } }).cause;
       const why = (e as Error).name === 'TimeoutError' ? `no answer in ${this.timeoutMs / 1000} s` : (cause?.code ?? cause?.message ?? (e as Error).message);
@@ -86,6 +92,10 @@ export class LedgerClient {
 
   /** Throws a service error for an unexpected answer, with the problem details. */
   async fail(res: Response, what: string): Promise<never> {
+    if (res.status === 401) {
+      const hint = this.token ? 'the ledger refused the credential' : 'the ledger needs a credential: give --token or set SCITT_TOKEN';
+      throw serviceError(`couldn't ${what}: ${hint}: HTTP 401: ${await problemText(res)}`);
+    }
     throw serviceError(`couldn't ${what}: the ledger answered HTTP ${res.status}: ${await problemText(res)}`);
   }
 

@@ -12,6 +12,8 @@ import { registerSignCommands } from './sign.commands.js';
 import { registerAuditCommand } from './audit.command.js';
 import { registerCopyCommand } from './copy.command.js';
 import { registerSyncCommand } from './sync.command.js';
+import { registerPushCommand } from './push.command.js';
+import { registerTokenCommands } from './token.command.js';
 import { registerTrustCommands } from './trust.commands.js';
 import { registerVerifyCommands } from './verify.commands.js';
 
@@ -27,7 +29,7 @@ export interface RunOptions {
 
 /** A command group: adds its commands to the program. */
 export type CommandRegistrar = (program: Command, ctx: (cmd: Command) => CliContext) => void;
-const registrars: readonly CommandRegistrar[] = [registerKeyCommands, registerSignCommands, registerRegisterCommands, registerTrustCommands, registerVerifyCommands, registerCopyCommand, registerSyncCommand, registerAuditCommand];
+const registrars: readonly CommandRegistrar[] = [registerKeyCommands, registerSignCommands, registerRegisterCommands, registerTrustCommands, registerVerifyCommands, registerCopyCommand, registerSyncCommand, registerPushCommand, registerAuditCommand, registerTokenCommands];
 
 /** Builds the command tree. */
 export function buildProgram(streams: CliStreams, env: RunOptions['env'] = {}, now: () => Date = () => new Date()): Command {

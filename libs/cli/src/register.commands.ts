@@ -4,12 +4,18 @@
  */
 import type { Command } from 'commander';
 import { decodeReceipt, entryIdOf, toEntry, toTransparentStatement } from '../../receipt/src/index.js';
-import { ledgerUrl, parseDuration, type CliContext } from './cli.context.js';
+import { ledgerToken, ledgerUrl, parseDuration, type CliContext } from './cli.context.js';
 import { badInput, CliError, serviceError } from './cli.errors.js';
-import { readInput } from './key.files.js';
+import { readCoseFile } from './input.sniff.js';
 import { checkEntryId, LedgerClient } from './ledger.client.js';
 
 type Ctx = (cmd: Command) => CliContext;
+
+function ledgerClient(o: { ledger?: string; token?: string }, c: CliContext): LedgerClient {
+  const base = ledgerUrl(o.ledger, c.env);
+  const token = ledgerToken(o.token, c.env, base);
+  return new LedgerClient(base, token ? { token } : {});
+}
 
 /** Index, tree size and checkpoint time a receipt states (undefined fields when it can't be decoded). */
 export function receiptFacts(receipt: Uint8Array): { index?: number; treeSize?: number; ledger?: string; logId?: string; registeredAt?: string } {
@@ -33,16 +39,17 @@ export function registerRegisterCommands(program: Command, ctx: Ctx): void {
     .description('register a signed statement with a ledger and write its receipt / transparent statement')
     .argument('<statement>', 'signed statement file (COSE_Sign1, from `scitt sign` or `scitt revoke`)')
     .option('--ledger <url>', 'ledger base URL (or SCITT_LEDGER)')
+    .option('--token <token>', 'bearer credential for a ledger that requires one: an API token or an OIDC JWT (or SCITT_TOKEN)')
     .option('--receipt <file>', 'write the receipt (RFC 9942 COSE) here')
     .option('--out <file>', 'write the transparent statement (statement + receipt) here')
     .option('--wait', 'when the ledger answers "pending" (303), poll until the receipt is ready')
     .option('--timeout <duration>', 'with --wait: give up after this long (exit 3)', '60s')
     .option('--async', 'ask the ledger to answer at once (Prefer: respond-async)')
-    .action(async (file: string, o: { ledger?: string; receipt?: string; out?: string; wait?: boolean; timeout: string; async?: boolean }, cmd: Command) => {
+    .action(async (file: string, o: { ledger?: string; token?: string; receipt?: string; out?: string; wait?: boolean; timeout: string; async?: boolean }, cmd: Command) => {
       const c = ctx(cmd);
       const timeoutMs = parseDuration(o.timeout, '--timeout');
-      const client = new LedgerClient(ledgerUrl(o.ledger, c.env));
-      const statement = readInput(file, 'statement');
+      const client = ledgerClient(o, c);
+      const statement = readCoseFile(file, 'statement');
       let entryId: string;
       try {
         entryId = entryIdOf(toEntry(statement).entry);
@@ -79,13 +86,14 @@ export function registerRegisterCommands(program: Command, ctx: Ctx): void {
     .description('fetch the receipt of an entry')
     .argument('<entry-id>', 'entry id (64 hex)')
     .option('--ledger <url>', 'ledger base URL (or SCITT_LEDGER)')
+    .option('--token <token>', 'bearer credential for a ledger that requires one: an API token or an OIDC JWT (or SCITT_TOKEN)')
     .option('--out <file>', 'where to write the receipt (default stdout when not a terminal)')
     .option('--wait', 'poll while the entry is pending')
     .option('--timeout <duration>', 'with --wait: give up after this long', '60s')
-    .action(async (id: string, o: { ledger?: string; out?: string; wait?: boolean; timeout: string }, cmd: Command) => {
+    .action(async (id: string, o: { ledger?: string; token?: string; out?: string; wait?: boolean; timeout: string }, cmd: Command) => {
       const c = ctx(cmd);
       const entryId = checkEntryId(id);
-      const client = new LedgerClient(ledgerUrl(o.ledger, c.env));
+      const client = ledgerClient(o, c);
       const timeoutMs = parseDuration(o.timeout, '--timeout');
       let bytes: Uint8Array;
       if (o.wait) bytes = await client.waitForReceipt(entryId, timeoutMs, (ms) => c.out.progress(`pending; asking again in ${ms} ms`));
@@ -104,13 +112,14 @@ export function registerRegisterCommands(program: Command, ctx: Ctx): void {
     .description('fetch the transparent statement (statement + receipt) of an entry')
     .argument('<entry-id>', 'entry id (64 hex)')
     .option('--ledger <url>', 'ledger base URL (or SCITT_LEDGER)')
+    .option('--token <token>', 'bearer credential for a ledger that requires one: an API token or an OIDC JWT (or SCITT_TOKEN)')
     .option('--out <file>', 'where to write it (default stdout when not a terminal)')
     .option('--wait', 'poll while the entry is pending')
     .option('--timeout <duration>', 'with --wait: give up after this long', '60s')
-    .action(async (id: string, o: { ledger?: string; out?: string; wait?: boolean; timeout: string }, cmd: Command) => {
+    .action(async (id: string, o: { ledger?: string; token?: string; out?: string; wait?: boolean; timeout: string }, cmd: Command) => {
       const c = ctx(cmd);
       const entryId = checkEntryId(id);
-      const client = new LedgerClient(ledgerUrl(o.ledger, c.env));
+      const client = ledgerClient(o, c);
       const bytes = await client.transparentStatement(entryId, o.wait ? parseDuration(o.timeout, '--timeout') : 0);
       let actual: string;
       try {

@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import { decodeSign1, toHex } from '../../cose/src/index.js';
 import { parseCollectionReference } from '../../oci/src/index.js';
 import { entryIdOf, toEntry } from '../../receipt/src/index.js';
-import { collect, ledgerUrl, type CliContext } from './cli.context.js';
+import { ledgerToken, collect, ledgerUrl, type CliContext } from './cli.context.js';
 import { usage } from './cli.errors.js';
 import { loadCertificates, loadPrivateKey, parseKey, readInput, type LoadedKey } from './key.files.js';
 import { checkEntryId, LedgerClient } from './ledger.client.js';
@@ -92,9 +92,10 @@ export function registerSignCommands(program: Command, ctx: Ctx): void {
     .option('--issuer <iss>', 'issuer identifier (default: the revoked claims\' issuer, read from --ledger)')
     .option('--subject <ref>', 'the collection (default: the revoked claims\' subject, read from --ledger)')
     .option('--ledger <url>', 'ledger to read the revoked claims from (or SCITT_LEDGER)')
+    .option('--token <token>', 'bearer credential for a ledger whose reads need one (or SCITT_TOKEN)')
     .option('--x5chain <pem>', 'identify the key by this certificate chain (repeatable)', collect)
     .option('--out <file>', 'where to write the revocation statement (default stdout when not a terminal)')
-    .action(async (ids: string[], o: { reason: string; key: string; issuer?: string; subject?: string; ledger?: string; x5chain?: string[]; out?: string }, cmd: Command) => {
+    .action(async (ids: string[], o: { reason: string; key: string; issuer?: string; subject?: string; ledger?: string; token?: string; x5chain?: string[]; out?: string }, cmd: Command) => {
       const c = ctx(cmd);
       const revokes = [...new Set(ids.map(checkEntryId))];
       if (o.reason.length === 0 || o.reason.length > 1024) throw usage("couldn't use --reason: want 1–1024 characters");
@@ -102,7 +103,9 @@ export function registerSignCommands(program: Command, ctx: Ctx): void {
       let issuer = o.issuer;
       let subject = o.subject;
       if ((!issuer || !subject) && (o.ledger || c.env.SCITT_LEDGER)) {
-        const client = new LedgerClient(ledgerUrl(o.ledger, c.env));
+        const base = ledgerUrl(o.ledger, c.env);
+        const token = ledgerToken(o.token, c.env, base);
+        const client = new LedgerClient(base, token ? { token } : {});
         const seen = new Map<string, string>();
         for (const id of revokes) {
           const f = statementFacts(decodeSign1(await client.transparentStatement(id)));

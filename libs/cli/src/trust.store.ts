@@ -9,7 +9,7 @@ import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { coseKeyThumbprint, decodeCoseKey, decodeCoseKeySet, encodeCoseKey, toHex, type CoseKey } from '../../cose/src/index.js';
 import { badInput } from './cli.errors.js';
-import { readInput } from './key.files.js';
+import { looksLike, readInput, sniff } from './input.sniff.js';
 
 /** One trusted ledger. */
 export interface TrustedLedger {
@@ -93,6 +93,8 @@ export function parseTrust(bytes: Uint8Array, source: string): TrustedLedger[] {
       throw badInput(`couldn't read trust file ${source}: ${(e as Error).message}`, e);
     }
   }
+  const kind = sniff(bytes);
+  if (kind !== 'cbor') throw badInput(`couldn't read trust file ${source}: neither a scitt trust file (JSON) nor a COSE Key Set (CBOR) (${looksLike(bytes)})`);
   try {
     return [{ name: source, keys: decodeCoseKeySet(bytes) }];
   } catch (e) {

@@ -99,3 +99,25 @@ describe('parsePolicy', () => {
     assert.deepEqual([...p.algorithms].sort(), [-35, -8, -7].sort());
   });
 });
+
+describe('policy submitters (identity → issuers)', () => {
+  it('parses, validates and evaluates the binding; a policy without it keeps its canonical form', async () => {
+    const { canonicalPolicyJson, submitterMayRegister } = await import('./policy.js');
+    const base = { version: 1, mode: 'production' };
+    assert.equal(canonicalPolicyJson(parsePolicy(base)).includes('submitters'), false);
+    const p = parsePolicy({ ...base, submitters: [{ identity: 'token:ci', issuers: ['https://a'] }, { identity: 'oidc:repo:x', issuers: ['*'] }] });
+    assert.deepEqual(submitterMayRegister(p, 'token:ci', 'https://a'), { ok: true });
+    assert.equal(submitterMayRegister(p, 'token:ci', 'https://b').ok, false);
+    assert.deepEqual(submitterMayRegister(p, 'oidc:repo:x', 'https://b'), { ok: true });
+    assert.equal(submitterMayRegister(p, 'token:other', 'https://a').ok, false);
+    assert.deepEqual(submitterMayRegister(parsePolicy(base), 'token:anyone', 'https://z'), { ok: true });
+    for (const [bad, why] of [
+      [{ identity: 'ci', issuers: ['*'] }, /submitters\[0\]\.identity/],
+      [{ identity: 'token:ci', issuers: [] }, /at least one issuer/],
+      [{ identity: 'token:ci', issuers: ['*'], role: 'x' }, /role is not a submitter field/],
+    ] as const) {
+      assert.throws(() => parsePolicy({ ...base, submitters: [bad] }), why);
+    }
+    assert.throws(() => parsePolicy({ ...base, submitters: [{ identity: 'token:a', issuers: ['*'] }, { identity: 'token:a', issuers: ['*'] }] }), /repeats/);
+  });
+});

@@ -23,6 +23,16 @@ export interface PolicyIssuer {
   readonly maySupersedeFor?: readonly string[];
 }
 
+/**
+ * An authenticated submitter and the statement issuers (`iss`) it may register for. The identity
+ * is what the service's authentication names: `token:<name>` (a static API token) or
+ * `oidc:<claim>` (an OIDC bearer JWT, by default its `sub`). `'*'` in `issuers` = any issuer.
+ */
+export interface PolicySubmitter {
+  readonly identity: string;
+  readonly issuers: readonly string[];
+}
+
 export interface RegistrationPolicy {
   readonly version: 1;
   /**
@@ -41,6 +51,11 @@ export interface RegistrationPolicy {
   readonly contentTypes: readonly string[];
   /** when true, `sub` must be an OCI reference with a digest (a claim about a collection) */
   readonly requireOciSubject: boolean;
+  /**
+   * When present, only these authenticated identities may register, each only for its issuers
+   * (the service must then require authentication). Absent: any authenticated submitter, any `iss`.
+   */
+  readonly submitters?: readonly PolicySubmitter[];
 }
 
 export class PolicyError extends Error {
@@ -77,7 +92,38 @@ function stringArray(v: unknown, path: string): string[] {
   return v as string[];
 }
 
-const KNOWN = new Set(['version', 'mode', 'algorithms', 'maxStatementBytes', 'issuers', 'trustAnchors', 'contentTypes', 'requireOciSubject']);
+const KNOWN = new Set(['version', 'mode', 'algorithms', 'maxStatementBytes', 'issuers', 'trustAnchors', 'contentTypes', 'requireOciSubject', 'submitters']);
+const IDENTITY = /^(token|oidc):\S.{0,1023}$/s;
+
+function parseSubmitters(v: unknown): PolicySubmitter[] {
+  if (!Array.isArray(v)) fail('submitters', 'must be a list');
+  const seen = new Set<string>();
+  return v.map((raw, i): PolicySubmitter => {
+    const p = `submitters[${i}]`;
+    if (!raw || typeof raw !== 'object' || Array.isArray(raw)) fail(p, 'must be a mapping');
+    const r = raw as Record<string, unknown>;
+    for (const k of Object.keys(r)) if (k !== 'identity' && k !== 'issuers') fail(`${p}.${k}`, 'is not a submitter field (known: identity, issuers)');
+    if (typeof r.identity !== 'string' || !IDENTITY.test(r.identity)) fail(`${p}.identity`, "must be 'token:<name>' or 'oidc:<subject>'");
+    if (seen.has(r.identity)) fail(`${p}.identity`, `repeats ${r.identity}`);
+    seen.add(r.identity);
+    const issuers = stringArray(r.issuers, `${p}.issuers`);
+    if (issuers.length === 0) fail(`${p}.issuers`, "must name at least one issuer (or '*')");
+    return { identity: r.identity, issuers };
+  });
+}
+
+/**
+ * Whether an authenticated identity may register a statement of issuer `iss` (docs/policy.md#submitters).
+ * @example
+ *   submitterMayRegister(policy, 'token:ci-vendor', 'https://ci.vendor.example') // → { ok: true }
+ */
+export function submitterMayRegister(policy: RegistrationPolicy, identity: string, iss: string): { ok: true } | { ok: false; why: string } {
+  if (!policy.submitters) return { ok: true };
+  const s = policy.submitters.find((x) => x.identity === identity);
+  if (!s) return { ok: false, why: `${identity} is not a submitter of this ledger's registration policy` };
+  if (s.issuers.includes('*') || s.issuers.includes(iss)) return { ok: true };
+  return { ok: false, why: `${identity} may not register statements of issuer ${JSON.stringify(iss)} (it may for ${s.issuers.map((x) => JSON.stringify(x)).join(', ')})` };
+}
 
 /**
  * Validate a parsed policy document.
@@ -135,6 +181,8 @@ export function parsePolicy(doc: unknown): RegistrationPolicy {
     trustAnchors,
     contentTypes: stringArray(d.contentTypes, 'contentTypes'),
     requireOciSubject,
+    // only when configured: a policy without submitters keeps its canonical form (and digest)
+    ...(d.submitters === undefined ? {} : { submitters: parseSubmitters(d.submitters) }),
   };
 }
 

@@ -54,3 +54,13 @@ export { mergeReferrersIndex, referrersFromIndex, referrerDescriptor, type Merge
 export { RegistryReferrerTarget, type ReferrerTarget, type RepositoryRef } from './referrer.target.js';
 export { OciLayoutStore, OciLayoutReferrerTarget } from './layout.store.js';
 export { copyWithReferrers, type CopySource, type CopyDestination, type CopyResult } from './copy.referrers.js';
+export {
+  buildCollectionArtifact,
+  pushCollection,
+  tarDirectory,
+  mediaTypeOfFile,
+  ARTIFACT_TYPE_COLLECTION,
+  MEDIA_TYPE_LAYER_TAR,
+  ANNOTATION_ORAS_UNPACK,
+  type CollectionArtifact,
+} from './collection.artifact.js';
