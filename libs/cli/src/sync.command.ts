@@ -24,7 +24,7 @@ import {
 } from '../../oci/src/index.js';
 import { splitTransparentStatement, toTransparentStatement, verifyStatusStatement, verifyTransparentStatement } from '../../receipt/src/index.js';
 import { registryClient, resolveCollection } from './claim.sources.js';
-import { collect, ledgerUrl, type CliContext } from './cli.context.js';
+import { collect, ledgerToken, ledgerUrl, type CliContext } from './cli.context.js';
 import { badInput, usage } from './cli.errors.js';
 import { LedgerClient } from './ledger.client.js';
 import { trustFor } from './verify.commands.js';
@@ -36,6 +36,8 @@ export interface SyncOptions {
   ledger?: string[];
   ociLayout?: string;
   trust?: string[];
+  /** bearer credential for ledgers whose reads need one (else SCITT_TOKEN) */
+  token?: string;
   status?: boolean;
   plainHttp?: boolean;
   dockerConfig?: string;
@@ -139,7 +141,8 @@ export async function syncCollection(ref: string, o: SyncOptions, c: CliContext)
   const haveEntries = new Set(existing.map((d) => d.annotations?.[ANNOTATION_ENTRY_ID]).filter((x): x is string => Boolean(x)));
   const report: SyncReport = { subject: digest, target: t.describe, ledgers: [] };
   for (const url of ledgersOf(o, c, trust)) {
-    const client = new LedgerClient(url);
+    const token = ledgerToken(o.token, c.env, url);
+    const client = new LedgerClient(url, token ? { token } : {});
     const items = await allClaims(client, digest);
     const r: LedgerSync = { ledger: url, claims: 0, revocations: 0, pushed: [], present: 0 };
     for (const it of items.sort((a, b) => a.index - b.index)) {
@@ -207,6 +210,7 @@ export function registerSyncCommand(program: Command, ctx: Ctx): void {
     .option('--ledger <url>', 'ledger to fetch from (repeatable; default SCITT_LEDGER, else the trusted ledgers with a URL)', collect)
     .option('--oci-layout <dir>', 'push into this OCI image layout instead of a registry')
     .option('--trust <file>', 'trusted ledger keys (repeatable; default the trust file): what the ledger sends is verified before it is pushed', collect)
+    .option('--token <token>', 'bearer credential for a ledger whose reads need one (or SCITT_TOKEN)')
     .option('--no-status', "don't fetch a status statement")
     .option('--plain-http', 'use http for registries (loopback hosts use http anyway)')
     .option('--docker-config <file>', 'docker config.json with your registry credentials (default $DOCKER_CONFIG/config.json or ~/.docker/config.json)')
