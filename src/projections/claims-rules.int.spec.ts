@@ -1,5 +1,5 @@
 /**
- * The claims projection's v2 rules on a real SQLite file: subjects grouped by collection digest
+ * The claims projection's v3 rules on a real SQLite file: subjects grouped by collection digest
  * whatever reference form registered them, implicit supersession per kind, explicit supersession
  * (header -65537), statement identity (two signature encodings of one statement are one claim:
  * a twin supersedes nothing, a revocation of either revokes both), and the status rows as of a
@@ -71,7 +71,7 @@ function build(rows: Row[]): { events: LedgerEvent[]; ids: string[]; entries: Ui
   return { events, ids, entries };
 }
 
-describe('claims projection v2 rules', () => {
+describe('claims projection v3 rules', () => {
   it('digest keying, per-kind and explicit supersession, twins, revocation by statement identity, status rows', async () => {
     const SBOM = 'application/spdx+json';
     const SCAN = 'application/sarif+json';
