@@ -7,6 +7,7 @@ import { EntriesController } from './entries/entries.controller.js';
 import { RegisterStatementHandler } from './entries/register-statement.handler.js';
 import { KeysController } from './log/keys.controller.js';
 import { ProcessorsController } from './processors/processors.controller.js';
+import { EXPLORER_CONTROLLERS } from './explorer/explorer.feature.js';
 
 @Module({})
 export class AppModule {
@@ -15,7 +16,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [CqrsModule.forRoot()],
-      controllers: [HealthController, EntriesController, KeysController, ProcessorsController, ...controllers],
+      controllers: [HealthController, EntriesController, KeysController, ProcessorsController, ...EXPLORER_CONTROLLERS, ...controllers],
       providers: [...providers, RegisterStatementHandler, { provide: APP_GUARD, useClass: AuthGuard }],
     };
   }

@@ -12,9 +12,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { encodeCoseKey } from '../libs/cose/src/index.js';
 import {
-  openKurrentDbEventStore,
   openSqliteCheckpointStore,
-  openSqliteEventStore,
   startWalCheckpointer,
   type CheckpointStore,
   type EventStore,
@@ -28,6 +26,7 @@ import { ServiceLogger, logLevelsOf } from './common/service.logger.js';
 import { IssuerKeys } from './entries/issuer-keys.js';
 import { StatementChecker } from './entries/statement-checker.js';
 import type { ServiceConfig } from './infrastructure/config.js';
+import { openConfiguredEventStore } from './infrastructure/event-store.factory.js';
 import { loadPolicy } from './infrastructure/policy.loader.js';
 import { CONFIG, EVENT_STORE, FEATURES, POLICY, SERVICE_KEY } from './infrastructure/tokens.js';
 import { projectionsFeature } from './projections/projections.feature.js';
@@ -80,10 +79,7 @@ export async function createLedgerApp(config: ServiceConfig, env: Readonly<Recor
   const { policy, digest, canonical } = loadPolicy(config.policyFile);
   const gate = createAccessGate(config, policy);
   const key = await loadOrCreateServiceKey({ dataDir: config.dataDir, keyFile: config.serviceKeyFile, alg: config.serviceKeyAlg });
-  const store =
-    config.eventStore.kind === 'kurrentdb'
-      ? await openKurrentDbEventStore({ connectionString: config.eventStore.connectionString })
-      : await openSqliteEventStore({ path: join(config.dataDir, 'events.sqlite'), worker: process.env.SQLITE_WORKER !== 'false', autoCheckpointPages: backstopPages(config) });
+  const store = await openConfiguredEventStore(config, { worker: process.env.SQLITE_WORKER !== 'false', autoCheckpointPages: backstopPages(config) });
   const index = new LogIndexStore(join(config.dataDir, 'log-index.sqlite'), { autoCheckpointPages: backstopPages(config) });
   const sequencer = new Sequencer({
     store,

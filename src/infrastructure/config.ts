@@ -24,7 +24,10 @@ export interface ServiceConfig {
   readonly registerWaitMs: number;
   /** registrations per client address per minute (token bucket, burst = the same number); 0 disables */
   readonly rateLimitPerMinute: number;
-  readonly eventStore: { readonly kind: 'sqlite' } | { readonly kind: 'kurrentdb'; readonly connectionString: string };
+  readonly eventStore:
+    | { readonly kind: 'sqlite' }
+    | { readonly kind: 'kurrentdb'; readonly connectionString: string }
+    | { readonly kind: 'postgres'; readonly connectionString: string; readonly schema: string };
   /** how often a background thread checkpoints the SQLite WALs the hot path writes (ms); 0: SQLite's automatic checkpoints on the writing thread */
   readonly sqliteCheckpointMs: number;
   /** submitter (and, for private deployments, reader) authentication: src/auth */
@@ -68,13 +71,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Service
     throw new ConfigError(`LOG_ID=${JSON.stringify(logId)} is not valid: expected 1–64 characters of A–Z a–z 0–9 . _ -`);
   }
   const issuer = env.SERVICE_ISSUER || `http://${host}:${port}`;
-  const storeKind = oneOf(env, 'EVENT_STORE', 'sqlite', ['sqlite', 'kurrentdb'] as const);
-  let eventStore: ServiceConfig['eventStore'] = { kind: 'sqlite' };
-  if (storeKind === 'kurrentdb') {
-    const cs = env.KURRENTDB_CONNECTION_STRING;
-    if (!cs) throw new ConfigError('EVENT_STORE=kurrentdb needs KURRENTDB_CONNECTION_STRING (e.g. kurrentdb://localhost:2113?tls=false)');
-    eventStore = { kind: 'kurrentdb', connectionString: cs };
-  }
+  const eventStore = eventStoreOf(env);
   return {
     port,
     host,
@@ -100,6 +97,32 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Service
     sqliteCheckpointMs: checkpointInterval(env),
     auth: loadAuthConfig(env, cwd),
   };
+}
+
+function eventStoreOf(env: Env): ServiceConfig['eventStore'] {
+  const kind = oneOf(env, 'EVENT_STORE', 'sqlite', ['sqlite', 'kurrentdb', 'postgres'] as const);
+  if (kind === 'kurrentdb') {
+    const cs = env.KURRENTDB_CONNECTION_STRING;
+    if (!cs) throw new ConfigError('EVENT_STORE=kurrentdb needs KURRENTDB_CONNECTION_STRING (e.g. kurrentdb://localhost:2113?tls=false)');
+    return { kind: 'kurrentdb', connectionString: cs };
+  }
+  if (kind === 'postgres') {
+    const url = env.POSTGRES_URL;
+    if (!url) throw new ConfigError('EVENT_STORE=postgres needs POSTGRES_URL (e.g. postgres://scitt@127.0.0.1:5432/scitt)');
+    let parsed: URL;
+    try {
+      parsed = new URL(url);
+    } catch {
+      throw new ConfigError('POSTGRES_URL is not a URL: expected postgres://user[:password]@host[:port]/database');
+    }
+    if (parsed.protocol !== 'postgres:' && parsed.protocol !== 'postgresql:') {
+      throw new ConfigError(`POSTGRES_URL has the scheme ${JSON.stringify(parsed.protocol)}: expected postgres:// or postgresql://`);
+    }
+    const schema = env.POSTGRES_SCHEMA || 'scitt';
+    if (!/^[a-z_][a-z0-9_]{0,39}$/.test(schema)) throw new ConfigError(`POSTGRES_SCHEMA=${JSON.stringify(schema)} is not valid: expected 1–40 characters of a–z 0–9 _, not starting with a digit`);
+    return { kind: 'postgres', connectionString: url, schema };
+  }
+  return { kind: 'sqlite' };
 }
 
 function checkpointInterval(env: Env): number {

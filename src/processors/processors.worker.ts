@@ -10,9 +10,10 @@ import { setPriority } from 'node:os';
 import { join } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import { Logger } from '@nestjs/common';
-import { openKurrentDbEventStore, openSqliteCheckpointStore, openSqliteEventStore, type CheckpointStore, type EventStore } from '../../libs/event-store/src/index.js';
+import { openSqliteCheckpointStore, type CheckpointStore, type EventStore } from '../../libs/event-store/src/index.js';
 import { ServiceLogger, logLevelsOf } from '../common/service.logger.js';
 import type { ServiceConfig } from '../infrastructure/config.js';
+import { openConfiguredEventStore } from '../infrastructure/event-store.factory.js';
 import { LogIndexStore } from '../log/log-index.store.js';
 import { startProcessorRuntime, type ProcessorRuntime } from './processor-runtime.js';
 
@@ -53,10 +54,7 @@ async function start(): Promise<void> {
       new Logger('processors').warn(`couldn't lower the processors' thread priority (PROCESSOR_NICE=${data.nice}): ${(err as Error).message}`);
     }
   }
-  store =
-    config.eventStore.kind === 'kurrentdb'
-      ? await openKurrentDbEventStore({ connectionString: config.eventStore.connectionString })
-      : await openSqliteEventStore({ path: join(config.dataDir, 'events.sqlite'), worker: false, pollIntervalMs: data.pollIntervalMs });
+  store = await openConfiguredEventStore(config, { pollIntervalMs: data.pollIntervalMs });
   index = new LogIndexStore(join(config.dataDir, 'log-index.sqlite'));
   checkpoints = openSqliteCheckpointStore(join(config.dataDir, 'checkpoints.sqlite'));
   runtime = await startProcessorRuntime({ config, env, store, checkpoints, index, logId });

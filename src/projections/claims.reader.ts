@@ -263,6 +263,27 @@ export class ClaimsReader {
     }).deferred();
   }
 
+  /**
+   * Registrations per time bucket from `sinceMs` on: `[bucket start ms, count]` for each
+   * non-empty bucket of `bucketMs`, oldest first (the explorer's chart). Registration times grow
+   * with the log index (the sequencer stamps batches in order), so a binary search over the
+   * primary key finds the first entry of the window: the cost is the window's rows, never the
+   * whole log's.
+   */
+  registrations(bucketMs: number, sinceMs: number): [number, number][] {
+    const at = this.stmt('SELECT registered_ms AS ms FROM claims WHERE idx = ?');
+    let lo = 0;
+    let hi = this.size();
+    while (lo < hi) {
+      const mid = Math.floor((lo + hi) / 2);
+      const r = at.get(mid) as { ms: number | null } | undefined;
+      if (r !== undefined && r.ms !== null && r.ms >= sinceMs) hi = mid;
+      else lo = mid + 1;
+    }
+    const rows = this.stmt('SELECT CAST(registered_ms / ? AS INTEGER) AS b, count(*) AS n FROM claims WHERE idx >= ? AND registered_ms >= ? GROUP BY b ORDER BY b').all(bucketMs, lo, sinceMs) as { b: number; n: number }[];
+    return rows.map((r) => [r.b * bucketMs, r.n]);
+  }
+
   private stmt(sql: string): Statement {
     let s = this.cache.get(sql);
     if (!s) {

@@ -7,8 +7,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { openKurrentDbEventStore, openSqliteEventStore, type EventStore } from '../../libs/event-store/src/index.js';
+import type { EventStore } from '../../libs/event-store/src/index.js';
 import type { ServiceConfig } from '../infrastructure/config.js';
+import { openConfiguredEventStore } from '../infrastructure/event-store.factory.js';
 import { catchUp } from './projection.runner.js';
 import { ProjectionStore } from './projection.store.js';
 import { PROJECTIONS, projectionsPath } from './projections.feature.js';
@@ -39,10 +40,7 @@ export async function rebuildProjections(config: ServiceConfig, env: Readonly<Re
   const projections = new ProjectionStore({ path, logId, projections: PROJECTIONS }); // throws ERR_PROJECTION_LOCKED while the service runs
   let store: EventStore | undefined;
   try {
-    store =
-      config.eventStore.kind === 'kurrentdb'
-        ? await openKurrentDbEventStore({ connectionString: config.eventStore.connectionString })
-        : await openSqliteEventStore({ path: join(config.dataDir, 'events.sqlite'), worker: false });
+    store = await openConfiguredEventStore(config);
     const report: RebuildReport['projections'][number][] = [];
     for (const p of PROJECTIONS) {
       const t0 = performance.now();

@@ -15,7 +15,9 @@
  *
  * Options (env): BENCH_SECONDS (default 10), BENCH_CONNECTIONS (default 64), BENCH_RATE (the paced
  * run's rate, default 1000), BENCH_ONLY=paced (warm-up and paced run only), BENCH_NODE_ARGS (for the
- * service process, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile it).
+ * service process, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile it), BENCH_STORE=postgres
+ * (the service on EVENT_STORE=postgres at $POSTGRES_URL, default 127.0.0.1:5432, in a schema of
+ * its own, dropped afterwards; default sqlite).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Agent, request } from 'node:http';
@@ -26,8 +28,15 @@ import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { makeIssuer, signStatement, subjectOf } from '../support/statements.js';
 import { freePort } from '../support/ports.js';
+import { createPostgresJsDriver } from '../../libs/event-store/src/postgres.driver.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const STORE = process.env.BENCH_STORE ?? 'sqlite';
+if (STORE !== 'sqlite' && STORE !== 'postgres') throw new Error(`BENCH_STORE=${STORE}: expected sqlite or postgres`);
+const POSTGRES_URL = process.env.POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const POSTGRES_SCHEMA = `bench_${process.pid}`;
+const storeEnv: Record<string, string> = STORE === 'postgres' ? { EVENT_STORE: 'postgres', POSTGRES_URL, POSTGRES_SCHEMA } : {};
+const storeLabel = STORE === 'postgres' ? 'PostgreSQL, synchronous_commit=on' : 'SQLite WAL synchronous=FULL';
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 64);
 /** BENCH_ONLY=paced: only the warm-up and the paced run (for profiling the latency) */
 const ONLY_PACED = process.env.BENCH_ONLY === 'paced';
@@ -78,7 +87,7 @@ const cpuLine = (before: ReturnType<typeof cpuSeconds>, after: ReturnType<typeof
 async function startService(dataDir: string, port: number, policyFile: string): Promise<ChildProcess> {
   const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const child = spawn(process.execPath, [...nodeArgs, join(root, 'dist/src/main.js')], {
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, POLICY_FILE: policyFile, LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '0', LOG_ID: 'bench' },
+    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, POLICY_FILE: policyFile, LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '0', LOG_ID: 'bench', ...storeEnv },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   for (let i = 0; i < 200; i++) {
@@ -204,7 +213,7 @@ async function main(): Promise<void> {
     const max = await load(url, bodies, cursor, { seconds: SECONDS, connections: CONNECTIONS });
     const cpu3 = cpuSeconds(child.pid!);
     const ratio = max.rps / verifyRate;
-    console.log('\nregistration benchmark (ES256, durability on: SQLite WAL synchronous=FULL; loopback; 2 cores)');
+    console.log(`\nregistration benchmark (ES256, durability on: ${storeLabel}; loopback; 2 cores)`);
     console.log(`  bare ES256 verify, threadpool, 64 in flight : ${verifyRate.toFixed(0)} /s`);
     console.log(`  registrations, ${CONNECTIONS} connections, ${SECONDS} s      : ${max.rps.toFixed(0)} /s  p50 ${max.p50} ms  p99 ${max.p99} ms  (non-2xx ${max.non2xx}, errors ${max.errors})`);
     console.log(`    ${cpuLine(cpu2, cpu3, max.total + max.non2xx)}`);
@@ -215,6 +224,11 @@ async function main(): Promise<void> {
     child.kill('SIGTERM');
     await new Promise((r) => child.once('exit', r));
     rmSync(dataDir, { recursive: true, force: true });
+    if (STORE === 'postgres') {
+      const d = createPostgresJsDriver({ connectionString: POSTGRES_URL, poolSize: 1 });
+      await d.script(`DROP SCHEMA IF EXISTS "${POSTGRES_SCHEMA}" CASCADE`);
+      await d.end();
+    }
   }
 }
 

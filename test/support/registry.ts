@@ -45,6 +45,11 @@ function registryBinary(): string | undefined {
   return which('docker-registry') ?? (existsSync(BINARY) ? BINARY : undefined);
 }
 
+/** Whether docker-registry is installed (for fixtures that use one when they can). */
+export function registryAvailable(): boolean {
+  return registryBinary() !== undefined;
+}
+
 /** The skip reason (or false) for suites that need a real registry. */
 export function registrySkip(): string | false {
   return needExternal('docker-registry', registryBinary() !== undefined, 'apt-get install docker-registry');

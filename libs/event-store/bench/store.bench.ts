@@ -2,8 +2,10 @@
  * `npm run bench:store` — the embedded (SQLite) event store with durability on (WAL +
  * synchronous=FULL): appends/s and events/s for batches of 1, 16 and 256 events; how long one
  * append blocks the event loop (the driver is synchronous) against what a worker thread's
- * round-trip would cost; subscription (catch-up) throughput. Prints a Markdown table for
- * docs/benchmarks.md. Files go under $BENCH_DIR (default ./data/bench), on the real disk.
+ * round-trip would cost; subscription (catch-up) throughput. Then the same appends and catch-up on
+ * the PostgreSQL adapter ($POSTGRES_URL, default 127.0.0.1:5432; skipped, saying so, when no
+ * server answers), with live delivery latency (LISTEN/NOTIFY vs polling). Prints Markdown tables
+ * for docs/benchmarks.md. Files go under $BENCH_DIR (default ./data/bench), on the real disk.
  */
 import { mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -12,6 +14,7 @@ import { Worker } from 'node:worker_threads';
 import { createMemoryEventStore } from '../src/memory.event-store.js';
 import type { EventStore, ExpectedRevision, NewEvent } from '../src/event-store.port.js';
 import { openSqliteEventStore } from '../src/sqlite.event-store.js';
+import { BENCH_POSTGRES_URL, measurePostgres, postgresUnreachable } from './postgres.figures.js';
 
 const EVENT_BYTES = 256;
 const dir = resolve(process.env.BENCH_DIR ?? join('data', 'bench'), `store-${process.pid}`);
@@ -142,9 +145,30 @@ async function main(): Promise<void> {
     }
     console.log(`Worker-thread round-trip for one 16-event batch (postMessage there and back, no database): p50 ${ms(worker.p50)} ms, p99 ${ms(worker.p99)} ms.`);
     console.log(`Subscription catch-up, ${int(SUB)} events: SQLite ${int(subSqlite)} events/s, in-memory ${int(subMem)} events/s.`);
+    await postgresRows(modes.find((m) => m.mode === 'worker thread')!.rows, subSqlite);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** The PostgreSQL adapter (its driver, `postgres`) beside SQLite in its worker (the service's default). */
+async function postgresRows(sqlite: AppendFigures[], subSqlite: number): Promise<void> {
+  const why = await postgresUnreachable();
+  if (why) {
+    console.log(`\nPostgreSQL at ${BENCH_POSTGRES_URL} is not reachable (${why}): no PostgreSQL figures.`);
+    return;
+  }
+  const pg = await measurePostgres(undefined, seconds);
+  console.log(`\nPostgreSQL adapter (driver postgres, ${BENCH_POSTGRES_URL.replace(/:[^:@/]*@/, ':***@')}) beside SQLite in its worker thread:\n`);
+  console.log('| batch | PostgreSQL appends/s | events/s | p50 / p99 (ms) | SQLite appends/s | events/s | PostgreSQL ÷ SQLite (events/s) |');
+  console.log('|---:|---:|---:|---:|---:|---:|---:|');
+  for (const [i, r] of pg.appends.entries()) {
+    const s = sqlite[i]!;
+    console.log(`| ${r.batch} | ${int(r.appendsPerSec)} | ${int(r.eventsPerSec)} | ${ms(r.p50)} / ${ms(r.p99)} | ${int(s.appendsPerSec)} | ${int(s.eventsPerSec)} | ${(r.eventsPerSec / s.eventsPerSec).toFixed(2)} |`);
+  }
+  console.log(`\nPostgreSQL, 16 concurrent writers (batch 1, one stream each): ${int(pg.concurrentAppendsPerSec)} appends/s.`);
+  console.log(`Subscription catch-up, ${int(pg.catchUpEvents)} events: PostgreSQL ${int(pg.catchUpEventsPerSec)} events/s (SQLite ${int(subSqlite)}, ratio ${(pg.catchUpEventsPerSec / subSqlite).toFixed(2)}).`);
+  console.log(`Append → delivery to a subscriber of another store instance: LISTEN/NOTIFY p50 ${ms(pg.liveNotify.p50)} ms, p99 ${ms(pg.liveNotify.p99)} ms; polling alone (250 ms) p50 ${ms(pg.livePoll.p50)} ms, p99 ${ms(pg.livePoll.p99)} ms.`);
 }
 
 await main();

@@ -19,6 +19,7 @@ export { ConcurrencyError, EventStoreError, isEventStoreError, type EventStoreEr
 export { DEFAULT_MAX_EVENT_BYTES, MAX_EVENT_TYPE_BYTES, MAX_STREAM_NAME_BYTES } from './event-validation.js';
 export { openSqliteEventStore, type SqliteEventStoreOptions } from './sqlite.event-store.js';
 export { startWalCheckpointer, type WalCheckpointer, type WalCheckpointerOptions, type WalCheckpointStats } from './wal-checkpointer.js';
+export { openPostgresEventStore, type PostgresEventStoreOptions } from './postgres.event-store.js';
 export { openKurrentDbEventStore, type KurrentDbEventStoreOptions } from './kurrentdb.event-store.js';
 export type { KurrentSubscriptionTuning } from './kurrentdb.subscription.js';
 export { createMemoryEventStore, type MemoryEventStoreOptions } from './memory.event-store.js';

@@ -1,16 +1,30 @@
 /**
- * Crash-test writer (run by sqlite.crash.int.spec.ts): appends batches of 1–32 events to three
+ * Crash-test writer (run by test/crash.support.ts): appends batches of 1–32 events to three
  * streams as fast as it can and, after each append resolved, reports it on stdout with a
  * synchronous write: `<stream> <nextExpectedRevision> <position> <batchId> <size>`. The parent
  * kills it with SIGKILL at a random moment.
+ *
+ * Usage: `crash-child <sqlite-path> <runId>` or `crash-child postgres <url> <schema> <runId>`.
  */
 import { writeSync } from 'node:fs';
-import type { ExpectedRevision } from '../src/event-store.port.js';
+import type { EventStore, ExpectedRevision } from '../src/event-store.port.js';
+import { openPostgresEventStore } from '../src/postgres.event-store.js';
 import { openSqliteEventStore } from '../src/sqlite.event-store.js';
 
-const [path, runId] = process.argv.slice(2);
-if (!path || !runId) throw new Error('usage: crash-child <path> <runId>');
-const store = await openSqliteEventStore({ path });
+const argv = process.argv.slice(2);
+let store: EventStore;
+let runId: string | undefined;
+if (argv[0] === 'postgres') {
+  const [, connectionString, schema, id] = argv;
+  if (!connectionString || !schema || !id) throw new Error('usage: crash-child postgres <url> <schema> <runId>');
+  store = await openPostgresEventStore({ connectionString, schema, listen: false });
+  runId = id;
+} else {
+  const [path, id] = argv;
+  if (!path || !id) throw new Error('usage: crash-child <path> <runId>');
+  store = await openSqliteEventStore({ path });
+  runId = id;
+}
 const streams = ['crash-a', 'crash-b', 'crash-c'];
 const expected = new Map<string, ExpectedRevision>();
 for (const s of streams) {

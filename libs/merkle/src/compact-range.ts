@@ -3,7 +3,8 @@
  * perfect subtrees that cover leaves [0, size), largest first — popcount(size) hashes. Enough to
  * append leaves and compute the root, O(1) amortised hashing per append, ~log2(size) memory.
  */
-import { EMPTY_ROOT, checkHash, hashChildren } from './merkle.hash.js';
+import { EMPTY_ROOT, checkHash, type MerkleHasher } from './merkle.hasher.js';
+import { nodeMerkleHasher } from './node.hasher.js';
 import { MerkleError, MerkleErrorCode } from './merkle.errors.js';
 import { checkSize, popcount } from './tree.math.js';
 
@@ -34,9 +35,17 @@ export interface CompactRangeState {
 export class CompactRange {
   #size = 0;
   readonly #hashes: Uint8Array[] = [];
+  readonly #hasher: MerkleHasher;
+  readonly #hashChildren: MerkleHasher['hashChildren'];
+
+  /** An empty range; `hasher` (default node:crypto) hashes the interior nodes. */
+  constructor(hasher: MerkleHasher = nodeMerkleHasher) {
+    this.#hasher = hasher;
+    this.#hashChildren = hasher.hashChildren;
+  }
 
   /** Rebuilds a range from {@link CompactRange.state}; throws `ERR_MERKLE_BAD_STATE` if it is malformed. */
-  static fromState(state: CompactRangeState): CompactRange {
+  static fromState(state: CompactRangeState, hasher: MerkleHasher = nodeMerkleHasher): CompactRange {
     try {
       if (state === null || typeof state !== 'object') throw new TypeError('state is not an object');
       checkSize(state.size, 'state.size');
@@ -51,7 +60,7 @@ export class CompactRange {
         cause: e,
       });
     }
-    const range = new CompactRange();
+    const range = new CompactRange(hasher);
     range.#size = state.size;
     for (const h of state.hashes) range.#hashes.push(Uint8Array.from(h));
     return range;
@@ -78,7 +87,7 @@ export class CompactRange {
     onNode?.(0, index, h);
     // Each trailing one bit of the old size is a perfect subtree waiting for a right sibling.
     while (index % 2 === 1) {
-      h = hashChildren(this.#hashes.pop() as Uint8Array, h);
+      h = this.#hashChildren(this.#hashes.pop() as Uint8Array, h);
       level++;
       index = (index - 1) / 2;
       onNode?.(level, index, h);
@@ -92,7 +101,7 @@ export class CompactRange {
     const n = this.#hashes.length;
     if (n === 0) return Uint8Array.from(EMPTY_ROOT);
     let h = this.#hashes[n - 1];
-    for (let i = n - 2; i >= 0; i--) h = hashChildren(this.#hashes[i], h);
+    for (let i = n - 2; i >= 0; i--) h = this.#hashChildren(this.#hashes[i], h);
     return n === 1 ? Uint8Array.from(h) : h;
   }
 
@@ -103,6 +112,6 @@ export class CompactRange {
 
   /** An independent copy of this range. */
   clone(): CompactRange {
-    return CompactRange.fromState(this.state());
+    return CompactRange.fromState(this.state(), this.#hasher);
   }
 }

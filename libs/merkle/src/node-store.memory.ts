@@ -3,7 +3,7 @@
  * tests, tools and small logs (10^7 leaves ≈ 2·10^7 nodes ≈ 1.5 GB of JS objects — use tiles or
  * SQLite beyond ~10^6 leaves).
  */
-import { checkHash, bytesEqual } from './merkle.hash.js';
+import { checkHash, bytesEqual } from './merkle.hasher.js';
 import { MerkleError, MerkleErrorCode } from './merkle.errors.js';
 import type { NodeReader } from './node-reader.port.js';
 import { checkSize, type NodeId } from './tree.math.js';

@@ -1,7 +1,8 @@
 /**
  * Proof generation and historic roots from stored nodes (a {@link NodeReader}).
  */
-import { EMPTY_ROOT, checkHash } from './merkle.hash.js';
+import { EMPTY_ROOT, checkHash, type MerkleHasher } from './merkle.hasher.js';
+import { nodeMerkleHasher } from './node.hasher.js';
 import { MerkleError, MerkleErrorCode } from './merkle.errors.js';
 import type { NodeReader } from './node-reader.port.js';
 import { consistencyNodes, inclusionNodes, rehashProof, rootNodes, type ProofPlan } from './proof.plan.js';
@@ -41,9 +42,9 @@ async function fetchPlan(reader: NodeReader, plan: ProofPlan, what: string): Pro
  *   const proof = await inclusionProof(store, 5, range.size);
  *   verifyInclusion(leafHash5, 5, range.size, proof, range.root());
  */
-export async function inclusionProof(reader: NodeReader, leafIndex: number, treeSize: number): Promise<Uint8Array[]> {
+export async function inclusionProof(reader: NodeReader, leafIndex: number, treeSize: number, hasher: MerkleHasher = nodeMerkleHasher): Promise<Uint8Array[]> {
   const plan = inclusionNodes(leafIndex, treeSize);
-  return rehashProof(plan, await fetchPlan(reader, plan, `inclusion proof for leaf ${leafIndex} at size ${treeSize}`));
+  return rehashProof(plan, await fetchPlan(reader, plan, `inclusion proof for leaf ${leafIndex} at size ${treeSize}`), hasher);
 }
 
 /**
@@ -55,9 +56,9 @@ export async function inclusionProof(reader: NodeReader, leafIndex: number, tree
  *   const proof = await consistencyProof(store, oldSize, newSize);
  *   verifyConsistency(oldSize, newSize, proof, oldRoot, newRoot);
  */
-export async function consistencyProof(reader: NodeReader, size1: number, size2: number): Promise<Uint8Array[]> {
+export async function consistencyProof(reader: NodeReader, size1: number, size2: number, hasher: MerkleHasher = nodeMerkleHasher): Promise<Uint8Array[]> {
   const plan = consistencyNodes(size1, size2);
-  return rehashProof(plan, await fetchPlan(reader, plan, `consistency proof from size ${size1} to ${size2}`));
+  return rehashProof(plan, await fetchPlan(reader, plan, `consistency proof from size ${size1} to ${size2}`), hasher);
 }
 
 /**
@@ -67,10 +68,10 @@ export async function consistencyProof(reader: NodeReader, size1: number, size2:
  * @example
  *   const root = await rootAt(store, checkpoint.treeSize);
  */
-export async function rootAt(reader: NodeReader, size: number): Promise<Uint8Array> {
+export async function rootAt(reader: NodeReader, size: number, hasher: MerkleHasher = nodeMerkleHasher): Promise<Uint8Array> {
   checkSize(size, 'tree size');
   if (size === 0) return Uint8Array.from(EMPTY_ROOT);
   const plan = rootNodes(size);
-  const [root] = rehashProof(plan, await fetchPlan(reader, plan, `root at size ${size}`));
+  const [root] = rehashProof(plan, await fetchPlan(reader, plan, `root at size ${size}`), hasher);
   return root;
 }

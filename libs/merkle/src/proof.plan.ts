@@ -8,7 +8,8 @@
  * completes. Ephemeral nodes are recomputed from the perfect nodes covering [a, b) — the same
  * approach as transparency-dev/merkle's `proof.Nodes`, with a simpler plan format: `parts`.
  */
-import { hashChildren } from './merkle.hash.js';
+import type { MerkleHasher } from './merkle.hasher.js';
+import { nodeMerkleHasher } from './node.hasher.js';
 import { MerkleError, MerkleErrorCode } from './merkle.errors.js';
 import { bitLength, checkSize, rangeNodes, splitPoint, type NodeId } from './tree.math.js';
 
@@ -131,7 +132,8 @@ export function rootNodes(size: number): ProofPlan {
  * Turns the fetched hashes of `plan.ids` (same order) into the proof. Throws
  * `ERR_MERKLE_NODE_READ` when the count differs, `ERR_MERKLE_BAD_HASH_SIZE` for a bad hash.
  */
-export function rehashProof(plan: ProofPlan, hashes: readonly Uint8Array[]): Uint8Array[] {
+export function rehashProof(plan: ProofPlan, hashes: readonly Uint8Array[], hasher: MerkleHasher = nodeMerkleHasher): Uint8Array[] {
+  const { hashChildren } = hasher;
   if (hashes.length !== plan.ids.length) {
     throw new MerkleError(
       MerkleErrorCode.NodeRead,

@@ -1,10 +1,12 @@
 /**
  * Proof verification exactly as RFC 9162 §2.1.3.2 (inclusion) and §2.1.4.2 (consistency), with
- * the edge cases of the transparency-dev/merkle test corpus: consistency from size 0 is an
+ * the edge cases of the transparency-dev/merkle test corpus (hashing: the optional last argument,
+ * default node:crypto): consistency from size 0 is an
  * error; equal sizes need an empty proof and equal roots (compared as given, any length);
  * otherwise every hash must be 32 bytes. Failures throw {@link MerkleError} saying why.
  */
-import { bytesEqual, checkHash, hashChildren } from './merkle.hash.js';
+import { bytesEqual, checkHash, type MerkleHasher } from './merkle.hasher.js';
+import { nodeMerkleHasher } from './node.hasher.js';
 import { MerkleError, MerkleErrorCode } from './merkle.errors.js';
 import { checkSize, isPowerOfTwo } from './tree.math.js';
 
@@ -45,6 +47,7 @@ export function rootFromInclusionProof(
   leafIndex: number,
   treeSize: number,
   proof: readonly Uint8Array[],
+  hasher: MerkleHasher = nodeMerkleHasher,
 ): Uint8Array {
   const what = `inclusion of leaf ${leafIndex} at size ${treeSize}`;
   checkSize(leafIndex, 'leaf index');
@@ -60,6 +63,7 @@ export function rootFromInclusionProof(
   let fn = leafIndex;
   let sn = treeSize - 1;
   let r = leafHash;
+  const { hashChildren } = hasher;
   for (const p of proof) {
     if (sn === 0) throw lengthError(what, proof.length);
     if (fn % 2 === 1 || fn === sn) {
@@ -92,8 +96,9 @@ export function verifyInclusion(
   treeSize: number,
   proof: readonly Uint8Array[],
   root: Uint8Array,
+  hasher: MerkleHasher = nodeMerkleHasher,
 ): void {
-  const computed = rootFromInclusionProof(leafHash, leafIndex, treeSize, proof);
+  const computed = rootFromInclusionProof(leafHash, leafIndex, treeSize, proof, hasher);
   checkHash(root, 'root');
   if (!bytesEqual(computed, root)) throw mismatch(`inclusion of leaf ${leafIndex} at size ${treeSize}`, computed, root);
 }
@@ -114,6 +119,7 @@ export function verifyConsistency(
   proof: readonly Uint8Array[],
   root1: Uint8Array,
   root2: Uint8Array,
+  hasher: MerkleHasher = nodeMerkleHasher,
 ): void {
   const what = `consistency from size ${size1} to ${size2}`;
   checkSize(size1, 'size1');
@@ -146,6 +152,7 @@ export function verifyConsistency(
     sn = Math.floor(sn / 2);
   }
   // Step 5.
+  const { hashChildren } = hasher;
   let fr = path[0];
   let sr = path[0];
   // Step 6.

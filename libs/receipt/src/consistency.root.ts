@@ -5,7 +5,7 @@
  * The derivation is then re-checked by libs/merkle's `verifyConsistency`, which owns the
  * authoritative edge-case semantics (size 0, equal sizes, proof lengths, old root match).
  */
-import { hashChildren, MerkleError, MerkleErrorCode, verifyConsistency } from '../../merkle/src/index.js';
+import { MerkleError, MerkleErrorCode, nodeMerkleHasher, verifyConsistency, type MerkleHasher } from '../../merkle/src/index.js';
 
 const HASH_SIZE = 32;
 
@@ -24,18 +24,21 @@ function isPowerOfTwo(n: number): boolean {
  * Computes the root of the tree of `size2` leaves from the root of its prefix of `size1` leaves
  * and the consistency proof between them, and verifies the proof against `root1`.
  *
+ * `hasher` hashes the nodes (default node:crypto; `nobleMerkleHasher` in a browser).
+ *
  * @throws MerkleError with the codes of `verifyConsistency` (ERR_MERKLE_PROOF_LENGTH,
  *   ERR_MERKLE_ROOT_MISMATCH, ERR_MERKLE_EMPTY_TREE, ERR_MERKLE_SIZE_ORDER, ERR_MERKLE_BAD_HASH_SIZE …)
  * @example
  *   const root2 = rootFromConsistencyProof(3, 5, proof, root3);
  */
-export function rootFromConsistencyProof(size1: number, size2: number, proof: readonly Uint8Array[], root1: Uint8Array): Uint8Array {
+export function rootFromConsistencyProof(size1: number, size2: number, proof: readonly Uint8Array[], root1: Uint8Array, hasher: MerkleHasher = nodeMerkleHasher): Uint8Array {
+  const { hashChildren } = hasher;
   const regular =
     Number.isSafeInteger(size1) && Number.isSafeInteger(size2) && size1 > 0 && size1 < size2 && Array.isArray(proof) && proof.length > 0 && proof.every(isHash) && isHash(root1);
   if (!regular) {
     // Every irregular input is an error for verifyConsistency except equal sizes with an empty
     // proof, where the newer root is the older one.
-    verifyConsistency(size1, size2, proof, root1, root1);
+    verifyConsistency(size1, size2, proof, root1, root1, hasher);
     return Uint8Array.from(root1);
   }
   const path = isPowerOfTwo(size1) ? [root1, ...proof] : [...proof];
@@ -62,6 +65,6 @@ export function rootFromConsistencyProof(size1: number, size2: number, proof: re
     sn = Math.floor(sn / 2);
   }
   // Checks the proof length (sn = 0) and that the proof also rebuilds root1.
-  verifyConsistency(size1, size2, proof, root1, sr);
+  verifyConsistency(size1, size2, proof, root1, sr, hasher);
   return sr;
 }

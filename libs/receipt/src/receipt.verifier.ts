@@ -7,7 +7,7 @@
  * index are not signed themselves (RFC 9942 signs the root alone); they steer the proof walk.
  */
 import { CoseError, CoseErrorCode, coseKeyThumbprint, verifySign1, type CoseKey, type CryptoBackend } from '../../cose/src/index.js';
-import { hashLeaf, MerkleError, rootFromInclusionProof } from '../../merkle/src/index.js';
+import { MerkleError, nodeMerkleHasher, rootFromInclusionProof, type MerkleHasher } from '../../merkle/src/index.js';
 import { rootFromConsistencyProof } from './consistency.root.js';
 import { toEntry, toHex } from './entry.codec.js';
 import { decodeReceipt, UNDERSTOOD_LABELS, type DecodedReceipt } from './receipt.codec.js';
@@ -20,6 +20,8 @@ export type ServiceKeys = readonly CoseKey[] | ((kid: Uint8Array) => CoseKey | u
 export interface VerifyReceiptOptions {
   /** Signature backend (default: the cose library's default, node:crypto). Pass `nobleBackend` in a browser. */
   backend?: CryptoBackend;
+  /** RFC 9162 hashing (default node:crypto). Pass `nobleMerkleHasher` in a browser. */
+  hasher?: MerkleHasher;
   /** Refuse receipts whose CWT `iss` differs (ERR_RECEIPT_ISSUER). */
   expectedIssuer?: string;
   /** Refuse receipts whose CWT `sub` (the log id) differs (ERR_RECEIPT_LOG_ID). */
@@ -125,7 +127,8 @@ export async function verifyDecodedReceipt(r: DecodedReceipt, entry: Uint8Array,
   const { treeSize, leafIndex, path } = r.inclusion[0]!;
   let root: Uint8Array;
   try {
-    root = rootFromInclusionProof(hashLeaf(entry), leafIndex, treeSize, path);
+    const hasher = opts.hasher ?? nodeMerkleHasher;
+    root = rootFromInclusionProof(hasher.hashLeaf(entry), leafIndex, treeSize, path, hasher);
   } catch (e) {
     if (!(e instanceof MerkleError)) throw e;
     fail(ReceiptErrorCode.Proof, `the inclusion proof of leaf ${leafIndex} in a tree of ${treeSize} is invalid: ${e.message}`, e);
@@ -192,7 +195,7 @@ export async function verifyConsistencyReceipt(receipt: Uint8Array, oldRoot: Uin
   }
   let root2: Uint8Array;
   try {
-    root2 = rootFromConsistencyProof(size1, size2, path, oldRoot);
+    root2 = rootFromConsistencyProof(size1, size2, path, oldRoot, opts.hasher ?? nodeMerkleHasher);
   } catch (e) {
     if (!(e instanceof MerkleError)) throw e;
     fail(ReceiptErrorCode.Proof, `the consistency proof from size ${size1} to ${size2} does not hold for the given old root: ${e.message}`, e);

@@ -3,6 +3,7 @@
  * the caller can resolve the issuer's key) and every receipt it carries.
  */
 import { CoseError, getCwtClaims, verifySign1, type CoseKey, type CoseSign1, type CryptoBackend } from '../../cose/src/index.js';
+import type { MerkleHasher } from '../../merkle/src/index.js';
 import { entryIdOf } from './entry.codec.js';
 import { decodeReceipt } from './receipt.codec.js';
 import { messageOf, ReceiptError, ReceiptErrorCode } from './receipt.errors.js';
@@ -21,6 +22,8 @@ export interface VerifyTransparentStatementOptions {
   issuerKey?: (statement: CoseSign1) => Promise<CoseKey | undefined> | CoseKey | undefined;
   /** Signature backend for both the statement and the receipts (default: node:crypto). */
   backend?: CryptoBackend;
+  /** RFC 9162 hashing for the receipts (default node:crypto; `nobleMerkleHasher` in a browser). */
+  hasher?: MerkleHasher;
   /** The payload, when the statement's payload is detached (nil). */
   detachedPayload?: Uint8Array;
   /** Statement `crit` labels the caller understands (default none). */
