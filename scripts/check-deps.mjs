@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// Dependency rule (ARCHITECTURE §4): the pure libraries import no Nest, no Node I/O, no adapter,
-// and no adapter imports the service (src/). Fails with the offending import when broken.
+// Dependency rule (docs/architecture.md, Modules): the pure libraries import no Nest, no Node I/O, no adapter,
+// no adapter imports the service (src/), and no module imports itself through others (no import cycles
+// among src/, libs/ and test/, type-only imports included). Fails with the offending imports when broken.
 import { readdirSync, readFileSync, statSync, existsSync } from 'node:fs';
 import { join, relative, dirname, resolve } from 'node:path';
 
@@ -22,6 +23,18 @@ function walk(dir, out = []) {
   return out;
 }
 const problems = [];
+/** Relative imports by file (repository-relative `.ts` paths), for the cycle check. */
+const graph = new Map();
+for (const file of ['src', 'libs', 'test'].flatMap((d) => walk(join(root, d)))) {
+  const deps = [];
+  for (const m of readFileSync(file, 'utf8').matchAll(importRe)) {
+    const spec = m[1] ?? m[2] ?? m[3];
+    if (spec?.startsWith('.')) deps.push(relative(root, resolve(dirname(file), spec)).replace(/\.js$/, '.ts'));
+  }
+  graph.set(relative(root, file), deps);
+}
+for (const cycle of importCycles(graph)) problems.push(`import cycle: ${cycle.join(' → ')} → ${cycle[0]}`);
+
 for (const file of walk(join(root, 'libs'))) {
   const rel = relative(root, file);
   const lib = rel.split('/')[1];
@@ -44,8 +57,67 @@ for (const file of walk(join(root, 'libs'))) {
     }
   }
 }
+/**
+ * The import cycles of `graph` (file → imported files): Tarjan's strongly connected components with
+ * more than one file (or a file importing itself), each reported as one path around the cycle.
+ */
+function importCycles(graph) {
+  let next = 0;
+  const index = new Map();
+  const low = new Map();
+  const stack = [];
+  const onStack = new Set();
+  const cycles = [];
+  const visit = (v) => {
+    index.set(v, next);
+    low.set(v, next++);
+    stack.push(v);
+    onStack.add(v);
+    for (const w of graph.get(v) ?? []) {
+      if (!graph.has(w)) continue;
+      if (!index.has(w)) {
+        visit(w);
+        low.set(v, Math.min(low.get(v), low.get(w)));
+      } else if (onStack.has(w)) low.set(v, Math.min(low.get(v), index.get(w)));
+    }
+    if (low.get(v) !== index.get(v)) return;
+    const component = [];
+    let w;
+    do {
+      w = stack.pop();
+      onStack.delete(w);
+      component.push(w);
+    } while (w !== v);
+    if (component.length > 1 || (graph.get(v) ?? []).includes(v)) cycles.push(pathAround(graph, new Set(component), v));
+  };
+  for (const v of [...graph.keys()].sort()) if (!index.has(v)) visit(v);
+  return cycles;
+}
+
+/** One cycle through `start` inside `component` (breadth-first, so the shortest). */
+function pathAround(graph, component, start) {
+  const from = new Map([[start, null]]);
+  const queue = [start];
+  while (queue.length) {
+    const v = queue.shift();
+    for (const w of graph.get(v) ?? []) {
+      if (!component.has(w)) continue;
+      if (w === start) {
+        const path = [v];
+        for (let p = from.get(v); p !== null && p !== undefined; p = from.get(p)) path.unshift(p);
+        return path;
+      }
+      if (!from.has(w)) {
+        from.set(w, v);
+        queue.push(w);
+      }
+    }
+  }
+  return [...component];
+}
+
 if (problems.length) {
   console.error('dependency rule broken:\n  ' + problems.join('\n  '));
   process.exit(1);
 }
-console.log('dependency rule: ok (pure libs: ' + PURE.join(', ') + ')');
+console.log(`dependency rule: ok (pure libs: ${PURE.join(', ')}; no import cycles in ${graph.size} files)`);

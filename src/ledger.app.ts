@@ -21,6 +21,8 @@ import {
 import type { LedgerEvent } from '../libs/ledger/src/index.js';
 import { AppModule } from './app.module.js';
 import { authProviders, createAccessGate } from './auth/auth.providers.js';
+import { edgeServerOptions, installHttpEdge } from './common/http-edge.js';
+import type { InflightBudget } from './common/inflight-budget.js';
 import { ProblemFilter } from './common/problem.filter.js';
 import { ServiceLogger, logLevelsOf } from './common/service.logger.js';
 import { IssuerKeys } from './entries/issuer-keys.js';
@@ -36,6 +38,8 @@ import type { ProcessorDeps, ServiceFeature } from './processors/service-process
 import { LogIndexStore } from './log/log-index.store.js';
 import { Sequencer } from './log/sequencer.js';
 import { checkpointSigner, loadOrCreateServiceKey, writeDurably } from './log/service-key.js';
+import { lockDataDir, type DataDirLock } from './infrastructure/data-dir.lock.js';
+import { checkFreeSpace, explainDiskFull, probeWritable } from './infrastructure/disk-space.js';
 
 export interface LedgerApp {
   readonly app: NestFastifyApplication;
@@ -44,6 +48,8 @@ export interface LedgerApp {
   readonly sequencer: Sequencer;
   readonly index: LogIndexStore;
   readonly store: EventStore;
+  /** statement bytes of registrations in progress (MAX_INFLIGHT_BYTES bounds it) */
+  readonly inflight: InflightBudget;
   close(): Promise<void>;
 }
 
@@ -73,8 +79,20 @@ function logIdOf(config: ServiceConfig): string {
 export async function createLedgerApp(config: ServiceConfig, env: Readonly<Record<string, string | undefined>> = process.env): Promise<LedgerApp> {
   const serviceLogger = new ServiceLogger(config.logLevel === 'debug', logLevelsOf(config.logLevel));
   Logger.overrideLogger(serviceLogger);
+  let lock: DataDirLock | undefined;
+  try {
+    mkdirSync(config.dataDir, { recursive: true });
+    checkFreeSpace(config.dataDir, config.minFreeDiskBytes);
+    lock = lockDataDir(config.dataDir);
+    return await openLedger(config, env, lock, serviceLogger);
+  } catch (err) {
+    lock?.release();
+    throw explainDiskFull(err, config.dataDir);
+  }
+}
+
+async function openLedger(config: ServiceConfig, env: Readonly<Record<string, string | undefined>>, lock: DataDirLock, serviceLogger: ServiceLogger): Promise<LedgerApp> {
   const logger = new Logger('ledger');
-  mkdirSync(config.dataDir, { recursive: true });
   const logId = logIdOf(config);
   const { policy, digest, canonical } = loadPolicy(config.policyFile);
   const gate = createAccessGate(config, policy);
@@ -87,6 +105,8 @@ export async function createLedgerApp(config: ServiceConfig, env: Readonly<Recor
     signer: checkpointSigner(key, config.issuer, logId),
     logId,
     ...config.sequencer,
+    // Readiness comes back after a failure only when the data directory takes writes again.
+    probe: () => probeWritable(config.dataDir, config.minFreeDiskBytes),
   });
   const features: ServiceFeature[] = [];
   let checkpoints: CheckpointStore | undefined;
@@ -106,9 +126,11 @@ export async function createLedgerApp(config: ServiceConfig, env: Readonly<Recor
     index.close();
     await store.close();
     await walCheckpointer?.close();
+    lock.release();
   };
 
   let url: string;
+  let inflight: InflightBudget;
   try {
     await sequencer.start();
     if (config.sqliteCheckpointMs > 0) {
@@ -140,7 +162,7 @@ export async function createLedgerApp(config: ServiceConfig, env: Readonly<Recor
     features.push(publicationStatusFeature(deps, (registry) => host.pauseOf(registry)));
 
     const checker = new StatementChecker(policy, new IssuerKeys(policy), index);
-    const adapter = new FastifyAdapter({ bodyLimit: config.maxBodyBytes });
+    const adapter = new FastifyAdapter({ bodyLimit: config.maxBodyBytes, ...edgeServerOptions(config) });
     app = await NestFactory.create<NestFastifyApplication>(
       AppModule.with([
         { provide: CONFIG, useValue: config },
@@ -158,7 +180,9 @@ export async function createLedgerApp(config: ServiceConfig, env: Readonly<Recor
       { logger: serviceLogger, bodyParser: false },
     );
     const fastify = adapter.getInstance();
-    fastify.addHook('onRequest', gate.hook); // who may register / read: before the body is read (src/auth)
+    // Cheap refusals first (closing, URL length, rate limits, in-flight bytes: src/common/http-edge.ts), then who may register / read (src/auth); both before the body is read.
+    inflight = installHttpEdge(fastify, config).inflight;
+    fastify.addHook('onRequest', gate.hook);
     fastify.removeAllContentTypeParsers();
     fastify.addContentTypeParser('application/cose', { parseAs: 'buffer', bodyLimit: config.maxBodyBytes }, (_req, body, done) => done(null, body));
     fastify.addContentTypeParser('*', (req, _payload, done) => {
@@ -184,5 +208,5 @@ export async function createLedgerApp(config: ServiceConfig, env: Readonly<Recor
   let closing: Promise<void> | null = null;
   const close = (): Promise<void> => (closing ??= shutdown());
   const started = app;
-  return { app: started, url, logId, sequencer, index, store, close };
+  return { app: started, url, logId, sequencer, index, store, inflight, close };
 }

@@ -2,6 +2,7 @@
  * The auditor API's queries (read side of CQRS), executed through `@nestjs/cqrs`'s QueryBus.
  * Their results are the JSON bodies documented in docs/api.md.
  */
+import type { Readable } from 'node:stream';
 import { Query } from '@nestjs/cqrs';
 import type { Checkpoint, KindDecision } from '../../libs/ledger/src/index.js';
 import type { ClaimFilter, ClaimRevocation, ClaimView, LogStats } from '../projections/claims.reader.js';
@@ -79,7 +80,7 @@ export interface LogEntryItem {
 
 export interface LogEntriesPage {
   readonly items: readonly LogEntryItem[];
-  /** the `start` of the next page, null when this page reached the end of the log */
+  /** the `start` of the next page (the count or the byte bound ended this one), null when this page reached the end of the log */
   readonly next: number | null;
 }
 
@@ -90,6 +91,8 @@ export class GetClaims extends Query<ClaimsPage> {
     /** exclusive upper bound on the log index (decoded cursor) */
     readonly before: number | undefined,
     readonly limit: number,
+    /** the page ends before its JSON passes this many bytes (one item always fits) */
+    readonly maxBytes: number = Number.MAX_SAFE_INTEGER,
     /** issuers, most trusted first: adds `decisions` */
     readonly precedence?: readonly string[],
   ) {
@@ -142,11 +145,13 @@ export class GetConsistencyProof extends Query<ConsistencyProofResult> {
   }
 }
 
-/** Entries in log order from `start` (log replay). */
-export class GetLogEntries extends Query<LogEntriesPage> {
+/** Entries in log order from `start` (log replay): the JSON body of a {@link LogEntriesPage}, streamed. */
+export class GetLogEntries extends Query<Readable> {
   constructor(
     readonly start: number,
     readonly limit: number,
+    /** the page ends before its body passes this many bytes (one item always fits) */
+    readonly maxBytes: number,
   ) {
     super();
   }

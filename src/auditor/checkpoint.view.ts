@@ -3,9 +3,9 @@
  * same protected header and signature as every receipt of that checkpoint, whose detached payload
  * is the root, so it verifies with the receipt's signature.
  */
-import { decodeCbor, encodeSign1, HeaderLabel } from '../../libs/cose/src/index.js';
+import { decodeCbor, encodeSign1, HeaderLabel, toHex } from '../../libs/cose/src/index.js';
 import type { Checkpoint } from '../../libs/ledger/src/index.js';
-import { b64url, hex } from './query-params.js';
+import { b64url } from './query-params.js';
 
 export interface CheckpointJson {
   readonly treeSize: number;
@@ -24,13 +24,13 @@ export interface CheckpointJson {
 export function checkpointKid(cp: Checkpoint): string {
   const h = decodeCbor(cp.protectedHeader, { mapsAsMaps: true });
   const kid = h instanceof Map ? h.get(HeaderLabel.kid) : undefined;
-  return kid instanceof Uint8Array ? hex(kid) : '';
+  return kid instanceof Uint8Array ? toHex(kid) : '';
 }
 
 export function checkpointJson(cp: Checkpoint): CheckpointJson {
   return {
     treeSize: cp.treeSize,
-    root: hex(cp.root),
+    root: toHex(cp.root),
     signedAt: cp.signedAt,
     kid: checkpointKid(cp),
     protectedHeader: b64url(cp.protectedHeader),

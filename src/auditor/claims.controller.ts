@@ -2,9 +2,11 @@
  * Auditor API on the claims projection: claims by issuer, key, subject, repository; entry status
  * (revocation, supersession, publication); log statistics (docs/api.md).
  */
-import { Controller, Get, Param, Query as QueryParams } from '@nestjs/common';
+import { Controller, Get, Inject, Param, Query as QueryParams } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
 import { malformed } from '../common/problem.js';
+import type { ServiceConfig } from '../infrastructure/config.js';
+import { CONFIG } from '../infrastructure/tokens.js';
 import type { LogStats } from '../projections/claims.reader.js';
 import { repositoryKey } from '../projections/subject.key.js';
 import { GetClaims, GetEntryStatus, GetLogStats, type ClaimsPage, type EntryStatus } from './auditor.queries.js';
@@ -26,7 +28,10 @@ function precedenceParam(q: RawQuery): string[] | undefined {
 
 @Controller()
 export class ClaimsController {
-  constructor(private readonly queries: QueryBus) {}
+  constructor(
+    private readonly queries: QueryBus,
+    @Inject(CONFIG) private readonly config: ServiceConfig,
+  ) {}
 
   @Get('claims')
   async claims(@QueryParams() q: RawQuery): Promise<ClaimsPage> {
@@ -51,16 +56,18 @@ export class ClaimsController {
     };
     const precedence = precedenceParam(q);
     if (precedence && filter.subject === undefined) throw malformed('precedence needs subject= (it decides between the claims about one collection)', 'ERR_QUERY_PARAMETER');
-    return this.queries.execute(new GetClaims(filter, decodeCursor(str(q, 'cursor')), limitOf(q), precedence));
+    return this.queries.execute(new GetClaims(filter, decodeCursor(str(q, 'cursor')), limitOf(q), this.config.pageMaxBytes, precedence));
   }
 
   @Get('entries/:id/status')
-  async status(@Param('id') id: string): Promise<EntryStatus> {
+  async status(@Param('id') id: string, @QueryParams() q: RawQuery): Promise<EntryStatus> {
+    onlyParams(q, []);
     return this.queries.execute(new GetEntryStatus(entryIdParam(id, 'entry id')));
   }
 
   @Get('log/stats')
-  async stats(): Promise<LogStats> {
+  async stats(@QueryParams() q: RawQuery): Promise<LogStats> {
+    onlyParams(q, []);
     return this.queries.execute(new GetLogStats());
   }
 }

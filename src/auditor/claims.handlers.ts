@@ -4,11 +4,12 @@
  * the time of the request, so a client reads its own writes (a 201 is followed by a status that
  * shows it); when the projection stays behind, the answer is 503 + Retry-After.
  */
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { Optional } from '@nestjs/common';
 import { QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
 import { REVOCATION_CONTENT_TYPE, decideByPrecedence, subjectDigestOf, type KindDecision, type PrecedenceClaim } from '../../libs/ledger/src/index.js';
 import { notFound, unavailable } from '../common/problem.js';
-import { ClaimsReader, subjectGroupOf, type LogStats } from '../projections/claims.reader.js';
+import { ClaimsReader, subjectGroupOf, type ClaimView, type LogStats } from '../projections/claims.reader.js';
 
 /** precedence reads at most this many pages of 1,000 claims about one subject */
 const MAX_PRECEDENCE_PAGES = 5;
@@ -17,6 +18,13 @@ import { GetClaims, GetEntryStatus, GetLogStats, type ClaimsPage, type EntryStat
 import { PublicationStatus } from '../publisher/publication-status.js';
 import { encodeCursor } from './query-params.js';
 
+/** Rows read per turn of the event loop: from FIRST_CHUNK, doubled while a chunk stays under CHUNK_BYTES of JSON, halved above. */
+const FIRST_CHUNK = 16;
+const MAX_CHUNK = 256;
+const CHUNK_BYTES = 256 * 1024;
+/** `{"items":[],"next":"<cursor>"}` */
+const PAGE_OVERHEAD_BYTES = 64;
+
 @QueryHandler(GetClaims)
 export class GetClaimsHandler implements IQueryHandler<GetClaims, ClaimsPage> {
   constructor(
@@ -24,16 +32,50 @@ export class GetClaimsHandler implements IQueryHandler<GetClaims, ClaimsPage> {
     private readonly sync: ProjectionSync,
   ) {}
 
+  /**
+   * Reads in chunks of rows (about {@link CHUNK_BYTES} of JSON each), yielding the event loop between them, until
+   * `limit` items or `maxBytes` of JSON (a claim's `sub` may be as long as a statement): the page
+   * ends before the item that would pass the bound (the first always fits), and `next` continues there.
+   */
   async execute(q: GetClaims): Promise<ClaimsPage> {
     await this.sync.awaitLog();
-    const page = this.reader.claims(q.filter, { before: q.before, limit: q.limit });
-    const last = page.items.at(-1);
+    return this.withSubject(q, await this.page(q));
+  }
+
+  /** One page: rows in chunks, yielding the event loop between them, bounded in count and JSON bytes. */
+  private async page(q: GetClaims): Promise<ClaimsPage> {
+    const items: ClaimView[] = [];
+    let bytes = PAGE_OVERHEAD_BYTES;
+    let before = q.before;
+    let chunk = FIRST_CHUNK;
+    for (;;) {
+      const page = this.reader.claims(q.filter, { before, limit: Math.min(chunk, q.limit - items.length) });
+      let chunkBytes = 0;
+      for (const item of page.items) {
+        const add = Buffer.byteLength(JSON.stringify(item)) + 1;
+        chunkBytes += add;
+        if (items.length > 0 && bytes + add > q.maxBytes) return { items, next: encodeCursor(items.at(-1)!.index) };
+        items.push(item);
+        bytes += add;
+      }
+      const last = items.at(-1);
+      if (!page.more || !last) return { items, next: null };
+      if (items.length >= q.limit) return { items, next: encodeCursor(last.index) };
+      before = last.index;
+      // Large rows (a subject may be as long as a statement): fewer per turn; small ones: more.
+      chunk = chunkBytes > CHUNK_BYTES ? Math.max(1, chunk >> 1) : Math.min(MAX_CHUNK, chunk * 2);
+      await nextTurn();
+    }
+  }
+
+  /** With `subject=`: the digest and references; with `precedence=`: the decisions per kind. */
+  private withSubject(q: GetClaims, page: ClaimsPage): ClaimsPage {
     const subject = q.filter.subject;
+    if (subject === undefined) return page;
     return {
-      items: page.items,
-      next: page.more && last ? encodeCursor(last.index) : null,
-      ...(subject !== undefined ? { subject: { digest: subjectDigestOf(subjectGroupOf(subject)), references: this.reader.references(subject) } } : {}),
-      ...(q.precedence && subject !== undefined ? { decisions: this.decisions(subject, q.precedence) } : {}),
+      ...page,
+      subject: { digest: subjectDigestOf(subjectGroupOf(subject)), references: this.reader.references(subject) },
+      ...(q.precedence ? { decisions: this.decisions(subject, q.precedence) } : {}),
     };
   }
 

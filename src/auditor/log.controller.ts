@@ -3,14 +3,17 @@
  * (docs/api.md). JSON by default; `Accept: application/cose` gives the standard CBOR objects
  * (a checkpoint as COSE_Sign1 with the root attached, RFC 9942 receipts).
  */
-import { Controller, Get, Headers, Param, Query as QueryParams, Res } from '@nestjs/common';
+import { Controller, Get, Headers, Inject, Param, Query as QueryParams, Res } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
 import type { FastifyReply } from 'fastify';
 import { encodeConsistencyReceipt, encodeInclusionReceipt } from '../../libs/receipt/src/index.js';
 import { malformed, notFound } from '../common/problem.js';
-import { GetCheckpoint, GetConsistencyProof, GetInclusionProof, GetLogEntries, ListCheckpoints, type LogEntriesPage } from './auditor.queries.js';
+import type { ServiceConfig } from '../infrastructure/config.js';
+import { CONFIG } from '../infrastructure/tokens.js';
+import { GetCheckpoint, GetConsistencyProof, GetInclusionProof, GetLogEntries, ListCheckpoints } from './auditor.queries.js';
 import { checkpointCose, checkpointJson, type CheckpointJson } from './checkpoint.view.js';
-import { entryIdParam, hex, int, limitOf, onlyParams, str, type RawQuery } from './query-params.js';
+import { toHex } from '../../libs/cose/src/index.js';
+import { entryIdParam, int, limitOf, onlyParams, str, type RawQuery } from './query-params.js';
 
 export const COSE = 'application/cose';
 
@@ -30,10 +33,14 @@ function sizeParam(v: string, name: string): number {
 
 @Controller()
 export class LogController {
-  constructor(private readonly queries: QueryBus) {}
+  constructor(
+    private readonly queries: QueryBus,
+    @Inject(CONFIG) private readonly config: ServiceConfig,
+  ) {}
 
   @Get('checkpoints/latest')
-  async latest(@Headers('accept') accept: string | undefined, @Res({ passthrough: true }) reply: FastifyReply): Promise<CheckpointJson | Buffer> {
+  async latest(@QueryParams() q: RawQuery, @Headers('accept') accept: string | undefined, @Res({ passthrough: true }) reply: FastifyReply): Promise<CheckpointJson | Buffer> {
+    onlyParams(q, []);
     const cp = await this.queries.execute(new GetCheckpoint(undefined));
     return wantsCose(accept) ? sendCose(reply, checkpointCose(cp)) : checkpointJson(cp);
   }
@@ -41,9 +48,11 @@ export class LogController {
   @Get('checkpoints/:treeSize')
   async checkpoint(
     @Param('treeSize') treeSize: string,
+    @QueryParams() q: RawQuery,
     @Headers('accept') accept: string | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<CheckpointJson | Buffer> {
+    onlyParams(q, []);
     const cp = await this.queries.execute(new GetCheckpoint(sizeParam(treeSize, 'treeSize')));
     return wantsCose(accept) ? sendCose(reply, checkpointCose(cp)) : checkpointJson(cp);
   }
@@ -67,7 +76,7 @@ export class LogController {
       const { protectedHeader, signature } = p.checkpoint;
       return sendCose(reply, encodeInclusionReceipt({ protectedHeader, signature, treeSize: p.treeSize, leafIndex: p.leafIndex, path: p.path }));
     }
-    return { entryId: p.entryId, leafIndex: p.leafIndex, treeSize: p.treeSize, leafHash: hex(p.leafHash), root: hex(p.root), path: p.path.map(hex) };
+    return { entryId: p.entryId, leafIndex: p.leafIndex, treeSize: p.treeSize, leafHash: toHex(p.leafHash), root: toHex(p.root), path: p.path.map(toHex) };
   }
 
   @Get('proofs/consistency')
@@ -81,12 +90,14 @@ export class LogController {
       const { protectedHeader, signature } = p.checkpoint;
       return sendCose(reply, encodeConsistencyReceipt({ protectedHeader, signature, size1: p.from, size2: p.to, path: p.path }));
     }
-    return { from: p.from, to: p.to, root1: hex(p.root1), root2: hex(p.root2), path: p.path.map(hex) };
+    return { from: p.from, to: p.to, root1: toHex(p.root1), root2: toHex(p.root2), path: p.path.map(toHex) };
   }
 
+  /** Streamed (docs/api.md): bounded by `limit` and by PAGE_MAX_BYTES, whichever ends the page first. */
   @Get('log/entries')
-  async entries(@QueryParams() q: RawQuery): Promise<LogEntriesPage> {
+  async entries(@QueryParams() q: RawQuery, @Res() reply: FastifyReply): Promise<void> {
     onlyParams(q, ['start', 'limit']);
-    return this.queries.execute(new GetLogEntries(int(q, 'start') ?? 0, limitOf(q)));
+    const body = await this.queries.execute(new GetLogEntries(int(q, 'start') ?? 0, limitOf(q), this.config.pageMaxBytes));
+    reply.status(200).header('content-type', 'application/json; charset=utf-8').send(body);
   }
 }

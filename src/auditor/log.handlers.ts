@@ -3,6 +3,7 @@
  * consistency proofs, log replay. Sizes beyond the log are 400; sizes inside it without a
  * checkpoint are 404 where a checkpoint is needed.
  */
+import type { Readable } from 'node:stream';
 import { QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
 import type { Checkpoint } from '../../libs/ledger/src/index.js';
 import { consistencyProof, hashLeaf, inclusionProof, MerkleError, rootAt } from '../../libs/merkle/src/index.js';
@@ -17,9 +18,8 @@ import {
   type CheckpointsPage,
   type ConsistencyProofResult,
   type InclusionProofResult,
-  type LogEntriesPage,
 } from './auditor.queries.js';
-import { b64url } from './query-params.js';
+import { logEntriesStream } from './log-entries.stream.js';
 
 /** The log's size: every entry in the index is covered by a checkpoint (they are written together). */
 function logSize(index: LogIndexStore): number {
@@ -107,25 +107,13 @@ export class GetConsistencyProofHandler implements IQueryHandler<GetConsistencyP
 }
 
 @QueryHandler(GetLogEntries)
-export class GetLogEntriesHandler implements IQueryHandler<GetLogEntries, LogEntriesPage> {
+export class GetLogEntriesHandler implements IQueryHandler<GetLogEntries, Readable> {
   constructor(private readonly index: LogIndexStore) {}
 
-  async execute(q: GetLogEntries): Promise<LogEntriesPage> {
+  async execute(q: GetLogEntries): Promise<Readable> {
     const size = logSize(this.index);
     if (q.start > size) throw malformed(`start=${q.start} is beyond the log (${size} entries)`, 'ERR_BEYOND_LOG');
     // Stop at the size read above, so a page never runs past the checkpoint the caller can see.
-    const rows = this.index.entriesFrom(q.start, Math.min(q.limit, size - q.start));
-    const items = rows.map((r) => ({
-      index: r.index,
-      entryId: r.entryId,
-      entry: b64url(r.entry),
-      iss: r.iss,
-      sub: r.sub,
-      contentType: r.contentType,
-      kid: r.kid,
-      registeredAt: r.registeredAt,
-    }));
-    const end = q.start + items.length;
-    return { items, next: end < size ? end : null };
+    return logEntriesStream(this.index, { start: q.start, limit: q.limit, size, maxBytes: q.maxBytes });
   }
 }

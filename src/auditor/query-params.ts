@@ -15,7 +15,10 @@ const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(\.\d{1,9})
 /** Refuses parameters the endpoint does not know (typos would otherwise silently widen a query). */
 export function onlyParams(q: RawQuery, allowed: readonly string[]): void {
   for (const k of Object.keys(q)) {
-    if (!allowed.includes(k)) throw malformed(`unknown query parameter ${JSON.stringify(k)} (this endpoint takes ${allowed.join(', ')})`, 'ERR_QUERY_PARAMETER');
+    if (!allowed.includes(k)) {
+      const takes = allowed.length ? `this endpoint takes ${allowed.join(', ')}` : 'this endpoint takes no query parameters';
+      throw malformed(`unknown query parameter ${JSON.stringify(k.slice(0, 80))} (${takes})`, 'ERR_QUERY_PARAMETER');
+    }
   }
 }
 
@@ -97,5 +100,4 @@ export function kidParam(q: RawQuery): string | undefined {
   return lower;
 }
 
-export const hex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
 export const b64url = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('base64url');

@@ -38,5 +38,6 @@ export const rejected = (detail: string, code: string): ProblemError => new Prob
 export const notFound = (detail: string): ProblemError => new ProblemError(404, 'Not Found', detail, 'ERR_NOT_FOUND');
 export const unavailable = (detail: string, retryAfter: number, code = 'ERR_UNAVAILABLE'): ProblemError =>
   new ProblemError(503, 'Service Unavailable', detail, code, { 'retry-after': String(retryAfter) });
-export const tooMany = (retryAfter: number): ProblemError =>
-  new ProblemError(429, 'Too Many Requests', `rate limit reached: retry after ${retryAfter} s`, 'ERR_RATE_LIMITED', { 'retry-after': String(retryAfter) });
+/** `kind`: which budget ran out — registrations (`rate`) or reads (`read rate`), separate budgets. */
+export const tooMany = (retryAfter: number, kind: 'rate' | 'read rate' = 'rate'): ProblemError =>
+  new ProblemError(429, 'Too Many Requests', `${kind} limit reached: retry after ${retryAfter} s`, 'ERR_RATE_LIMITED', { 'retry-after': String(retryAfter) });

@@ -1,5 +1,5 @@
 /**
- * Resolves the key a signed statement must verify under (RFC 9943 §5.1 / ARCHITECTURE §5):
+ * Resolves the key a signed statement must verify under (RFC 9943 §5.1 / docs/policy.md):
  *  - `kid` (label 4) naming a key the policy registers for the statement's `iss`, or
  *  - an `x5chain` (label 33, protected) whose links verify and whose top is, or is issued by, a
  *    configured trust anchor — or, under the development policy, any well-formed chain

@@ -60,10 +60,13 @@ export class RegisterStatementHandler implements ICommandHandler<RegisterStateme
     }
   }
 
-  /** Sequencer refusals are 503 + Retry-After: a full queue or a failed append soon, a stopped sequencer later. */
+  /**
+   * Sequencer refusals are 503 + Retry-After: when the sequencer knows its next recovery attempt,
+   * that; a full queue soon; a shutting-down service later.
+   */
   private problemOf(err: unknown): unknown {
     if (!(err instanceof SequencerError)) return err;
-    const retryAfter = err.code === 'ERR_SEQUENCER_QUEUE_FULL' || err.code === 'ERR_SEQUENCER_APPEND_FAILED' ? 1 : 30;
+    const retryAfter = err.retryAfterSeconds ?? (err.code === 'ERR_SEQUENCER_STOPPED' ? 30 : 1);
     return unavailable(err.message, retryAfter, err.code);
   }
 }

@@ -1,5 +1,5 @@
 /**
- * The checks of a signed statement before it may be sequenced, in order (ARCHITECTURE §5):
+ * The checks of a signed statement before it may be sequenced, in order (docs/architecture.md, The write path):
  * required headers → issuer key → signature (node:crypto on the libuv threadpool) → policy.
  * Each failure is a problem-details error saying which check failed and why.
  */

@@ -19,17 +19,29 @@ export interface ServiceConfig {
   readonly logId: string | undefined;
   readonly serviceKeyFile: string | undefined;
   readonly serviceKeyAlg: 'ES256' | 'ES384' | 'EdDSA';
-  readonly sequencer: { readonly maxBatch: number; readonly maxBatchBytes: number; readonly lingerMs: number; readonly maxQueue: number; readonly maxQueueBytes: number };
+  readonly sequencer: { readonly maxBatch: number; readonly maxBatchBytes: number; readonly lingerMs: number; readonly maxQueue: number; readonly maxQueueBytes: number; readonly retryMaxMs: number };
   /** how long POST /entries waits for durability before answering 303 */
   readonly registerWaitMs: number;
   /** registrations per client address per minute (token bucket, burst = the same number); 0 disables */
   readonly rateLimitPerMinute: number;
+  /** reads (GET/HEAD except /health) per client address per minute, a budget separate from registrations'; 0 disables */
+  readonly readRateLimitPerMinute: number;
+  /** statement bytes being received, verified or awaiting the sequencer at once (POST /entries); beyond: 503 */
+  readonly maxInflightBytes: number;
+  /** a list response (log entries, claims) ends its page before its body passes this many bytes (one item always fits) */
+  readonly pageMaxBytes: number;
+  /** request target (path + query) bytes at most: 414 beyond */
+  readonly maxUrlBytes: number;
+  /** time to receive a whole request: 408 beyond */
+  readonly requestTimeoutMs: number;
   readonly eventStore:
     | { readonly kind: 'sqlite' }
     | { readonly kind: 'kurrentdb'; readonly connectionString: string }
     | { readonly kind: 'postgres'; readonly connectionString: string; readonly schema: string };
   /** how often a background thread checkpoints the SQLite WALs the hot path writes (ms); 0: SQLite's automatic checkpoints on the writing thread */
   readonly sqliteCheckpointMs: number;
+  /** free bytes the data directory's disk must have to start, and to resume writes after a failure; 0 disables the check */
+  readonly minFreeDiskBytes: number;
   /** submitter (and, for private deployments, reader) authentication: src/auth */
   readonly auth: AuthConfig;
 }
@@ -71,6 +83,8 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Service
     throw new ConfigError(`LOG_ID=${JSON.stringify(logId)} is not valid: expected 1–64 characters of A–Z a–z 0–9 . _ -`);
   }
   const issuer = env.SERVICE_ISSUER || `http://${host}:${port}`;
+  // ≤ 3 MiB: an entry travels base64url in a JSON event, and the embedded store caps events at 4 MiB.
+  const maxBodyBytes = int(env, 'MAX_BODY_BYTES', 1024 * 1024, 64, 3 * 1024 * 1024);
   const eventStore = eventStoreOf(env);
   return {
     port,
@@ -78,8 +92,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Service
     dataDir,
     policyFile: env.POLICY_FILE || undefined,
     logLevel: oneOf(env, 'LOG_LEVEL', 'info', ['error', 'warn', 'info', 'debug'] as const),
-    // ≤ 3 MiB: an entry travels base64url in a JSON event, and the embedded store caps events at 4 MiB.
-    maxBodyBytes: int(env, 'MAX_BODY_BYTES', 1024 * 1024, 64, 3 * 1024 * 1024),
+    maxBodyBytes,
     issuer,
     logId,
     serviceKeyFile: env.SERVICE_KEY_FILE || undefined,
@@ -90,13 +103,27 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Service
       lingerMs: int(env, 'SEQUENCER_LINGER_MS', 0, 0, 1000),
       maxQueue: int(env, 'SEQUENCER_MAX_QUEUE', 20000, 1, 1000000),
       maxQueueBytes: int(env, 'SEQUENCER_MAX_QUEUE_BYTES', 256 * 1024 * 1024, 1024, 16 * 1024 * 1024 * 1024),
+      retryMaxMs: int(env, 'SEQUENCER_RETRY_MAX_MS', 30000, 10, 3600000),
     },
     registerWaitMs: int(env, 'REGISTER_WAIT_MS', 10000, 0, 600000),
     rateLimitPerMinute: int(env, 'RATE_LIMIT_PER_MINUTE', 6000, 0, 100000000),
+    readRateLimitPerMinute: int(env, 'READ_RATE_LIMIT_PER_MINUTE', 60000, 0, 100000000),
+    maxInflightBytes: inflightBytes(env, maxBodyBytes),
+    pageMaxBytes: int(env, 'PAGE_MAX_BYTES', 4 * 1024 * 1024, 64 * 1024, 256 * 1024 * 1024),
+    maxUrlBytes: int(env, 'MAX_URL_BYTES', 8192, 256, 12288),
+    requestTimeoutMs: int(env, 'HTTP_REQUEST_TIMEOUT_MS', 60000, 200, 3600000),
     eventStore,
     sqliteCheckpointMs: checkpointInterval(env),
+    minFreeDiskBytes: int(env, 'MIN_FREE_DISK_BYTES', 16 * 1024 * 1024, 0, Number.MAX_SAFE_INTEGER),
     auth: loadAuthConfig(env, cwd),
   };
+}
+
+/** At least one statement of the largest size must fit. */
+function inflightBytes(env: Env, maxBodyBytes: number): number {
+  const n = int(env, 'MAX_INFLIGHT_BYTES', 64 * 1024 * 1024, 64, 64 * 1024 * 1024 * 1024);
+  if (n < maxBodyBytes) throw new ConfigError(`MAX_INFLIGHT_BYTES=${n} is not valid: it must be at least MAX_BODY_BYTES (${maxBodyBytes}), or no statement of the largest size could ever be registered`);
+  return n;
 }
 
 function eventStoreOf(env: Env): ServiceConfig['eventStore'] {

@@ -1,8 +1,16 @@
 import { readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { parse as parseYaml } from 'yaml';
+import { isScalar, parse as parseYaml, type ParsedNode } from 'yaml';
 import { Logger } from '@nestjs/common';
 import { canonicalPolicyJson, developmentPolicy, parsePolicy, PolicyError, type RegistrationPolicy } from '../../libs/ledger/src/index.js';
+
+/**
+ * Two keys of one map that name the same JSON member are refused: YAML's own check already
+ * refuses `a`/`"a"`/`"\u0061"`, but lets `1:` and `"1":` (or `true:` and `"true":`) through, and
+ * they become one property when the document turns into an object (last wins). A policy two
+ * readers could read differently is refused (the same rule as every JSON the ledger reads).
+ */
+export const sameJsonMember = (a: ParsedNode, b: ParsedNode): boolean => a === b || (isScalar(a) && isScalar(b) && String(a.value) === String(b.value));
 
 /** Load the policy file (YAML or JSON) or, with none configured, the development policy (logged loudly). */
 export function loadPolicy(file: string | undefined): { policy: RegistrationPolicy; digest: string; canonical: string } {
@@ -20,7 +28,7 @@ export function loadPolicy(file: string | undefined): { policy: RegistrationPoli
     }
     let doc: unknown;
     try {
-      doc = parseYaml(text);
+      doc = parseYaml(text, { uniqueKeys: sameJsonMember });
     } catch (cause) {
       throw new PolicyError(`couldn't parse POLICY_FILE ${file} as YAML/JSON: ${(cause as Error).message}`);
     }

@@ -1,5 +1,5 @@
 /**
- * Integration events on Kafka (ARCHITECTURE §11): enabled when KAFKA_BROKERS is set. A
+ * Integration events on Kafka (docs/kafka.md): enabled when KAFKA_BROKERS is set. A
  * checkpointed subscription maps ledger events to CloudEvents and publishes them with an
  * idempotent producer; registration never waits for Kafka (libs/kafka, docs/events.md).
  */

@@ -121,6 +121,7 @@ export class LogIndexStore implements NodeReader {
       checkpointsAfter: p('SELECT tree_size, root, protected, signature, signed_at FROM checkpoints WHERE tree_size > ? ORDER BY tree_size LIMIT ?'),
       checkpointAtOrAfter: p('SELECT tree_size, root, protected, signature, signed_at FROM checkpoints WHERE tree_size >= ? ORDER BY tree_size LIMIT 1'),
       entriesFrom: p(`SELECT ${cols}, entry FROM entries WHERE idx >= ? ORDER BY idx LIMIT ?`),
+      entrySizesFrom: p('SELECT idx, length(entry) AS bytes FROM entries WHERE idx >= ? ORDER BY idx LIMIT ?'),
     };
   }
 
@@ -261,6 +262,11 @@ export class LogIndexStore implements NodeReader {
   /** Entries in log order from index `start`, with their bytes (log replay). */
   entriesFrom(start: number, limit: number): (IndexedEntry & { readonly entry: Uint8Array })[] {
     return (this.q.entriesFrom.all(start, limit) as (Row & { entry: Buffer })[]).map((r) => ({ ...toEntry(r), entry: new Uint8Array(r.entry) }));
+  }
+
+  /** The byte length of each entry from index `start` (without reading the entries: pages plan their reads with it). */
+  entrySizesFrom(start: number, limit: number): { index: number; bytes: number }[] {
+    return (this.q.entrySizesFrom.all(start, limit) as { idx: number; bytes: number }[]).map((r) => ({ index: r.idx, bytes: r.bytes }));
   }
 
   close(): void {

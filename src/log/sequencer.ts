@@ -1,75 +1,58 @@
 /**
  * The sequencer: the single writer of stream `log-<logId>` (ARCHITECTURE §5).
  *
- * Group commit: statements that arrive while an append is in flight queue up; each turn takes up
- * to `maxBatch` of them, assigns indices, extends the tree, signs ONE checkpoint and appends
- * `[EntryRegistered × n, CheckpointSigned]` atomically with the expected revision. Receipts are
- * released only after that append returned.
+ * One loop, one turn at a time (as Sunlight's sequencer): await work → take a batch → decide
+ * (indices, tree, root) → sign ONE checkpoint → append `[EntryRegistered × n, CheckpointSigned]`
+ * atomically with the expected revision → index → release the receipts. Group commit falls out
+ * of it: statements that arrive while a turn is in flight make the next batch.
  *
- * Commit points (what a crash leaves behind, and how startup recovers):
- *  1. before `store.append` returns — nothing of the batch is durable; no client got a receipt.
- *     Clients retry; registration is idempotent by entry id.
- *  2. after `store.append`, before `index.writeBatch` — the batch is durable in the event store;
- *     the derived index lags. Startup replays the stream from `index.appliedEvents()` and
- *     rebuilds the same receipts (same checkpoint signature, recomputed proofs).
- *  3. after `index.writeBatch`, before the waiters resolve — durable and indexed; the client's
- *     connection dies with the process, and its retry returns the stored receipt.
- * A revision conflict means another writer exists: the sequencer stops and refuses writes (503)
- * rather than fork the log. Any other append failure marks the state stale: the next turn reloads
- * from the stream first (the failed append may or may not have landed).
+ * When something fails the loop does not stop for good. It refuses writes (503, so readiness
+ * says "not ready"), and retries with back-off: reload the log from the stream, verify the
+ * recomputed root against the last checkpoint, check that the data directory takes writes
+ * (`probe`), then resume. A revision conflict (another writer) is handled the same way: nothing
+ * of ours was written, so the log cannot fork; the reload picks up what the other writer
+ * appended, and a writer that keeps appending keeps this one refusing.
+ *
+ * Commit points: see the comments in {@link Sequencer.sequence}.
  */
-import { createHash } from 'node:crypto';
 import { Logger } from '@nestjs/common';
-import { hashLeaf } from '../../libs/merkle/src/index.js';
 import {
   decideBatch,
-  decodeEventData,
   encodeEventData,
   evolve,
   initialLogState,
-  LogIntegrityError,
   logStream,
-  planOf,
   sealBatch,
   stateAfter,
   type AdmittedEntry,
+  type BatchPlan,
   type CheckpointSigned,
-  type EntryRegistered,
   type LedgerEvent,
   type LogState,
 } from '../../libs/ledger/src/index.js';
 import { ConcurrencyError, type EventStore, type NewEvent } from '../../libs/event-store/src/index.js';
 import { integrateBatch } from './batch-integrator.js';
-import type { LogIndexStore } from './log-index.store.js';
+import type { BatchRecord, LogIndexStore } from './log-index.store.js';
+import { checkIndex, replayStream } from './log-replay.js';
+import { SequencerError, type SequencerErrorCode } from './sequencer.errors.js';
+import { WaitingStatements, type Registered, type Waiter } from './sequencer.queue.js';
+
+export { SequencerError, type SequencerErrorCode } from './sequencer.errors.js';
+export type { Registered } from './sequencer.queue.js';
 
 export interface CheckpointSigner {
   /** Sign the tree head; returns the receipt protected header and the signature over the root. */
   sign(root: Uint8Array, treeSize: number, now: Date): Promise<{ protectedHeader: Uint8Array; signature: Uint8Array }>;
 }
 
-export interface Registered {
-  readonly entryId: string;
-  readonly index: number;
-  readonly treeSize: number;
-  readonly receipt: Uint8Array;
-}
+/** What the sequencer is doing; only `running` is ready for writes. */
+export type SequencerState = 'starting' | 'running' | 'reloading' | 'recovering' | 'stopped';
 
-export class SequencerError extends Error {
-  constructor(
-    readonly code: 'ERR_SEQUENCER_QUEUE_FULL' | 'ERR_SEQUENCER_STOPPED' | 'ERR_SEQUENCER_APPEND_FAILED' | 'ERR_SEQUENCER_OTHER_WRITER',
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.name = 'SequencerError';
-  }
-}
-
-interface Waiter {
-  readonly entry: AdmittedEntry;
-  readonly promise: Promise<Registered>;
-  resolve(r: Registered): void;
-  reject(e: Error): void;
+export interface SequencerStatus {
+  readonly state: SequencerState;
+  readonly ready: boolean;
+  /** set while recovering: the failure, since when, how many attempts, and when the next one runs */
+  readonly failure?: { readonly code: SequencerErrorCode; readonly message: string; readonly since: string; readonly attempts: number; readonly nextAttemptAt: string };
 }
 
 export interface SequencerOptions {
@@ -84,32 +67,52 @@ export interface SequencerOptions {
   readonly maxQueue: number;
   /** entry bytes queued at most: backpressure (503) bounds memory, not only the count */
   readonly maxQueueBytes?: number;
+  /** back-off after a failure: the first retry after `retryMinMs` (default 250), doubling up to `retryMaxMs` (default 30 s) */
+  readonly retryMinMs?: number;
+  readonly retryMaxMs?: number;
+  /** run before resuming after a failure: throws when the store's disk does not take writes (full, read-only) */
+  readonly probe?: () => Promise<void> | void;
   readonly clock?: () => Date;
 }
 
-const equalBytes = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
+interface ServiceJob {
+  readonly events: readonly LedgerEvent[];
+  resolve(): void;
+  reject(e: Error): void;
+}
+
+interface Failure {
+  readonly error: SequencerError;
+  readonly since: Date;
+  readonly attempts: number;
+  readonly nextAttemptAt: number;
+}
 
 export const toNewEvent = (e: LedgerEvent): NewEvent => ({ type: e.type, data: encodeEventData(e), contentType: 'application/json' });
+
+const messageOf = (err: unknown): string => String((err as Error)?.message ?? err);
 
 export class Sequencer {
   private readonly logger = new Logger('sequencer');
   private readonly stream: string;
   private readonly clock: () => Date;
   private state: LogState = initialLogState();
-  private readonly queue: Waiter[] = [];
-  private queuedBytes = 0;
-  /** queued or being appended, by statement id (the dedupe key: docs/receipts.md) */
-  private readonly inFlight = new Map<string, Waiter>();
-  /** the same waiters by entry id (GET /entries/{id} answers 302 for them) */
-  private readonly inFlightEntries = new Set<string>();
-  private scheduled = false;
-  private running: Promise<void> | null = null;
-  private stale = false;
-  private stopped: SequencerError | null = null;
+  private readonly queue: WaitingStatements;
+  private readonly jobs: ServiceJob[] = [];
+  private mode: SequencerState = 'starting';
+  private failure: Failure | null = null;
+  /** failures since the last successful append: the back-off grows with them */
+  private recentFailures = 0;
+  /** the log index lags the stream (a write to it failed): reload before the next batch */
+  private indexBehind = false;
+  private closing = false;
+  private loop: Promise<void> | null = null;
+  private wakeUp: (() => void) | null = null;
 
   constructor(private readonly o: SequencerOptions) {
     this.stream = logStream(o.logId);
     this.clock = o.clock ?? (() => new Date());
+    this.queue = new WaitingStatements(o);
   }
 
   get size(): number {
@@ -124,93 +127,44 @@ export class Sequencer {
     return this.state.lastCheckpoint;
   }
 
-  /** Rebuild state from the index snapshot plus the stream beyond it; verify the root against the last checkpoint. */
+  status(): SequencerStatus {
+    const f = this.failure;
+    return {
+      state: this.mode,
+      ready: this.mode === 'running' && !this.closing,
+      ...(f && this.mode === 'recovering'
+        ? { failure: { code: f.error.code, message: f.error.message, since: f.since.toISOString(), attempts: f.attempts, nextAttemptAt: new Date(f.nextAttemptAt).toISOString() } }
+        : {}),
+    };
+  }
+
+  /** Rebuild state from the index snapshot plus the stream beyond it (verifying every root), then start the loop. */
   async start(): Promise<void> {
     await this.reload();
     const cp = this.state.lastCheckpoint;
     this.logger.log(`log ${this.o.logId}: ${this.state.size} entries, ${this.state.events} events${cp ? `, checkpoint at ${cp.treeSize} verified` : ''}`);
-  }
-
-  private async reload(): Promise<void> {
-    const index = this.o.index;
-    const applied = index.appliedEvents();
-    const range = index.range();
-    const cp = index.checkpoint();
-    let state: LogState = { size: range.size, range, lastCheckpoint: cp ?? null, events: applied };
-    const rebuild = 'delete log-index.sqlite to rebuild it from the event store';
-    const indexedLog = index.getMeta('logId');
-    if (indexedLog !== undefined && indexedLog !== this.o.logId) throw new LogIntegrityError(`the log index belongs to log ${indexedLog}, not ${this.o.logId}; ${rebuild}`);
-    if (indexedLog === undefined) index.setMeta('logId', this.o.logId);
-    if (cp && (cp.treeSize !== range.size || !equalBytes(cp.root, range.root()))) {
-      throw new LogIntegrityError(`the log index is inconsistent: checkpoint ${cp.treeSize} does not match its own tree of ${range.size} entries; ${rebuild}`);
-    }
-    if (applied > 0) {
-      // The snapshot must describe this store: its last applied event must exist, and if it is a
-      // checkpoint, be the very checkpoint the index holds (a replaced or restored store is caught here).
-      let last: LedgerEvent | undefined;
-      for await (const ev of this.o.store.readStream(this.stream, { from: applied - 1, maxCount: 1 })) last = decodeEventData(ev.type, ev.data);
-      if (!last) throw new LogIntegrityError(`the log index has applied ${applied} events but stream ${this.stream} holds fewer: the event store was replaced or restored; ${rebuild}`);
-      if (last.type === 'CheckpointSigned' && (!cp || last.treeSize !== cp.treeSize || !equalBytes(last.root, cp.root))) {
-        throw new LogIntegrityError(`the log index's checkpoint differs from the event store's at revision ${applied - 1}; ${rebuild}`);
-      }
-    }
-    let batch: EntryRegistered[] = [];
-    let replayed = 0;
-    for await (const ev of this.o.store.readStream(this.stream, { from: applied })) {
-      if (ev.revision !== state.events + batch.length) {
-        throw new LogIntegrityError(`stream ${this.stream} revision ${ev.revision} does not follow ${state.events + batch.length - 1}`);
-      }
-      const event = decodeEventData(ev.type, ev.data);
-      if (event.type === 'EntryRegistered') {
-        // Recompute what the event claims about its bytes: the root check then covers the entries.
-        if (!equalBytes(hashLeaf(event.entry), event.leafHash) || createHash('sha256').update(event.entry).digest('hex') !== event.entryId) {
-          throw new LogIntegrityError(`stream ${this.stream} revision ${ev.revision}: entry ${event.index}'s bytes do not match its leaf hash or entry id`);
-        }
-        batch.push(event);
-        continue;
-      }
-      if (event.type === 'CheckpointSigned') {
-        const plan = planOf(state, batch);
-        state = stateAfter(state, plan, event);
-        index.writeBatch(await integrateBatch(plan, state.lastCheckpoint!, state.events));
-        replayed += batch.length;
-        batch = [];
-        continue;
-      }
-      if (batch.length > 0) throw new LogIntegrityError(`stream ${this.stream}: ${event.type} at revision ${ev.revision} interrupts a batch`);
-      state = evolve(state, event);
-      index.recordServiceEvent(event, state.events);
-    }
-    if (batch.length > 0) throw new LogIntegrityError(`stream ${this.stream} ends with ${batch.length} entries and no checkpoint`);
-    if (state.events < applied) throw new LogIntegrityError(`the log index has applied ${applied} events but the stream holds ${state.events}; delete log-index.sqlite to rebuild it`);
-    if (replayed > 0) this.logger.log(`replayed ${replayed} entries from the event store into the log index`);
-    this.state = state;
-    this.stale = false;
+    this.mode = 'running';
+    this.loop = this.run();
   }
 
   /** Append service events (keys, policy) through the single writer, outside any batch. */
-  async appendServiceEvents(events: readonly LedgerEvent[]): Promise<void> {
-    if (events.length === 0) return;
-    await this.exclusive(async () => {
-      const expected = this.state.events === 0 ? 'no_stream' : this.state.events - 1;
-      await this.o.store.append(this.stream, events.map(toNewEvent), expected);
-      let s = this.state;
-      for (const e of events) {
-        s = evolve(s, e);
-        this.o.index.recordServiceEvent(e, s.events);
-      }
-      this.state = s;
+  appendServiceEvents(events: readonly LedgerEvent[]): Promise<void> {
+    if (events.length === 0) return Promise.resolve();
+    if (!this.loop || this.closing) return Promise.reject(new SequencerError('ERR_SEQUENCER_STOPPED', 'the sequencer is not running'));
+    return new Promise((resolve, reject) => {
+      this.jobs.push({ events, resolve, reject });
+      this.wake();
     });
   }
 
   /** The entry is queued or being appended. */
   isPending(entryId: string): boolean {
-    return this.inFlightEntries.has(entryId);
+    return this.queue.isPending(entryId);
   }
 
   /** The entry id under which a statement is queued or being appended. */
   pendingEntryOf(statementId: string): string | undefined {
-    return this.inFlight.get(statementId)?.entry.entryId;
+    return this.queue.pendingEntryOf(statementId);
   }
 
   /**
@@ -218,155 +172,277 @@ export class Sequencer {
    * (same statement id, whatever the signature bytes) ⇒ the same promise, and the first entry.
    */
   submit(entry: AdmittedEntry): Promise<Registered> {
-    const existing = this.inFlight.get(entry.statementId);
-    if (existing) return existing.promise;
-    if (this.stopped) return Promise.reject(this.stopped);
-    if (this.queue.length >= this.o.maxQueue || this.queuedBytes + entry.entry.length > (this.o.maxQueueBytes ?? Infinity)) {
-      return Promise.reject(new SequencerError('ERR_SEQUENCER_QUEUE_FULL', `the sequencing queue is full (${this.queue.length} statements, ${this.queuedBytes} bytes)`));
-    }
-    let resolve!: (r: Registered) => void;
-    let reject!: (e: Error) => void;
-    const promise = new Promise<Registered>((res, rej) => {
-      resolve = res;
-      reject = rej;
-    });
-    promise.catch(() => undefined); // callers that gave up (303) must not cause unhandled rejections
-    const w: Waiter = { entry, promise, resolve, reject };
-    this.queue.push(w);
-    this.queuedBytes += entry.entry.length;
-    this.inFlight.set(entry.statementId, w);
-    this.inFlightEntries.add(entry.entryId);
-    this.schedule();
-    return promise;
-  }
-
-  private schedule(): void {
-    if (this.scheduled || this.running) return;
-    this.scheduled = true;
-    const go = (): void => {
-      this.scheduled = false;
-      void this.exclusive(() => this.drainQueue());
-    };
-    if (this.o.lingerMs > 0) setTimeout(go, this.o.lingerMs);
-    else setImmediate(go);
-  }
-
-  /** Run `work` with no other batch or service append in flight. */
-  private async exclusive(work: () => Promise<void>): Promise<void> {
-    while (this.running) await this.running;
-    this.running = work().finally(() => {
-      this.running = null;
-      if (this.queue.length > 0 && !this.stopped) this.schedule();
-    });
-    return this.running;
-  }
-
-  private async drainQueue(): Promise<void> {
-    while (this.queue.length > 0 && !this.stopped) await this.sequence(this.takeBatch());
-  }
-
-  /** The next batch: at most `maxBatch` entries and `maxBatchBytes` entry bytes, at least one entry. */
-  private takeBatch(): Waiter[] {
-    const limit = this.o.maxBatchBytes ?? Infinity;
-    let n = 0;
-    let bytes = 0;
-    while (n < this.queue.length && n < this.o.maxBatch && (n === 0 || bytes + this.queue[n]!.entry.entry.length <= limit)) {
-      bytes += this.queue[n]!.entry.entry.length;
-      n++;
-    }
-    this.queuedBytes -= bytes;
-    return this.queue.splice(0, n);
-  }
-
-  /** Reload from the stream as soon as no batch is running (after a failure, so what landed shows). */
-  private scheduleReload(): void {
-    setImmediate(() => {
-      void this.exclusive(async () => {
-        if (!this.stale) return;
-        try {
-          await this.reload();
-        } catch (err) {
-          this.logger.error(`couldn't reload the log after a failure (the next batch tries again): ${(err as Error).message}`);
-        }
-      });
-    });
-  }
-
-  private async sequence(batch: Waiter[]): Promise<void> {
-    const settle = (fn: (w: Waiter) => void): void => {
-      for (const w of batch) {
-        this.forget(w);
-        fn(w);
-      }
-    };
+    const existing = this.queue.pending(entry);
+    if (existing) return existing;
+    if (!this.loop || this.closing) return Promise.reject(new SequencerError('ERR_SEQUENCER_STOPPED', 'the service is shutting down'));
+    if (this.mode === 'recovering') return Promise.reject(this.refusal());
     try {
-      if (this.stale) await this.reload();
-      // A retried statement may have landed in a batch whose append failed but persisted.
-      const fresh = batch.filter((w) => {
-        const known = this.o.index.entryByStatement(w.entry.statementId);
-        if (!known) return true;
-        this.forget(w);
-        w.resolve({ entryId: known.entryId, index: known.index, treeSize: known.receiptTreeSize, receipt: this.o.index.receipt(known.entryId)! });
-        return false;
-      });
-      if (fresh.length === 0) return;
-      batch = fresh;
-      const now = this.clock();
-      const plan = decideBatch(this.state, batch.map((w) => w.entry), now);
-      const { protectedHeader, signature } = await this.o.signer.sign(plan.root, plan.treeSize, now);
-      const seal: CheckpointSigned = sealBatch(plan, protectedHeader, signature, now);
-      const expected = this.state.events === 0 ? 'no_stream' : this.state.events - 1;
-      await this.o.store.append(this.stream, [...plan.entries, seal].map(toNewEvent), expected);
-      // COMMIT POINT: the batch is durable. Nothing below may fail the waiters' registration.
-      this.state = stateAfter(this.state, plan, seal);
-      const record = await integrateBatch(plan, this.state.lastCheckpoint!, this.state.events, new Map(batch.map((w) => [w.entry.entryId, w.entry.statementId])));
+      const promise = this.queue.add(entry);
+      this.wake();
+      return promise;
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  /** Stop accepting; finish what is queued (unless the log is recovering: then it is refused); end the loop. */
+  async drain(): Promise<void> {
+    this.closing = true;
+    this.wake();
+    if (this.loop) await this.loop;
+    else this.refuseAll(new SequencerError('ERR_SEQUENCER_STOPPED', 'the service is shutting down'));
+    this.mode = 'stopped';
+  }
+
+  // ---- the loop -------------------------------------------------------------------------------
+
+  private async run(): Promise<void> {
+    let batch: Waiter[] = [];
+    for (;;) {
       try {
-        this.o.index.writeBatch(record);
+        if (this.mode === 'recovering') {
+          if (this.closing) break;
+          const wait = this.failure!.nextAttemptAt - Date.now();
+          if (wait > 0) await this.idle(wait);
+          else await this.recover();
+          continue;
+        }
+        if (this.queue.length === 0 && this.jobs.length === 0 && !this.indexBehind) {
+          if (this.closing) break;
+          await this.idle();
+          // Woken from idle: let what arrives in the same turn (or within the linger) join the batch.
+          await new Promise((r) => (this.o.lingerMs > 0 ? setTimeout(r, this.o.lingerMs) : setImmediate(r)));
+          continue;
+        }
+        if (this.indexBehind && !(await this.catchUp())) continue;
+        const job = this.jobs.shift();
+        if (job) await this.appendService(job);
+        else if (this.queue.length > 0) {
+          batch = this.queue.takeBatch();
+          await this.sequence(batch);
+          batch = [];
+        }
       } catch (err) {
-        // Durable all the same: answer with the receipts; the index catches up by replay.
-        this.logger.error(`couldn't write a batch to the log index (it will be replayed from the event store): ${(err as Error).message}`);
-        this.stale = true;
-        this.scheduleReload();
+        // A bug, not a store failure (those are handled where they happen): refuse writes and recover.
+        this.logger.error(`unexpected failure in the sequencer loop: ${(err as Error)?.stack ?? String(err)}`);
+        this.enterRecovery(new SequencerError('ERR_SEQUENCER_APPEND_FAILED', `couldn't sequence: ${messageOf(err)}`, { cause: err }));
+        for (const w of batch.splice(0)) if (!this.settleFromIndex(w)) this.queue.reject(w, this.refusal());
       }
-      const byId = new Map(record.entries.map((r) => [r.entryId, r]));
-      settle((w) => {
-        const e = byId.get(w.entry.entryId)!;
-        w.resolve({ entryId: e.entryId, index: e.index, treeSize: e.receiptTreeSize, receipt: e.receipt });
-      });
+    }
+    this.refuseAll(new SequencerError('ERR_SEQUENCER_STOPPED', 'the service is shutting down'));
+    this.mode = 'stopped';
+  }
+
+  /** One batch: decide, sign, append, index, release. */
+  private async sequence(batch: Waiter[]): Promise<void> {
+    // A statement re-sent after an append that failed but landed is already in the log: answer from the index.
+    batch = batch.filter((w) => !this.settleFromIndex(w));
+    if (batch.length === 0) return;
+    const now = this.clock();
+    const plan: BatchPlan = decideBatch(this.state, batch.map((w) => w.entry), now);
+    let seal: CheckpointSigned;
+    try {
+      const signed = await this.o.signer.sign(plan.root, plan.treeSize, now);
+      seal = sealBatch(plan, signed.protectedHeader, signed.signature, now);
+    } catch (err) {
+      this.failBatch(batch, new SequencerError('ERR_SEQUENCER_SIGN_FAILED', `couldn't sign the checkpoint for tree size ${plan.treeSize}: ${messageOf(err)}`, { cause: err }));
+      return;
+    }
+    try {
+      await this.o.store.append(this.stream, [...plan.entries, seal].map(toNewEvent), this.expectedRevision());
     } catch (err) {
       if (err instanceof ConcurrencyError) {
-        this.stopped = new SequencerError('ERR_SEQUENCER_OTHER_WRITER', `another writer appended to ${this.stream}; this instance stopped sequencing to avoid forking the log`, { cause: err });
-        this.logger.error(this.stopped.message);
-        settle((w) => w.reject(this.stopped!));
-        for (const w of this.queue.splice(0)) {
-          this.forget(w);
-          w.reject(this.stopped);
-        }
-        this.queuedBytes = 0;
-        return;
-      }
-      this.stale = true;
-      this.scheduleReload(); // the append may have landed after all: make it visible
-      this.logger.error(`couldn't append a batch of ${batch.length}: ${String((err as Error)?.message ?? err)}`);
-      const failure = new SequencerError('ERR_SEQUENCER_APPEND_FAILED', "couldn't make the statements durable; retry", { cause: err });
-      settle((w) => w.reject(failure));
+        // Nothing of ours was written (the contract of a conflict): refuse rather than fork the log.
+        const msg = `another writer appended to ${this.stream} (expected revision ${String(err.expected)}, found ${String(err.actual)}); this instance stopped sequencing to avoid forking the log`;
+        this.failBatch(batch, new SequencerError('ERR_SEQUENCER_OTHER_WRITER', msg, { cause: err }));
+      } else await this.appendFailed(batch, err);
+      return;
     }
+    // COMMIT POINT 1: the batch is durable in the event store. A crash from here on loses no
+    // acknowledged statement (none is acknowledged yet); startup replays the batch into the index
+    // with the same checkpoint signature, so the receipts are the same bytes. Nothing below may
+    // fail the waiters' registration.
+    this.state = stateAfter(this.state, plan, seal);
+    this.recentFailures = 0;
+    let record: BatchRecord | undefined;
+    try {
+      record = await integrateBatch(plan, this.state.lastCheckpoint!, this.state.events, new Map(batch.map((w) => [w.entry.entryId, w.entry.statementId])));
+      this.o.index.writeBatch(record);
+    } catch (err) {
+      // Durable all the same: the index catches up by replaying the stream before the next batch.
+      this.logger.error(`couldn't write a batch to the log index (it is replayed from the event store next): ${messageOf(err)}`);
+      this.indexBehind = true;
+    }
+    // COMMIT POINT 2: durable and (normally) indexed. A crash here: the clients' connections die
+    // with the process, and their retries get the stored receipt (registration is idempotent).
+    if (!record) {
+      await this.catchUp(); // the receipts come from the replay, or the waiters get a retryable error
+      for (const w of batch) if (!this.settleFromIndex(w)) this.queue.reject(w, this.refusal());
+      return;
+    }
+    batch.forEach((w, i) => {
+      const e = record.entries[i]!;
+      this.queue.resolve(w, { entryId: e.entryId, index: e.index, treeSize: e.receiptTreeSize, receipt: e.receipt });
+    });
+    // COMMIT POINT 3: released — the clients have their receipts (201).
   }
 
-  private forget(w: Waiter): void {
-    this.inFlight.delete(w.entry.statementId);
-    this.inFlightEntries.delete(w.entry.entryId);
+  /**
+   * The append failed with an unknown outcome (the store may have written it). Reload now, so
+   * that what landed is answered with its receipt and never sequenced twice; the rest get a
+   * retryable error. Then refuse writes until a recovery attempt succeeds.
+   */
+  private async appendFailed(batch: Waiter[], err: unknown): Promise<void> {
+    const failure = new SequencerError('ERR_SEQUENCER_APPEND_FAILED', `couldn't append a batch of ${batch.length} to the event store: ${messageOf(err)}`, { cause: err });
+    try {
+      await this.reload();
+    } catch (reloadErr) {
+      this.logger.error(`couldn't reload the log after a failed append (the recovery retries): ${messageOf(reloadErr)}`);
+    }
+    this.enterRecovery(failure);
+    for (const w of batch) if (!this.settleFromIndex(w)) this.queue.reject(w, this.refusal());
   }
 
-  /** Stop accepting, finish what is queued. */
-  async drain(): Promise<void> {
-    this.stopped ??= new SequencerError('ERR_SEQUENCER_STOPPED', 'the service is shutting down');
-    // Already-queued statements are still sequenced: stopped only refuses new ones.
-    while (this.queue.length > 0 || this.running) {
-      if (!this.running) await this.exclusive(async () => {
-        while (this.queue.length > 0) await this.sequence(this.takeBatch());
-      });
-      else await this.running;
+  /** Nothing of the batch was appended: its waiters and the queue get a retryable error, and the loop recovers. */
+  private failBatch(batch: Waiter[], failure: SequencerError): void {
+    this.enterRecovery(failure);
+    for (const w of batch) this.queue.reject(w, this.refusal());
+  }
+
+  private async appendService(job: ServiceJob): Promise<void> {
+    try {
+      await this.o.store.append(this.stream, job.events.map(toNewEvent), this.expectedRevision());
+    } catch (err) {
+      job.reject(err as Error);
+      const code: SequencerErrorCode = err instanceof ConcurrencyError ? 'ERR_SEQUENCER_OTHER_WRITER' : 'ERR_SEQUENCER_APPEND_FAILED';
+      this.enterRecovery(new SequencerError(code, `couldn't append service events: ${messageOf(err)}`, { cause: err }));
+      return;
     }
+    // Durable: the state moves on; the index records the events (or catches up by replay).
+    const before = this.state;
+    this.state = job.events.reduce(evolve, before);
+    this.recentFailures = 0;
+    try {
+      let events = before.events;
+      for (const e of job.events) this.o.index.recordServiceEvent(e, ++events);
+    } catch (err) {
+      this.logger.error(`couldn't record service events in the log index (replayed next): ${messageOf(err)}`);
+      this.indexBehind = true;
+    }
+    job.resolve();
+  }
+
+  // ---- reload and recovery --------------------------------------------------------------------
+
+  /** Check the index's snapshot against the store, then replay the stream beyond it. */
+  private async reload(): Promise<void> {
+    const checked = await checkIndex(this.o.index, this.o.store, this.stream, this.o.logId);
+    const { state, replayed } = await replayStream(this.o.store, this.o.index, this.stream, checked);
+    if (replayed > 0) this.logger.log(`replayed ${replayed} entries from the event store into the log index`);
+    this.state = state;
+    this.indexBehind = false;
+  }
+
+  /** The index lags (a write to it failed): replay before the next batch. */
+  private async catchUp(): Promise<boolean> {
+    this.mode = 'reloading';
+    try {
+      await this.reload();
+    } catch (err) {
+      this.enterRecovery(new SequencerError('ERR_SEQUENCER_RELOAD_FAILED', `couldn't reload the log from the event store: ${messageOf(err)}`, { cause: err }));
+      return false;
+    }
+    this.mode = 'running';
+    return true;
+  }
+
+  /** One recovery attempt: reload and verify the log, check the disk takes writes, resume. */
+  private async recover(): Promise<void> {
+    try {
+      await this.reload();
+    } catch (err) {
+      this.enterRecovery(new SequencerError('ERR_SEQUENCER_RELOAD_FAILED', `couldn't reload the log from the event store: ${messageOf(err)}`, { cause: err }));
+      return;
+    }
+    try {
+      await this.o.probe?.();
+    } catch (err) {
+      this.enterRecovery(new SequencerError('ERR_SEQUENCER_APPEND_FAILED', `the store does not take writes: ${messageOf(err)}`, { cause: err }));
+      return;
+    }
+    const f = this.failure!;
+    this.logger.log(`resumed after ${f.error.code} (${f.attempts} attempt${f.attempts === 1 ? '' : 's'} since ${f.since.toISOString()}): ${this.state.size} entries, root verified against the last checkpoint`);
+    this.failure = null;
+    this.mode = 'running';
+  }
+
+  /** Refuse writes (not ready) and schedule a recovery attempt with back-off. */
+  private enterRecovery(error: SequencerError): void {
+    this.recentFailures++;
+    const min = this.o.retryMinMs ?? 250;
+    const delay = Math.min(this.o.retryMaxMs ?? 30_000, min * 2 ** Math.min(this.recentFailures - 1, 20));
+    const attempts = (this.failure?.attempts ?? 0) + 1;
+    this.failure = { error, since: this.failure?.since ?? this.clock(), attempts, nextAttemptAt: Date.now() + delay };
+    this.mode = 'recovering';
+    this.logger.error(`${error.message}; refusing writes (not ready), next attempt in ${delay} ms`);
+    this.refuseAll(this.refusal());
+  }
+
+  /** What a client hears while the log is recovering: the failure, retryable after the next attempt. */
+  private refusal(): SequencerError {
+    const f = this.failure;
+    if (!f) return new SequencerError('ERR_SEQUENCER_APPEND_FAILED', "couldn't make the statement durable; retry");
+    const seconds = Math.max(1, Math.ceil((f.nextAttemptAt - Date.now()) / 1000));
+    return new SequencerError(f.error.code, `${f.error.message}; retry in ${seconds} s (registration is idempotent)`, { cause: f.error, retryAfterSeconds: seconds });
+  }
+
+  // ---- helpers --------------------------------------------------------------------------------
+
+  private expectedRevision(): number | 'no_stream' {
+    return this.state.events === 0 ? 'no_stream' : this.state.events - 1;
+  }
+
+  /**
+   * Resolve `w` from the log index when its statement (by statement id: a twin gets the first
+   * entry) is already there — the index holds only durable entries.
+   */
+  private settleFromIndex(w: Waiter): boolean {
+    let known: ReturnType<LogIndexStore['entryByStatement']>;
+    let receipt: Uint8Array | undefined;
+    try {
+      known = this.o.index.entryByStatement(w.entry.statementId);
+      receipt = known && this.o.index.receipt(known.entryId);
+    } catch (err) {
+      this.logger.error(`couldn't read the log index: ${messageOf(err)}`);
+      return false;
+    }
+    if (!known || !receipt) return false;
+    this.queue.resolve(w, { entryId: known.entryId, index: known.index, treeSize: known.receiptTreeSize, receipt });
+    return true;
+  }
+
+  private refuseAll(err: Error): void {
+    this.queue.refuseAll(err);
+    for (const j of this.jobs.splice(0)) j.reject(err);
+  }
+
+  /** Wait for work (a submit, a service job, a close) or `ms`. */
+  private idle(ms?: number): Promise<void> {
+    return new Promise((resolve) => {
+      let timer: NodeJS.Timeout | undefined;
+      const done = (): void => {
+        clearTimeout(timer);
+        if (this.wakeUp === done) this.wakeUp = null;
+        resolve();
+      };
+      if (ms !== undefined) timer = setTimeout(done, ms);
+      this.wakeUp = done;
+    });
+  }
+
+  private wake(): void {
+    const w = this.wakeUp;
+    this.wakeUp = null;
+    w?.();
   }
 }

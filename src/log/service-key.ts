@@ -18,6 +18,7 @@ import {
   type JsonWebKey,
 } from '../../libs/cose/src/index.js';
 import { signCheckpoint } from '../../libs/receipt/src/index.js';
+import { parseJsonStrict } from '../../libs/ledger/src/index.js';
 import type { CheckpointSigner } from './sequencer.js';
 
 const ALG_IDS = { ES256: Alg.ES256, ES384: Alg.ES384, EdDSA: Alg.EdDSA } as const;
@@ -51,7 +52,7 @@ function loadFile(path: string): ServiceKey {
     const jwk = createPrivateKey(text).export({ format: 'jwk' });
     return fromPrivate(jwkToCoseKey(jwk as JsonWebKey));
   }
-  const doc = JSON.parse(text) as { jwk?: JsonWebKey } & JsonWebKey;
+  const doc = parseJsonStrict(text) as { jwk?: JsonWebKey } & JsonWebKey;
   return fromPrivate(jwkToCoseKey(doc.jwk ?? doc));
 }
 

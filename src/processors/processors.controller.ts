@@ -1,5 +1,6 @@
-import { Controller, Get, Inject } from '@nestjs/common';
-import { Sequencer } from '../log/sequencer.js';
+import { Controller, Get, Inject, Query } from '@nestjs/common';
+import { onlyParams, type RawQuery } from '../auditor/query-params.js';
+import { Sequencer, type SequencerStatus } from '../log/sequencer.js';
 import { FEATURES } from '../infrastructure/tokens.js';
 import type { ProcessorStatus, ServiceFeature } from './service-processor.js';
 
@@ -11,12 +12,15 @@ export class ProcessorsController {
     @Inject(FEATURES) private readonly features: readonly ServiceFeature[],
   ) {}
 
+  /** `status` is `ok` when the sequencer is ready for writes (as /health/ready), `not-ready` otherwise. No file system paths. */
   @Get('/health/details')
-  async details(): Promise<{ status: 'ok'; log: { size: number; queue: number; checkpoint: number | null }; processors: ProcessorStatus[] }> {
+  async details(@Query() q: RawQuery): Promise<{ status: 'ok' | 'not-ready'; log: { size: number; queue: number; checkpoint: number | null; sequencer: SequencerStatus }; processors: ProcessorStatus[] }> {
+    onlyParams(q, []);
     const processors = await Promise.all(this.features.flatMap((f) => f.processors).map((p) => p.status()));
+    const sequencer = this.sequencer.status();
     return {
-      status: 'ok',
-      log: { size: this.sequencer.size, queue: this.sequencer.queueLength, checkpoint: this.sequencer.lastCheckpoint?.treeSize ?? null },
+      status: sequencer.ready ? 'ok' : 'not-ready',
+      log: { size: this.sequencer.size, queue: this.sequencer.queueLength, checkpoint: this.sequencer.lastCheckpoint?.treeSize ?? null, sequencer },
       processors,
     };
   }

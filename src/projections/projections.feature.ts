@@ -1,5 +1,5 @@
 /**
- * The query projections and the auditor API (ARCHITECTURE §9–10, docs/api.md). The writer opens
+ * The query projections and the auditor API (docs/api.md, docs/revocation.md). The writer opens
  * `projections.sqlite` (rebuilding any projection whose version changed) and keeps the claims
  * projection up to date from the event store, beside the other background processors; the query
  * side reads the same file (WAL: readers never wait for the writer) and adds the auditor

@@ -16,7 +16,7 @@ export function publicationStatusFeature(deps: Pick<ProcessorDeps, 'config' | 'e
   const store = new PublicationStore(config.databasePath);
   return {
     processors: [],
-    providers: [{ provide: PublicationStatus, useValue: new PublicationStatus({ store, layoutDir: config.layoutDir, pauseOf }) }],
+    providers: [{ provide: PublicationStatus, useValue: new PublicationStatus({ store, layoutDir: config.layoutDir, dataDir: deps.config.dataDir, pauseOf }) }],
     controllers: [PublicationController],
     close: async () => store.close(),
   };

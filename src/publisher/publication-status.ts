@@ -9,7 +9,7 @@ import type { RegistryPause } from './publication.worker.js';
 export interface PublicationState {
   readonly entryId: string;
   readonly state: PublicationStateName;
-  /** `host/repository` for a registry, `oci-layout:<dir>` for the embedded layout */
+  /** `host/repository` for a registry, `oci-layout` for the embedded layout (its directory is the operator's business: never shown) */
   readonly target: string;
   readonly targetKind: PublicationTargetKind;
   /** why the layout: the subject's registry is not configured */
@@ -45,6 +45,8 @@ export class PublicationStatus {
     private readonly source?: {
       readonly store: Pick<PublicationStore, 'get'>;
       readonly layoutDir: string;
+      /** DATA_DIR: like the layout's, its absolute path is redacted from error texts */
+      readonly dataDir?: string;
       readonly pauseOf: (registry: string) => RegistryPause | undefined;
     },
   ) {}
@@ -65,13 +67,21 @@ export class PublicationStatus {
     return r && this.view(r);
   }
 
+  /** Error texts may quote file paths (`EACCES: … open '/srv/ledger/data/oci-layout/…'`): name the setting instead. */
+  private redact(text: string): string {
+    const { layoutDir, dataDir } = this.source!;
+    let out = text.split(layoutDir).join('$OCI_LAYOUT_DIR');
+    if (dataDir) out = out.split(dataDir).join('$DATA_DIR');
+    return out;
+  }
+
   private view(r: PublicationRecord): PublicationState {
     const layout = r.targetKind === 'oci-layout';
     const pause = r.state === 'published' ? undefined : this.source!.pauseOf(r.registry);
     return {
       entryId: r.entryId,
       state: r.state,
-      target: layout ? `oci-layout:${this.source!.layoutDir}` : `${r.registry}/${r.repository}`,
+      target: layout ? 'oci-layout' : `${r.registry}/${r.repository}`,
       targetKind: r.targetKind,
       ...(layout ? { note: `registry ${r.registry} is not configured (OCI_REGISTRIES): the referrer goes to the embedded OCI layout` } : {}),
       subject: r.subject,
@@ -84,7 +94,7 @@ export class PublicationStatus {
       ...(r.via !== undefined ? { via: r.via } : {}),
       attempts: r.attempts,
       ...(r.state !== 'published' ? { nextAttemptAt: iso(Math.max(r.nextAttemptAt, pause?.until ?? 0)) } : {}),
-      ...(r.lastError !== undefined ? { lastError: r.lastError } : {}),
+      ...(r.lastError !== undefined ? { lastError: this.redact(r.lastError) } : {}),
       ...(r.lastErrorCode !== undefined ? { lastErrorCode: r.lastErrorCode } : {}),
       ...(pause ? { waitingFor: `registry ${r.registry} is paused until ${iso(pause.until)} after ${pause.error}` } : {}),
       createdAt: iso(r.createdAt),

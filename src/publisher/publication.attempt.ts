@@ -6,10 +6,9 @@
  */
 import {
   OciLayoutReferrerTarget,
-  RegistryClient,
+  RegistryReferrerTarget,
   buildReceiptArtifact,
   receiptAnnotations,
-  type CredentialSource,
   type Descriptor,
   type ReferrerArtifact,
 } from '../../libs/oci/src/index.js';
@@ -51,35 +50,26 @@ export interface PublicationAttemptOptions {
 }
 
 export class PublicationAttempts {
-  private readonly clients = new Map<string, RegistryClient>();
   private readonly subjects = new Map<string, Descriptor>();
   readonly layout: OciLayoutReferrerTarget;
-  private readonly fetchFn: typeof fetch;
+  /**
+   * The registries: one client per host with its configured settings (or, for subject lookups
+   * only, loopback ⇒ http, else https), the referrers mode per host, detection and index writers.
+   */
+  readonly registries: RegistryReferrerTarget;
 
   constructor(private readonly o: PublicationAttemptOptions) {
     this.layout = new OciLayoutReferrerTarget(o.config.layoutDir);
     const signal = o.signal;
-    this.fetchFn = (input, init) => fetch(input, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, signal]) : signal });
-  }
-
-  /** The client for a host: configured settings, or (for subject lookups only) loopback ⇒ http, else https. */
-  client(host: string): RegistryClient {
-    let c = this.clients.get(host);
-    if (!c) {
-      const s = this.o.config.registries.get(host);
-      const credentials: CredentialSource = (h) => s?.credentials ?? this.o.config.dockerCredentials(h);
-      c = new RegistryClient({
-        registry: host,
-        ...(s ? { plainHttp: !s.tls } : {}),
-        credentials,
-        referrersMode: s?.referrersMode ?? this.o.config.referrersMode,
-        timeoutMs: this.o.config.requestTimeoutMs,
-        fetch: this.fetchFn,
-        userAgent: 'scitt-ledger-publisher/0.1',
-      });
-      this.clients.set(host, c);
-    }
-    return c;
+    const { config } = o;
+    this.registries = new RegistryReferrerTarget({
+      credentials: (h) => config.registries.get(h)?.credentials ?? config.dockerCredentials(h),
+      referrersMode: config.referrersMode,
+      perRegistry: Object.fromEntries([...config.registries].map(([h, s]) => [h, { plainHttp: !s.tls, referrersMode: s.referrersMode }])),
+      timeoutMs: config.requestTimeoutMs,
+      fetch: (input, init) => fetch(input, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, signal]) : signal }),
+      userAgent: 'scitt-ledger-publisher/0.1',
+    });
   }
 
   /** Builds the artifact for `rec` (throws {@link PublishFailure} without a digest when it can't). */
@@ -124,7 +114,7 @@ export class PublicationAttempts {
     try {
       const repo = { registry: rec.registry, repository: rec.repository };
       if (rec.targetKind === 'registry') {
-        const r = await this.client(rec.registry).pushReferrer(rec.repository, artifact);
+        const r = await this.registries.pushReferrer(repo, artifact);
         return { digest: r.digest, via: r.via };
       }
       const r = await this.layout.pushReferrer(repo, artifact);
@@ -150,7 +140,7 @@ export class PublicationAttempts {
         );
       }
     }
-    d ??= await this.client(rec.registry).headManifest(rec.repository, rec.subjectDigest);
+    d ??= await this.registries.client(rec.registry).headManifest(rec.repository, rec.subjectDigest);
     if (!d) throw new PublisherError('ERR_PUBLISH_SUBJECT_NOT_FOUND', `couldn't resolve subject ${key}: the registry has no such manifest (yet)`);
     if (this.subjects.size >= MAX_CACHED_SUBJECTS) this.subjects.delete(this.subjects.keys().next().value!);
     this.subjects.set(key, d);

@@ -15,6 +15,7 @@ import {
   type ReferrersMode,
 } from '../../libs/oci/src/index.js';
 import { ConfigError } from '../infrastructure/config.js';
+import { JsonDuplicateKeyError, parseJsonStrict } from '../../libs/ledger/src/index.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -100,8 +101,9 @@ function parseList(raw: string, defaultMode: ReferrersMode): RegistrySettings[] 
 function parseJson(raw: string, defaultMode: ReferrersMode): RegistrySettings[] {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(raw);
-  } catch {
+    parsed = parseJsonStrict(raw);
+  } catch (err) {
+    if (err instanceof JsonDuplicateKeyError) throw new ConfigError(`OCI_REGISTRIES: ${err.message}`);
     // no cause: the parser's message may quote the text, and the text may hold passwords
     throw new ConfigError('OCI_REGISTRIES is not valid JSON');
   }

@@ -18,6 +18,11 @@ describe('loadPublisherConfig', () => {
     assert.equal(c.repositoryConcurrency, 2);
   });
 
+  it('refuses OCI_REGISTRIES JSON naming a registry twice (escaped or not)', () => {
+    assert.throws(() => load({ OCI_REGISTRIES: '{"r.example":{"tls":true},"r.example":{"tls":false}}' }), /twice/);
+    assert.throws(() => load({ OCI_REGISTRIES: '{"r.example":{"tls":true,"\\u0074ls":false}}' }), /twice/);
+  });
+
   const lists: [string, Record<string, { tls: boolean }>][] = [
     ['127.0.0.1:5000', { '127.0.0.1:5000': { tls: false } }],
     ['localhost:5000,ghcr.io', { 'localhost:5000': { tls: false }, 'ghcr.io': { tls: true } }],

@@ -1,5 +1,5 @@
 /**
- * The OCI referrer publisher (ARCHITECTURE §8): publishes each claim about a collection (CWT `sub`
+ * The OCI referrer publisher (docs/oci.md): publishes each claim about a collection (CWT `sub`
  * = `[oci://]host[:port]/repo@sha256:…`) as a receipt artifact referring to that collection — to
  * the collection's registry when it is configured, else to the embedded OCI layout.
  *
@@ -32,6 +32,7 @@ import { PublicationStore, type NewPublication } from './publication.store.js';
 import { PublicationWorker, type RegistryPause } from './publication.worker.js';
 import { loadPublisherConfig, type PublisherConfig } from './publisher.config.js';
 import { describeError } from './publisher.errors.js';
+import { displayPath } from '../common/display-path.js';
 
 /** The processor's checkpoint name. */
 export const PUBLISHER_PROCESSOR = 'oci-referrer-publisher';
@@ -141,7 +142,7 @@ export function startReferrerPublisher(deps: ProcessorDeps): ReferrerPublisher |
         published: counts.published,
         inFlight: worker.running,
         registries: [...config.registries.keys()],
-        layoutDir: config.layoutDir,
+        layoutDir: displayPath(config.layoutDir, deps.config.dataDir),
         pausedRegistries: worker.pauses().map((p) => ({ registry: p.registry, until: new Date(p.until).toISOString(), error: p.error })),
       };
     },

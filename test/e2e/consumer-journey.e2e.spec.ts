@@ -21,7 +21,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeCbor, decodeSign1, encodeCbor, jwkToCoseKey, nodeCryptoBackend, sigStructure1, encodeSign1, type JsonWebKey } from '../../libs/cose/src/index.js';
-import { ARTIFACT_TYPE_SCITT_STATUS, RegistryClient } from '../../libs/oci/src/index.js';
+import { ARTIFACT_TYPE_SCITT_STATUS, RegistryClient, RegistryReferrerTarget } from '../../libs/oci/src/index.js';
 import { cliSandbox, runScitt, show } from '../../libs/cli/test/cli.runner.js';
 import { startLedger, type TestLedger } from '../support/ledger.js';
 import { pushTestCollection, type PushedCollection } from '../support/registry-collection.js';
@@ -120,7 +120,7 @@ describe('consumer journey: claims by digest, precedence, scitt sync, status sta
     assert.equal(l.claims, 3);
     assert.ok(l.status.treeSize >= 3);
     const client = new RegistryClient({ registry: golden.host });
-    const refs = await client.listReferrers('prod/app', collection.descriptor.digest);
+    const refs = await RegistryReferrerTarget.forClient(client).listReferrers({ registry: golden.host, repository: 'prod/app' }, collection.descriptor.digest);
     const entryIds = new Set(refs.map((d) => d.annotations?.['dev.scitt-ledger.entry-id']).filter(Boolean));
     assert.deepEqual([...entryIds].sort(), [ids.sbom, ids.scan, ids.rescan].sort(), 'every claim has its receipt in golden');
     assert.equal(refs.filter((d) => d.artifactType === ARTIFACT_TYPE_SCITT_STATUS).length, 1);
@@ -201,7 +201,7 @@ describe('consumer journey: claims by digest, precedence, scitt sync, status sta
 
   it('4d. a status statement with a flipped byte, another key\'s signature, or a tree size beyond its checkpoint fails verification', async () => {
     const client = new RegistryClient({ registry: golden.host });
-    const [d] = (await client.listReferrers('prod/app', collection.descriptor.digest)).filter((x) => x.artifactType === ARTIFACT_TYPE_SCITT_STATUS);
+    const [d] = (await RegistryReferrerTarget.forClient(client).listReferrers({ registry: golden.host, repository: 'prod/app' }, collection.descriptor.digest)).filter((x) => x.artifactType === ARTIFACT_TYPE_SCITT_STATUS);
     const manifest = JSON.parse(new TextDecoder().decode((await client.getManifest('prod/app', d!.digest)).bytes));
     const status = await client.getBlob('prod/app', manifest.layers[0].digest);
     const msg = decodeSign1(status);

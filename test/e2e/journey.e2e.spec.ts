@@ -18,7 +18,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { RegistryClient } from '../../libs/oci/src/index.js';
+import { RegistryClient, RegistryReferrerTarget } from '../../libs/oci/src/index.js';
 import { cliSandbox, runScitt, show } from '../../libs/cli/test/cli.runner.js';
 import { startLedger, type TestLedger } from '../support/ledger.js';
 import { pushTestCollection, type PushedCollection } from '../support/registry-collection.js';
@@ -94,9 +94,9 @@ describe('journey: publish → register → referrers → promote to golden → 
     const rv = await asVendor('revoke', JSON.parse(scan.stdout).entryId, '--reason', 'scanned the wrong image', '--key', v('vendor.key'), '--x5chain', v('vendor.crt'), '--ledger', ledger!.url, '--out', v('revoke.cose'));
     assert.equal(rv.code, 0, show(rv));
     assert.equal((await asVendor('register', v('revoke.cose'), '--ledger', ledger!.url, '--wait')).code, 0);
-    const client = new RegistryClient({ registry: vendorReg.host });
+    const vendorTarget = new RegistryReferrerTarget();
     const refs = await waitFor('four referrers (3 receipts, 1 revocation) in the vendor registry', async () => {
-      const l = await client.listReferrers('acme/app', collection.descriptor.digest);
+      const l = await vendorTarget.listReferrers({ registry: vendorReg.host, repository: 'acme/app' }, collection.descriptor.digest);
       return l.length >= 4 ? l : undefined;
     });
     assert.deepEqual(refs.map((d) => d.artifactType).sort(), [...Array(3).fill('application/scitt-receipt+cose'), 'application/vnd.scitt-ledger.revocation+cose'].sort());
@@ -157,8 +157,9 @@ describe('journey: publish → register → referrers → promote to golden → 
 
   async function artifacts(): Promise<Artifact[]> {
     const client = new RegistryClient({ registry: golden.host });
+    const refs = RegistryReferrerTarget.forClient(client);
     const out: Artifact[] = [];
-    for (const d of await client.listReferrers('prod/app', collection.descriptor.digest)) {
+    for (const d of await refs.listReferrers({ registry: client.registry, repository: 'prod/app' }, collection.descriptor.digest)) {
       const { bytes } = await client.getManifest('prod/app', d.digest);
       out.push({ digest: d.digest, bytes, manifest: JSON.parse(new TextDecoder().decode(bytes)) });
     }

@@ -77,7 +77,8 @@ describe('referrers in the embedded OCI layout (no registry configured), subject
     const dir = join(ledger.dataDir, 'oci-layout');
     for (const p of pubs) {
       assert.equal(p.targetKind, 'oci-layout');
-      assert.equal(p.target, `oci-layout:${dir}`);
+      assert.equal(p.target, 'oci-layout', 'the layout, never its absolute path');
+      assert.ok(!JSON.stringify(p).includes(ledger.dataDir), 'the publication state does not reveal the data directory');
       assert.equal(p.via, 'layout');
     }
 

@@ -13,6 +13,7 @@ import {
   MEDIA_TYPE_SCITT_STATEMENT,
   OciLayoutStore,
   RegistryClient,
+  RegistryReferrerTarget,
   isDigest,
   parseReference,
   type CredentialSource,
@@ -102,9 +103,10 @@ export async function claimsFromReferrers(src: ReferrerSource, subject: string, 
 
 /** A registry repository as a {@link ReferrerSource}. */
 export function registrySource(client: RegistryClient, repository: string): ReferrerSource {
+  const target = RegistryReferrerTarget.forClient(client);
   return {
     describe: `${client.registry}/${repository}`,
-    listReferrers: (subject) => client.listReferrers(repository, subject),
+    listReferrers: (subject) => target.listReferrers({ registry: client.registry, repository }, subject),
     getManifest: async (digest) => (await client.getManifest(repository, digest)).bytes,
     getBlob: (digest) => client.getBlob(repository, digest),
   };

@@ -7,6 +7,17 @@ import { decodeCbor } from '../../cose/src/index.js';
 import { CliError, serviceError } from './cli.errors.js';
 
 const ENTRY_ID = /^[0-9a-f]{64}$/;
+/** Resubmissions of a statement whose pending Location answered 404 (a ledger lost a 303 in a crash). */
+export const MAX_RESUBMITS = 3;
+
+/** How {@link LedgerClient.waitForReceipt} sends the statement again. */
+export interface Resubmit {
+  register(): Promise<ReceiptAnswer>;
+  onResubmit?(n: number): void;
+}
+
+/** Retries of a read answered 429/503 (each after the answer's Retry-After, at most 60 s). */
+export const READ_RETRIES = 5;
 
 /** The answer to a registration or a receipt request. */
 export type ReceiptAnswer =
@@ -120,9 +131,13 @@ export class LedgerClient {
 
   /** `GET /entries/{id}`: 200 receipt, 302 pending, 404 → service error. */
   async receipt(entryId: string): Promise<ReceiptAnswer> {
+    const res = await this.request(`entries/${entryId}`, `fetch the receipt of entry ${entryId}`, { headers: { accept: 'application/cose' } });
+    return this.receiptAnswer(res, entryId);
+  }
+
+  private async receiptAnswer(res: Response, entryId: string): Promise<ReceiptAnswer> {
     const what = `fetch the receipt of entry ${entryId}`;
     const location = `/entries/${entryId}`;
-    const res = await this.request(`entries/${entryId}`, what, { headers: { accept: 'application/cose' } });
     if (res.status === 200) return { status: 'registered', entryId, location, receipt: new Uint8Array(await res.arrayBuffer()) };
     if (res.status === 302 || res.status === 303 || res.status === 202) {
       await res.arrayBuffer();
@@ -131,11 +146,28 @@ export class LedgerClient {
     return this.fail(res, what);
   }
 
-  /** Polls {@link receipt} until registered or `timeoutMs` passes (then ERR_CLI_TIMEOUT, exit 3). */
-  async waitForReceipt(entryId: string, timeoutMs: number, onWait?: (ms: number) => void): Promise<Uint8Array> {
+  /**
+   * Polls {@link receipt} until registered or `timeoutMs` passes (then ERR_CLI_TIMEOUT, exit 3).
+   *
+   * A `303` is not durable (docs/api.md): a ledger that crashes before sequencing an accepted
+   * statement answers `404` for its Location afterwards. With `resubmit` (the original POST), such
+   * a 404 sends the statement again — registration is idempotent, so this can never make a second
+   * entry — up to {@link MAX_RESUBMITS} times; without it, the 404 is an error.
+   */
+  async waitForReceipt(entryId: string, timeoutMs: number, onWait?: (ms: number) => void, resubmit?: Resubmit): Promise<Uint8Array> {
     const deadline = this.now() + timeoutMs;
+    let resubmits = 0;
     for (;;) {
-      const a = await this.receipt(entryId);
+      let a: ReceiptAnswer;
+      const res = await this.request(`entries/${entryId}`, `fetch the receipt of entry ${entryId}`, { headers: { accept: 'application/cose' } });
+      if (res.status === 404 && resubmit && resubmits < MAX_RESUBMITS) {
+        await res.arrayBuffer();
+        resubmits++;
+        resubmit.onResubmit?.(resubmits);
+        a = await resubmit.register();
+      } else {
+        a = await this.receiptAnswer(res, entryId);
+      }
       if (a.status === 'registered') return a.receipt;
       const left = deadline - this.now();
       if (left <= 0) {
@@ -170,9 +202,18 @@ export class LedgerClient {
     return new Uint8Array(await res.arrayBuffer());
   }
 
-  /** GET a JSON document of the auditor API. */
+  /**
+   * GET a JSON document of the auditor API. A `429` (the read rate limit) or `503` (busy) is
+   * retried after its `Retry-After`, up to {@link READ_RETRIES} times, so a long audit slows down
+   * instead of failing half-way.
+   */
   async json<T>(path: string, what: string): Promise<T> {
-    const res = await this.request(path, what, { headers: { accept: 'application/json' } });
+    let res = await this.request(path, what, { headers: { accept: 'application/json' } });
+    for (let retry = 0; (res.status === 429 || res.status === 503) && retry < READ_RETRIES; retry++) {
+      await res.arrayBuffer().catch(() => undefined);
+      await this.sleep(retryAfterMs(res));
+      res = await this.request(path, what, { headers: { accept: 'application/json' } });
+    }
     if (res.status !== 200) return this.fail(res, what);
     const text = await res.text();
     try {

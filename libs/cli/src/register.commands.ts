@@ -60,7 +60,12 @@ export function registerRegisterCommands(program: Command, ctx: Ctx): void {
       let answer = await client.register(statement, { async: Boolean(o.async) });
       if (answer.entryId !== entryId) c.out.warn(`the ledger named entry ${answer.entryId}, expected ${entryId}`);
       if (answer.status === 'pending' && o.wait) {
-        const receipt = await client.waitForReceipt(answer.entryId, timeoutMs, (ms) => c.out.progress(`pending; asking again in ${ms} ms`));
+        // A 404 while pending means the ledger lost the accepted statement (a crash before it was durable): send it again.
+        const resubmit = {
+          register: () => client.register(statement, { async: Boolean(o.async) }),
+          onResubmit: (n: number) => c.out.warn(`the ledger no longer knows entry ${answer.entryId} (lost before it was durable?): registering it again (${n})`),
+        };
+        const receipt = await client.waitForReceipt(answer.entryId, timeoutMs, (ms) => c.out.progress(`pending; asking again in ${ms} ms`), resubmit);
         answer = { status: 'registered', entryId: answer.entryId, location: answer.location, receipt };
       }
       if (answer.status === 'pending') {

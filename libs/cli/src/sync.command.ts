@@ -12,6 +12,7 @@ import {
   ANNOTATION_ENTRY_ID,
   ARTIFACT_TYPE_SCITT_REVOCATION,
   OciLayoutStore,
+  RegistryReferrerTarget,
   buildReceiptArtifact,
   buildStatusArtifact,
   dockerConfigCredentials,
@@ -96,14 +97,16 @@ async function target(ref: string, o: SyncOptions): Promise<{ t: SyncTarget; dig
   const client = (registry: string) => registryClient(registry, (creds ??= dockerConfigCredentials(o.dockerConfig)), Boolean(o.plainHttp));
   const col = await resolveCollection(ref, client);
   const d = await col.client.headManifest(col.repository, col.digest);
+  const referrers = RegistryReferrerTarget.forClient(col.client);
+  const repo = { registry: col.client.registry, repository: col.repository };
   if (!d) throw badInput(`couldn't sync ${ref}: ${col.registry}/${col.repository} has no manifest ${col.digest}`);
   return {
     digest: col.digest,
     t: {
       describe: `${col.registry}/${col.repository}`,
       subject: { mediaType: d.mediaType, digest: d.digest, size: d.size },
-      list: () => col.client.listReferrers(col.repository, col.digest),
-      push: async (a) => void (await col.client.pushReferrer(col.repository, a)),
+      list: () => referrers.listReferrers(repo, col.digest),
+      push: async (a) => void (await referrers.pushReferrer(repo, a)),
     },
   };
 }

@@ -1,6 +1,10 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { CoseError, decodeCbor, fromHex, Tagged } from './index.js';
+import { CoseError, fromHex, Tagged } from './index.js';
+import { cborCodec } from '../../../test/support/cbor-codec.js';
+
+// The codec under test: the own one, or the bake-off's contender with CBOR_CODEC=cbor-x (docs/cose.md).
+const { decodeCbor } = cborCodec;
 
 function throwsCode(fn: () => unknown, code: string, label?: string): void {
   assert.throws(fn, (e: unknown) => {
@@ -120,7 +124,7 @@ const REJECTED: [string, string, string][] = [
   ['dbffffffffffffffff00', 'ERR_CBOR_MALFORMED', 'tag number beyond 2^53'],
 ];
 
-describe('decodeCbor', () => {
+describe(`decodeCbor (${cborCodec.name})`, () => {
   for (const [hex, want] of APPENDIX_A) {
     it(`decodes RFC 8949 Appendix A ${hex}`, () => {
       const got = decodeCbor(fromHex(hex));

@@ -1,5 +1,5 @@
 /**
- * The COSE WG examples (cose-wg/Examples, in ../shared/vectors/cose-examples): every Sign1 example
+ * The COSE WG examples (cose-wg/Examples, in test/vectors/cose-examples): every Sign1 example
  * is decoded, its Sig_structure compared, its signature verified with both backends, and re-signed
  * (EdDSA is deterministic: same bytes; ECDSA is randomized: verify only). Failure examples must
  * fail with the stated code. Non-Sign1 examples (COSE_Sign, MAC0, Encrypt0) must be refused.

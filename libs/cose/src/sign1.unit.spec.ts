@@ -23,7 +23,7 @@ import {
 } from './index.js';
 
 // Embedded facts from the COSE WG examples (cose-wg/Examples), so the suite proves the algorithms
-// even where ../shared/vectors is absent.
+// on their own, next to the full corpus in test/vectors/cose-examples.
 // ecdsa-examples/ecdsa-sig-01.json: ES256, protected {1: -7, 3: 0}, unprotected {4: '11'}.
 const ES256_KEY: CoseKey = jwkToCoseKey({
   kty: 'EC',

@@ -13,7 +13,7 @@ import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import { createMemoryEventStore } from '../src/memory.event-store.js';
 import type { EventStore, ExpectedRevision, NewEvent } from '../src/event-store.port.js';
-import { openSqliteEventStore } from '../src/sqlite.event-store.js';
+import { openSqliteEventStore } from '../src/sqlite.factory.js';
 import { BENCH_POSTGRES_URL, measurePostgres, postgresUnreachable } from './postgres.figures.js';
 
 const EVENT_BYTES = 256;

@@ -1,5 +1,5 @@
 /**
- * The event store port: the ledger's only source of truth (ARCHITECTURE §6–7).
+ * The event store port: the ledger's only source of truth (docs/event-store.md, docs/events.md).
  *
  * Every adapter (in-memory, embedded SQLite, KurrentDB) passes the same contract suite
  * (`runEventStoreContract`), so code written against {@link EventStore} never needs to know

@@ -17,7 +17,7 @@ export type {
 } from './event-store.port.js';
 export { ConcurrencyError, EventStoreError, isEventStoreError, type EventStoreErrorCode } from './event-store.errors.js';
 export { DEFAULT_MAX_EVENT_BYTES, MAX_EVENT_TYPE_BYTES, MAX_STREAM_NAME_BYTES } from './event-validation.js';
-export { openSqliteEventStore, type SqliteEventStoreOptions } from './sqlite.event-store.js';
+export { openSqliteEventStore, type SqliteEventStoreOptions } from './sqlite.factory.js';
 export { startWalCheckpointer, type WalCheckpointer, type WalCheckpointerOptions, type WalCheckpointStats } from './wal-checkpointer.js';
 export { openPostgresEventStore, type PostgresEventStoreOptions } from './postgres.event-store.js';
 export { openKurrentDbEventStore, type KurrentDbEventStoreOptions } from './kurrentdb.event-store.js';

@@ -1,14 +1,15 @@
 /**
- * The embedded SQLite store with its connection in a worker thread (`openSqliteEventStore({ path,
- * worker: true })`): same file format, same guarantees, same contract suite. The main thread only
+ * The embedded SQLite store with its connection in a worker thread (what `openSqliteEventStore`
+ * opens by default, sqlite.factory.ts): the worker (sqlite.worker.ts) runs the engine
+ * (sqlite.event-store.ts), so: same file format, same guarantees, same contract suite. The main thread only
  * posts messages, so a slow fsync delays the append's promise but never the event loop.
  */
 import { Worker } from 'node:worker_threads';
-import { ConcurrencyError, EventStoreError, type EventStoreErrorCode } from './event-store.errors.js';
+import { EventStoreError } from './event-store.errors.js';
 import type { AppendResult, EventStore, ExpectedRevision, NewEvent, ReadAllOptions, ReadStreamOptions, RecordedEvent, SubscribeToAllOptions, Subscription } from './event-store.port.js';
 import { DEFAULT_MAX_EVENT_BYTES, checkAfter, planReadStream, validateAppend } from './event-validation.js';
 import { ChangeSignal, PagedSubscription, type PagedSubscriptionOptions } from './paged.subscription.js';
-import type { SerializedError, WorkerReply, WorkerRequest } from './sqlite.worker.js';
+import { deserializeError, type SqliteWorkerData, type WorkerReply, type WorkerRequest } from './sqlite.worker-protocol.js';
 
 const READ_CHUNK = 512;
 
@@ -20,7 +21,8 @@ export interface SqliteWorkerOptions extends PagedSubscriptionOptions {
 
 /** Starts the worker and opens the database in it. */
 export async function openSqliteWorkerEventStore(opts: SqliteWorkerOptions): Promise<EventStore> {
-  const worker = startWorker(new URL('./sqlite.worker.js', import.meta.url), { path: opts.path, maxEventBytes: opts.maxEventBytes, autoCheckpointPages: opts.autoCheckpointPages });
+  const data: SqliteWorkerData = { path: opts.path, maxEventBytes: opts.maxEventBytes, autoCheckpointPages: opts.autoCheckpointPages };
+  const worker = startWorker(new URL('./sqlite.worker.js', import.meta.url), data);
   const store = new SqliteWorkerEventStore(worker, opts);
   try {
     await store.headPosition();
@@ -70,7 +72,7 @@ class SqliteWorkerEventStore implements EventStore {
       this.#pending.delete(reply.id);
       if (this.#pending.size === 0) worker.unref();
       if (reply.ok) p.resolve(reply.value);
-      else p.reject(rebuild(reply.error));
+      else p.reject(deserializeError(reply.error));
     });
     const fail = (err: unknown): void => {
       this.#closed = true;
@@ -143,10 +145,4 @@ class SqliteWorkerEventStore implements EventStore {
     this.#closed = true;
     await this.#worker.terminate();
   }
-}
-
-function rebuild(e: SerializedError): Error {
-  if (e.code === 'ERR_EVENT_STORE_CONCURRENCY') return new ConcurrencyError(e.stream ?? '', e.expected as ExpectedRevision, e.actual as number | 'no_stream');
-  if (e.code?.startsWith('ERR_EVENT_STORE_')) return new EventStoreError(e.code as EventStoreErrorCode, e.message);
-  return new EventStoreError('ERR_EVENT_STORE_INTERNAL', `couldn't complete the request in the event store worker: ${e.message}`);
 }

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { type Ack, checkAcknowledged, checkStoreAfterCrashes, runAndKill } from '../test/crash.support.js';
-import { openSqliteEventStore } from './sqlite.event-store.js';
+import { openSqliteEventStore } from './sqlite.factory.js';
 
 const KILLS = 25;
 

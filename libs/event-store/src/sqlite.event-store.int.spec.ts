@@ -7,7 +7,7 @@ import { describe, it } from 'node:test';
 import { collect, take } from './contract/contract.support.js';
 import { runEventStoreContract } from './contract/event-store.contract.js';
 import { ConcurrencyError } from './event-store.errors.js';
-import { openSqliteEventStore } from './sqlite.event-store.js';
+import { openSqliteEventStore } from './sqlite.factory.js';
 
 function tempDir(): { dir: string; rm: () => void } {
   const dir = mkdtempSync(join(tmpdir(), 'event-store-'));

@@ -13,10 +13,11 @@
  * whole append is there. The crash test (`sqlite.crash.int.spec.ts`) kills a writer with SIGKILL
  * at random moments and checks exactly that.
  *
- * The driver is synchronous. By default the connection lives in a worker thread
- * (sqlite-worker.event-store.ts) so the fsync of each commit never stalls the event loop; this
- * class is the engine the worker runs, and is used directly with `worker: false`. Measured in
- * bench/store.bench.ts, recorded in docs/event-store.md.
+ * The driver is synchronous. This file is the engine and only the engine: it runs on the thread
+ * that opens it. `openSqliteEventStore` (sqlite.factory.ts) chooses the thread: by default the
+ * engine runs in a worker (sqlite.worker.ts, behind the proxy in sqlite-worker.event-store.ts) so
+ * the fsync of each commit never stalls the event loop; with `worker: false` it runs here.
+ * Measured in bench/store.bench.ts, recorded in docs/event-store.md.
  */
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
@@ -35,22 +36,15 @@ import type {
 } from './event-store.port.js';
 import { DEFAULT_MAX_EVENT_BYTES, checkAfter, planReadStream, validateAppend, type ValidEvent } from './event-validation.js';
 import { ChangeSignal, PagedSubscription, type PagedSubscriptionOptions } from './paged.subscription.js';
-import { openSqliteWorkerEventStore } from './sqlite-worker.event-store.js';
 
-export interface SqliteEventStoreOptions extends PagedSubscriptionOptions {
+/** The engine's options; `openSqliteEventStore` (sqlite.factory.ts) adds the `worker` switch. */
+export interface SqliteEngineOptions extends PagedSubscriptionOptions {
   /** The database file, e.g. `data/events.sqlite` (its directory is created). */
   path: string;
   /** Limit on one event's data + metadata (default 4 MiB). */
   maxEventBytes?: number;
-  /** The clock for `recordedAt` (default: the system clock). Only with `worker: false`. */
+  /** The clock for `recordedAt` (default: the system clock). Can't cross to a worker thread. */
   now?: () => Date;
-  /**
-   * Run the connection in a worker thread, so each commit's fsync blocks that thread instead of
-   * the event loop. Default: true (false when `now` is given). Measured in bench/store.bench.ts:
-   * on the main thread an append blocks the event loop for the whole fsync (p50 ≈ 4 ms, p99 ≈ 12 ms
-   * on a loaded 2-core machine); in the worker for ≈ 0.05–0.1 ms, at equal or better throughput.
-   */
-  worker?: boolean;
   /**
    * SQLite's `wal_autocheckpoint` for this connection, in pages (default 1000, SQLite's own; 0 turns
    * automatic checkpoints off). The committing thread runs those checkpoints itself — the copy of
@@ -77,19 +71,10 @@ interface Row {
 }
 
 /**
- * Opens (creating if needed) the embedded event store.
- *
- * @example
- * ```ts
- * const store = await openSqliteEventStore({ path: 'data/events.sqlite' });
- * const r = await store.append('log-1', [{ type: 'EntryRegistered', data }], 'no_stream');
- * ```
+ * Opens (creating if needed) the embedded event store's engine on the calling thread. Callers use
+ * `openSqliteEventStore` (sqlite.factory.ts), which puts it in a worker thread by default.
  */
-export async function openSqliteEventStore(opts: SqliteEventStoreOptions): Promise<EventStore> {
-  if (opts.worker ?? opts.now === undefined) {
-    if (opts.now) throw new EventStoreError('ERR_EVENT_STORE_INVALID_ARGUMENT', "couldn't open event store: `now` can't be used with `worker: true`");
-    return openSqliteWorkerEventStore(opts);
-  }
+export async function openSqliteEngine(opts: SqliteEngineOptions): Promise<EventStore> {
   let db: Database.Database;
   try {
     if (opts.path !== ':memory:') mkdirSync(dirname(opts.path), { recursive: true });
@@ -128,13 +113,13 @@ export async function openSqliteEventStore(opts: SqliteEventStoreOptions): Promi
 
 class SqliteEventStore implements EventStore {
   readonly #db: Database.Database;
-  readonly #opts: SqliteEventStoreOptions;
+  readonly #opts: SqliteEngineOptions;
   readonly #changes = new ChangeSignal();
   readonly #subs = new Set<PagedSubscription>();
   readonly #q;
   readonly #appendTx: (stream: string, events: ValidEvent[], expected: ExpectedRevision, at: number) => AppendResult;
 
-  constructor(db: Database.Database, opts: SqliteEventStoreOptions) {
+  constructor(db: Database.Database, opts: SqliteEngineOptions) {
     this.#db = db;
     this.#opts = opts;
     const cols = 'position, stream, revision, id, type, content_type, data, metadata, recorded_at';

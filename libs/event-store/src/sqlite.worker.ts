@@ -1,34 +1,17 @@
 /**
- * The worker-thread side of {@link openSqliteEventStore} with `worker: true`: owns the database
- * connection, so the synchronous fsync of each commit blocks this thread, not the event loop that
- * serves HTTP. Requests and replies are plain structured-clone messages.
+ * The worker-thread side of {@link openSqliteWorkerEventStore}: runs the engine
+ * (sqlite.event-store.ts) and owns its connection, so the synchronous fsync of each commit blocks
+ * this thread, not the event loop that serves HTTP. Messages: sqlite.worker-protocol.ts.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import type { EventStore, RecordedEvent } from './event-store.port.js';
-import { openSqliteEventStore, type SqliteEventStoreOptions } from './sqlite.event-store.js';
-
-export type WorkerRequest =
-  | { id: number; op: 'append'; args: Parameters<EventStore['append']> }
-  | { id: number; op: 'readStream'; args: [string, { from: number | 'start' | 'end'; direction: 'forward' | 'backward'; maxCount: number }] }
-  | { id: number; op: 'readAll'; args: [{ after?: bigint; maxCount?: number }] }
-  | { id: number; op: 'head'; args: [] }
-  | { id: number; op: 'close'; args: [] };
-
-export type WorkerReply = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: SerializedError };
-
-export interface SerializedError {
-  name: string;
-  code?: string;
-  message: string;
-  stream?: string;
-  expected?: unknown;
-  actual?: unknown;
-}
+import type { RecordedEvent } from './event-store.port.js';
+import { openSqliteEngine } from './sqlite.event-store.js';
+import { serializeError, type SqliteWorkerData, type WorkerReply, type WorkerRequest } from './sqlite.worker-protocol.js';
 
 const port = parentPort;
 if (port) {
-  const opts = workerData as Pick<SqliteEventStoreOptions, 'path' | 'maxEventBytes' | 'autoCheckpointPages'>;
-  const opening = openSqliteEventStore({ path: opts.path, maxEventBytes: opts.maxEventBytes, autoCheckpointPages: opts.autoCheckpointPages, worker: false });
+  const opts = workerData as SqliteWorkerData;
+  const opening = openSqliteEngine({ path: opts.path, maxEventBytes: opts.maxEventBytes, autoCheckpointPages: opts.autoCheckpointPages });
   port.on('message', async (req: WorkerRequest) => {
     try {
       const store = await opening;
@@ -55,8 +38,7 @@ if (port) {
       }
       port.postMessage({ id: req.id, ok: true, value } satisfies WorkerReply);
     } catch (err) {
-      const e = err as SerializedError;
-      port.postMessage({ id: req.id, ok: false, error: { name: e.name, code: e.code, message: e.message, stream: e.stream, expected: e.expected, actual: e.actual } } satisfies WorkerReply);
+      port.postMessage({ id: req.id, ok: false, error: serializeError(err) } satisfies WorkerReply);
     }
   });
 }

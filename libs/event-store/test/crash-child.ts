@@ -9,7 +9,7 @@
 import { writeSync } from 'node:fs';
 import type { EventStore, ExpectedRevision } from '../src/event-store.port.js';
 import { openPostgresEventStore } from '../src/postgres.event-store.js';
-import { openSqliteEventStore } from '../src/sqlite.event-store.js';
+import { openSqliteEventStore } from '../src/sqlite.factory.js';
 
 const argv = process.argv.slice(2);
 let store: EventStore;

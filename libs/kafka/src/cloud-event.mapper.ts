@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { decodeEventData, logStream, type CheckpointSigned, type EntryRegistered } from '../../ledger/src/events.js';
 import { parseRevocationPayload, REVOCATION_CONTENT_TYPE } from '../../ledger/src/revocation.js';
 import { decodeSign1 } from '../../cose/src/sign1.codec.js';
+import { toHex } from '../../cose/src/bytes.js';
 import { IntegrationEventMappingError } from './kafka.errors.js';
 import { IntegrationEventType, type IntegrationEventTypeName } from './integration-event.schemas.js';
 
@@ -63,7 +64,6 @@ export function statementPayload(entry: Uint8Array): Uint8Array | null {
   return decodeSign1(entry).payload;
 }
 
-const hex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
 
 /**
  * The stable CloudEvents id of an integration event: `<logId>:entry:<index>`,
@@ -94,7 +94,7 @@ function entryEvents(logId: string, source: string, e: EntryRegistered, opts: Ma
       contentType: e.contentType,
       kid: e.kid,
       registeredAt: e.registeredAt,
-      leafHash: hex(e.leafHash),
+      leafHash: toHex(e.leafHash),
     },
   };
   if (e.contentType !== REVOCATION_CONTENT_TYPE) return { events: [registered], skipped: [] };
@@ -140,7 +140,7 @@ function checkpointEvent(logId: string, source: string, c: CheckpointSigned, opt
     data: {
       logId,
       treeSize: c.treeSize,
-      root: hex(c.root),
+      root: toHex(c.root),
       signedAt: c.signedAt,
       signature: { href, sha256: createHash('sha256').update(c.signature).digest('hex') },
     },

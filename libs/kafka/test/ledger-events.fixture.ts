@@ -4,9 +4,9 @@ import { encodeEventData, logStream, type CheckpointSigned, type EntryRegistered
 import { REVOCATION_CONTENT_TYPE } from '../../ledger/src/revocation.js';
 import { encodeCbor } from '../../cose/src/cbor.encode.js';
 import { encodeSign1 } from '../../cose/src/sign1.codec.js';
+import { entryIdOf } from '../../receipt/src/entry.codec.js';
 
 const sha256 = (b: Uint8Array): Uint8Array => new Uint8Array(createHash('sha256').update(b).digest());
-const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 
 /** A tagged COSE_Sign1 with protected content type `ct`, an attached payload and a dummy signature. */
 export function statement(ct: string, payload: Uint8Array | null, n = 0): Uint8Array {
@@ -20,7 +20,7 @@ export function entryRegistered(index: number, opts: { entry?: Uint8Array; conte
   return {
     type: 'EntryRegistered',
     index,
-    entryId: hex(sha256(entry)),
+    entryId: entryIdOf(entry),
     leafHash: sha256(new Uint8Array([0, ...entry])),
     entry,
     iss: 'https://issuer.example',

@@ -1,11 +1,12 @@
 /**
- * The ledger's domain events: the only source of truth (ARCHITECTURE §6).
+ * The ledger's domain events: the only source of truth (docs/events.md).
  *
  * Wire format (docs/events.md): UTF-8 JSON, binary fields as unpadded base64url, integers as
  * JSON numbers (safe integers), times as RFC 3339 strings. Event type names are the stable
  * strings below, never class names. A changed shape gets a new `v` and an upcaster here.
  */
 import { fromBase64Url, toBase64Url } from './base64url.js';
+import { JsonDuplicateKeyError, parseJsonStrict } from './strict-json.js';
 
 export const EventType = {
   EntryRegistered: 'EntryRegistered',
@@ -99,9 +100,9 @@ export function decodeEventData(type: string, data: Uint8Array): LedgerEvent {
   if (!isLedgerEventType(type)) throw new EventDecodeError(`couldn't decode event: unknown type ${JSON.stringify(type)}`);
   let obj: Record<string, unknown>;
   try {
-    obj = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(data));
+    obj = parseJsonStrict(new TextDecoder('utf-8', { fatal: true }).decode(data)) as Record<string, unknown>;
   } catch (cause) {
-    throw new EventDecodeError(`couldn't decode ${type}: not UTF-8 JSON`, { cause });
+    throw new EventDecodeError(`couldn't decode ${type}: ${cause instanceof JsonDuplicateKeyError ? cause.message : 'not UTF-8 JSON'}`, { cause });
   }
   if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) throw new EventDecodeError(`couldn't decode ${type}: not an object`);
   const { v, ...rest } = obj;

@@ -6,3 +6,4 @@ export * from './revocation.js';
 export * from './log.decider.js';
 export * from './supersession.js';
 export * from './precedence.js';
+export * from './strict-json.js';

@@ -4,6 +4,7 @@
  * into the events that extend the log, and `sealBatch` adds the signed checkpoint. Signing is
  * async and keyed, so it sits between the two in the sequencer; both halves stay pure.
  */
+import { bytesEqual, toHex } from '../../cose/src/index.js';
 import { CompactRange } from '../../merkle/src/index.js';
 import type { CheckpointSigned, EntryRegistered, LedgerEvent } from './events.js';
 
@@ -38,11 +39,6 @@ export function initialLogState(): LogState {
   return { size: 0, range: new CompactRange(), lastCheckpoint: null, events: 0 };
 }
 
-function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((x, i) => x === b[i]);
-}
-
-const hex = (b: Uint8Array): string => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
 
 /** Fold one event into the state; throws {@link LogIntegrityError} if the stream contradicts itself. */
 export function evolve(state: LogState, event: LedgerEvent): LogState {
@@ -56,7 +52,7 @@ export function evolve(state: LogState, event: LedgerEvent): LogState {
     case 'CheckpointSigned': {
       if (event.treeSize !== state.size) throw new LogIntegrityError(`checkpoint for size ${event.treeSize} follows ${state.size} entries`);
       const root = state.range.root();
-      if (!equalBytes(root, event.root)) throw new LogIntegrityError(`checkpoint root ${hex(event.root)} for size ${event.treeSize} differs from the recomputed root ${hex(root)}`);
+      if (!bytesEqual(root, event.root)) throw new LogIntegrityError(`checkpoint root ${toHex(event.root)} for size ${event.treeSize} differs from the recomputed root ${toHex(root)}`);
       const { treeSize, protectedHeader, signature, signedAt } = event;
       return { ...state, lastCheckpoint: { treeSize, root: event.root, protectedHeader, signature, signedAt }, events: state.events + 1 };
     }

@@ -79,6 +79,7 @@ describe('log decider: given / when / then', () => {
   });
   it('refuses events it cannot read', () => {
     assert.throws(() => decodeEventData('EntryRegistered', new TextEncoder().encode('{"v":2}')), /unsupported version/);
+    assert.throws(() => decodeEventData('PolicyChanged', new TextEncoder().encode('{"v":1,"digest":"a","policy":"{}","changedAt":"x","digest":"b"}')), /"digest" twice/);
     assert.throws(() => decodeEventData('Nope', new TextEncoder().encode('{}')), /unknown type/);
     assert.throws(() => decodeEventData('CheckpointSigned', new Uint8Array([0xff])), /not UTF-8 JSON/);
   });

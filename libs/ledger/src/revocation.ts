@@ -3,6 +3,8 @@
  * protected content type {@link REVOCATION_CONTENT_TYPE} whose payload is UTF-8 JSON
  * `{"revokes": ["<entry id>", …], "reason": "<text>"}`. It is registered like any other claim.
  */
+import { JsonDuplicateKeyError, parseJsonStrict } from './strict-json.js';
+
 export const REVOCATION_CONTENT_TYPE = 'application/vnd.scitt-ledger.revocation+json';
 
 export interface RevocationPayload {
@@ -26,8 +28,9 @@ export function parseRevocationPayload(payload: Uint8Array | null): RevocationPa
   if (!payload || payload.length === 0) throw new RevocationFormatError("couldn't parse revocation: the payload is empty (it must be attached)");
   let obj: unknown;
   try {
-    obj = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(payload));
+    obj = parseJsonStrict(new TextDecoder('utf-8', { fatal: true }).decode(payload));
   } catch (cause) {
+    if (cause instanceof JsonDuplicateKeyError) throw new RevocationFormatError(`couldn't parse revocation: the payload has the member ${JSON.stringify(cause.key)} twice (at ${cause.path}); duplicate JSON keys are refused`, { cause });
     throw new RevocationFormatError("couldn't parse revocation: the payload is not UTF-8 JSON", { cause });
   }
   if (!obj || typeof obj !== 'object' || Array.isArray(obj)) throw new RevocationFormatError("couldn't parse revocation: the payload is not a JSON object");

@@ -19,6 +19,8 @@ describe('parseRevocationPayload', () => {
     ['short id', enc({ revokes: ['abc'], reason: 'x' })],
     ['duplicate ids', enc({ revokes: [id, id], reason: 'x' })],
     ['no reason', enc({ revokes: [id] })],
+    ['a duplicate revokes key (last would win)', enc(`{"revokes":["${id}"],"reason":"x","revokes":["${'d'.repeat(64)}"]}`)],
+    ['a duplicate reason key spelled with an escape', enc(`{"revokes":["${id}"],"reason":"x","\\u0072eason":"y"}`)],
   ];
   for (const [name, payload] of bad) {
     it(`rejects ${name}`, () => assert.throws(() => parseRevocationPayload(payload), RevocationFormatError));

@@ -13,4 +13,4 @@ export type { NodeReader } from './node-reader.port.js';
 export { MemoryNodeStore } from './node-store.memory.js';
 export { type ProofPlan, inclusionNodes, consistencyNodes, rootNodes, rehashProof } from './proof.plan.js';
 export { inclusionProof, consistencyProof, rootAt } from './proof.generate.js';
-export { rootFromInclusionProof, verifyInclusion, verifyConsistency } from './proof.verify.js';
+export { rootFromInclusionProof, rootFromConsistencyProof, verifyInclusion, verifyConsistency } from './proof.verify.js';

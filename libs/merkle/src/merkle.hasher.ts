@@ -81,8 +81,4 @@ export function checkHash(h: unknown, what: string): asserts h is Uint8Array {
 }
 
 /** Byte equality (roots and proofs are public values: no constant-time comparison needed). */
-export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
+export { bytesEqual } from '../../cose/src/bytes.js';

@@ -5,7 +5,8 @@
  * error; equal sizes need an empty proof and equal roots (compared as given, any length);
  * otherwise every hash must be 32 bytes. Failures throw {@link MerkleError} saying why.
  */
-import { bytesEqual, checkHash, type MerkleHasher } from './merkle.hasher.js';
+import { bytesEqual, toHex } from '../../cose/src/bytes.js';
+import { checkHash, type MerkleHasher } from './merkle.hasher.js';
 import { nodeMerkleHasher } from './node.hasher.js';
 import { MerkleError, MerkleErrorCode } from './merkle.errors.js';
 import { checkSize, isPowerOfTwo } from './tree.math.js';
@@ -21,16 +22,10 @@ function lengthError(what: string, got: number): MerkleError {
   return new MerkleError(MerkleErrorCode.ProofLength, `couldn't verify ${what}: wrong proof length ${got}`);
 }
 
-function hex(b: Uint8Array): string {
-  let s = '';
-  for (const x of b) s += x.toString(16).padStart(2, '0');
-  return s;
-}
-
 function mismatch(what: string, computed: Uint8Array, expected: Uint8Array): MerkleError {
   return new MerkleError(
     MerkleErrorCode.RootMismatch,
-    `couldn't verify ${what}: computed root ${hex(computed)} differs from expected ${hex(expected)}`,
+    `couldn't verify ${what}: computed root ${toHex(computed)} differs from expected ${toHex(expected)}`,
   );
 }
 
@@ -50,6 +45,7 @@ export function rootFromInclusionProof(
   hasher: MerkleHasher = nodeMerkleHasher,
 ): Uint8Array {
   const what = `inclusion of leaf ${leafIndex} at size ${treeSize}`;
+  const { hashChildren } = hasher;
   checkSize(leafIndex, 'leaf index');
   checkSize(treeSize, 'tree size');
   if (leafIndex >= treeSize) {
@@ -63,7 +59,6 @@ export function rootFromInclusionProof(
   let fn = leafIndex;
   let sn = treeSize - 1;
   let r = leafHash;
-  const { hashChildren } = hasher;
   for (const p of proof) {
     if (sn === 0) throw lengthError(what, proof.length);
     if (fn % 2 === 1 || fn === sn) {
@@ -104,6 +99,73 @@ export function verifyInclusion(
 }
 
 /**
+ * RFC 9162 §2.1.4.2 for one consistency proof: the argument checks, then steps 1–7, which give the
+ * older root the proof implies (`fr`) and the newer one (`sr`). With equal sizes the proof must be
+ * empty and both are `root1` as given (any length: the corpus compares roots as given there).
+ */
+function consistencyRoots(
+  size1: number,
+  size2: number,
+  proof: readonly Uint8Array[],
+  root1: Uint8Array,
+  root2: Uint8Array | undefined,
+  what: string,
+  hasher: MerkleHasher,
+): { fr: Uint8Array; sr: Uint8Array } {
+  const { hashChildren } = hasher;
+  checkSize(size1, 'size1');
+  checkSize(size2, 'size2');
+  if (size1 > size2) throw new MerkleError(MerkleErrorCode.SizeOrder, `couldn't verify ${what}: size1 > size2`);
+  if (size1 === 0) {
+    throw new MerkleError(MerkleErrorCode.EmptyTree, `couldn't verify ${what}: a proof from the empty tree is meaningless`);
+  }
+  if (!Array.isArray(proof)) throw new MerkleError(MerkleErrorCode.ProofLength, `couldn't verify ${what}: the proof is not an array`);
+  if (size1 === size2) {
+    if (proof.length !== 0) throw lengthError(what, proof.length);
+    if (!(root1 instanceof Uint8Array)) throw new MerkleError(MerkleErrorCode.RootMismatch, `couldn't verify ${what}: equal sizes but different roots`);
+    return { fr: root1, sr: root1 };
+  }
+  // Step 1: an empty path fails.
+  if (proof.length === 0) throw lengthError(what, 0);
+  checkHash(root1, 'root1');
+  if (root2 !== undefined) checkHash(root2, 'root2');
+  checkProof(proof, what);
+  // Step 2: when size1 is a power of two its root is the first node of the path.
+  let path: readonly Uint8Array[] = proof;
+  let fn = size1 - 1;
+  let sn = size2 - 1;
+  if (isPowerOfTwo(size1)) path = [root1, ...proof];
+  // Steps 3–4.
+  while (fn % 2 === 1) {
+    fn = (fn - 1) / 2;
+    sn = Math.floor(sn / 2);
+  }
+  // Step 5.
+  let fr = path[0]!;
+  let sr = path[0]!;
+  // Step 6.
+  for (let i = 1; i < path.length; i++) {
+    const c = path[i]!;
+    if (sn === 0) throw lengthError(what, proof.length);
+    if (fn % 2 === 1 || fn === sn) {
+      fr = hashChildren(c, fr);
+      sr = hashChildren(c, sr);
+      while (fn % 2 === 0 && fn !== 0) {
+        fn /= 2;
+        sn = Math.floor(sn / 2);
+      }
+    } else {
+      sr = hashChildren(sr, c);
+    }
+    fn = Math.floor(fn / 2);
+    sn = Math.floor(sn / 2);
+  }
+  // Step 7 (the length half; the callers compare the roots).
+  if (sn !== 0) throw lengthError(what, proof.length);
+  return { fr, sr };
+}
+
+/**
  * Verifies an RFC 9162 consistency proof (§2.1.4.2): returns normally when `proof` shows that the
  * tree of `size2` leaves with root `root2` extends the tree of `size1` leaves with root `root1`.
  * Throws `ERR_MERKLE_SIZE_ORDER` (size1 > size2), `ERR_MERKLE_EMPTY_TREE` (size1 = 0),
@@ -122,58 +184,36 @@ export function verifyConsistency(
   hasher: MerkleHasher = nodeMerkleHasher,
 ): void {
   const what = `consistency from size ${size1} to ${size2}`;
-  checkSize(size1, 'size1');
-  checkSize(size2, 'size2');
-  if (size1 > size2) throw new MerkleError(MerkleErrorCode.SizeOrder, `couldn't verify ${what}: size1 > size2`);
-  if (size1 === 0) {
-    throw new MerkleError(MerkleErrorCode.EmptyTree, `couldn't verify ${what}: a proof from the empty tree is meaningless`);
-  }
-  if (!Array.isArray(proof)) throw new MerkleError(MerkleErrorCode.ProofLength, `couldn't verify ${what}: the proof is not an array`);
+  const { fr, sr } = consistencyRoots(size1, size2, proof, root1, root2, what, hasher);
   if (size1 === size2) {
-    if (proof.length !== 0) throw lengthError(what, proof.length);
-    if (!(root1 instanceof Uint8Array) || !(root2 instanceof Uint8Array) || !bytesEqual(root1, root2)) {
+    if (!(root2 instanceof Uint8Array) || !bytesEqual(root1, root2)) {
       throw new MerkleError(MerkleErrorCode.RootMismatch, `couldn't verify ${what}: equal sizes but different roots`);
     }
     return;
   }
-  // Step 1: an empty path fails.
-  if (proof.length === 0) throw lengthError(what, 0);
-  checkHash(root1, 'root1');
-  checkHash(root2, 'root2');
-  checkProof(proof, what);
-  // Step 2: when size1 is a power of two its root is the first node of the path.
-  let path: readonly Uint8Array[] = proof;
-  let fn = size1 - 1;
-  let sn = size2 - 1;
-  if (isPowerOfTwo(size1)) path = [root1, ...proof];
-  // Steps 3–4.
-  while (fn % 2 === 1) {
-    fn = (fn - 1) / 2;
-    sn = Math.floor(sn / 2);
-  }
-  // Step 5.
-  const { hashChildren } = hasher;
-  let fr = path[0];
-  let sr = path[0];
-  // Step 6.
-  for (let i = 1; i < path.length; i++) {
-    const c = path[i];
-    if (sn === 0) throw lengthError(what, proof.length);
-    if (fn % 2 === 1 || fn === sn) {
-      fr = hashChildren(c, fr);
-      sr = hashChildren(c, sr);
-      while (fn % 2 === 0 && fn !== 0) {
-        fn /= 2;
-        sn = Math.floor(sn / 2);
-      }
-    } else {
-      sr = hashChildren(sr, c);
-    }
-    fn = Math.floor(fn / 2);
-    sn = Math.floor(sn / 2);
-  }
-  // Step 7.
-  if (sn !== 0) throw lengthError(what, proof.length);
   if (!bytesEqual(fr, root1)) throw mismatch(`${what} (old root)`, fr, root1);
   if (!bytesEqual(sr, root2)) throw mismatch(`${what} (new root)`, sr, root2);
+}
+
+/**
+ * The newer root an RFC 9162 consistency proof implies (§2.1.4.2, the value `sr`), after checking
+ * the proof against the older root: what a verifier holding only `root1` needs before it checks a
+ * signature over the newer root (a consistency receipt's detached payload). Same checks and error
+ * codes as {@link verifyConsistency}, in one pass; equal sizes (empty proof) give `root1` back.
+ *
+ * @example
+ *   const root5 = rootFromConsistencyProof(3, 5, proof, root3);
+ */
+export function rootFromConsistencyProof(
+  size1: number,
+  size2: number,
+  proof: readonly Uint8Array[],
+  root1: Uint8Array,
+  hasher: MerkleHasher = nodeMerkleHasher,
+): Uint8Array {
+  const what = `consistency from size ${size1} to ${size2}`;
+  const { fr, sr } = consistencyRoots(size1, size2, proof, root1, undefined, what, hasher);
+  if (size1 === size2) return Uint8Array.from(root1);
+  if (!bytesEqual(fr, root1)) throw mismatch(`${what} (old root)`, fr, root1);
+  return sr;
 }

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { startRegistry } from '../../../test/support/registry.js';
 import { pushTestCollection } from '../../../test/support/registry-collection.js';
 import { sampleArtifact } from '../../../test/support/registry-fixtures.js';
-import { OciLayoutStore, RegistryClient } from '../src/index.js';
+import { OciLayoutStore, RegistryClient, RegistryReferrerTarget } from '../src/index.js';
 
 const n = Number(process.argv[2] ?? 100);
 
@@ -22,17 +22,18 @@ async function time(label: string, count: number, fn: () => Promise<void>): Prom
 const reg = await startRegistry();
 try {
   const client = new RegistryClient({ registry: reg.host });
+  const refs = RegistryReferrerTarget.forClient(client);
   const subjects = await Promise.all(Array.from({ length: 8 }, (_, i) => pushTestCollection(reg.url, `bench/app${i}`)));
   await time('registry pushReferrer, one subject, sequential', n, async () => {
-    for (let i = 0; i < n; i++) await client.pushReferrer('bench/app0', sampleArtifact(subjects[0]!.descriptor, i));
+    for (let i = 0; i < n; i++) await refs.pushReferrer({ registry: client.registry, repository: 'bench/app0' }, sampleArtifact(subjects[0]!.descriptor, i));
   });
   await time('registry pushReferrer, 8 subjects, 8 in flight', n, async () => {
     await Promise.all(subjects.map(async (s, k) => {
-      for (let i = k; i < n; i += 8) await client.pushReferrer(`bench/app${k}`, sampleArtifact(s.descriptor, 10_000 + i));
+      for (let i = k; i < n; i += 8) await refs.pushReferrer({ registry: client.registry, repository: `bench/app${k}` }, sampleArtifact(s.descriptor, 10_000 + i));
     }));
   });
   await time('registry listReferrers (tag index of n entries)', 20, async () => {
-    for (let i = 0; i < 20; i++) await client.listReferrers('bench/app0', subjects[0]!.descriptor.digest);
+    for (let i = 0; i < 20; i++) await refs.listReferrers({ registry: client.registry, repository: 'bench/app0' }, subjects[0]!.descriptor.digest);
   });
   const dir = mkdtempSync(join(tmpdir(), 'bench-layout-'));
   try {

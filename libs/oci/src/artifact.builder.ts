@@ -1,5 +1,5 @@
 /**
- * The receipt artifact of ARCHITECTURE §8: one OCI image manifest per claim, pushed by digest
+ * The receipt artifact of docs/oci.md: one OCI image manifest per claim, pushed by digest
  * into the collection's repository as a referrer of it. Pure and deterministic: the same inputs
  * give the same bytes and digest (no clock, fixed key order, sorted annotations), so a retried
  * publication converges on one manifest.

@@ -19,7 +19,7 @@ const annotations = {
   'dev.scitt-ledger.entry-id': hex('entry'),
 };
 
-describe('buildReceiptArtifact (ARCHITECTURE §8)', () => {
+describe('buildReceiptArtifact (docs/oci.md)', () => {
   it('builds exactly the documented manifest, byte for byte', () => {
     const a = buildReceiptArtifact({ subject, transparentStatement: statement, receipt, annotations });
     // Written out by hand from the contract: field order, empty config, two layers, subject, sorted annotations.

@@ -7,7 +7,7 @@ import { htpasswdSkip, registrySkip, startRegistry, type TestRegistry } from '..
 import { pushTestCollection } from '../../../test/support/registry-collection.js';
 import { sampleArtifact } from '../../../test/support/registry-fixtures.js';
 import { startTokenProxy, type TokenProxy } from '../../../test/support/registry-token-proxy.js';
-import { RegistryClient, RegistryError, dockerConfigCredentials } from './index.js';
+import { RegistryClient, RegistryError, RegistryReferrerTarget, dockerConfigCredentials } from './index.js';
 
 /** Runs fn with console.* captured; returns everything printed. */
 async function captureConsole(fn: () => Promise<void>): Promise<string> {
@@ -31,13 +31,14 @@ describe('Basic auth against docker-registry with htpasswd', { skip: htpasswdSki
 
   it('pushes and pulls with explicit credentials', async () => {
     const client = new RegistryClient({ registry: reg.host, credentials: reg.user! });
+    const refs = RegistryReferrerTarget.forClient(client);
     await client.ping();
     const basic = 'Basic ' + Buffer.from(`${reg.user!.username}:${reg.user!.password}`).toString('base64');
     const c = await pushTestCollection(reg.url, 'secure/app', { authorization: basic });
     assert.deepEqual(await client.headManifest('secure/app', c.descriptor.digest), c.descriptor);
     const a = sampleArtifact(c.descriptor, 1);
-    await client.pushReferrer('secure/app', a);
-    assert.deepEqual((await client.listReferrers('secure/app', c.descriptor.digest)).map((d) => d.digest), [a.digest]);
+    await refs.pushReferrer({ registry: client.registry, repository: 'secure/app' }, a);
+    assert.deepEqual((await refs.listReferrers({ registry: client.registry, repository: 'secure/app' }, c.descriptor.digest)).map((d) => d.digest), [a.digest]);
   });
 
   it('reads credentials from a docker config.json (auth = base64 user:pass)', async () => {
@@ -89,6 +90,7 @@ describe('Bearer token flow (real token server in front of docker-registry)', { 
 
   it('answers the challenge, fetches a scoped token, caches it per scope', async () => {
     const client = new RegistryClient({ registry: proxy.host, credentials: { username: 'bob', password: users.bob } });
+    const refs = RegistryReferrerTarget.forClient(client);
     await client.ping();
     const before = proxy.tokenRequests;
     const c = await pushTestCollection(reg.url, 'tok/app');
@@ -99,9 +101,9 @@ describe('Bearer token flow (real token server in front of docker-registry)', { 
     await client.getBlob('tok/app', JSON.parse(new TextDecoder().decode(c.manifest)).config.digest);
     assert.equal(proxy.tokenRequests, before + 1, 'cached: no new token for the same scope');
     const a = sampleArtifact(c.descriptor, 1);
-    await client.pushReferrer('tok/app', a);
+    await refs.pushReferrer({ registry: client.registry, repository: 'tok/app' }, a);
     assert.ok(proxy.requestedScopes.some((s) => s.includes('repository:tok/app:pull,push')), 'push scope requested');
-    assert.deepEqual((await client.listReferrers('tok/app', c.descriptor.digest)).map((d) => d.digest), [a.digest]);
+    assert.deepEqual((await refs.listReferrers({ registry: client.registry, repository: 'tok/app' }, c.descriptor.digest)).map((d) => d.digest), [a.digest]);
   });
 
   it('asks for the mount source scope on a cross-repository mount', async () => {

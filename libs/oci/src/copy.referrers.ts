@@ -8,13 +8,16 @@ import { parseJsonObject, type Descriptor } from './descriptor.js';
 import { isIndexMediaType } from './media-types.js';
 import { OciError } from './oci.errors.js';
 import { referrerDescriptor } from './referrers-index.js';
-import { listReferrers, recordReferrer } from './referrers.registry.js';
+import type { ReferrersMode } from './referrer.target.js';
+import { RegistryReferrerTarget } from './referrers.registry.js';
 import type { RegistryClient } from './registry.client.js';
 
 export interface CopySource {
   client: RegistryClient;
   repo: string;
   digest: string;
+  /** How to find the source's referrers (default `auto`: detected). */
+  referrersMode?: ReferrersMode;
 }
 
 export interface CopyDestination {
@@ -22,6 +25,16 @@ export interface CopyDestination {
   repo: string;
   /** Also tag the copied top manifest. */
   tag?: string;
+  /** How to list the copies at the destination (default `auto`: detected). */
+  referrersMode?: ReferrersMode;
+}
+
+/** The source and destination with their referrer targets (one per copy: detection starts fresh). */
+interface Ends {
+  src: CopySource;
+  dst: CopyDestination;
+  from: RegistryReferrerTarget;
+  to: RegistryReferrerTarget;
 }
 
 export interface CopyResult {
@@ -49,13 +62,20 @@ export async function copyWithReferrers(src: CopySource, dst: CopyDestination): 
   const done = new Set<string>();
   result.descriptor = await copyManifest(src, dst, src.digest, result, done);
   if (dst.tag) await dst.client.putManifest(dst.repo, dst.tag, (await src.client.getManifest(src.repo, src.digest)).bytes, result.descriptor.mediaType);
-  await copyReferrers(src, dst, src.digest, result, done, 0);
+  const ends: Ends = {
+    src,
+    dst,
+    from: RegistryReferrerTarget.forClient(src.client, src.referrersMode ? { referrersMode: src.referrersMode } : {}),
+    to: RegistryReferrerTarget.forClient(dst.client, dst.referrersMode ? { referrersMode: dst.referrersMode } : {}),
+  };
+  await copyReferrers(ends, src.digest, result, done, 0);
   return result;
 }
 
-async function copyReferrers(src: CopySource, dst: CopyDestination, subject: string, result: CopyResult, done: Set<string>, depth: number): Promise<void> {
+async function copyReferrers(ends: Ends, subject: string, result: CopyResult, done: Set<string>, depth: number): Promise<void> {
   if (depth >= MAX_DEPTH) throw new OciError('ERR_OCI_MANIFEST_INVALID', `couldn't copy referrers of ${subject}: nested deeper than ${MAX_DEPTH}`);
-  const referrers = await listReferrers(src.client, src.repo, subject);
+  const { src, dst } = ends;
+  const referrers = await ends.from.listReferrers({ registry: src.client.registry, repository: src.repo }, subject);
   for (const r of referrers) {
     if (done.has(r.digest)) continue;
     const copied = await copyManifest(src, dst, r.digest, result, done);
@@ -64,9 +84,9 @@ async function copyReferrers(src: CopySource, dst: CopyDestination, subject: str
     const bytes = (await src.client.getManifest(src.repo, r.digest)).bytes;
     const listed = referrerDescriptor(bytes, r.digest, copied.mediaType);
     if (listed && listed.subject === subject) {
-      await recordReferrer(dst.client, dst.repo, subject, listed.descriptor, copied.ociSubject);
+      await ends.to.recordReferrer({ registry: dst.client.registry, repository: dst.repo }, subject, listed.descriptor, copied.ociSubject);
     }
-    await copyReferrers(src, dst, r.digest, result, done, depth + 1);
+    await copyReferrers(ends, r.digest, result, done, depth + 1);
   }
 }
 

@@ -1,6 +1,7 @@
 /** OCI descriptors and their canonical JSON form (fixed key order, so bytes are deterministic). */
 import { isDigest } from './digest.js';
 import { OciError } from './oci.errors.js';
+import { JsonDuplicateKeyError, parseJsonStrict } from '../../ledger/src/index.js';
 
 /** An OCI content descriptor (image-spec §descriptor), the fields this project uses. */
 export interface Descriptor {
@@ -54,9 +55,9 @@ export function canonicalDescriptor(d: Descriptor): Descriptor {
 export function parseJsonObject(bytes: Uint8Array, what: string): Record<string, unknown> {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+    parsed = parseJsonStrict(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
   } catch (cause) {
-    throw new OciError('ERR_OCI_MANIFEST_INVALID', `couldn't parse ${what}: not UTF-8 JSON`, { cause });
+    throw new OciError('ERR_OCI_MANIFEST_INVALID', `couldn't parse ${what}: ${cause instanceof JsonDuplicateKeyError ? `the object at ${cause.path} has the member ${JSON.stringify(cause.key)} twice` : 'not UTF-8 JSON'}`, { cause });
   }
   if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) {
     throw new OciError('ERR_OCI_MANIFEST_INVALID', `couldn't parse ${what}: not a JSON object`);

@@ -39,19 +39,13 @@ export {
 export { parseWwwAuthenticate, isLoopbackHost, type AuthChallenge } from './auth.challenge.js';
 export { RegistryClient, type RegistryClientOptions, type ReferrersApiResult } from './registry.client.js';
 export {
-  listReferrers,
-  pushReferrer,
-  recordReferrer,
-  addToReferrersIndex,
-  supportsReferrersApi,
-  readTagIndex,
-  type ReferrersMode,
-  type ListReferrersOptions,
-  type PushedReferrer,
+  RegistryReferrerTarget,
   type IndexUpdateOptions,
+  type RegistryReferrerTargetOptions,
+  type RegistrySettings,
 } from './referrers.registry.js';
 export { mergeReferrersIndex, referrersFromIndex, referrerDescriptor, type MergedIndex } from './referrers-index.js';
-export { RegistryReferrerTarget, type ReferrerTarget, type RepositoryRef } from './referrer.target.js';
+export type { ReferrerTarget, RepositoryRef, ReferrersMode, ListReferrersOptions, PushedReferrer } from './referrer.target.js';
 export { OciLayoutStore, OciLayoutReferrerTarget } from './layout.store.js';
 export { copyWithReferrers, type CopySource, type CopyDestination, type CopyResult } from './copy.referrers.js';
 export {

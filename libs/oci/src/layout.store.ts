@@ -18,8 +18,7 @@ import { withLockFile, writeFileAtomic } from './layout.files.js';
 import { ANNOTATION_REF_NAME, MEDIA_TYPE_OCI_INDEX, MEDIA_TYPE_OCI_MANIFEST, isIndexMediaType } from './media-types.js';
 import { OciError } from './oci.errors.js';
 import { mergeReferrersIndex, referrerDescriptor, referrersFromIndex } from './referrers-index.js';
-import type { ReferrerTarget, RepositoryRef } from './referrer.target.js';
-import type { ListReferrersOptions, PushedReferrer } from './referrers.registry.js';
+import type { ListReferrersOptions, PushedReferrer, ReferrerTarget, RepositoryRef } from './referrer.target.js';
 
 const LAYOUT_FILE = '{"imageLayoutVersion":"1.0.0"}';
 const writers = new KeyedMutex();

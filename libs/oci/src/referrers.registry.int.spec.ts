@@ -31,15 +31,16 @@ describe('referrers on docker-registry 2.8 (tag-schema fallback)', { skip }, () 
 
   it('pushes a receipt artifact by digest and lists it from the sha256-<hex> index with artifactType and annotations', async () => {
     const client = new RegistryClient({ registry: reg.host });
+    const refs = RegistryReferrerTarget.forClient(client);
     const c = await pushTestCollection(reg.url, 'app/one', { tag: 'v1' });
     const a = sampleArtifact(c.descriptor, 1);
-    const pushed = await client.pushReferrer('app/one', a);
+    const pushed = await refs.pushReferrer({ registry: client.registry, repository: 'app/one' }, a);
     assert.equal(pushed.via, 'tag');
     assert.equal(pushed.digest, a.digest);
-    assert.equal(client.referrersSupport.get('app/one'), 'tag', 'detection cached per repository');
+    assert.equal(refs.knownSupport({ registry: client.registry, repository: 'app/one' }), 'tag', 'detection cached per repository');
     // The artifact itself is untagged: only the collection tag and the referrers tag exist.
     assert.deepEqual(await tags(reg, 'app/one'), ['sha256-' + c.descriptor.digest.slice(7), 'v1'].sort());
-    const listed = await client.listReferrers('app/one', c.descriptor.digest);
+    const listed = await refs.listReferrers({ registry: client.registry, repository: 'app/one' }, c.descriptor.digest);
     assert.equal(listed.length, 1);
     assert.equal(listed[0]!.digest, a.digest);
     assert.equal(listed[0]!.mediaType, MEDIA_TYPE_OCI_MANIFEST);
@@ -59,17 +60,19 @@ describe('referrers on docker-registry 2.8 (tag-schema fallback)', { skip }, () 
 
   it('is idempotent: pushing the same artifact again leaves the index unchanged', async () => {
     const client = new RegistryClient({ registry: reg.host });
+    const refs = RegistryReferrerTarget.forClient(client);
     const c = await pushTestCollection(reg.url, 'app/idem');
     const a = sampleArtifact(c.descriptor, 2);
-    const first = await client.pushReferrer('app/idem', a);
-    const second = await new RegistryClient({ registry: reg.host }).pushReferrer('app/idem', sampleArtifact(c.descriptor, 2));
+    const first = await refs.pushReferrer({ registry: client.registry, repository: 'app/idem' }, a);
+    const second = await new RegistryReferrerTarget().pushReferrer({ registry: reg.host, repository: 'app/idem' }, sampleArtifact(c.descriptor, 2));
     assert.equal(second.digest, first.digest, 'deterministic artifact ⇒ same digest');
     assert.equal(second.indexDigest, first.indexDigest);
-    assert.equal((await client.listReferrers('app/idem', c.descriptor.digest)).length, 1);
+    assert.equal((await refs.listReferrers({ registry: client.registry, repository: 'app/idem' }, c.descriptor.digest)).length, 1);
   });
 
   it('keeps entries other tools put in the index (and drops duplicate digests)', async () => {
     const client = new RegistryClient({ registry: reg.host });
+    const refs = RegistryReferrerTarget.forClient(client);
     const c = await pushTestCollection(reg.url, 'app/foreign');
     const sig = await pushTestCollection(reg.url, 'app/foreign'); // any manifest stands in for a signature
     const foreign = {
@@ -83,21 +86,22 @@ describe('referrers on docker-registry 2.8 (tag-schema fallback)', { skip }, () 
     const index = new TextEncoder().encode(JSON.stringify({ schemaVersion: 2, mediaType: MEDIA_TYPE_OCI_INDEX, manifests: [foreign, foreign] }));
     await client.putManifest('app/foreign', referrersTag(c.descriptor.digest), index, MEDIA_TYPE_OCI_INDEX);
     const a = sampleArtifact(c.descriptor, 3);
-    await client.pushReferrer('app/foreign', a);
+    await refs.pushReferrer({ registry: client.registry, repository: 'app/foreign' }, a);
     const raw = JSON.parse(new TextDecoder().decode((await client.getManifest('app/foreign', referrersTag(c.descriptor.digest))).bytes)) as { manifests: Record<string, unknown>[] };
     assert.equal(raw.manifests.length, 2);
     assert.deepEqual(raw.manifests[0], foreign, 'foreign entry survives byte-for-byte, first');
     assert.equal(raw.manifests[1]!.digest, a.digest);
-    const onlyOurs = await client.listReferrers('app/foreign', c.descriptor.digest, { artifactType: MEDIA_TYPE_SCITT_RECEIPT });
+    const onlyOurs = await refs.listReferrers({ registry: client.registry, repository: 'app/foreign' }, c.descriptor.digest, { artifactType: MEDIA_TYPE_SCITT_RECEIPT });
     assert.deepEqual(onlyOurs.map((d) => d.digest), [a.digest]);
   });
 
   it('lists all of 20 concurrent pushReferrer calls for one subject', async () => {
-    const clients = [new RegistryClient({ registry: reg.host }), new RegistryClient({ registry: reg.host })];
+    const target = new RegistryReferrerTarget();
+    const repo = { registry: reg.host, repository: 'app/many' };
     const c = await pushTestCollection(reg.url, 'app/many');
     const artifacts = Array.from({ length: 20 }, (_, i) => sampleArtifact(c.descriptor, 100 + i));
-    await Promise.all(artifacts.map((a, i) => clients[i % 2]!.pushReferrer('app/many', a)));
-    const listed = await clients[0]!.listReferrers('app/many', c.descriptor.digest);
+    await Promise.all(artifacts.map((a) => target.pushReferrer(repo, a)));
+    const listed = await target.listReferrers(repo, c.descriptor.digest);
     assert.deepEqual(new Set(listed.map((d) => d.digest)), new Set(artifacts.map((a) => a.digest)));
     assert.equal(listed.length, 20);
   });
@@ -119,10 +123,11 @@ describe('referrers on docker-registry 2.8 (tag-schema fallback)', { skip }, () 
       return res;
     };
     const client = new RegistryClient({ registry: reg.host, fetch: racingFetch });
+    const refs = RegistryReferrerTarget.forClient(client);
     const a = sampleArtifact(c.descriptor, 4);
-    await client.pushReferrer('app/race', a);
+    await refs.pushReferrer({ registry: client.registry, repository: 'app/race' }, a);
     assert.equal(clobbered, 1);
-    assert.deepEqual((await client.listReferrers('app/race', c.descriptor.digest)).map((d) => d.digest), [a.digest]);
+    assert.deepEqual((await refs.listReferrers({ registry: client.registry, repository: 'app/race' }, c.descriptor.digest)).map((d) => d.digest), [a.digest]);
   });
 
   it('gives up with ERR_OCI_INDEX_CONFLICT when every write is overwritten', async () => {
@@ -137,31 +142,32 @@ describe('referrers on docker-registry 2.8 (tag-schema fallback)', { skip }, () 
       }
       return res;
     };
-    const client = new RegistryClient({ registry: reg.host, fetch: hostile });
-    const { addToReferrersIndex } = await import('./index.js');
+    const target = new RegistryReferrerTarget({ fetch: hostile, index: { maxAttempts: 3, backoffMs: 1 } });
     const a = sampleArtifact(c.descriptor, 5);
     // 2.8 refuses an index naming a manifest it lacks: put the artifact first with a plain client.
     const plain = new RegistryClient({ registry: reg.host });
     for (const b of a.blobs) await plain.pushBlob('app/lost', b.bytes);
     await plain.putManifest('app/lost', a.digest, a.manifest, a.descriptor.mediaType);
-    await assert.rejects(addToReferrersIndex(client, 'app/lost', c.descriptor.digest, [a.descriptor], { maxAttempts: 3, backoffMs: 1 }), { code: 'ERR_OCI_INDEX_CONFLICT' });
+    await assert.rejects(target.addToReferrersIndex({ registry: reg.host, repository: 'app/lost' }, c.descriptor.digest, [a.descriptor]), { code: 'ERR_OCI_INDEX_CONFLICT' });
   });
 
   it('honours the mode override: tag always works here, api fails loudly on 2.8', async () => {
     const c = await pushTestCollection(reg.url, 'app/mode');
     const a = sampleArtifact(c.descriptor, 6, ARTIFACT_TYPE_SCITT_REVOCATION);
-    const tag = new RegistryClient({ registry: reg.host, referrersMode: 'tag' });
-    assert.equal((await tag.pushReferrer('app/mode', a)).via, 'tag');
-    assert.deepEqual((await tag.listReferrers('app/mode', c.descriptor.digest, { artifactType: ARTIFACT_TYPE_SCITT_REVOCATION })).map((d) => d.digest), [a.digest]);
-    assert.equal(tag.referrersSupport.size, 0, 'no probing in tag mode');
-    const api = new RegistryClient({ registry: reg.host, referrersMode: 'api' });
-    await assert.rejects(api.listReferrers('app/mode', c.descriptor.digest), { code: 'ERR_OCI_NOT_FOUND' });
+    const repo = { registry: reg.host, repository: 'app/mode' };
+    const tag = new RegistryReferrerTarget({ referrersMode: 'tag' });
+    assert.equal((await tag.pushReferrer(repo, a)).via, 'tag');
+    assert.deepEqual((await tag.listReferrers(repo, c.descriptor.digest, { artifactType: ARTIFACT_TYPE_SCITT_REVOCATION })).map((d) => d.digest), [a.digest]);
+    assert.equal(tag.knownSupport(repo), undefined, 'no probing in tag mode');
+    const api = new RegistryReferrerTarget({ perRegistry: { [reg.host]: { referrersMode: 'api' } } });
+    await assert.rejects(api.listReferrers(repo, c.descriptor.digest), { code: 'ERR_OCI_NOT_FOUND' });
   });
 
   it('returns no referrers for a subject without any', async () => {
     const client = new RegistryClient({ registry: reg.host });
+    const refs = RegistryReferrerTarget.forClient(client);
     const digest = sha256Digest(new TextEncoder().encode('nothing refers to me'));
-    assert.deepEqual(await client.listReferrers('app/one', digest), []);
+    assert.deepEqual(await refs.listReferrers({ registry: client.registry, repository: 'app/one' }, digest), []);
   });
 
   it('RegistryReferrerTarget routes by registry host', async () => {

@@ -1,8 +1,11 @@
 /**
- * Referrers on a registry: list and push, with the referrers API detected per repository at run
- * time and the OCI 1.1 tag-schema index (`sha256-<hex>`) as fallback (see docs/oci.md).
+ * Referrers on registries: {@link RegistryReferrerTarget} lists and pushes referrers with the
+ * referrers API detected per repository at run time and the OCI 1.1 tag-schema index
+ * (`sha256-<hex>`) as fallback (see docs/oci.md). It owns everything stateful about that workflow —
+ * one plain {@link RegistryClient} per host, the referrers mode, the detection cache and the
+ * index writers' mutex — so the client stays a distribution-spec client.
  *
- * Detection (mode `auto`), cached in `client.referrersSupport` per repository:
+ * Detection (mode `auto`), cached per (registry, repository):
  * - `GET /v2/<name>/referrers/<digest>` → 200 with the OCI index media type ⇒ API;
  * - a 404 whose error code is not NAME_UNKNOWN/MANIFEST_UNKNOWN (distribution 2.8 sends a
  *   plain-text 404), 400 or 405 ⇒ no API: use the tag schema;
@@ -10,29 +13,14 @@
  */
 import type { ReferrerArtifact } from './artifact.builder.js';
 import type { Descriptor } from './descriptor.js';
+import type { CredentialSource } from './docker-config.credentials.js';
 import { referrersTag } from './digest.js';
 import { KeyedMutex } from './keyed.mutex.js';
 import { MEDIA_TYPE_OCI_INDEX } from './media-types.js';
 import { OciError, RegistryError } from './oci.errors.js';
 import { mergeReferrersIndex, referrersFromIndex } from './referrers-index.js';
-import type { RegistryClient } from './registry.client.js';
-
-/** `auto`: detect per repository; `api`: referrers API only; `tag`: tag-schema index only. */
-export type ReferrersMode = 'api' | 'tag' | 'auto';
-
-export interface ListReferrersOptions {
-  artifactType?: string;
-}
-
-/** What {@link pushReferrer} did. */
-export interface PushedReferrer {
-  digest: string;
-  descriptor: Descriptor;
-  /** `api`: the registry indexes referrers itself; `tag`: we updated the tag-schema index. */
-  via: 'api' | 'tag';
-  /** Digest of the tag-schema index that lists the referrer (when `via` is `tag`). */
-  indexDigest?: string;
-}
+import type { ListReferrersOptions, PushedReferrer, ReferrersMode, ReferrerTarget, RepositoryRef } from './referrer.target.js';
+import { RegistryClient, type RegistryClientOptions } from './registry.client.js';
 
 /** Tuning of the tag-schema index update loop. */
 export interface IndexUpdateOptions {
@@ -42,115 +30,169 @@ export interface IndexUpdateOptions {
   backoffMs?: number;
 }
 
-/** One writer per (registry, repository, subject) in this process. */
-const indexWriters = new KeyedMutex();
+/** Settings of one registry host: its client's options and its referrers mode. */
+export type RegistrySettings = Partial<Omit<RegistryClientOptions, 'registry'>> & {
+  /** How to find referrers: detect per repository (`auto`, default), API only, or tag schema only. */
+  referrersMode?: ReferrersMode;
+};
+
+export interface RegistryReferrerTargetOptions extends Omit<RegistrySettings, 'credentials'> {
+  /** Credentials by host (e.g. {@link dockerConfigCredentials}). */
+  credentials?: CredentialSource;
+  /** Per-host overrides (e.g. `plainHttp` for a test registry, `referrersMode`, credentials). */
+  perRegistry?: Record<string, RegistrySettings>;
+  /** The tag-schema index update loop. */
+  index?: IndexUpdateOptions;
+}
 
 /**
- * Lists the referrers of `subject` in `repository` (API or tag schema per the client's mode).
- * @example await client.listReferrers('team/app', 'sha256:…', { artifactType: 'application/scitt-receipt+cose' })
+ * {@link ReferrerTarget} over registries: one {@link RegistryClient} per host, created on first
+ * use with the shared options and the host's overrides.
+ * @example
+ *   const target = new RegistryReferrerTarget({ credentials: dockerConfigCredentials() });
+ *   await target.pushReferrer({ registry: 'ghcr.io', repository: 'org/app' }, artifact);
  */
-export async function listReferrers(client: RegistryClient, repository: string, subject: string, options: ListReferrersOptions = {}): Promise<Descriptor[]> {
-  if ((await supportsReferrersApi(client, repository, subject)) === 'api') {
-    const r = await client.referrersApi(repository, subject, options.artifactType);
-    if (r.status === 'supported') return r.manifests;
-    if (r.status === 'unknown') return [];
-    if (client.referrersMode === 'api') {
-      throw new RegistryError('ERR_OCI_NOT_FOUND', `couldn't list referrers of ${repository}@${subject}: the referrers API answered HTTP ${r.httpStatus}`, { status: r.httpStatus });
-    }
-    client.referrersSupport.set(repository, 'tag');
+export class RegistryReferrerTarget implements ReferrerTarget {
+  readonly #clients = new Map<string, RegistryClient>();
+  /** Per `registry\nrepository`: `api` when the referrers API answered, `tag` when it is known absent. */
+  readonly #support = new Map<string, 'api' | 'tag'>();
+  /** One index writer per (registry, repository, subject) on this target. */
+  readonly #indexWriters = new KeyedMutex();
+
+  constructor(private readonly options: RegistryReferrerTargetOptions = {}) {}
+
+  /** A target over one client that already exists (the CLI, tests), with that registry's mode. */
+  static forClient(client: RegistryClient, options: { referrersMode?: ReferrersMode; index?: IndexUpdateOptions } = {}): RegistryReferrerTarget {
+    const t = new RegistryReferrerTarget({ ...(options.index ? { index: options.index } : {}), perRegistry: { [client.registry]: { referrersMode: options.referrersMode ?? 'auto' } } });
+    t.#clients.set(client.registry, client);
+    return t;
   }
-  const index = await readTagIndex(client, repository, subject);
-  return index ? referrersFromIndex(index, options.artifactType) : [];
-}
 
-/**
- * Whether to use the API (`api`) or the tag schema (`tag`) for `repository`: the mode override,
- * else the cached answer, else a probe of the referrers API (cached unless inconclusive).
- */
-export async function supportsReferrersApi(client: RegistryClient, repository: string, subject: string): Promise<'api' | 'tag'> {
-  if (client.referrersMode !== 'auto') return client.referrersMode;
-  const known = client.referrersSupport.get(repository);
-  if (known) return known;
-  const r = await client.referrersApi(repository, subject);
-  if (r.status === 'unknown') return 'api'; // inconclusive: the caller treats it as "nothing yet"
-  const v = r.status === 'supported' ? 'api' : 'tag';
-  client.referrersSupport.set(repository, v);
-  return v;
-}
-
-/**
- * Pushes a referrer artifact: its blobs, then its manifest by digest (never tagged); then, when the
- * repository has no referrers API, adds it to the tag-schema index (see {@link addToReferrersIndex}).
- * Idempotent: pushing the same artifact again changes nothing.
- */
-export async function pushReferrer(client: RegistryClient, repository: string, artifact: ReferrerArtifact, options: IndexUpdateOptions = {}): Promise<PushedReferrer> {
-  for (const b of artifact.blobs) await client.pushBlob(repository, b.bytes, { digest: b.descriptor.digest });
-  const put = await client.putManifest(repository, artifact.digest, artifact.manifest, artifact.descriptor.mediaType);
-  return recordReferrer(client, repository, artifact.subject.digest, artifact.descriptor, put.ociSubject, options);
-}
-
-/**
- * After a referrer manifest is in the repository: learn from `ociSubject` (the PUT's `OCI-Subject`
- * header), and update the tag-schema index unless the registry has the API.
- */
-export async function recordReferrer(
-  client: RegistryClient,
-  repository: string,
-  subject: string,
-  descriptor: Descriptor,
-  ociSubject: string | undefined,
-  options: IndexUpdateOptions = {},
-): Promise<PushedReferrer> {
-  if (client.referrersMode === 'api') return { digest: descriptor.digest, descriptor, via: 'api' };
-  if (client.referrersMode === 'auto') {
-    if (ociSubject !== undefined) client.referrersSupport.set(repository, 'api');
-    if ((await supportsReferrersApi(client, repository, subject)) === 'api') {
-      // A probe can be inconclusive (unknown repository): only trust a cached answer.
-      if (client.referrersSupport.get(repository) === 'api') return { digest: descriptor.digest, descriptor, via: 'api' };
+  /** The client for a host (cached). */
+  client(registry: string): RegistryClient {
+    let c = this.#clients.get(registry);
+    if (!c) {
+      const { perRegistry, referrersMode: _mode, index: _index, ...shared } = this.options;
+      const { referrersMode: _m, ...own } = perRegistry?.[registry] ?? {};
+      c = new RegistryClient({ ...shared, ...own, registry });
+      this.#clients.set(registry, c);
     }
+    return c;
   }
-  const indexDigest = await addToReferrersIndex(client, repository, subject, [descriptor], options);
-  return { digest: descriptor.digest, descriptor, via: 'tag', indexDigest };
-}
 
-/**
- * Adds descriptors to the tag-schema index of `subject`, one writer per (registry, repository,
- * subject) in this process: read the index (absent ⇒ empty), merge (keep every existing entry,
- * other tools' too; de-duplicate by digest; append ours), write it under the tag, read it back,
- * and retry with backoff when ours is missing (another process overwrote it). Returns the index
- * digest. Throws `ERR_OCI_INDEX_CONFLICT` after `maxAttempts`.
- */
-export async function addToReferrersIndex(
-  client: RegistryClient,
-  repository: string,
-  subject: string,
-  add: readonly Descriptor[],
-  options: IndexUpdateOptions = {},
-): Promise<string> {
-  const tag = referrersTag(subject);
-  const maxAttempts = options.maxAttempts ?? 8;
-  const backoffMs = options.backoffMs ?? 25;
-  return indexWriters.run(`${client.registry}\n${repository}\n${subject}`, async () => {
-    for (let attempt = 0; attempt < maxAttempts; attempt++) {
-      const current = await getTagIndex(client, repository, tag);
-      const merged = mergeReferrersIndex(current?.bytes, add);
-      if (current && !merged.changed) return current.digest; // already listed: nothing to write
-      const written = (await client.putManifest(repository, tag, merged.bytes, MEDIA_TYPE_OCI_INDEX)).digest;
-      // Re-read: another writer (another process) may have replaced the tag since we read it.
-      const after = await getTagIndex(client, repository, tag);
-      if (after) {
-        const listed = new Set(referrersFromIndex(after.bytes).map((d) => d.digest));
-        if (add.every((d) => listed.has(d.digest))) return after.digest === written ? written : after.digest;
+  /** The referrers mode for a host: its override, else the shared one, else `auto`. */
+  mode(registry: string): ReferrersMode {
+    return this.options.perRegistry?.[registry]?.referrersMode ?? this.options.referrersMode ?? 'auto';
+  }
+
+  /** What detection learnt about `repo` so far (undefined: not known yet). */
+  knownSupport(repo: RepositoryRef): 'api' | 'tag' | undefined {
+    return this.#support.get(key(repo));
+  }
+
+  /**
+   * Lists the referrers of `subject` in `repo` (API or tag schema per the host's mode).
+   * @example await target.listReferrers({ registry: 'ghcr.io', repository: 'team/app' }, 'sha256:…', { artifactType: 'application/scitt-receipt+cose' })
+   */
+  async listReferrers(repo: RepositoryRef, subject: string, options: ListReferrersOptions = {}): Promise<Descriptor[]> {
+    const client = this.client(repo.registry);
+    if ((await this.supportsReferrersApi(repo, subject)) === 'api') {
+      const r = await client.referrersApi(repo.repository, subject, options.artifactType);
+      if (r.status === 'supported') return r.manifests;
+      if (r.status === 'unknown') return [];
+      if (this.mode(repo.registry) === 'api') {
+        throw new RegistryError('ERR_OCI_NOT_FOUND', `couldn't list referrers of ${repo.repository}@${subject}: the referrers API answered HTTP ${r.httpStatus}`, { status: r.httpStatus });
       }
-      await new Promise((r) => setTimeout(r, backoffMs * 2 ** attempt * (0.5 + Math.random())));
+      this.#support.set(key(repo), 'tag');
     }
-    throw new OciError('ERR_OCI_INDEX_CONFLICT', `couldn't update referrers index ${repository}:${tag}: our entry was overwritten ${maxAttempts} times`);
-  });
+    const index = await this.readTagIndex(repo, subject);
+    return index ? referrersFromIndex(index, options.artifactType) : [];
+  }
+
+  /**
+   * Whether to use the API (`api`) or the tag schema (`tag`) for `repo`: the mode override, else
+   * the cached answer, else a probe of the referrers API (cached unless inconclusive).
+   */
+  async supportsReferrersApi(repo: RepositoryRef, subject: string): Promise<'api' | 'tag'> {
+    const mode = this.mode(repo.registry);
+    if (mode !== 'auto') return mode;
+    const known = this.#support.get(key(repo));
+    if (known) return known;
+    const r = await this.client(repo.registry).referrersApi(repo.repository, subject);
+    if (r.status === 'unknown') return 'api'; // inconclusive: the caller treats it as "nothing yet"
+    const v = r.status === 'supported' ? 'api' : 'tag';
+    this.#support.set(key(repo), v);
+    return v;
+  }
+
+  /**
+   * Pushes a referrer artifact: its blobs, then its manifest by digest (never tagged); then, when
+   * the repository has no referrers API, adds it to the tag-schema index (see
+   * {@link addToReferrersIndex}). Idempotent: pushing the same artifact again changes nothing.
+   */
+  async pushReferrer(repo: RepositoryRef, artifact: ReferrerArtifact): Promise<PushedReferrer> {
+    const client = this.client(repo.registry);
+    for (const b of artifact.blobs) await client.pushBlob(repo.repository, b.bytes, { digest: b.descriptor.digest });
+    const put = await client.putManifest(repo.repository, artifact.digest, artifact.manifest, artifact.descriptor.mediaType);
+    return this.recordReferrer(repo, artifact.subject.digest, artifact.descriptor, put.ociSubject);
+  }
+
+  /**
+   * After a referrer manifest is in the repository: learn from `ociSubject` (the PUT's
+   * `OCI-Subject` header), and update the tag-schema index unless the registry has the API.
+   */
+  async recordReferrer(repo: RepositoryRef, subject: string, descriptor: Descriptor, ociSubject: string | undefined): Promise<PushedReferrer> {
+    const mode = this.mode(repo.registry);
+    if (mode === 'api') return { digest: descriptor.digest, descriptor, via: 'api' };
+    if (mode === 'auto') {
+      if (ociSubject !== undefined) this.#support.set(key(repo), 'api');
+      if ((await this.supportsReferrersApi(repo, subject)) === 'api') {
+        // A probe can be inconclusive (unknown repository): only trust a cached answer.
+        if (this.#support.get(key(repo)) === 'api') return { digest: descriptor.digest, descriptor, via: 'api' };
+      }
+    }
+    const indexDigest = await this.addToReferrersIndex(repo, subject, [descriptor]);
+    return { digest: descriptor.digest, descriptor, via: 'tag', indexDigest };
+  }
+
+  /**
+   * Adds descriptors to the tag-schema index of `subject`, one writer per (registry, repository,
+   * subject) on this target: read the index (absent ⇒ empty), merge (keep every existing entry,
+   * other tools' too; de-duplicate by digest; append ours), write it under the tag, read it back,
+   * and retry with backoff when ours is missing (another writer overwrote it). Returns the index
+   * digest. Throws `ERR_OCI_INDEX_CONFLICT` after `maxAttempts`.
+   */
+  async addToReferrersIndex(repo: RepositoryRef, subject: string, add: readonly Descriptor[]): Promise<string> {
+    const client = this.client(repo.registry);
+    const tag = referrersTag(subject);
+    const maxAttempts = this.options.index?.maxAttempts ?? 8;
+    const backoffMs = this.options.index?.backoffMs ?? 25;
+    return this.#indexWriters.run(`${key(repo)}\n${subject}`, async () => {
+      for (let attempt = 0; attempt < maxAttempts; attempt++) {
+        const current = await getTagIndex(client, repo.repository, tag);
+        const merged = mergeReferrersIndex(current?.bytes, add);
+        if (current && !merged.changed) return current.digest; // already listed: nothing to write
+        const written = (await client.putManifest(repo.repository, tag, merged.bytes, MEDIA_TYPE_OCI_INDEX)).digest;
+        // Re-read: another writer (another process) may have replaced the tag since we read it.
+        const after = await getTagIndex(client, repo.repository, tag);
+        if (after) {
+          const listed = new Set(referrersFromIndex(after.bytes).map((d) => d.digest));
+          if (add.every((d) => listed.has(d.digest))) return after.digest === written ? written : after.digest;
+        }
+        await new Promise((r) => setTimeout(r, backoffMs * 2 ** attempt * (0.5 + Math.random())));
+      }
+      throw new OciError('ERR_OCI_INDEX_CONFLICT', `couldn't update referrers index ${repo.repository}:${tag}: our entry was overwritten ${maxAttempts} times`);
+    });
+  }
+
+  /** The tag-schema index bytes of `subject`, or undefined when the tag does not exist. */
+  async readTagIndex(repo: RepositoryRef, subject: string): Promise<Uint8Array | undefined> {
+    return (await getTagIndex(this.client(repo.registry), repo.repository, referrersTag(subject)))?.bytes;
+  }
 }
 
-/** The tag-schema index bytes of `subject`, or undefined when the tag does not exist. */
-export async function readTagIndex(client: RegistryClient, repository: string, subject: string): Promise<Uint8Array | undefined> {
-  return (await getTagIndex(client, repository, referrersTag(subject)))?.bytes;
+function key(repo: RepositoryRef): string {
+  return `${repo.registry}\n${repo.repository}`;
 }
 
 async function getTagIndex(client: RegistryClient, repository: string, tag: string): Promise<{ bytes: Uint8Array; digest: string } | undefined> {

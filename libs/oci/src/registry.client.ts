@@ -10,8 +10,6 @@ import { digestLike, isDigest, sha256Digest, verifyDigest } from './digest.js';
 import { MANIFEST_ACCEPT, MEDIA_TYPE_OCI_INDEX } from './media-types.js';
 import { OciError, RegistryError, codeForStatus, parseErrorBody } from './oci.errors.js';
 import { isRepositoryName } from './reference.parser.js';
-import type { ReferrerArtifact } from './artifact.builder.js';
-import { listReferrers, pushReferrer, type ListReferrersOptions, type PushedReferrer, type ReferrersMode } from './referrers.registry.js';
 
 export interface RegistryClientOptions {
   /** `host[:port]` as in references. */
@@ -20,8 +18,6 @@ export interface RegistryClientOptions {
   plainHttp?: boolean;
   /** Credentials for this registry, or a source keyed by host (e.g. {@link dockerConfigCredentials}). */
   credentials?: Credentials | CredentialSource;
-  /** How to find referrers: detect per repository (`auto`, default), API only, or tag schema only. */
-  referrersMode?: ReferrersMode;
   /** Per-request timeout in ms (default 60 000). */
   timeoutMs?: number;
   fetch?: typeof fetch;
@@ -49,8 +45,9 @@ interface RequestInit2 {
 const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
 
 /**
- * A client for one registry. Caches auth tokens and, per repository, whether the referrers API
- * exists (see {@link RegistryClient.referrersSupport}).
+ * A plain distribution-spec client for one registry: manifests, blobs and the referrers API
+ * endpoint. It caches auth tokens and nothing else; the referrers workflow (mode, detection cache,
+ * tag-schema fallback) is {@link RegistryReferrerTarget}'s (referrers.registry.ts).
  * @example
  *   const client = new RegistryClient({ registry: '127.0.0.1:5000', credentials: dockerConfigCredentials() });
  *   const subject = await client.headManifest('team/app', 'sha256:…');
@@ -58,9 +55,6 @@ const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
 export class RegistryClient {
   readonly registry: string;
   readonly baseUrl: string;
-  readonly referrersMode: ReferrersMode;
-  /** Per repository: `api` when the referrers API answered, `tag` when it is known absent. */
-  readonly referrersSupport = new Map<string, 'api' | 'tag'>();
   private readonly fetchFn: typeof fetch;
   private readonly auth: Authenticator;
   private readonly timeoutMs: number;
@@ -71,7 +65,6 @@ export class RegistryClient {
     const hostname = new URL(`http://${options.registry}`).hostname;
     const plain = options.plainHttp ?? isLoopbackHost(hostname);
     this.baseUrl = `${plain ? 'http' : 'https'}://${options.registry}`;
-    this.referrersMode = options.referrersMode ?? 'auto';
     this.fetchFn = options.fetch ?? fetch;
     this.timeoutMs = options.timeoutMs ?? 60_000;
     this.userAgent = options.userAgent ?? 'scitt-ledger-oci/0.1';
@@ -274,16 +267,6 @@ export class RegistryClient {
       url = nextUrl.toString();
     }
     return { status: 'supported', manifests: artifactType && !filtered ? manifests.filter((d) => d.artifactType === artifactType) : manifests };
-  }
-
-  /** Referrers of a subject: API or tag schema per {@link RegistryClientOptions.referrersMode}. */
-  listReferrers(repository: string, subject: string, options: ListReferrersOptions = {}): Promise<Descriptor[]> {
-    return listReferrers(this, repository, subject, options);
-  }
-
-  /** Pushes a referrer artifact by digest and, without the API, records it in the tag-schema index. */
-  pushReferrer(repository: string, artifact: ReferrerArtifact): Promise<PushedReferrer> {
-    return pushReferrer(this, repository, artifact);
   }
 
   /**

@@ -1,5 +1,5 @@
 /**
- * Checkpoints: one signature per tree size, shared by every receipt of that size (ARCHITECTURE §3).
+ * Checkpoints: one signature per tree size, shared by every receipt of that size (docs/architecture.md, Definitions).
  * The signature is an RFC 9942 receipt signature: COSE_Sign1 Sig_structure
  * `["Signature1", protected, h'', root]` with the Merkle root as the detached payload.
  */

@@ -1,10 +1,10 @@
 /**
- * The log entry of a signed statement (ARCHITECTURE §3, RFC 9943 §5): the tagged COSE_Sign1 with
+ * The log entry of a signed statement (docs/architecture.md, Definitions; RFC 9943 §5): the tagged COSE_Sign1 with
  * its unprotected header replaced by the empty map, spliced byte for byte so that the issuer's
  * signature still verifies over it; and its entry ID.
  */
 import { sha256 } from '@noble/hashes/sha2.js';
-import { decodeSign1, sigStructure1, type CoseSign1 } from '../../cose/src/index.js';
+import { decodeSign1, sigStructure1, toHex, type CoseSign1 } from '../../cose/src/index.js';
 import { sign1Spans } from './cbor.spans.js';
 
 /** `d2 84`: tag 18 and a 4-element array. */
@@ -42,15 +42,6 @@ export function toEntry(statement: Uint8Array, opts: ToEntryOptions = {}): { ent
   entry[ENTRY_PREFIX.length + protectedLen] = EMPTY_MAP;
   entry.set(statement.subarray(payload.start, signature.end), ENTRY_PREFIX.length + protectedLen + 1);
   return { entry, statement: decoded };
-}
-
-const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
-
-/** Lowercase hex of bytes. */
-export function toHex(bytes: Uint8Array): string {
-  let s = '';
-  for (const b of bytes) s += HEX[b];
-  return s;
 }
 
 /**

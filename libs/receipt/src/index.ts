@@ -22,7 +22,7 @@ export {
   type InclusionProof,
   type ConsistencyProof,
 } from './receipt.codec.js';
-export { rootFromConsistencyProof } from './consistency.root.js';
+export { rootFromConsistencyProof } from '../../merkle/src/index.js';
 export { toTransparentStatement, splitTransparentStatement } from './transparent-statement.codec.js';
 export {
   verifyReceipt,

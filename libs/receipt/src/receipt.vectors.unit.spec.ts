@@ -1,7 +1,8 @@
 /**
- * The RFC 9942 example receipts (cose-wg/draft-ietf-cose-merkle-tree-proofs `examples/`, the
- * demo receipts of a 5-leaf tree signed with ES256 by kid "test-key-1"). The signing key is not
- * published, so these tests check structure and proof math, not signatures.
+ * The RFC 9942 example receipts (cose-wg/draft-ietf-cose-merkle-tree-proofs `examples/`, copied to
+ * test/vectors/cose-receipts: the demo receipts of a 5-leaf tree signed with ES256 by kid
+ * "test-key-1"). The signing key is not published, so these tests check structure and proof math,
+ * not signatures.
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -57,7 +58,7 @@ describe('RFC 9942 example inclusion receipt (embedded)', () => {
 });
 
 const skip = vectorsSkip('cose-receipts');
-describe('RFC 9942 example receipts (../shared/vectors/cose-receipts)', { skip }, () => {
+describe('RFC 9942 example receipts (test/vectors/cose-receipts)', { skip }, () => {
   const read = (name: string) => new Uint8Array(readFileSync(join(VECTORS_DIR, 'cose-receipts', name)));
 
   it('inclusion-receipt.cbor is the receipt embedded above', () => {

@@ -6,10 +6,9 @@
  * tree whose root is the root this entry's leaf and inclusion path yield. The tree size and leaf
  * index are not signed themselves (RFC 9942 signs the root alone); they steer the proof walk.
  */
-import { CoseError, CoseErrorCode, coseKeyThumbprint, verifySign1, type CoseKey, type CryptoBackend } from '../../cose/src/index.js';
-import { MerkleError, nodeMerkleHasher, rootFromInclusionProof, type MerkleHasher } from '../../merkle/src/index.js';
-import { rootFromConsistencyProof } from './consistency.root.js';
-import { toEntry, toHex } from './entry.codec.js';
+import { bytesEqual, CoseError, CoseErrorCode, coseKeyThumbprint, toHex, verifySign1, type CoseKey, type CryptoBackend } from '../../cose/src/index.js';
+import { MerkleError, nodeMerkleHasher, rootFromConsistencyProof, rootFromInclusionProof, type MerkleHasher } from '../../merkle/src/index.js';
+import { toEntry } from './entry.codec.js';
 import { decodeReceipt, UNDERSTOOD_LABELS, type DecodedReceipt } from './receipt.codec.js';
 import { messageOf, ReceiptError, ReceiptErrorCode } from './receipt.errors.js';
 
@@ -56,12 +55,6 @@ export interface VerifiedConsistency {
 
 function fail(code: (typeof ReceiptErrorCode)[keyof typeof ReceiptErrorCode], why: string, cause?: unknown): never {
   throw new ReceiptError(code, `couldn't verify receipt: ${why}`, cause === undefined ? undefined : { cause });
-}
-
-function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 function thumbprintOrUndefined(k: CoseKey): Uint8Array | undefined {

@@ -3,18 +3,12 @@
  * header, label 394 (an array of receipt bstrs). The protected header, payload and signature are
  * kept byte for byte, so the issuer's signature still verifies.
  */
-import { CoseError, encodeSign1, HeaderLabel, type CoseSign1, type HeaderMap } from '../../cose/src/index.js';
+import { bytesEqual, CoseError, encodeSign1, HeaderLabel, type CoseSign1, type HeaderMap } from '../../cose/src/index.js';
 import { toEntry } from './entry.codec.js';
 import { messageOf, ReceiptError, ReceiptErrorCode } from './receipt.errors.js';
 
 /** Largest transparent statement accepted by {@link splitTransparentStatement} (default). */
 export const MAX_TRANSPARENT_STATEMENT_SIZE = 16 * 1024 * 1024;
-
-function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
 
 function decodeStatement(bytes: Uint8Array, what: string, maxSize?: number): { entry: Uint8Array; statement: CoseSign1 } {
   try {

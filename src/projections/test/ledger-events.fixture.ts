@@ -12,6 +12,7 @@ import { encodeCbor, encodeSign1 } from '../../../libs/cose/src/index.js';
 import type { EventStore, NewEvent } from '../../../libs/event-store/src/index.js';
 import { encodeEventData, logStream, REVOCATION_CONTENT_TYPE, type LedgerEvent } from '../../../libs/ledger/src/index.js';
 import { hashLeaf } from '../../../libs/merkle/src/index.js';
+import { entryIdOf } from '../../../libs/receipt/src/index.js';
 
 export interface FixtureOptions {
   readonly entries: number;
@@ -85,7 +86,7 @@ export function* ledgerBatches(o: FixtureOptions): Generator<LedgerEvent[]> {
       sub = subjectFor(who, Math.floor(rnd() * subjects));
     }
     const entry = entryBytes(contentType, payload, index);
-    const entryId = createHash('sha256').update(entry).digest('hex');
+    const entryId = entryIdOf(entry);
     if (contentType !== REVOCATION_CONTENT_TYPE) own.push(entryId);
     batch.push({ type: 'EntryRegistered', index, entryId, leafHash: hashLeaf(entry), entry, iss, sub, contentType, kid, registeredAt: new Date(start + index * 1000).toISOString() });
     if (batch.length === batchSize || index === o.entries - 1) {

@@ -1,0 +1,83 @@
+/**
+ * Rebuilding the sequencer's state, in two steps kept apart:
+ *  1. {@link checkIndex}: the log index's snapshot (right edge, last checkpoint, events applied)
+ *     must be consistent in itself and describe this event store — a replaced or restored store,
+ *     or an index of another log, is refused here.
+ *  2. {@link replayStream}: the events beyond the snapshot are read, re-verified (entry bytes vs
+ *     leaf hash and entry id, every checkpoint root vs the recomputed root) and written to the
+ *     index batch by batch.
+ * Both throw {@link LogIntegrityError} when the data contradict themselves: start-up refuses to
+ * serve, and a running sequencer keeps refusing writes (and retrying) until an operator acts.
+ */
+import { createHash } from 'node:crypto';
+import { hashLeaf } from '../../libs/merkle/src/index.js';
+import { decodeEventData, evolve, LogIntegrityError, planOf, stateAfter, type EntryRegistered, type LedgerEvent, type LogState } from '../../libs/ledger/src/index.js';
+import type { EventStore } from '../../libs/event-store/src/index.js';
+import { integrateBatch } from './batch-integrator.js';
+import type { LogIndexStore } from './log-index.store.js';
+
+const REBUILD = 'delete log-index.sqlite to rebuild it from the event store';
+
+const equalBytes = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
+
+/** Step 1: the index's snapshot as a log state, after checking it against itself and against the store. */
+export async function checkIndex(index: LogIndexStore, store: EventStore, stream: string, logId: string): Promise<LogState> {
+  const applied = index.appliedEvents();
+  const range = index.range();
+  const cp = index.checkpoint();
+  const indexedLog = index.getMeta('logId');
+  if (indexedLog !== undefined && indexedLog !== logId) throw new LogIntegrityError(`the log index belongs to log ${indexedLog}, not ${logId}; ${REBUILD}`);
+  if (indexedLog === undefined) index.setMeta('logId', logId);
+  if (cp && (cp.treeSize !== range.size || !equalBytes(cp.root, range.root()))) {
+    throw new LogIntegrityError(`the log index is inconsistent: checkpoint ${cp.treeSize} does not match its own tree of ${range.size} entries; ${REBUILD}`);
+  }
+  if (applied > 0) {
+    // The snapshot must describe this store: its last applied event must exist, and if it is a
+    // checkpoint, be the very checkpoint the index holds (a replaced or restored store is caught here).
+    let last: LedgerEvent | undefined;
+    for await (const ev of store.readStream(stream, { from: applied - 1, maxCount: 1 })) last = decodeEventData(ev.type, ev.data);
+    if (!last) throw new LogIntegrityError(`the log index has applied ${applied} events but stream ${stream} holds fewer: the event store was replaced or restored; ${REBUILD}`);
+    if (last.type === 'CheckpointSigned' && (!cp || last.treeSize !== cp.treeSize || !equalBytes(last.root, cp.root))) {
+      throw new LogIntegrityError(`the log index's checkpoint differs from the event store's at revision ${applied - 1}; ${REBUILD}`);
+    }
+  }
+  return { size: range.size, range, lastCheckpoint: cp ?? null, events: applied };
+}
+
+/**
+ * Step 2: fold the stream beyond `state` into the state and the index (the index is written
+ * batch by batch, so an interrupted replay resumes where it stopped). Returns the new state and
+ * how many entries were replayed.
+ */
+export async function replayStream(store: EventStore, index: LogIndexStore, stream: string, from: LogState): Promise<{ state: LogState; replayed: number }> {
+  let state = from;
+  let batch: EntryRegistered[] = [];
+  let replayed = 0;
+  for await (const ev of store.readStream(stream, { from: state.events })) {
+    if (ev.revision !== state.events + batch.length) {
+      throw new LogIntegrityError(`stream ${stream} revision ${ev.revision} does not follow ${state.events + batch.length - 1}`);
+    }
+    const event = decodeEventData(ev.type, ev.data);
+    if (event.type === 'EntryRegistered') {
+      // Recompute what the event claims about its bytes: the root check then covers the entries.
+      if (!equalBytes(hashLeaf(event.entry), event.leafHash) || createHash('sha256').update(event.entry).digest('hex') !== event.entryId) {
+        throw new LogIntegrityError(`stream ${stream} revision ${ev.revision}: entry ${event.index}'s bytes do not match its leaf hash or entry id`);
+      }
+      batch.push(event);
+      continue;
+    }
+    if (event.type === 'CheckpointSigned') {
+      const plan = planOf(state, batch);
+      state = stateAfter(state, plan, event); // throws when the signed root differs from the recomputed one
+      index.writeBatch(await integrateBatch(plan, state.lastCheckpoint!, state.events));
+      replayed += batch.length;
+      batch = [];
+      continue;
+    }
+    if (batch.length > 0) throw new LogIntegrityError(`stream ${stream}: ${event.type} at revision ${ev.revision} interrupts a batch`);
+    state = evolve(state, event);
+    index.recordServiceEvent(event, state.events);
+  }
+  if (batch.length > 0) throw new LogIntegrityError(`stream ${stream} ends with ${batch.length} entries and no checkpoint`);
+  return { state, replayed };
+}
