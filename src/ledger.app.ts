@@ -24,7 +24,12 @@ import { authProviders, createAccessGate } from './auth/auth.providers.js';
 import { edgeServerOptions, installHttpEdge } from './common/http-edge.js';
 import type { InflightBudget } from './common/inflight-budget.js';
 import { ProblemFilter } from './common/problem.filter.js';
-import { ServiceLogger, logLevelsOf } from './common/service.logger.js';
+import { genReqId } from './common/request-context.js';
+import { serviceLogger } from './common/service.logger.js';
+import { installHttpHooks, type RouteInfo } from './metrics/http.hooks.js';
+import { MetricsController, PROCESSOR_METRICS } from './metrics/metrics.controller.js';
+import { ServiceMetrics } from './metrics/service.metrics.js';
+import { OpenApiController } from './openapi/openapi.controller.js';
 import { IssuerKeys } from './entries/issuer-keys.js';
 import { StatementChecker } from './entries/statement-checker.js';
 import type { ServiceConfig } from './infrastructure/config.js';
@@ -48,6 +53,8 @@ export interface LedgerApp {
   readonly sequencer: Sequencer;
   readonly index: LogIndexStore;
   readonly store: EventStore;
+  /** every route the HTTP server answers (method, route template) */
+  readonly routes: readonly RouteInfo[];
   /** statement bytes of registrations in progress (MAX_INFLIGHT_BYTES bounds it) */
   readonly inflight: InflightBudget;
   close(): Promise<void>;
@@ -77,21 +84,22 @@ function logIdOf(config: ServiceConfig): string {
 
 /** `env` is what feature settings (Kafka, registries) are read from: the same variables as `config`'s. */
 export async function createLedgerApp(config: ServiceConfig, env: Readonly<Record<string, string | undefined>> = process.env): Promise<LedgerApp> {
-  const serviceLogger = new ServiceLogger(config.logLevel === 'debug', logLevelsOf(config.logLevel));
-  Logger.overrideLogger(serviceLogger);
+  const logSink = serviceLogger(config.logLevel, env);
+  Logger.overrideLogger(logSink);
   let lock: DataDirLock | undefined;
   try {
     mkdirSync(config.dataDir, { recursive: true });
     checkFreeSpace(config.dataDir, config.minFreeDiskBytes);
     lock = lockDataDir(config.dataDir);
-    return await openLedger(config, env, lock, serviceLogger);
+    return await openLedger(config, env, lock, logSink);
   } catch (err) {
     lock?.release();
     throw explainDiskFull(err, config.dataDir);
   }
 }
 
-async function openLedger(config: ServiceConfig, env: Readonly<Record<string, string | undefined>>, lock: DataDirLock, serviceLogger: ServiceLogger): Promise<LedgerApp> {
+async function openLedger(config: ServiceConfig, env: Readonly<Record<string, string | undefined>>, lock: DataDirLock, logSink: ReturnType<typeof serviceLogger>): Promise<LedgerApp> {
+  const metrics = new ServiceMetrics();
   const logger = new Logger('ledger');
   const logId = logIdOf(config);
   const { policy, digest, canonical } = loadPolicy(config.policyFile);
@@ -100,7 +108,7 @@ async function openLedger(config: ServiceConfig, env: Readonly<Record<string, st
   const store = await openConfiguredEventStore(config, { worker: process.env.SQLITE_WORKER !== 'false', autoCheckpointPages: backstopPages(config) });
   const index = new LogIndexStore(join(config.dataDir, 'log-index.sqlite'), { autoCheckpointPages: backstopPages(config) });
   const sequencer = new Sequencer({
-    store,
+    store: metrics.instrumentStore(store),
     index,
     signer: checkpointSigner(key, config.issuer, logId),
     logId,
@@ -129,7 +137,9 @@ async function openLedger(config: ServiceConfig, env: Readonly<Record<string, st
     lock.release();
   };
 
+  metrics.watchSequencer(sequencer);
   let url: string;
+  let routes: RouteInfo[] = [];
   let inflight: InflightBudget;
   try {
     await sequencer.start();
@@ -154,15 +164,20 @@ async function openLedger(config: ServiceConfig, env: Readonly<Record<string, st
     // The processors (projection writer, publishers) run in their own thread by default
     // (processors/processor-host.ts); this thread only answers queries from the projections' file.
     checkpoints = openSqliteCheckpointStore(join(config.dataDir, 'checkpoints.sqlite'));
-    const deps: ProcessorDeps = { config, env, store, checkpoints, index, logId };
+    const deps: ProcessorDeps = { config, env, store, checkpoints, index, logId, metrics: metrics.registry };
     processors = await startProcessorHost(deps);
     const host = processors;
     features.push({ get processors() { return host.processors; } });
     features.push(projectionsFeature(deps)); // reads the file the processors' projection writer opened
     features.push(publicationStatusFeature(deps, (registry) => host.pauseOf(registry)));
+    features.push({
+      processors: [],
+      providers: [{ provide: ServiceMetrics, useValue: metrics }, { provide: PROCESSOR_METRICS, useValue: () => host.metrics() }],
+      controllers: [MetricsController, OpenApiController],
+    });
 
     const checker = new StatementChecker(policy, new IssuerKeys(policy), index);
-    const adapter = new FastifyAdapter({ bodyLimit: config.maxBodyBytes, ...edgeServerOptions(config) });
+    const adapter = new FastifyAdapter({ genReqId, bodyLimit: config.maxBodyBytes, ...edgeServerOptions(config) });
     app = await NestFactory.create<NestFastifyApplication>(
       AppModule.with([
         { provide: CONFIG, useValue: config },
@@ -177,9 +192,10 @@ async function openLedger(config: ServiceConfig, env: Readonly<Record<string, st
         ...features.flatMap((f) => f.providers ?? []),
       ], features.flatMap((f) => f.controllers ?? [])),
       adapter,
-      { logger: serviceLogger, bodyParser: false },
+      { logger: logSink, bodyParser: false },
     );
     const fastify = adapter.getInstance();
+    routes = installHttpHooks(fastify, metrics, logSink); // request id and metrics first: every refusal below carries the id and is counted
     // Cheap refusals first (closing, URL length, rate limits, in-flight bytes: src/common/http-edge.ts), then who may register / read (src/auth); both before the body is read.
     inflight = installHttpEdge(fastify, config).inflight;
     fastify.addHook('onRequest', gate.hook);
@@ -208,5 +224,5 @@ async function openLedger(config: ServiceConfig, env: Readonly<Record<string, st
   let closing: Promise<void> | null = null;
   const close = (): Promise<void> => (closing ??= shutdown());
   const started = app;
-  return { app: started, url, logId, sequencer, index, store, inflight, close };
+  return { app: started, url, logId, sequencer, index, store, routes, inflight, close };
 }

@@ -23,8 +23,10 @@ export function toProblem(err: unknown): ProblemError {
 export function sendProblem(reply: FastifyReply, err: unknown, logger: Logger): void {
   const p = toProblem(err);
   // Unexpected failures get their stack; expected refusals (503 backpressure) one quiet line.
-  if (p.status === 500) logger.error(`${p.code}: ${String((err as Error)?.stack ?? err)}`);
-  else if (p.status > 500) logger.warn(`${p.status} ${p.code}: ${p.detail}`);
+  const reqId = reply.request?.id;
+  if (p.status === 500) logger.error({ msg: `${p.code}: ${String((err as Error)?.stack ?? err)}`, reqId });
+  else if (p.status > 500) logger.warn({ msg: `${p.status} ${p.code}: ${p.detail}`, reqId });
+  else logger.debug({ msg: `${p.status} ${p.code}: ${p.detail}`, reqId });
   reply.status(p.status).headers({ ...p.headers, 'content-type': PROBLEM_CONTENT_TYPE }).send(Buffer.from(encodeProblem(p)));
 }
 

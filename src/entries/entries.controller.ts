@@ -28,7 +28,7 @@ export class EntriesController {
     const body = req.body;
     if (!(body instanceof Uint8Array) || body.length === 0) throw malformed('the body must be a COSE_Sign1 signed statement (application/cose)', 'ERR_EMPTY_BODY');
     const prefer = String(req.headers.prefer ?? '');
-    const outcome = await this.commands.execute(new RegisterStatement(body, /\brespond-async\b/i.test(prefer)));
+    const outcome = await this.commands.execute(new RegisterStatement(body, /\brespond-async\b/i.test(prefer), req.id));
     const location = `/entries/${outcome.entryId}`;
     if (outcome.status === 'pending') {
       reply.status(303).headers({ location, 'retry-after': '1' }).send();

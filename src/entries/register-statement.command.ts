@@ -9,6 +9,8 @@ export class RegisterStatement extends Command<RegistrationOutcome> {
   constructor(
     readonly body: Uint8Array,
     readonly respondAsync: boolean,
+    /** the HTTP request's id, for the handler's log lines */
+    readonly requestId?: string,
   ) {
     super();
   }

@@ -1,4 +1,4 @@
-import { Inject } from '@nestjs/common';
+import { Inject, Logger } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { createHash } from 'node:crypto';
 import { toEntry } from '../../libs/receipt/src/index.js';
@@ -13,6 +13,7 @@ import { RegisterStatement, type RegistrationOutcome } from './register-statemen
 
 @CommandHandler(RegisterStatement)
 export class RegisterStatementHandler implements ICommandHandler<RegisterStatement, RegistrationOutcome> {
+  private readonly logger = new Logger('register');
   constructor(
     private readonly index: LogIndexStore,
     private readonly sequencer: Sequencer,
@@ -52,6 +53,7 @@ export class RegisterStatementHandler implements ICommandHandler<RegisterStateme
     try {
       const r = await Promise.race([done, timeout]);
       if (r === 'timeout') return { status: 'pending', entryId: this.sequencer.pendingEntryOf(statementId) ?? entryId };
+      if (cmd.requestId !== undefined) this.logger.debug({ msg: `entry ${r.entryId} registered at index ${r.index}`, reqId: cmd.requestId });
       return { status: 'registered', entryId: r.entryId, index: r.index, receipt: r.receipt };
     } catch (err) {
       throw this.problemOf(err);

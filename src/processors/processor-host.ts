@@ -15,6 +15,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { Logger } from '@nestjs/common';
+import type { Registry } from 'prom-client';
 import type { RegistryPause } from '../publisher/publication.worker.js';
 import { startProcessorRuntime } from './processor-runtime.js';
 import type { ProcessorsWorkerData } from './processors.worker.js';
@@ -23,6 +24,11 @@ import type { ProcessorDeps, ProcessorStatus, ServiceProcessor } from './service
 export interface ProcessorHost {
   readonly processors: readonly ServiceProcessor[];
   pauseOf(registry: string): RegistryPause | undefined;
+  /**
+   * The processors' metrics when they live in another thread's registry (prom-client JSON, merged
+   * into /metrics); `[]` when they run on this thread (they are in its registry already).
+   */
+  metrics(): Promise<MetricJson>;
   stop(): Promise<void>;
 }
 
@@ -50,15 +56,18 @@ export async function startProcessorHost(deps: ProcessorDeps): Promise<Processor
   const { thread, pollIntervalMs, nice } = processorThreadOf(deps.env);
   if (thread === 'main') {
     const runtime = await startProcessorRuntime(deps);
-    return { processors: runtime.processors, pauseOf: pauseLookup(() => runtime.pauses()), stop: () => runtime.stop() };
+    return { processors: runtime.processors, pauseOf: pauseLookup(() => runtime.pauses()), metrics: async () => [], stop: () => runtime.stop() };
   }
   const host = new WorkerHost({ config: deps.config, env: { ...deps.env }, logId: deps.logId, pollIntervalMs, nice });
   await host.start();
   return host;
 }
 
+/** A thread's registry as `Registry.getMetricsAsJSON()` gives it. */
+export type MetricJson = Awaited<ReturnType<Registry['getMetricsAsJSON']>>;
+
 interface Pending {
-  resolve(statuses: ProcessorStatus[]): void;
+  resolve(value: unknown): void;
   reject(err: Error): void;
 }
 
@@ -94,7 +103,7 @@ export class WorkerHost implements ProcessorHost {
       const worker = new Worker(this.script, { workerData: this.data });
       this.worker = worker;
       let ready = false;
-      worker.on('message', (msg: { type: string; id?: number; names?: string[]; message?: string; statuses?: ProcessorStatus[]; error?: string; pauses?: RegistryPause[] }) => {
+      worker.on('message', (msg: { type: string; id?: number; names?: string[]; message?: string; statuses?: ProcessorStatus[]; metrics?: MetricJson; error?: string; pauses?: RegistryPause[] }) => {
         if (msg.type === 'ready') {
           ready = true;
           this.names = msg.names ?? [];
@@ -102,11 +111,11 @@ export class WorkerHost implements ProcessorHost {
           resolve();
         } else if (msg.type === 'failed') {
           reject(new Error(msg.message));
-        } else if (msg.type === 'status') {
+        } else if (msg.type === 'status' || msg.type === 'metrics') {
           const p = this.pending.get(msg.id!);
           this.pending.delete(msg.id!);
           if (msg.error !== undefined) p?.reject(new Error(msg.error));
-          else p?.resolve(msg.statuses ?? []);
+          else p?.resolve((msg.type === 'status' ? msg.statuses : msg.metrics) ?? []);
         } else if (msg.type === 'pauses') {
           this.pauses = msg.pauses ?? [];
         } else if (msg.type === 'stopped' && msg.error) {
@@ -137,6 +146,15 @@ export class WorkerHost implements ProcessorHost {
   }
 
   private statuses(): Promise<ProcessorStatus[]> {
+    return this.ask('status');
+  }
+
+  /** The thread's metrics registry (rejects when the thread is not running or does not answer). */
+  metrics(): Promise<MetricJson> {
+    return this.ask('metrics');
+  }
+
+  private ask<T>(type: 'status' | 'metrics'): Promise<T> {
     const worker = this.worker;
     if (!worker || this.stopping) return Promise.reject(new Error(this.stopping ? 'the processors are stopping' : `the processors' thread is not running${this.lastExit ? ` (last error: ${this.lastExit.split('\n')[0]})` : ''}`));
     return new Promise((resolve, reject) => {
@@ -147,10 +165,10 @@ export class WorkerHost implements ProcessorHost {
       }, 5000);
       timer.unref();
       this.pending.set(id, {
-        resolve: (s) => (clearTimeout(timer), resolve(s)),
+        resolve: (s) => (clearTimeout(timer), resolve(s as T)),
         reject: (e) => (clearTimeout(timer), reject(e)),
       });
-      worker.postMessage({ type: 'status', id });
+      worker.postMessage({ type, id });
     });
   }
 

@@ -7,6 +7,7 @@ import { startReferrerPublisher } from '../publisher/referrer-publisher.feature.
 import type { RegistryPause } from '../publisher/publication.worker.js';
 import { kafkaFeature } from '../integration/kafka.feature.js';
 import { startProjectionWriter } from '../projections/projections.feature.js';
+import { registerProcessorMetrics } from '../metrics/processor.metrics.js';
 import type { ProcessorDeps, ServiceProcessor } from './service-processor.js';
 
 export interface ProcessorRuntime {
@@ -36,6 +37,7 @@ export async function startProcessorRuntime(deps: ProcessorDeps): Promise<Proces
     throw err;
   }
   const processors = [projections.processor, ...(publisher ? [publisher.processor] : []), ...kafka.processors];
+  if (deps.metrics) registerProcessorMetrics(deps.metrics, () => processors);
   let stopping: Promise<void> | undefined;
   return {
     processors,

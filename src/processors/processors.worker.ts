@@ -1,9 +1,10 @@
 /**
  * The processors' thread (see processor-host.ts): its own event loop, its own connections to the
  * event store, the log index and the checkpoint store. Talks to the host by messages:
- *   host → worker: { type: 'status', id } · { type: 'stop' }
+ *   host → worker: { type: 'status', id } · { type: 'metrics', id } · { type: 'stop' }
  *   worker → host: { type: 'ready', names } · { type: 'failed', message } (start failed)
- *                  { type: 'status', id, statuses } · { type: 'pauses', pauses } · { type: 'stopped' }
+ *                  { type: 'status', id, statuses } · { type: 'metrics', id, metrics } (the thread's
+ *                  Prometheus registry as prom-client JSON) · { type: 'pauses', pauses } · { type: 'stopped' }
  */
 import 'reflect-metadata';
 import { setPriority } from 'node:os';
@@ -11,7 +12,8 @@ import { join } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import { Logger } from '@nestjs/common';
 import { openSqliteCheckpointStore, type CheckpointStore, type EventStore } from '../../libs/event-store/src/index.js';
-import { ServiceLogger, logLevelsOf } from '../common/service.logger.js';
+import { Registry } from 'prom-client';
+import { serviceLogger } from '../common/service.logger.js';
 import type { ServiceConfig } from '../infrastructure/config.js';
 import { openConfiguredEventStore } from '../infrastructure/event-store.factory.js';
 import { LogIndexStore } from '../log/log-index.store.js';
@@ -29,7 +31,9 @@ export interface ProcessorsWorkerData {
 
 const port = parentPort!;
 const data = workerData as ProcessorsWorkerData;
-Logger.overrideLogger(new ServiceLogger(data.config.logLevel === 'debug', logLevelsOf(data.config.logLevel)));
+Logger.overrideLogger(serviceLogger(data.config.logLevel, data.env, { thread: 'processors' }));
+/** this thread's metrics, merged into the HTTP thread's /metrics at each scrape */
+const metrics = new Registry();
 
 let store: EventStore | undefined;
 let checkpoints: CheckpointStore | undefined;
@@ -57,7 +61,7 @@ async function start(): Promise<void> {
   store = await openConfiguredEventStore(config, { pollIntervalMs: data.pollIntervalMs });
   index = new LogIndexStore(join(config.dataDir, 'log-index.sqlite'));
   checkpoints = openSqliteCheckpointStore(join(config.dataDir, 'checkpoints.sqlite'));
-  runtime = await startProcessorRuntime({ config, env, store, checkpoints, index, logId });
+  runtime = await startProcessorRuntime({ config, env, store, checkpoints, index, logId, metrics });
 }
 
 let lastPauses = '[]';
@@ -74,6 +78,11 @@ port.on('message', (msg: { type: string; id?: number }) => {
     Promise.all((runtime?.processors ?? []).map((p) => p.status())).then(
       (statuses) => port.postMessage({ type: 'status', id: msg.id, statuses }),
       (err) => port.postMessage({ type: 'status', id: msg.id, error: (err as Error).message }),
+    );
+  } else if (msg.type === 'metrics') {
+    metrics.getMetricsAsJSON().then(
+      (json) => port.postMessage({ type: 'metrics', id: msg.id, metrics: json }),
+      (err) => port.postMessage({ type: 'metrics', id: msg.id, error: (err as Error).message }),
     );
   } else if (msg.type === 'stop') {
     clearInterval(pauseTimer);

@@ -4,6 +4,7 @@
  * idempotent (delivery is at-least-once) and never blocks registration.
  */
 import type { Provider, Type } from '@nestjs/common';
+import type { Registry } from 'prom-client';
 import type { CheckpointStore, EventStore } from '../../libs/event-store/src/index.js';
 import type { ServiceConfig } from '../infrastructure/config.js';
 import type { LogIndexStore } from '../log/log-index.store.js';
@@ -34,6 +35,8 @@ export interface ProcessorDeps {
   readonly checkpoints: CheckpointStore;
   readonly index: LogIndexStore;
   readonly logId: string;
+  /** the Prometheus registry of the thread the processors run in (metrics/processor.metrics.ts) */
+  readonly metrics?: Registry;
 }
 
 /** A feature that runs processors and may add HTTP controllers and DI providers. */

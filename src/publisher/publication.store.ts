@@ -145,6 +145,7 @@ export class PublicationStore {
       published: p(`UPDATE publications SET state = 'published', attempts = attempts + 1, digest = ?, via = ?, last_error = NULL, last_error_code = NULL, updated_at = ?, published_at = ? WHERE entry_id = ?`),
       failed: p(`UPDATE publications SET state = 'failed-retrying', attempts = attempts + 1, next_attempt_at = ?, last_error = ?, last_error_code = ?, digest = COALESCE(?, digest), updated_at = ? WHERE entry_id = ? AND state != 'published'`),
       counts: p(`SELECT state, COUNT(*) AS n FROM publications GROUP BY state`),
+      backlog: p(`SELECT target_kind, registry, COUNT(*) AS n FROM publications WHERE state != 'published' GROUP BY target_kind, registry`),
     };
   }
 
@@ -209,6 +210,16 @@ export class PublicationStore {
       else if (r.state === 'failed-retrying') c.failedRetrying = r.n;
     }
     return c;
+  }
+
+  /** Publications not yet published, by target: the registry host, or `oci-layout` for the embedded layout. */
+  backlogByTarget(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const r of this.q.backlog.all() as { target_kind: string; registry: string; n: number }[]) {
+      const target = r.target_kind === 'registry' ? r.registry : 'oci-layout';
+      out[target] = (out[target] ?? 0) + r.n;
+    }
+    return out;
   }
 
   close(): void {

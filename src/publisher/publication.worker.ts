@@ -48,6 +48,8 @@ export interface PublicationWorkerOptions {
   readonly random?: () => number;
   /** told about every failed attempt (after it is recorded) */
   readonly onFailure?: (rec: PublicationRecord, err: unknown) => void;
+  /** told about every successful attempt (after it is recorded) */
+  readonly onPublished?: (rec: PublicationRecord) => void;
 }
 
 const MAX_TIMER_MS = 60_000;
@@ -168,6 +170,7 @@ export class PublicationWorker {
       const r = await this.o.attempts.publish(rec);
       this.o.store.markPublished(rec.entryId, r, this.now()); // commit point 3
       this.paused.delete(rec.registry);
+      this.o.onPublished?.(rec);
     } catch (err) {
       if (this.stopped) return; // aborted by shutdown: not a failure, the row stays due
       const failure = err as PublishFailure;

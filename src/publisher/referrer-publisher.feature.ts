@@ -16,6 +16,7 @@
  * 3. checkpoint saved — the rows are durable; the worker finds them on its next tick or at startup.
  */
 import { Logger } from '@nestjs/common';
+import { Counter } from 'prom-client';
 import { runProcessor, type RecordedEvent } from '../../libs/event-store/src/index.js';
 import { REVOCATION_CONTENT_TYPE, decodeEventData, logStream, type EntryRegistered } from '../../libs/ledger/src/index.js';
 import {
@@ -81,6 +82,10 @@ export function startReferrerPublisher(deps: ProcessorDeps): ReferrerPublisher |
   // the first of each kind per repository, then one summary line per minute.
   const failures = new LogThrottle((line) => logger.warn(line), 60_000);
   const store = new PublicationStore(config.databasePath);
+  const attemptsTotal = deps.metrics
+    ? new Counter({ name: 'scitt_publisher_attempts_total', help: 'attempts to publish a receipt as an OCI referrer, by outcome (published, failed) and target', labelNames: ['outcome', 'target'] as const, registers: [deps.metrics] })
+    : undefined;
+  const targetOf = (rec: { targetKind: string; registry: string }): string => (rec.targetKind === 'registry' ? rec.registry : 'oci-layout');
   const stopper = new AbortController();
   const attempts = new PublicationAttempts({ config, index: deps.index, service: deps.config.issuer, signal: stopper.signal });
   const worker = new PublicationWorker({
@@ -89,7 +94,9 @@ export function startReferrerPublisher(deps: ProcessorDeps): ReferrerPublisher |
     concurrency: config.concurrency,
     repositoryConcurrency: config.repositoryConcurrency,
     retry: config.retry,
+    onPublished: (rec) => attemptsTotal?.inc({ outcome: 'published', target: targetOf(rec) }),
     onFailure: (rec, err) => {
+      attemptsTotal?.inc({ outcome: 'failed', target: targetOf(rec) });
       const { code, message } = describeError(err);
       failures.report(
         `${rec.registry}/${rec.repository} ${code}`,
@@ -140,6 +147,7 @@ export function startReferrerPublisher(deps: ProcessorDeps): ReferrerPublisher |
         pending: counts.pending,
         failedRetrying: counts.failedRetrying,
         published: counts.published,
+        backlog: store.backlogByTarget(),
         inFlight: worker.running,
         registries: [...config.registries.keys()],
         layoutDir: displayPath(config.layoutDir, deps.config.dataDir),

@@ -11,13 +11,11 @@ import { entryIdOf, toEntry } from '../../libs/receipt/src/index.js';
 import { Kafka } from 'kafkajs';
 import { quietLogCreator } from '../../libs/kafka/src/index.js';
 import { collect, type Collector } from '../../libs/kafka/test/kafka-consumer.collector.js';
-import { kafkaSkip, startLocalKafka, type LocalKafka } from '../support/kafka.js';
+import { kafkaSkip, kafkaVersions, startLocalKafka, type LocalKafka } from '../support/kafka.js';
 import { register, startLedger, type TestLedger } from '../support/ledger.js';
 import { makeIssuer, signStatement, subjectOf, type TestIssuer } from '../support/statements.js';
 
-const skip = kafkaSkip();
-
-describe('integration events from the running service to Kafka', { skip }, () => {
+for (const version of kafkaVersions()) describe(`integration events from the running service to Kafka ${version}`, { skip: kafkaSkip(version) }, () => {
   let kafka: LocalKafka;
   let ledger: TestLedger;
   let issuer: TestIssuer;
@@ -25,7 +23,7 @@ describe('integration events from the running service to Kafka', { skip }, () =>
   const topic = 'ledger-e2e';
 
   before(async () => {
-    kafka = await startLocalKafka();
+    kafka = await startLocalKafka(version);
     // three partitions: order must hold because every record is keyed by the log id
     const admin = new Kafka({ brokers: kafka.brokers, ...quietLogCreator() }).admin();
     await admin.connect();

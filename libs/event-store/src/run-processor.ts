@@ -50,7 +50,12 @@ export interface ProcessorHandle {
   readonly failures: number;
   /** Events handled (and checkpointed) since start. */
   readonly handled: number;
-  /** The store's head position minus {@link position}, in the store's position units (0n when caught up). */
+  /**
+   * Events after {@link position} this processor will be handed (its filter applied): 0n when caught
+   * up. Counted by reading the store, up to {@link LAG_SCAN_LIMIT} events: beyond that the count is
+   * a lower bound. (Not the head position minus ours: events the filter leaves out never move the
+   * checkpoint, and KurrentDB positions are byte offsets, not counts.)
+   */
   lag(): Promise<bigint>;
   /** Resolves when the processor stopped (after abort, `stop()`, or the store closing). */
   readonly done: Promise<void>;
@@ -176,9 +181,9 @@ export function runProcessor(opts: RunProcessorOptions): ProcessorHandle {
       return state.handled;
     },
     async lag() {
-      const head = await store.headPosition();
-      const lag = head - (state.position ?? 0n);
-      return lag > 0n ? lag : 0n;
+      const after = state.position;
+      if (after !== undefined && after >= (await store.headPosition())) return 0n;
+      return countMatching(store, after, opts.filter);
     },
     done,
     async stop() {
@@ -186,6 +191,27 @@ export function runProcessor(opts: RunProcessorOptions): ProcessorHandle {
       await done;
     },
   };
+}
+
+/** How many events {@link ProcessorHandle.lag} reads at most to count the backlog. */
+export const LAG_SCAN_LIMIT = 10_000;
+
+const matches = (e: RecordedEvent, filter: SubscriptionFilter | undefined): boolean =>
+  (!filter?.streamPrefixes || filter.streamPrefixes.some((p) => e.stream.startsWith(p))) && (!filter?.types || filter.types.includes(e.type));
+
+/** Events after `after` that pass `filter`, reading at most {@link LAG_SCAN_LIMIT} events. */
+async function countMatching(store: EventStore, after: bigint | undefined, filter: SubscriptionFilter | undefined): Promise<bigint> {
+  let n = 0n;
+  let read = 0;
+  let from = after;
+  while (read < LAG_SCAN_LIMIT) {
+    const page = await store.readAll({ ...(from !== undefined ? { after: from } : {}), maxCount: Math.min(1000, LAG_SCAN_LIMIT - read) });
+    if (page.length === 0) break;
+    for (const e of page) if (matches(e, filter)) n++;
+    read += page.length;
+    from = page[page.length - 1]!.position;
+  }
+  return n;
 }
 
 function raceTimeout<T>(p: Promise<T>, ms: number): Promise<T | typeof TIMEOUT> {

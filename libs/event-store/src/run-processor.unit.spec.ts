@@ -62,6 +62,45 @@ describe('runProcessor', () => {
     await store.close();
   });
 
+  it('lag counts only the events its filter passes: 0 once caught up even when the store ends with filtered-out events', async () => {
+    const store = createMemoryEventStore();
+    const checkpoints = createMemoryCheckpointStore();
+    // the log's shape: entries, then a checkpoint event the processor does not subscribe to
+    let rev = -1;
+    const add = async (type: string, stream = 'log-1'): Promise<void> => {
+      const r = await store.append(stream, [{ type, data: enc.encode(type) }], rev < 0 ? 'no_stream' : rev);
+      rev = r.nextExpectedRevision;
+    };
+    for (let b = 0; b < 3; b++) {
+      await add('EntryRegistered');
+      await add('EntryRegistered');
+      await add('CheckpointSigned');
+    }
+    await store.append('other-1', [{ type: 'EntryRegistered', data: enc.encode('x') }], 'no_stream');
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const seen: string[] = [];
+    const p = runProcessor({
+      store, checkpoints, name: 'pub', filter: { streamPrefixes: ['log-'], types: ['EntryRegistered'] },
+      handle: async (events) => {
+        await gate;
+        seen.push(...events.map((e) => e.type));
+      },
+    });
+    assert.equal(await p.lag(), 6n, 'six entries of log-1 to handle; the checkpoints and the other stream do not count');
+    release();
+    await until(() => seen.length === 6 && p.position !== undefined, 'the entries');
+    await until(() => p.handled === 6, 'the checkpoint');
+    assert.equal(await p.lag(), 0n, 'idle: nothing left to handle although the head is a later (filtered-out) event');
+    await add('EntryRegistered');
+    await add('CheckpointSigned');
+    await until(() => seen.length === 7, 'the live entry');
+    await until(() => p.handled === 7, 'its checkpoint');
+    assert.equal(await p.lag(), 0n);
+    await p.stop();
+    await store.close();
+  });
+
   it('retries a failing handler with capped exponential backoff and never skips the event', async () => {
     const store = createMemoryEventStore();
     const checkpoints = createMemoryCheckpointStore();

@@ -5,7 +5,7 @@ import { createMemoryEventStore } from '../../event-store/src/memory.event-store
 import { createMemoryCheckpointStore, type CheckpointStore } from '../../event-store/src/checkpoint.store.js';
 import type { EventStore, ExpectedRevision, NewEvent } from '../../event-store/src/event-store.port.js';
 import { encodeEventData, logStream } from '../../ledger/src/events.js';
-import { kafkaSkip, startLocalKafka, type LocalKafka } from '../../../test/support/kafka.js';
+import { kafkaSkip, kafkaVersions, startLocalKafka, type LocalKafka } from '../../../test/support/kafka.js';
 import { createKafkaPublisher, type KafkaPublisher, type KafkaPublisherOptions } from './kafka.publisher.js';
 import { quietLogCreator } from './kafka.client.js';
 import { IntegrationEventType } from './integration-event.schemas.js';
@@ -13,7 +13,6 @@ import { checkpointSigned, entryRegistered, newEvent, revocation } from '../test
 import { collect, type Collector, type Received } from '../test/kafka-consumer.collector.js';
 
 const LOG = 'main';
-const skip = kafkaSkip();
 
 /** Appends to `log-<logId>` with the expected revision, like the sequencer. */
 class LogWriter {
@@ -54,13 +53,13 @@ function dedupe(rs: Received[]): { unique: string[]; duplicates: number } {
   return { unique: [...first.keys()], duplicates };
 }
 
-describe('Kafka publisher against a real broker (Kafka 3.9, KRaft)', { skip, timeout: 300_000 }, () => {
+for (const version of kafkaVersions()) describe(`Kafka publisher against a real broker (Kafka ${version}, KRaft)`, { skip: kafkaSkip(version), timeout: 300_000 }, () => {
   let kafka: LocalKafka;
   let topicNo = 0;
   const running: { stop(): Promise<void> }[] = [];
 
   before(async () => {
-    kafka = await startLocalKafka();
+    kafka = await startLocalKafka(version);
   });
   // Each test stops its publishers and consumers: a kafkajs consumer left running while a later
   // test stops the broker keeps reconnecting (even after disconnect) and the file never exits.
