@@ -4,7 +4,7 @@
  */
 import type { Readable } from 'node:stream';
 import { Query } from '@nestjs/cqrs';
-import type { Checkpoint } from '../../libs/ledger/src/index.js';
+import type { Checkpoint, KindDecision } from '../../libs/ledger/src/index.js';
 import type { ClaimFilter, ClaimRevocation, ClaimView, LogStats } from '../projections/claims.reader.js';
 import type { PublicationState } from '../publisher/publication-status.js';
 
@@ -12,6 +12,10 @@ export interface ClaimsPage {
   readonly items: readonly ClaimView[];
   /** opaque cursor of the next page, null on the last */
   readonly next: string | null;
+  /** with `subject=`: the digest the claims are keyed by and the references they were registered under */
+  readonly subject?: { readonly digest: string | null; readonly references: readonly string[] };
+  /** with `precedence=`: per kind, the claim that decides it and why the others lost (over all claims about the subject) */
+  readonly decisions?: readonly KindDecision[];
 }
 
 export interface EntryStatus {
@@ -24,6 +28,11 @@ export interface EntryStatus {
   readonly revoked: boolean;
   readonly revocation?: ClaimRevocation;
   readonly supersededBy?: string;
+  readonly supersession?: ClaimView['supersession'];
+  readonly current?: boolean;
+  readonly statementId?: string;
+  readonly kind?: string;
+  readonly subjectDigest?: string | null;
   /** the first entry of the same statement (docs/receipts.md "Statement identity") */
   readonly duplicateOf?: string;
   /** the referrer publisher's state for this entry (as GET /entries/{id}/publication), null when there is none */
@@ -84,6 +93,8 @@ export class GetClaims extends Query<ClaimsPage> {
     readonly limit: number,
     /** the page ends before its JSON passes this many bytes (one item always fits) */
     readonly maxBytes: number = Number.MAX_SAFE_INTEGER,
+    /** issuers, most trusted first: adds `decisions` */
+    readonly precedence?: readonly string[],
   ) {
     super();
   }

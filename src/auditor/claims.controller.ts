@@ -12,7 +12,19 @@ import { repositoryKey } from '../projections/subject.key.js';
 import { GetClaims, GetEntryStatus, GetLogStats, type ClaimsPage, type EntryStatus } from './auditor.queries.js';
 import { boolParam, decodeCursor, entryIdParam, kidParam, limitOf, onlyParams, str, timeParam, type RawQuery } from './query-params.js';
 
-const CLAIMS_PARAMS = ['issuer', 'kid', 'subject', 'repository', 'contentType', 'since', 'until', 'revoked', 'limit', 'cursor'];
+const CLAIMS_PARAMS = ['issuer', 'kid', 'subject', 'repository', 'contentType', 'since', 'until', 'revoked', 'limit', 'cursor', 'precedence'];
+const MAX_PRECEDENCE = 32;
+
+/** `precedence=iss1,iss2,…`: issuers, most trusted first (1–32, no repeats). */
+function precedenceParam(q: RawQuery): string[] | undefined {
+  const v = str(q, 'precedence');
+  if (v === undefined) return undefined;
+  const list = v.split(',').map((x) => x.trim());
+  if (list.some((x) => x === '') || list.length > MAX_PRECEDENCE || new Set(list).size !== list.length) {
+    throw malformed(`precedence must list 1–${MAX_PRECEDENCE} distinct issuers separated by commas, most trusted first`, 'ERR_QUERY_PARAMETER');
+  }
+  return list;
+}
 
 @Controller()
 export class ClaimsController {
@@ -42,7 +54,9 @@ export class ClaimsController {
       untilMs,
       revoked: boolParam(q, 'revoked'),
     };
-    return this.queries.execute(new GetClaims(filter, decodeCursor(str(q, 'cursor')), limitOf(q), this.config.pageMaxBytes));
+    const precedence = precedenceParam(q);
+    if (precedence && filter.subject === undefined) throw malformed('precedence needs subject= (it decides between the claims about one collection)', 'ERR_QUERY_PARAMETER');
+    return this.queries.execute(new GetClaims(filter, decodeCursor(str(q, 'cursor')), limitOf(q), this.config.pageMaxBytes, precedence));
   }
 
   @Get('entries/:id/status')

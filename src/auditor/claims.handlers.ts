@@ -7,8 +7,12 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { Optional } from '@nestjs/common';
 import { QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
-import { notFound } from '../common/problem.js';
-import { ClaimsReader, type ClaimView, type LogStats } from '../projections/claims.reader.js';
+import { REVOCATION_CONTENT_TYPE, decideByPrecedence, subjectDigestOf, type KindDecision, type PrecedenceClaim } from '../../libs/ledger/src/index.js';
+import { notFound, unavailable } from '../common/problem.js';
+import { ClaimsReader, subjectGroupOf, type ClaimView, type LogStats } from '../projections/claims.reader.js';
+
+/** precedence reads at most this many pages of 1,000 claims about one subject */
+const MAX_PRECEDENCE_PAGES = 5;
 import { ProjectionSync } from '../projections/projection.sync.js';
 import { GetClaims, GetEntryStatus, GetLogStats, type ClaimsPage, type EntryStatus } from './auditor.queries.js';
 import { PublicationStatus } from '../publisher/publication-status.js';
@@ -35,6 +39,11 @@ export class GetClaimsHandler implements IQueryHandler<GetClaims, ClaimsPage> {
    */
   async execute(q: GetClaims): Promise<ClaimsPage> {
     await this.sync.awaitLog();
+    return this.withSubject(q, await this.page(q));
+  }
+
+  /** One page: rows in chunks, yielding the event loop between them, bounded in count and JSON bytes. */
+  private async page(q: GetClaims): Promise<ClaimsPage> {
     const items: ClaimView[] = [];
     let bytes = PAGE_OVERHEAD_BYTES;
     let before = q.before;
@@ -57,6 +66,38 @@ export class GetClaimsHandler implements IQueryHandler<GetClaims, ClaimsPage> {
       chunk = chunkBytes > CHUNK_BYTES ? Math.max(1, chunk >> 1) : Math.min(MAX_CHUNK, chunk * 2);
       await nextTurn();
     }
+  }
+
+  /** With `subject=`: the digest and references; with `precedence=`: the decisions per kind. */
+  private withSubject(q: GetClaims, page: ClaimsPage): ClaimsPage {
+    const subject = q.filter.subject;
+    if (subject === undefined) return page;
+    return {
+      ...page,
+      subject: { digest: subjectDigestOf(subjectGroupOf(subject)), references: this.reader.references(subject) },
+      ...(q.precedence ? { decisions: this.decisions(subject, q.precedence) } : {}),
+    };
+  }
+
+  /** Precedence over every claim about the subject (not only this page). */
+  private decisions(subject: string, order: readonly string[]): KindDecision[] {
+    const all: PrecedenceClaim[] = [];
+    let before: number | undefined;
+    for (let pages = 0; pages < MAX_PRECEDENCE_PAGES; pages++) {
+      const p = this.reader.claims({ subject }, { ...(before !== undefined ? { before } : {}), limit: 1000 });
+      for (const c of p.items) {
+        if (c.contentType === REVOCATION_CONTENT_TYPE) continue;
+        const out = c.revocation
+          ? `revoked by entry ${c.revocation.byEntryId} at index ${c.revocation.atIndex}: ${c.revocation.reason}`
+          : c.supersession
+            ? `superseded (${c.supersession.how}) by entry ${c.supersession.byEntryId} at index ${c.supersession.atIndex}`
+            : undefined;
+        all.push({ entryId: c.entryId, iss: c.iss, kind: c.kind, index: c.index, ...(out !== undefined ? { out } : {}) });
+      }
+      if (!p.more) return decideByPrecedence(all, order);
+      before = p.items.at(-1)!.index;
+    }
+    throw unavailable(`the subject has more than ${MAX_PRECEDENCE_PAGES * 1000} claims: precedence is not computed online for it`, 60, 'ERR_TOO_MANY_CLAIMS');
   }
 }
 
@@ -83,6 +124,11 @@ export class GetEntryStatusHandler implements IQueryHandler<GetEntryStatus, Entr
       revoked: claim.revoked,
       ...(claim.revocation ? { revocation: claim.revocation } : {}),
       ...(claim.supersededBy ? { supersededBy: claim.supersededBy } : {}),
+      ...(claim.supersession ? { supersession: claim.supersession } : {}),
+      current: claim.current,
+      statementId: claim.statementId,
+      kind: claim.kind,
+      subjectDigest: claim.subjectDigest,
       ...(claim.duplicateOf ? { duplicateOf: claim.duplicateOf } : {}),
       publication,
     };

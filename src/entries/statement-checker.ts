@@ -14,7 +14,9 @@ import {
 } from '../../libs/cose/src/index.js';
 import {
   REVOCATION_CONTENT_TYPE,
+  SUPERSEDES_HEADER_LABEL,
   decideAdmission,
+  supersededEntryOf,
   parseRevocationPayload,
   type AdmissionView,
   type AdmittedEntry,
@@ -28,6 +30,7 @@ import type { IssuerKeys } from './issuer-keys.js';
 const UNDERSTOOD = [
   HeaderLabel.alg, HeaderLabel.crit, HeaderLabel.contentType, HeaderLabel.kid, HeaderLabel.cwtClaims, HeaderLabel.typ,
   HeaderLabel.x5chain, HeaderLabel.x5t, HeaderLabel.payloadHashAlg, HeaderLabel.preimageContentType, HeaderLabel.payloadLocation,
+  SUPERSEDES_HEADER_LABEL,
 ];
 const KNOWN_ALGS = new Set([-7, -35, -8]);
 
@@ -84,6 +87,12 @@ export class StatementChecker {
         throw malformed((err as Error).message, 'ERR_REVOCATION_FORMAT');
       }
     }
+    let supersedes: string | null;
+    try {
+      supersedes = supersededEntryOf(h);
+    } catch (err) {
+      throw malformed((err as Error).message, 'ERR_SUPERSEDES_FORMAT');
+    }
     const resolved = this.keys.resolve(statement, iss, now);
     try {
       await verifySign1(statement, resolved.key, { backend: nodeCryptoBackend, crit: UNDERSTOOD });
@@ -92,7 +101,7 @@ export class StatementChecker {
       if (code === 'ERR_COSE_SIGNATURE_INVALID') throw rejected(`the signature does not verify under the issuer key ${resolved.kid}`, code);
       throw rejected(`couldn't verify the signature: ${(err as Error).message}`, code);
     }
-    const admission = decideAdmission({ alg, iss, kid: resolved.kid, sub, contentType, size, keySource: resolved.source, revokes }, this.policy, this.view);
+    const admission = decideAdmission({ alg, iss, kid: resolved.kid, sub, contentType, size, keySource: resolved.source, revokes, supersedes }, this.policy, this.view);
     if (!admission.admitted) {
       throw new ProblemError(admission.title === 'Payload Too Large' ? 413 : 400, admission.title, admission.detail, admission.code);
     }

@@ -117,7 +117,7 @@ export class LogIndexStore implements NodeReader {
       receipt: p('SELECT receipt FROM entries WHERE entry_id = ?'),
       checkpoint: p('SELECT tree_size, root, protected, signature, signed_at FROM checkpoints WHERE tree_size = ?'),
       latestCheckpoint: p('SELECT tree_size, root, protected, signature, signed_at FROM checkpoints ORDER BY tree_size DESC LIMIT 1'),
-      issuerOf: p('SELECT iss, kid FROM entries WHERE entry_id = ?'),
+      issuerOf: p('SELECT iss, kid, sub FROM entries WHERE entry_id = ?'),
       checkpointsAfter: p('SELECT tree_size, root, protected, signature, signed_at FROM checkpoints WHERE tree_size > ? ORDER BY tree_size LIMIT ?'),
       checkpointAtOrAfter: p('SELECT tree_size, root, protected, signature, signed_at FROM checkpoints WHERE tree_size >= ? ORDER BY tree_size LIMIT 1'),
       entriesFrom: p(`SELECT ${cols}, entry FROM entries WHERE idx >= ? ORDER BY idx LIMIT ?`),
@@ -239,8 +239,8 @@ export class LogIndexStore implements NodeReader {
     return r && new Uint8Array(r.receipt);
   }
 
-  issuerOf(entryId: string): { iss: string; kid: string } | undefined {
-    return this.q.issuerOf.get(entryId) as { iss: string; kid: string } | undefined;
+  issuerOf(entryId: string): { iss: string; kid: string; sub: string } | undefined {
+    return this.q.issuerOf.get(entryId) as { iss: string; kid: string; sub: string } | undefined;
   }
 
   checkpoint(treeSize?: number): Checkpoint | undefined {

@@ -100,13 +100,7 @@ export async function loadOrCreateServiceKey(opts: { dataDir: string; keyFile?: 
  * ≈ 12 ms per batch under load (measured), which stalled the sequencer.
  */
 export function checkpointSigner(key: ServiceKey, issuer: string, logId: string): CheckpointSigner {
-  const jwk = coseKeyToJwk(key.privateKey) as Record<string, unknown>;
-  delete jwk.kid;
-  delete jwk.alg;
-  const keyObject: KeyObject = createPrivateKey({ key: jwk as never, format: 'jwk' });
-  const hash = key.alg === Alg.ES384 ? 'sha384' : key.alg === Alg.ES256 ? 'sha256' : null;
-  const signSync = (tbs: Uint8Array): Uint8Array =>
-    new Uint8Array(signNow(hash, tbs, hash ? { key: keyObject, dsaEncoding: 'ieee-p1363' } : keyObject));
+  const signSync = serviceSigner(key);
   return {
     sign: (root, _treeSize, now) =>
       signCheckpoint({
@@ -119,4 +113,17 @@ export function checkpointSigner(key: ServiceKey, issuer: string, logId: string)
         sign: async (tbs) => signSync(tbs),
       }),
   };
+}
+
+/**
+ * A synchronous COSE signer with the service key (raw signature: IEEE P1363 r‖s for ECDSA), for
+ * checkpoints and status statements.
+ */
+export function serviceSigner(key: ServiceKey): (toBeSigned: Uint8Array) => Uint8Array {
+  const jwk = coseKeyToJwk(key.privateKey) as Record<string, unknown>;
+  delete jwk.kid;
+  delete jwk.alg;
+  const keyObject: KeyObject = createPrivateKey({ key: jwk as never, format: 'jwk' });
+  const hash = key.alg === Alg.ES384 ? 'sha384' : key.alg === Alg.ES256 ? 'sha256' : null;
+  return (tbs) => new Uint8Array(signNow(hash, tbs, hash ? { key: keyObject, dsaEncoding: 'ieee-p1363' } : keyObject));
 }

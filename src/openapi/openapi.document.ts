@@ -119,16 +119,30 @@ const DOCUMENT = {
         parameters: [
           q('issuer', 'CWT iss, exactly'),
           q('kid', 'hex kid or x5t:<hex>'),
-          q('subject', 'CWT sub (OCI references normalised)'),
+          q('subject', 'a collection digest in any reference form (reg/repo@sha256:…, oci://…, bare sha256:…) matches by digest; other subjects exactly'),
           q('repository', '[oci://]registry/repository'),
           q('contentType', 'protected content type or preimage content type'),
           q('since', 'registered at or after (RFC 3339)'),
           q('until', 'registered before (RFC 3339)'),
           q('revoked', 'true or false', { enum: ['true', 'false'] }),
+          q('precedence', 'with subject: issuers, most trusted first (iss1,iss2): adds decisions per kind'),
           limit,
           q('cursor', 'next from the previous page'),
         ],
         responses: { '200': json('a page of claims', 'ClaimsPage'), '400': badQuery, '503': behind },
+      },
+    },
+    '/subjects/{digest}/status': {
+      get: {
+        operationId: 'getSubjectStatus',
+        summary: "A signed status statement: the collection digest's revoked and superseded entries as of the last checkpoint (docs/receipts.md)",
+        parameters: [{ name: 'digest', in: 'path', required: true, schema: { type: 'string', pattern: '^sha256:[0-9a-f]{64}$' } }],
+        responses: {
+          '200': { description: 'COSE_Sign1 signed by the service key', content: { 'application/cose': { schema: { type: 'string', format: 'binary' } } } },
+          '400': problem('not a sha256 digest'),
+          '404': problem('no checkpoint yet'),
+          '503': behind,
+        },
       },
     },
     '/log/stats': {

@@ -1,48 +1,67 @@
 /**
- * The `claims` projection: one row per log entry with its issuer, issuer key, subject keys,
- * revocation state and the claim that superseded it; counts per issuer and content type; the log
- * head (entries and last checkpoint). Read by {@link ClaimsReader}.
+ * The `claims` projection: one row per log entry with its issuer, issuer key, subject (keyed by
+ * collection digest), kind, statement id, revocation state and what superseded it; the references
+ * each digest was seen under; counts per issuer and content type; the log head (entries and last
+ * checkpoint). Read by {@link ClaimsReader}.
  *
  * Rules (docs/revocation.md, docs/api.md):
- * - a revocation entry (content type {@link REVOCATION_CONTENT_TYPE}) marks each entry it names as
- *   revoked from the revocation's log index on; the first revocation of an entry wins, later ones
- *   are kept as claims but change nothing. Admission already checked who may revoke.
- * - a claim (not a revocation) by `iss` about subject S supersedes that issuer's earlier claims
- *   about S that are not yet superseded: each older one points to the next newer one.
+ * - claims are grouped by subject: the collection digest (`sha256:…`) when the `sub` names one in
+ *   any reference form, else the normalised `sub` (subject.key.ts);
  * - statement identity (docs/receipts.md): an entry whose statement id an earlier entry already has
  *   (the same signed content with a re-encoded signature; the ledger no longer admits one, a log
- *   written before may hold some) is a duplicate of that first entry: it supersedes nothing, is
- *   left out of claim listings, and shares the first entry's revocation — revoking either revokes both.
+ *   written before may hold some) is a duplicate of that first entry: it takes the first's state,
+ *   supersedes nothing, is left out of claim listings, and a revocation or supersession of either
+ *   applies to both;
+ * - a revocation entry (content type {@link REVOCATION_CONTENT_TYPE}) marks each entry it names as
+ *   revoked from the revocation's log index on; the first revocation wins, later ones are kept as
+ *   claims but change nothing. Admission already checked who may revoke.
+ * - explicit supersession: a claim whose protected header names an entry (label −65537) supersedes
+ *   it (admission checked subject and issuer);
+ * - implicit supersession: a claim by `iss` of kind K about subject S supersedes that issuer's
+ *   earlier claims of kind K about S that are not yet superseded. Other kinds are untouched.
+ * The first superseder wins; `superseded_at_index` is its log index.
  */
 import type { Database } from 'better-sqlite3';
-import { decodeSign1 } from '../../libs/cose/src/index.js';
-import { REVOCATION_CONTENT_TYPE, parseRevocationPayload, type EntryRegistered, type RevocationPayload } from '../../libs/ledger/src/index.js';
-import type { Projection, ProjectionApplier, ProjectedEvent } from './projection.port.js';
+import { decodeSign1, type CoseSign1 } from '../../libs/cose/src/index.js';
+import {
+  REVOCATION_CONTENT_TYPE,
+  claimKindOf,
+  parseRevocationPayload,
+  subjectDigestOf,
+  supersededEntryOf,
+  type EntryRegistered,
+  type RevocationPayload,
+} from '../../libs/ledger/src/index.js';
 import { statementIdOfEntry } from '../log/statement-id.js';
+import type { Projection, ProjectionApplier, ProjectedEvent } from './projection.port.js';
 import { subjectKeys } from './subject.key.js';
 
-export const CLAIMS_TABLES = ['claims', 'claim_revocations', 'claim_counts', 'claims_head'] as const;
+export const CLAIMS_TABLES = ['claims', 'claim_revocations', 'claim_counts', 'claims_head', 'subject_refs'] as const;
 
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS claims (
     idx INTEGER PRIMARY KEY,
     entry_id TEXT NOT NULL UNIQUE,
     statement_id TEXT NOT NULL, duplicate_of TEXT,
-    iss TEXT NOT NULL, sub TEXT NOT NULL, kid TEXT NOT NULL, content_type TEXT NOT NULL,
+    iss TEXT NOT NULL, sub TEXT NOT NULL, kid TEXT NOT NULL, content_type TEXT NOT NULL, kind TEXT NOT NULL,
     registered_at TEXT NOT NULL, registered_ms INTEGER,
-    subject_key TEXT NOT NULL, repository_key TEXT,
+    subject_key TEXT NOT NULL, subject_group TEXT NOT NULL, subject_digest TEXT, repository_key TEXT,
     is_revocation INTEGER NOT NULL,
-    superseded_by TEXT,
+    supersedes TEXT,
+    superseded_by TEXT, superseded_at_index INTEGER, superseded_how TEXT,
     revoked_by TEXT, revoked_at_index INTEGER, revoked_reason TEXT
   );
   CREATE INDEX IF NOT EXISTS claims_by_iss ON claims (iss, idx);
-  CREATE INDEX IF NOT EXISTS claims_by_statement ON claims (statement_id, idx);
   CREATE INDEX IF NOT EXISTS claims_by_kid ON claims (kid, idx);
-  CREATE INDEX IF NOT EXISTS claims_by_subject ON claims (subject_key, iss, idx);
+  CREATE INDEX IF NOT EXISTS claims_by_group ON claims (subject_group, iss, kind, idx);
+  CREATE INDEX IF NOT EXISTS claims_by_statement ON claims (statement_id, idx);
   CREATE INDEX IF NOT EXISTS claims_by_repository ON claims (repository_key, idx) WHERE repository_key IS NOT NULL;
   CREATE INDEX IF NOT EXISTS claims_revoked ON claims (idx) WHERE revoked_by IS NOT NULL;
   CREATE TABLE IF NOT EXISTS claim_revocations (
     revoked_id TEXT PRIMARY KEY, by_entry_id TEXT NOT NULL, at_index INTEGER NOT NULL, reason TEXT NOT NULL
+  ) WITHOUT ROWID;
+  CREATE TABLE IF NOT EXISTS subject_refs (
+    subject_group TEXT NOT NULL, ref TEXT NOT NULL, first_index INTEGER NOT NULL, PRIMARY KEY (subject_group, ref)
   ) WITHOUT ROWID;
   CREATE TABLE IF NOT EXISTS claim_counts (kind TEXT NOT NULL, key TEXT NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (kind, key)) WITHOUT ROWID;
   CREATE TABLE IF NOT EXISTS claims_head (
@@ -51,13 +70,29 @@ const SCHEMA = `
   INSERT OR IGNORE INTO claims_head (id, tree_size) VALUES (1, 0);
 `;
 
-/** The revocation payload of an entry, or null when it is not a well-formed revocation. */
-export function revocationOf(e: EntryRegistered): RevocationPayload | null {
-  if (e.contentType !== REVOCATION_CONTENT_TYPE) return null;
+function decoded(e: EntryRegistered): CoseSign1 | null {
   try {
-    return parseRevocationPayload(decodeSign1(e.entry).payload);
+    return decodeSign1(e.entry);
+  } catch {
+    return null; // the ledger admitted only strict COSE_Sign1; a foreign log's oddity changes nothing here
+  }
+}
+
+/** The revocation payload of an entry, or null when it is not a well-formed revocation. */
+export function revocationOf(e: EntryRegistered, s: CoseSign1 | null = decoded(e)): RevocationPayload | null {
+  if (e.contentType !== REVOCATION_CONTENT_TYPE || !s) return null;
+  try {
+    return parseRevocationPayload(s.payload);
   } catch {
     return null; // admission refuses these; a malformed one in the log revokes nothing
+  }
+}
+
+function supersededOf(s: CoseSign1 | null): string | null {
+  try {
+    return s ? supersededEntryOf(s.protectedHeader) : null;
+  } catch {
+    return null; // admission refuses a malformed label
   }
 }
 
@@ -68,22 +103,23 @@ class ClaimsApplier implements ProjectionApplier {
     db.exec(SCHEMA);
     const p = (sql: string) => db.prepare(sql);
     this.s = {
-      insert: p(`INSERT INTO claims (idx, entry_id, statement_id, duplicate_of, iss, sub, kid, content_type, registered_at, registered_ms, subject_key, repository_key, is_revocation)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-      firstOfStatement: p('SELECT entry_id FROM claims WHERE statement_id = ? ORDER BY idx LIMIT 1'),
-      // a duplicate shares the revocation its first entry already has
-      inheritRevocation: p(`UPDATE claims SET (revoked_by, revoked_at_index, revoked_reason) =
-                 (SELECT revoked_by, revoked_at_index, revoked_reason FROM claims WHERE entry_id = @first)
-                 WHERE entry_id = @id AND revoked_by IS NULL`),
+      insert: p(`INSERT INTO claims (idx, entry_id, statement_id, duplicate_of, iss, sub, kid, content_type, kind, registered_at, registered_ms,
+                   subject_key, subject_group, subject_digest, repository_key, is_revocation, supersedes)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      twin: p('SELECT entry_id, superseded_by, superseded_at_index, superseded_how, revoked_by, revoked_at_index, revoked_reason FROM claims WHERE statement_id = ? AND idx < ? ORDER BY idx LIMIT 1'),
+      copyTwin: p(`UPDATE claims SET superseded_by = ?, superseded_at_index = ?, superseded_how = ?, revoked_by = ?, revoked_at_index = ?, revoked_reason = ? WHERE idx = ?`),
+      statementOf: p('SELECT statement_id FROM claims WHERE entry_id = ?'),
       // a revocation recorded before its target (never from admission, which needs the target in the log)
       earlyRevocation: p(`UPDATE claims SET (revoked_by, revoked_at_index, revoked_reason) =
-                 (SELECT by_entry_id, at_index, reason FROM claim_revocations WHERE revoked_id = @id)
-                 WHERE entry_id = @id AND EXISTS (SELECT 1 FROM claim_revocations WHERE revoked_id = @id)`),
-      supersede: p(`UPDATE claims SET superseded_by = ? WHERE subject_key = ? AND iss = ? AND idx < ? AND superseded_by IS NULL AND is_revocation = 0`),
+                 (SELECT by_entry_id, at_index, reason FROM claim_revocations WHERE revoked_id IN (@id, @sid) ORDER BY at_index LIMIT 1)
+                 WHERE idx = @idx AND revoked_by IS NULL AND EXISTS (SELECT 1 FROM claim_revocations WHERE revoked_id IN (@id, @sid))`),
+      supersedeExplicit: p(`UPDATE claims SET superseded_by = @by, superseded_at_index = @at, superseded_how = 'explicit'
+                 WHERE statement_id = @sid AND idx < @at AND superseded_by IS NULL AND is_revocation = 0`),
+      supersedeImplicit: p(`UPDATE claims SET superseded_by = @by, superseded_at_index = @at, superseded_how = 'implicit'
+                 WHERE subject_group = @grp AND iss = @iss AND kind = @kind AND idx < @at AND superseded_by IS NULL AND is_revocation = 0 AND statement_id <> @sid`),
       revocation: p('INSERT OR IGNORE INTO claim_revocations (revoked_id, by_entry_id, at_index, reason) VALUES (?, ?, ?, ?)'),
-      // revoking an entry revokes its statement: every entry with its statement id
-      revoke: p(`UPDATE claims SET revoked_by = ?, revoked_at_index = ?, revoked_reason = ?
-                 WHERE statement_id = (SELECT statement_id FROM claims WHERE entry_id = ?) AND revoked_by IS NULL`),
+      revoke: p('UPDATE claims SET revoked_by = @by, revoked_at_index = @at, revoked_reason = @reason WHERE (statement_id = @id OR entry_id = @id) AND revoked_by IS NULL'),
+      ref: p('INSERT OR IGNORE INTO subject_refs (subject_group, ref, first_index) VALUES (?, ?, ?)'),
       count: p('INSERT INTO claim_counts (kind, key, n) VALUES (?, ?, 1) ON CONFLICT (kind, key) DO UPDATE SET n = n + 1'),
       size: p('UPDATE claims_head SET tree_size = MAX(tree_size, ?) WHERE id = 1'),
       checkpoint: p('UPDATE claims_head SET checkpoint_size = ?, checkpoint_signed_at = ? WHERE id = 1'),
@@ -97,43 +133,57 @@ class ClaimsApplier implements ProjectionApplier {
     }
     if (event.type !== 'EntryRegistered') return;
     const e = event;
+    const s = decoded(e);
+    const sid = statementIdOfEntry(e.entry, e.entryId);
     const keys = subjectKeys(e.sub);
+    const digest = subjectDigestOf(keys.subject);
+    const group = digest ?? keys.subject;
     const isRevocation = e.contentType === REVOCATION_CONTENT_TYPE;
-    const revocation = isRevocation ? revocationOf(e) : null;
+    const revocation = isRevocation ? revocationOf(e, s) : null;
+    const supersedes = isRevocation ? null : supersededOf(s);
     const ms = Date.parse(e.registeredAt);
-    const statementId = statementIdOfEntry(e.entry, e.entryId);
-    const first = (this.s.firstOfStatement.get(statementId) as { entry_id: string } | undefined)?.entry_id ?? null;
+    const twin = this.s.twin.get(sid, e.index) as Record<string, unknown> | undefined;
     const r = this.s.insert.run(
-      e.index, e.entryId, statementId, first, e.iss, e.sub, e.kid, e.contentType, e.registeredAt, Number.isFinite(ms) ? ms : null,
-      keys.subject, keys.repository, isRevocation ? 1 : 0,
+      e.index, e.entryId, sid, (twin?.entry_id as string | undefined) ?? null, e.iss, e.sub, e.kid, e.contentType, claimKindOf(e.contentType), e.registeredAt, Number.isFinite(ms) ? ms : null,
+      keys.subject, group, digest, keys.repository, isRevocation ? 1 : 0, supersedes,
     );
     if (r.changes !== 1) throw new Error(`entry ${e.entryId} at index ${e.index} was not inserted`);
     this.s.size.run(e.index + 1);
     this.s.count.run('issuer', e.iss);
     this.s.count.run('contentType', e.contentType);
-    if (first !== null) {
-      this.s.inheritRevocation.run({ first, id: e.entryId }); // a duplicate: same statement, nothing else changes
+    this.s.ref.run(group, keys.subject, e.index);
+    if (twin) {
+      // a duplicate (the same statement, another signature encoding): one claim, one state
+      this.s.copyTwin.run(twin.superseded_by, twin.superseded_at_index, twin.superseded_how, twin.revoked_by, twin.revoked_at_index, twin.revoked_reason, e.index);
       return;
     }
-    if (this.s.earlyRevocation.run({ id: e.entryId }).changes === 1) this.s.count.run('total', 'revoked');
+    if (this.s.earlyRevocation.run({ id: e.entryId, sid, idx: e.index }).changes === 1) this.s.count.run('total', 'revoked');
     if (revocation) {
       for (const id of revocation.revokes) {
-        if (this.s.revocation.run(id, e.entryId, e.index, revocation.reason).changes === 0) continue; // already revoked: the first wins
-        if (this.s.revoke.run(e.entryId, e.index, revocation.reason, id).changes > 0) this.s.count.run('total', 'revoked');
+        const target = (this.s.statementOf.get(id) as { statement_id: string } | undefined)?.statement_id ?? id;
+        if (this.s.revocation.run(target, e.entryId, e.index, revocation.reason).changes === 0) continue; // already revoked: the first wins
+        // one statement revoked (however many encodings of it the log holds)
+        if (this.s.revoke.run({ by: e.entryId, at: e.index, reason: revocation.reason, id: target }).changes > 0) this.s.count.run('total', 'revoked');
       }
-    } else if (!isRevocation) {
-      this.s.supersede.run(e.entryId, keys.subject, e.iss, e.index);
+      return;
     }
+    if (isRevocation) return;
+    if (supersedes) {
+      const target = (this.s.statementOf.get(supersedes) as { statement_id: string } | undefined)?.statement_id;
+      if (target) this.s.supersedeExplicit.run({ by: e.entryId, at: e.index, sid: target });
+    }
+    this.s.supersedeImplicit.run({ by: e.entryId, at: e.index, grp: group, iss: e.iss, kind: claimKindOf(e.contentType), sid });
   }
 }
 
 /**
  * The claims projection (name `claims`). Bump `version` when the schema or a rule changes: the
- * service then rebuilds it from the first event at start.
+ * service then rebuilds it from the first event at start (or run `npm run projections:rebuild`).
+ * v2: statement identity (duplicates). v3: keyed by collection digest, kinds, explicit supersession.
  */
 export const claimsProjection: Projection = {
   name: 'claims',
-  version: 2,
+  version: 3,
   tables: CLAIMS_TABLES,
   open: (db) => new ClaimsApplier(db),
 };

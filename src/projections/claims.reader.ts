@@ -3,6 +3,7 @@
  * one SQLite statement or one read transaction, so it sees a committed state of the projection.
  */
 import type { Database, Statement } from 'better-sqlite3';
+import { subjectDigestOf } from '../../libs/ledger/src/index.js';
 import { subjectKeys } from './subject.key.js';
 
 export interface ClaimRevocation {
@@ -13,19 +14,39 @@ export interface ClaimRevocation {
   readonly reason: string;
 }
 
+export interface ClaimSupersession {
+  /** the superseding claim's entry id */
+  readonly byEntryId: string;
+  /** its log index: the claim counts as superseded from there on */
+  readonly atIndex: number;
+  /** `explicit` (the newer claim names this one, header −65537) or `implicit` (newer claim of the same kind by the same issuer) */
+  readonly how: 'explicit' | 'implicit';
+}
+
 /** One claim (log entry) as the auditor API shows it. */
 export interface ClaimView {
   readonly index: number;
   readonly entryId: string;
+  /** the statement identity (SHA-256 of the signed bytes): twins with another signature encoding share it */
+  readonly statementId: string;
   readonly iss: string;
   readonly sub: string;
+  /** the collection digest the subject names (`sha256:…`), or null for a subject that is no OCI reference */
+  readonly subjectDigest: string | null;
   readonly kid: string;
   readonly contentType: string;
+  /** what the claim is about (docs/revocation.md#kinds) */
+  readonly kind: string;
   readonly registeredAt: string;
+  /** neither revoked nor superseded (and not a revocation) */
+  readonly current: boolean;
   readonly revoked: boolean;
   readonly revocation?: ClaimRevocation;
-  /** the newer claim by the same issuer about the same subject */
+  /** the claim that superseded this one */
   readonly supersededBy?: string;
+  readonly supersession?: ClaimSupersession;
+  /** the entry this claim names as superseded (header −65537) */
+  readonly supersedes?: string;
   /**
    * the first entry of the same statement, when this entry is a duplicate of it (a re-encoded
    * signature registered before statement identity; docs/receipts.md): listings leave duplicates out
@@ -33,11 +54,24 @@ export interface ClaimView {
   readonly duplicateOf?: string;
 }
 
+/** A subject's revoked or superseded entries as of a tree size (the status statement's content). */
+export interface SubjectStatusRow {
+  readonly entryId: string;
+  readonly statementId: string;
+  readonly index: number;
+  readonly iss: string;
+  readonly kind: string;
+  readonly state: 'revoked' | 'superseded';
+  readonly by: string;
+  readonly byIndex: number;
+  readonly reason?: string;
+}
+
 /** All given fields must match (AND). */
 export interface ClaimFilter {
   readonly issuer?: string;
   readonly kid?: string;
-  /** any subject; OCI references are normalised (see subject.key.ts) */
+  /** any subject: a collection digest in any reference form (`reg/repo@sha256:…`, `oci://…`, bare `sha256:…`) matches by digest; others exactly (normalised, subject.key.ts) */
   readonly subject?: string;
   /** normalised `registry/repository` */
   readonly repository?: string;
@@ -60,34 +94,53 @@ export interface LogStats {
 interface ClaimRow {
   idx: number;
   entry_id: string;
+  statement_id: string;
   iss: string;
   sub: string;
+  subject_digest: string | null;
   kid: string;
   content_type: string;
+  kind: string;
   registered_at: string;
-  superseded_by: string | null;
+  is_revocation: number;
+  supersedes: string | null;
   duplicate_of: string | null;
+  superseded_by: string | null;
+  superseded_at_index: number | null;
+  superseded_how: 'explicit' | 'implicit' | null;
   revoked_by: string | null;
   revoked_at_index: number | null;
   revoked_reason: string | null;
 }
 
-const COLUMNS = 'idx, entry_id, iss, sub, kid, content_type, registered_at, superseded_by, duplicate_of, revoked_by, revoked_at_index, revoked_reason';
+const COLUMNS =
+  'idx, entry_id, statement_id, iss, sub, subject_digest, kid, content_type, kind, registered_at, is_revocation, supersedes, duplicate_of, superseded_by, superseded_at_index, superseded_how, revoked_by, revoked_at_index, revoked_reason';
 
 function toView(r: ClaimRow): ClaimView {
   return {
     index: r.idx,
     entryId: r.entry_id,
+    statementId: r.statement_id,
     iss: r.iss,
     sub: r.sub,
+    subjectDigest: r.subject_digest,
     kid: r.kid,
     contentType: r.content_type,
+    kind: r.kind,
     registeredAt: r.registered_at,
+    current: r.is_revocation === 0 && r.revoked_by === null && r.superseded_by === null,
     revoked: r.revoked_by !== null,
     ...(r.revoked_by !== null ? { revocation: { byEntryId: r.revoked_by, atIndex: r.revoked_at_index!, reason: r.revoked_reason! } } : {}),
-    ...(r.superseded_by !== null ? { supersededBy: r.superseded_by } : {}),
+    ...(r.superseded_by !== null ? { supersededBy: r.superseded_by, supersession: { byEntryId: r.superseded_by, atIndex: r.superseded_at_index!, how: r.superseded_how ?? 'implicit' } } : {}),
+    ...(r.supersedes !== null ? { supersedes: r.supersedes } : {}),
     ...(r.duplicate_of !== null ? { duplicateOf: r.duplicate_of } : {}),
   };
+}
+
+/** The key claims about `subject` are grouped under: its collection digest, or the normalised subject. */
+export function subjectGroupOf(subject: string): string {
+  const key = subjectKeys(subject).subject;
+  return subjectDigestOf(key) ?? subjectDigestOf(subject) ?? key;
 }
 
 export class ClaimsReader {
@@ -112,7 +165,7 @@ export class ClaimsReader {
     };
     if (filter.issuer !== undefined) eq('iss', filter.issuer);
     if (filter.kid !== undefined) eq('kid', filter.kid);
-    if (filter.subject !== undefined) eq('subject_key', subjectKeys(filter.subject).subject);
+    if (filter.subject !== undefined) eq('subject_group', subjectGroupOf(filter.subject));
     if (filter.repository !== undefined) eq('repository_key', filter.repository);
     if (filter.contentType !== undefined) eq('content_type', filter.contentType);
     if (filter.sinceMs !== undefined) {
@@ -138,6 +191,44 @@ export class ClaimsReader {
   claim(entryId: string): ClaimView | undefined {
     const r = this.stmt(`SELECT ${COLUMNS} FROM claims WHERE entry_id = ?`).get(entryId) as ClaimRow | undefined;
     return r && toView(r);
+  }
+
+  /** The references (normalised) claims about `subject`'s digest were registered under, oldest first. */
+  references(subject: string): string[] {
+    return (this.stmt('SELECT ref FROM subject_refs WHERE subject_group = ? ORDER BY first_index, ref').all(subjectGroupOf(subject)) as { ref: string }[]).map((r) => r.ref);
+  }
+
+  /**
+   * The status of subject `digest` as of tree size `treeSize`, in one read transaction: its
+   * entries (index < treeSize) revoked or superseded by an entry with index < treeSize, by index.
+   */
+  subjectStatus(digest: string, treeSize: number): SubjectStatusRow[] {
+    const rows = this.stmt(
+      `SELECT ${COLUMNS} FROM claims WHERE subject_group = ? AND idx < ? AND is_revocation = 0
+         AND ((revoked_at_index IS NOT NULL AND revoked_at_index < ?) OR (superseded_at_index IS NOT NULL AND superseded_at_index < ?)) ORDER BY idx`,
+    ).all(digest, treeSize, treeSize, treeSize) as ClaimRow[];
+    return rows.map((r) => {
+      const revoked = r.revoked_at_index !== null && r.revoked_at_index < treeSize;
+      return {
+        entryId: r.entry_id,
+        statementId: r.statement_id,
+        index: r.idx,
+        iss: r.iss,
+        kind: r.kind,
+        state: revoked ? 'revoked' : 'superseded',
+        by: revoked ? r.revoked_by! : r.superseded_by!,
+        byIndex: revoked ? r.revoked_at_index! : r.superseded_at_index!,
+        ...(revoked ? { reason: r.revoked_reason! } : {}),
+      };
+    });
+  }
+
+  /** {@link subjectStatus} as of the last checkpoint the projection applied (null before the first), in one read transaction. */
+  subjectStatusAtCheckpoint(digest: string): { treeSize: number; rows: SubjectStatusRow[] } | null {
+    return this.db.transaction(() => {
+      const n = (this.stmt('SELECT checkpoint_size FROM claims_head WHERE id = 1').get() as { checkpoint_size: number | null }).checkpoint_size;
+      return n === null ? null : { treeSize: n, rows: this.subjectStatus(digest, n) };
+    }).deferred();
   }
 
   /** Entries projected so far (the log size as of the projection's position). */

@@ -11,6 +11,7 @@ import { Logger, type Type } from '@nestjs/common';
 import { ClaimsController } from '../auditor/claims.controller.js';
 import { GetClaimsHandler, GetEntryStatusHandler, GetLogStatsHandler } from '../auditor/claims.handlers.js';
 import { LogController } from '../auditor/log.controller.js';
+import { GetSubjectStatusHandler, SubjectStatusController } from '../auditor/subject-status.js';
 import {
   GetCheckpointHandler,
   GetConsistencyProofHandler,
@@ -34,6 +35,7 @@ export const QUERY_HANDLERS: readonly Type<unknown>[] = [
   GetInclusionProofHandler,
   GetConsistencyProofHandler,
   GetLogEntriesHandler,
+  GetSubjectStatusHandler,
 ];
 
 /** Every projection the service keeps (the rebuild script rebuilds these). */
@@ -79,7 +81,7 @@ export function projectionsFeature(deps: ProcessorDeps): ServiceFeature {
   return {
     processors: [],
     providers: [{ provide: ClaimsReader, useValue: reader }, { provide: ProjectionSync, useValue: new ProjectionSync(deps.index, reader) }, ...QUERY_HANDLERS],
-    controllers: [ClaimsController, LogController],
+    controllers: [ClaimsController, LogController, SubjectStatusController],
     close: async () => {
       if (db.open) db.close();
     },

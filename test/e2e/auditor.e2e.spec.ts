@@ -166,8 +166,13 @@ describe('auditor API', () => {
       registeredAt: status.registeredAt,
       revoked: true,
       revocation: { byEntryId: rid, atIndex: revIndex, reason: 'key compromise' },
+      current: false,
+      statementId: status.statementId,
+      kind: 'application/json',
+      subjectDigest: digestOf(2),
       publication: status.publication,
     });
+    assert.match(status.statementId, /^[0-9a-f]{64}$/);
     assert.ok(status.publication === null || typeof status.publication === 'object');
     await projected(ledger);
     assert.deepEqual((await allClaims(ledger, 'revoked=true')).map((c) => c.entryId), [ids.a3]);

@@ -107,7 +107,10 @@ describe('scitt CLI against the real ledger', () => {
     assert.equal(t2.code, 0, show(t2));
     const shown = await scitt('trust', 'show', '--trust-file', f('ledger.trust'), '-o', 'json');
     assert.equal(JSON.parse(shown.stdout).ledgers[0].name, new URL(ledger.url).host);
-    assert.equal((await scitt('verify', f('sbom.ts.cose'), '--trust', f('ledger.trust'))).code, 0);
+    const closed = await scitt('verify', f('sbom.ts.cose'), '--trust', f('ledger.trust'));
+    assert.equal(closed.code, 1, 'fail closed: no issuer trust configured');
+    assert.match(closed.stderr, /no claim's issuer signature was verified .*--issuer-key/);
+    assert.equal((await scitt('verify', f('sbom.ts.cose'), '--trust', f('ledger.trust'), '--trust-anchor', f('vendor.crt'))).code, 0);
 
     const v = await scitt('verify', f('sbom.ts.cose'), '--trust-anchor', f('vendor.crt'), '-o', 'json');
     assert.equal(v.code, 0, show(v));
@@ -127,7 +130,7 @@ describe('scitt CLI against the real ledger', () => {
     assert.match(unmet.stderr, /policy not met/);
     const untrusted = await scitt('verify', f('sbom.ts.cose'), '--require', 'issuer=https://vendor.example');
     assert.equal(untrusted.code, 1, 'fail closed: no issuer trust, no claim counts');
-    assert.match(untrusted.stderr, /issuer signature is not verified/);
+    assert.match(untrusted.stderr, /no claim's issuer signature was verified/);
   });
 
   it('hash envelope (258/259/260) claims register and verify; the payload never leaves the machine', async () => {

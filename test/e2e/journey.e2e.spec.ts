@@ -102,7 +102,7 @@ describe('journey: publish → register → referrers → promote to golden → 
     assert.deepEqual(refs.map((d) => d.artifactType).sort(), [...Array(3).fill('application/scitt-receipt+cose'), 'application/vnd.scitt-ledger.revocation+cose'].sort());
     // online, from the vendor registry: every artifact verifies, the scan claim is revoked
     assert.equal((await asConsumer('trust', 'fetch', ledger!.url, '--name', 'acme-ledger')).code, 0);
-    const online = await asConsumer('verify', `${vendorReg.host}/acme/app:v1.0.0`, '-o', 'json');
+    const online = await asConsumer('verify', `${vendorReg.host}/acme/app:v1.0.0`, '--trust-anchor', v('vendor.crt'), '--trust-anchor', c('consumer.crt'), '-o', 'json');
     assert.equal(online.code, 0, show(online));
     const claims = JSON.parse(online.stdout).claims;
     assert.equal(claims.length, 4);

@@ -154,6 +154,10 @@ describe('OpenAPI 3.1 document (/openapi.json) against real answers', () => {
     await check('GET', '/claims', `/claims?issuer=${encodeURIComponent(issuer.iss)}&revoked=false`, {}, 200);
     await check('GET', '/claims', '/claims?limit=0', {}, 400);
     await check('GET', '/claims', '/claims?bogus=1', {}, 400);
+    const digest = subjectOf(300).slice(subjectOf(300).indexOf('@') + 1);
+    await check('GET', '/claims', `/claims?subject=${encodeURIComponent(digest)}&precedence=${encodeURIComponent(issuer.iss)}`, {}, 200);
+    await check('GET', '/subjects/{digest}/status', `/subjects/${digest}/status`, {}, 200);
+    await check('GET', '/subjects/{digest}/status', '/subjects/sha256:nothex/status', {}, 400);
     await check('GET', '/log/stats', '/log/stats', {}, 200);
     await check('GET', '/log/stats/registrations', '/log/stats/registrations?bucket=day&buckets=3', {}, 200);
     await check('GET', '/log/stats/registrations', '/log/stats/registrations?bucket=week', {}, 400);

@@ -7,6 +7,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import {
+  ARTIFACT_TYPE_SCITT_STATUS,
   ARTIFACT_TYPE_SCITT_REVOCATION,
   MEDIA_TYPE_SCITT_RECEIPT,
   MEDIA_TYPE_SCITT_STATEMENT,
@@ -19,6 +20,7 @@ import {
   type Descriptor,
 } from '../../oci/src/index.js';
 import type { ClaimInput } from './claim.verifier.js';
+import type { StatusInput } from './consumer.verdict.js';
 import { badInput, usage } from './cli.errors.js';
 import { readCoseFile } from './input.sniff.js';
 
@@ -41,8 +43,32 @@ export function claimsFromFiles(files: readonly string[], receiptFile?: string):
 
 const msg = (e: unknown): string => (e as Error)?.message ?? String(e);
 
+/** Reads every status statement artifact among the referrers of `subject` (one input per artifact; unreadable ones carry `error`). */
+export async function statusFromReferrers(src: ReferrerSource, subject: string): Promise<StatusInput[]> {
+  const out: StatusInput[] = [];
+  for (const d of (await src.listReferrers(subject)).filter((x) => x.artifactType === ARTIFACT_TYPE_SCITT_STATUS)) {
+    const source = `${src.describe} referrer ${d.digest}`;
+    try {
+      const manifest = JSON.parse(new TextDecoder().decode(await src.getManifest(d.digest))) as { layers?: Descriptor[]; subject?: Descriptor };
+      if (manifest.subject?.digest !== subject) {
+        out.push({ source, error: `the referrer's manifest names subject ${manifest.subject?.digest ?? 'none'}, not ${subject}` });
+        continue;
+      }
+      const layer = manifest.layers?.find((l) => l.mediaType === ARTIFACT_TYPE_SCITT_STATUS);
+      if (!layer) {
+        out.push({ source, error: `the artifact has no ${ARTIFACT_TYPE_SCITT_STATUS} layer` });
+        continue;
+      }
+      out.push({ source, bytes: await src.getBlob(layer.digest) });
+    } catch (e) {
+      out.push({ source, error: `couldn't read the status artifact: ${msg(e)}` });
+    }
+  }
+  return out;
+}
+
 /** Reads every claim artifact among the referrers of `subject`. */
-export async function claimsFromReferrers(src: ReferrerSource, subject: string, progress: (s: string) => void = () => {}): Promise<{ claims: ClaimInput[]; ignored: number }> {
+export async function claimsFromReferrers(src: ReferrerSource, subject: string, progress: (s: string) => void = () => {}): Promise<{ claims: ClaimInput[]; ignored: number; statuses: number }> {
   const all = await src.listReferrers(subject);
   const wanted = all.filter((d) => d.artifactType !== undefined && CLAIM_ARTIFACT_TYPES.includes(d.artifactType));
   progress(`${src.describe}: ${all.length} referrer(s), ${wanted.length} SCITT artifact(s)`);
@@ -72,7 +98,7 @@ export async function claimsFromReferrers(src: ReferrerSource, subject: string, 
       claims.push({ ...base, error: altered ? `couldn't read the artifact: a blob's content does not match its digest (it was altered where it is stored): ${msg(e)}` : `couldn't read the artifact: ${msg(e)}` });
     }
   }
-  return { claims, ignored: all.length - wanted.length };
+  return { claims, ignored: all.length - wanted.length, statuses: all.filter((d) => d.artifactType === ARTIFACT_TYPE_SCITT_STATUS).length };
 }
 
 /** A registry repository as a {@link ReferrerSource}. */

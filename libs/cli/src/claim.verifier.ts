@@ -7,7 +7,7 @@
 import { CoseError, verifySign1, toHex, type CoseSign1 } from '../../cose/src/index.js';
 import { parseRevocationPayload, REVOCATION_CONTENT_TYPE } from '../../ledger/src/index.js';
 import { ANNOTATION_ENTRY_ID, ARTIFACT_TYPE_SCITT_REVOCATION, parseReference } from '../../oci/src/index.js';
-import { entryIdOf, statementIdOf, splitTransparentStatement, toTransparentStatement, verifyTransparentStatement, type VerifiedReceipt } from '../../receipt/src/index.js';
+import { entryIdOf, splitTransparentStatement, statementIdOf, toTransparentStatement, verifyTransparentStatement, type VerifiedReceipt } from '../../receipt/src/index.js';
 import type { IssuerTrust } from './issuer.trust.js';
 import { statementFacts, type StatementFacts } from './statement.builder.js';
 import type { TrustStore } from './trust.store.js';
@@ -63,8 +63,12 @@ export interface ClaimReport {
   /** For revocations: the revoked entry ids and the reason. */
   revokes?: string[];
   reason?: string;
-  /** Verified revocations that name this claim. */
-  revokedBy?: { entryId: string; reason: string; iss?: string; index?: number; ledger?: string }[];
+  /** The entry this claim names as superseded (header -65537). */
+  supersedes?: string;
+  /** Verified revocations that name this claim (from referrers, or a status statement: `treeSize` set). */
+  revokedBy?: { entryId: string; reason: string; iss?: string; index?: number; ledger?: string; treeSize?: number }[];
+  /** Newer claims that supersede this one (explicit claims in hand, or a status statement: `treeSize` set). */
+  supersededBy?: { entryId: string; index?: number; how: 'explicit' | 'status'; treeSize?: number }[];
   problems: string[];
 }
 
@@ -153,6 +157,7 @@ export async function verifyClaim(input: ClaimInput, c: VerifyContext): Promise<
     return r;
   }
   if (parts.statement.payload !== null) r.statementId = statementIdOf(parts.statement);
+  if (f.supersedes !== undefined) r.supersedes = f.supersedes;
   Object.assign(r, { ...(f.iss !== undefined && { iss: f.iss }), ...(f.sub !== undefined && { sub: f.sub }), ...(f.contentType !== undefined && { contentType: f.contentType }), ...(f.hashEnvelope && { hashEnvelope: f.hashEnvelope }) });
   try {
     const v = await verifyTransparentStatement(ts, { serviceKeys: (kid) => c.ledgers.keyFor(kid)?.key });
@@ -194,16 +199,37 @@ export async function verifyClaim(input: ClaimInput, c: VerifyContext): Promise<
  * ledger counts: the ledger's admission already checked that the revoker may revoke).
  */
 export function applyRevocations(reports: ClaimReport[]): void {
-  const claims = reports.filter((r) => r.kind === 'claim' && r.entryId);
-  const byId = new Map(claims.map((r) => [r.entryId!, r]));
   for (const rev of reports) {
     if (rev.kind !== 'revocation' || !rev.ok || !rev.entryId || rev.receipts.length === 0) continue;
-    // Revoking an entry revokes its statement: a twin with a re-encoded signature (another entry
-    // id, the same statement id) is revoked with it (docs/revocation.md).
-    const statements = new Set((rev.revokes ?? []).map((id) => byId.get(id)?.statementId).filter((x): x is string => x !== undefined));
-    for (const claim of claims) {
-      if (!rev.revokes?.includes(claim.entryId!) && !(claim.statementId !== undefined && statements.has(claim.statementId))) continue;
-      (claim.revokedBy ??= []).push({ entryId: rev.entryId, reason: rev.reason ?? '', ...(rev.iss !== undefined && { iss: rev.iss }), index: rev.receipts[0]!.index, ledger: rev.receipts[0]!.ledger });
+    for (const id of rev.revokes ?? []) {
+      for (const claim of sameStatement(reports, id)) {
+        if (claim.revokedBy?.some((x) => x.entryId === rev.entryId)) continue; // named twice (both encodings)
+        (claim.revokedBy ??= []).push({ entryId: rev.entryId, reason: rev.reason ?? '', ...(rev.iss !== undefined && { iss: rev.iss }), index: rev.receipts[0]!.index, ledger: rev.receipts[0]!.ledger });
+      }
+    }
+  }
+}
+
+/**
+ * The claims in hand that are entry `id` or the same statement as it (same statement id: another
+ * signature encoding of the same signed bytes).
+ */
+export function sameStatement(reports: readonly ClaimReport[], id: string, statementId?: string): ClaimReport[] {
+  const sid = statementId ?? reports.find((r) => r.entryId === id)?.statementId;
+  return reports.filter((r) => r.kind === 'claim' && (r.entryId === id || (sid !== undefined && r.statementId === sid)));
+}
+
+/**
+ * Marks claims superseded by verified claims in hand that name them (header -65537). The ledger
+ * admitted the superseding claim only after checking its subject and issuer, so a verified
+ * receipt is enough here.
+ */
+export function applyExplicitSupersession(reports: ClaimReport[]): void {
+  for (const c of reports) {
+    if (c.kind !== 'claim' || !c.ok || !c.supersedes || !c.entryId || c.receipts.length === 0) continue;
+    for (const old of sameStatement(reports, c.supersedes)) {
+      if (old === c || old.supersededBy?.some((x) => x.entryId === c.entryId)) continue;
+      (old.supersededBy ??= []).push({ entryId: c.entryId, index: c.receipts[0]!.index, how: 'explicit' });
     }
   }
 }

@@ -83,7 +83,14 @@ function whyNot(c: ClaimReport, req: Requirement, trust: TrustStore): string | u
   if (req.issuer !== undefined && c.iss !== req.issuer) return `issuer is ${JSON.stringify(c.iss)}`;
   if (!c.ok) return `it failed verification: ${c.problems[0]}`;
   if (!c.issuer.verified) return `its issuer signature is not verified: ${c.issuer.reason ?? 'no issuer trust'}`;
-  if (c.revokedBy?.length) return `it is revoked by entry ${c.revokedBy[0]!.entryId} (${c.revokedBy[0]!.reason})`;
+  if (c.revokedBy?.length) {
+    const r = c.revokedBy[0]!;
+    return `it is revoked by entry ${r.entryId}${r.index !== undefined ? ` at index ${r.index}` : ''}${r.treeSize !== undefined ? ` (status statement at tree size ${r.treeSize})` : ''} (${r.reason})`;
+  }
+  if (c.supersededBy?.length) {
+    const r = c.supersededBy[0]!;
+    return `it is superseded by entry ${r.entryId}${r.index !== undefined ? ` at index ${r.index}` : ''}${r.treeSize !== undefined ? ` (status statement at tree size ${r.treeSize})` : ''}`;
+  }
   if (req.ledger !== undefined && !c.receipts.some((r) => ledgerMatches(r, req.ledger!, trust))) return `it has no receipt from ledger ${req.ledger} (has ${c.receipts.map((r) => r.ledger).join(', ') || 'none'})`;
   if (req.log !== undefined && !c.receipts.some((r) => r.logId === req.log)) return `it has no receipt from log ${req.log}`;
   return undefined;

@@ -61,8 +61,9 @@ export function registerSignCommands(program: Command, ctx: Ctx): void {
     .option('--hash-envelope', 'sign SHA-256(payload) as a hash envelope (258/259) instead of the payload itself')
     .option('--location <url>', 'where the payload can be fetched (hash envelope label 260)')
     .option('--x5chain <pem>', 'identify the key by this certificate chain (leaf first; repeatable) instead of kid', collect)
+    .option('--supersedes <entry-id>', 'the earlier entry this claim replaces (same collection; yours, or an issuer the ledger policy lets you supersede)')
     .option('--out <file>', 'where to write the signed statement (default stdout when not a terminal)')
-    .action(async (o: { key: string; issuer: string; subject: string; payload: string; contentType: string; hashEnvelope?: boolean; location?: string; x5chain?: string[]; out?: string }, cmd: Command) => {
+    .action(async (o: { key: string; issuer: string; subject: string; payload: string; contentType: string; hashEnvelope?: boolean; location?: string; x5chain?: string[]; supersedes?: string; out?: string }, cmd: Command) => {
       const c = ctx(cmd);
       if (!MEDIA_TYPE.test(o.contentType)) throw usage(`couldn't use --content-type ${JSON.stringify(o.contentType)}: not a media type (type/subtype)`);
       if (o.location && !o.hashEnvelope) throw usage("couldn't use --location: it only applies to --hash-envelope statements");
@@ -76,9 +77,10 @@ export function registerSignCommands(program: Command, ctx: Ctx): void {
         hashEnvelope: Boolean(o.hashEnvelope),
         ...(o.location ? { location: o.location } : {}),
         ...(o.x5chain ? { x5chain: x5chainOf(o.x5chain, key)! } : {}),
+        ...(o.supersedes !== undefined ? { supersedes: checkEntryId(o.supersedes) } : {}),
         iat: Math.floor(c.now().getTime() / 1000),
       });
-      report(c, statement, c.out.writeBinary(statement, o.out, 'the signed statement'));
+      report(c, statement, c.out.writeBinary(statement, o.out, 'the signed statement'), o.supersedes !== undefined ? { supersedes: o.supersedes } : {});
     });
 
   program

@@ -14,7 +14,7 @@ import {
   type CoseSign1,
   type HeaderMap,
 } from '../../cose/src/index.js';
-import { REVOCATION_CONTENT_TYPE } from '../../ledger/src/index.js';
+import { REVOCATION_CONTENT_TYPE, SUPERSEDES_HEADER_LABEL } from '../../ledger/src/index.js';
 import type { LoadedKey } from './key.files.js';
 
 /** COSE hash algorithm ids for label 258 (RFC 9054). */
@@ -44,6 +44,8 @@ export interface StatementInput {
   x5chain?: Uint8Array[];
   /** CWT `iat` in seconds. */
   iat?: number;
+  /** The entry this statement supersedes (protected label -65537, docs/revocation.md#supersession). */
+  supersedes?: string;
 }
 
 /**
@@ -68,6 +70,7 @@ export async function buildStatement(i: StatementInput): Promise<Uint8Array> {
   const claims = new Map<number, unknown>([[CwtClaim.iss, i.issuer], [CwtClaim.sub, i.subject]]);
   if (i.iat !== undefined) claims.set(CwtClaim.iat, i.iat);
   h.set(HeaderLabel.cwtClaims, claims);
+  if (i.supersedes !== undefined) h.set(SUPERSEDES_HEADER_LABEL, i.supersedes);
   return signSign1({ protectedHeader: h, payload, key: i.key.key });
 }
 
@@ -91,6 +94,8 @@ export interface StatementFacts {
   kid?: string;
   x5chain?: Uint8Array[];
   alg?: string;
+  /** The entry it names as superseded (label -65537), when it is a 64-hex text string. */
+  supersedes?: string;
 }
 
 /** Reads the facts of a decoded statement (no verification). */
@@ -118,6 +123,8 @@ export function statementFacts(s: CoseSign1): StatementFacts {
   }
   const kid = p.get(HeaderLabel.kid);
   if (kid instanceof Uint8Array) f.kid = toHex(kid);
+  const sup = p.get(SUPERSEDES_HEADER_LABEL);
+  if (typeof sup === 'string' && /^[0-9a-f]{64}$/.test(sup)) f.supersedes = sup;
   const x5 = p.get(HeaderLabel.x5chain);
   if (x5 instanceof Uint8Array) f.x5chain = [x5];
   else if (Array.isArray(x5)) f.x5chain = x5 as Uint8Array[];

@@ -6,8 +6,12 @@
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { dockerConfigCredentials, parseReference, type CredentialSource } from '../../oci/src/index.js';
-import { applyRevocations, verifyClaim, type ClaimInput, type ClaimReport } from './claim.verifier.js';
-import { claimsFromFiles, claimsFromReferrers, layoutSource, registryClient, registrySource, resolveCollection } from './claim.sources.js';
+import { subjectDigestOf } from '../../ledger/src/index.js';
+import { applyExplicitSupersession, applyRevocations, verifyClaim, type ClaimInput, type ClaimReport } from './claim.verifier.js';
+import { claimsFromFiles, claimsFromReferrers, layoutSource, registryClient, registrySource, resolveCollection, statusFromReferrers } from './claim.sources.js';
+import { applyStatuses, evaluatePolicy, verifyStatuses, type KindVerdict, type StatusInput, type StatusReport } from './consumer.verdict.js';
+import { readInput } from './key.files.js';
+import { loadConsumerPolicy, parseDuration, type ConsumerPolicy } from './policy.file.js';
 import { collect, type CliContext } from './cli.context.js';
 import { CliError, usage } from './cli.errors.js';
 import { evaluateRequirements, parseRequirement, type RequirementResult } from './consumer.policy.js';
@@ -23,6 +27,10 @@ interface VerifyOptions {
   issuerKey?: string[];
   trustAnchor?: string[];
   require?: string[];
+  policy?: string;
+  status?: string[];
+  maxAge?: string;
+  allowUnverifiedIssuers?: boolean;
   plainHttp?: boolean;
   dockerConfig?: string;
 }
@@ -33,6 +41,14 @@ export interface VerifyReport {
   subjects: string[];
   claims: ClaimReport[];
   requirements: RequirementResult[];
+  /** per required kind of the policy file: the deciding claim and why the others lost */
+  policy?: { source: string; kinds: KindVerdict[] };
+  /** status statements found (referrers, --status files) and their verdicts */
+  statuses: StatusReport[];
+  /** the freshness rule and whether each subject meets it */
+  freshness?: { maxAgeSeconds: number; subjects: { subject: string; fresh: boolean; newestAgeSeconds?: number }[] };
+  /** issuer signatures were allowed to stay unverified (--allow-unverified-issuers) */
+  unverifiedIssuersAllowed?: boolean;
   ignoredReferrers: number;
   /** One line saying why verification failed (absent when ok). */
   failure?: string;
@@ -46,17 +62,57 @@ export function trustFor(files: readonly string[] | undefined, env: CliContext['
   return loadTrust([def]);
 }
 
+/** What the consumer side adds to the verdict. */
+export interface ConsumerChecks {
+  statuses?: readonly StatusReport[];
+  kinds?: readonly KindVerdict[];
+  policySource?: string;
+  stale?: { subject: string; hint: string; newestAgeSeconds?: number; maxAge: string };
+  allowUnverifiedIssuers?: boolean;
+  issuerTrustKey?: string;
+}
+
 /** Decides the verdict from the claim reports and requirement results. */
-export function verdict(claims: readonly ClaimReport[], reqs: readonly RequirementResult[], hasRequirements: boolean): string | undefined {
+export function verdict(claims: readonly ClaimReport[], reqs: readonly RequirementResult[], hasRequirements: boolean, x: ConsumerChecks = {}): string | undefined {
   const bad = claims.filter((c) => !c.ok);
   if (bad.length > 0) return `${bad.length} of ${claims.length} artifact(s) failed verification: ${bad[0]!.source}: ${bad[0]!.problems[0]}`;
+  const badStatus = (x.statuses ?? []).filter((s) => !s.ok);
+  if (badStatus.length > 0) return `status statement ${badStatus[0]!.source}: ${badStatus[0]!.problems[0]}`;
+  if (claims.length > 0 && !x.allowUnverifiedIssuers && !claims.some((c) => c.issuer.verified)) {
+    return `no claim's issuer signature was verified against configured issuer trust: give ${x.issuerTrustKey ?? '--issuer-key / --trust-anchor'}, or accept unverified issuers explicitly with --allow-unverified-issuers`;
+  }
+  if (x.stale) {
+    const age = x.stale.newestAgeSeconds === undefined ? 'there is none' : `the newest is ${formatAge(x.stale.newestAgeSeconds)} old`;
+    return `no status statement newer than ${x.stale.maxAge} for ${x.stale.subject} (${age}): fetch a fresh one with \`${x.stale.hint}\``;
+  }
+  const unmetKind = (x.kinds ?? []).find((k) => !k.met);
+  if (unmetKind) return `policy not met: ${x.policySource ?? 'policy'} require ${unmetKind.requirement}: ${unmetKind.reason}`;
   const unmet = reqs.filter((r) => !r.met);
   if (unmet.length > 0) return `policy not met: --require ${JSON.stringify(unmet[0]!.requirement)}: ${unmet[0]!.reason}`;
-  if (hasRequirements) return undefined;
+  if (hasRequirements || (x.kinds?.length ?? 0) > 0) return undefined;
   const live = claims.filter((c) => c.kind === 'claim' && !c.revokedBy?.length);
   if (claims.filter((c) => c.kind === 'claim').length === 0) return 'no claims were found';
   if (live.length === 0) return 'every claim found is revoked';
   return undefined;
+}
+
+/** `90s`, `5m`, `3h`, `2d`. */
+export function formatAge(seconds: number): string {
+  if (seconds < 120) return `${seconds}s`;
+  if (seconds < 7200) return `${Math.floor(seconds / 60)}m`;
+  if (seconds < 172800) return `${Math.floor(seconds / 3600)}h`;
+  return `${Math.floor(seconds / 86400)}d`;
+}
+
+function statusLines(s: StatusReport): string[] {
+  if (!s.ok) return [`FAIL status statement: ${s.problems[0] ?? 'unreadable'}`, `     source: ${s.source}`];
+  return [`ok   status of ${s.subject} from ${s.ledger} as of tree size ${s.treeSize}, signed ${s.signedAt} (${formatAge(s.ageSeconds!)} ago): ${s.revoked} revoked, ${s.superseded} superseded`, `     source: ${s.source}`];
+}
+
+function kindLines(k: KindVerdict): string[] {
+  const lines = [`${k.met ? 'ok  ' : 'FAIL'} require ${k.requirement}: ${k.decidedBy ? `decided by ${k.decidedBy.slice(0, 16)} from ${k.iss}` : 'no deciding claim'}${k.met ? '' : ` — ${k.reason}`}`];
+  for (const o of k.others) lines.push(`     lost: ${o.entryId.slice(0, 16)} from ${o.iss}: ${o.why}`);
+  return lines;
 }
 
 function claimLines(c: ClaimReport): string[] {
@@ -69,7 +125,8 @@ function claimLines(c: ClaimReport): string[] {
   const lines = [head];
   lines.push(`     issuer signature: ${c.issuer.verified ? `verified (${c.issuer.how})` : `not verified: ${c.issuer.reason ?? 'not checked'}`}`);
   for (const r of c.receipts) lines.push(`     registered in ${r.ledger}${r.trustedAs ? ` [${r.trustedAs}]` : ''} log ${r.logId} at index ${r.index} (tree size ${r.treeSize}), ${r.registeredAt}`);
-  for (const r of c.revokedBy ?? []) lines.push(`     revoked by entry ${r.entryId.slice(0, 16)} at index ${r.index ?? '?'}: ${r.reason}`);
+  for (const r of c.revokedBy ?? []) lines.push(`     revoked by entry ${r.entryId.slice(0, 16)} at index ${r.index ?? '?'}${r.treeSize !== undefined ? ` (status at tree size ${r.treeSize})` : ''}: ${r.reason}`);
+  for (const r of c.supersededBy ?? []) lines.push(`     superseded by entry ${r.entryId.slice(0, 16)} at index ${r.index ?? '?'}${r.treeSize !== undefined ? ` (status at tree size ${r.treeSize})` : ''}`);
   for (const p of c.problems) lines.push(`     problem: ${p}`);
   lines.push(`     source: ${c.source}`);
   return lines;
@@ -86,13 +143,23 @@ export function registerVerifyCommands(program: Command, ctx: Ctx): void {
     .option('--issuer-key <[iss=]file>', 'trusted issuer key or certificate, optionally bound to one issuer (repeatable)', collect)
     .option('--trust-anchor <pem>', 'trust anchor certificates for x5chain issuers (repeatable)', collect)
     .option('--require <policy>', 'consumer policy, e.g. "content-type=application/spdx+json,issuer=https://vendor.example,ledger=https://ledger.example" (repeatable; all must hold)', collect)
+    .option('--policy <file>', 'consumer policy file (YAML/JSON, docs/policy.md#consumer-policy): trusted issuers, precedence, required kinds, freshness')
+    .option('--status <file>', 'a status statement file (besides those found as referrers; repeatable)', collect)
+    .option('--max-age <duration>', 'freshness: require a status statement at most this old, e.g. 24h (fails closed; `scitt sync` fetches one)')
+    .option('--allow-unverified-issuers', 'accept claims whose issuer signature is not verified against issuer trust (warns on every run)')
     .option('--plain-http', 'use http for registries (loopback hosts use http anyway)')
     .option('--docker-config <file>', 'docker config.json with registry credentials (default $DOCKER_CONFIG/config.json or ~/.docker/config.json)')
     .action(async (sources: string[], o: VerifyOptions, cmd: Command) => {
       const c = ctx(cmd);
       const requirements = (o.require ?? []).map(parseRequirement);
-      const ledgers = trustFor(o.trust, c.env);
-      const issuers = IssuerTrust.load(o.issuerKey, o.trustAnchor);
+      const policy: ConsumerPolicy | undefined = o.policy ? loadConsumerPolicy(o.policy) : undefined;
+      const ledgers = trustFor([...(o.trust ?? []), ...(policy?.ledgers ?? [])], c.env);
+      const issuers = IssuerTrust.load([...(o.issuerKey ?? []), ...(policy?.issuerKeys ?? [])], [...(o.trustAnchor ?? []), ...(policy?.trustAnchors ?? [])]);
+      const allowUnverified = Boolean(o.allowUnverifiedIssuers || policy?.allowUnverifiedIssuers);
+      const maxAge = o.maxAge !== undefined ? { s: parseDuration(o.maxAge, '--max-age'), text: o.maxAge } : policy?.maxAgeSeconds !== undefined ? { s: policy.maxAgeSeconds, text: policy.maxAgeText! } : undefined;
+      const statusInputs = new Map<string, StatusInput[]>();
+      const statusOf = (digest: string): StatusInput[] => statusInputs.get(digest) ?? (statusInputs.set(digest, []).get(digest)!);
+      const hints = new Map<string, string>();
       const inputs: ClaimInput[] = [];
       const subjects: string[] = [];
       let ignored = 0;
@@ -106,7 +173,9 @@ export function registerVerifyCommands(program: Command, ctx: Ctx): void {
           subjects.push(digest);
           const r = await claimsFromReferrers(src, digest, (m) => c.out.progress(m));
           inputs.push(...r.claims);
-          ignored += r.ignored;
+          ignored += r.ignored - r.statuses;
+          statusOf(digest).push(...(await statusFromReferrers(src, digest)));
+          hints.set(digest, `scitt sync ${digest} --oci-layout ${o.ociLayout}`);
         }
       } else {
         const files = sources.filter((s) => existsSync(s));
@@ -121,9 +190,12 @@ export function registerVerifyCommands(program: Command, ctx: Ctx): void {
           }
           const col = await resolveCollection(ref, client);
           subjects.push(`${col.registry}/${col.repository}@${col.digest}`);
-          const r = await claimsFromReferrers(registrySource(col.client, col.repository), col.digest, (m) => c.out.progress(m));
+          const src = registrySource(col.client, col.repository);
+          const r = await claimsFromReferrers(src, col.digest, (m) => c.out.progress(m));
           inputs.push(...r.claims);
-          ignored += r.ignored;
+          ignored += r.ignored - r.statuses;
+          statusOf(col.digest).push(...(await statusFromReferrers(src, col.digest)));
+          hints.set(col.digest, `scitt sync ${col.registry}/${col.repository}@${col.digest}`);
         }
       }
       const claims: ClaimReport[] = [];
@@ -132,15 +204,65 @@ export function registerVerifyCommands(program: Command, ctx: Ctx): void {
         claims.push(await verifyClaim(input, { ledgers, issuers, now: c.now }));
       }
       applyRevocations(claims);
+      applyExplicitSupersession(claims);
+      // the collection digests verified: the subjects named, else those the claims are about
+      const digests = new Set<string>(statusInputs.keys());
+      for (const sj of subjects) {
+        const d = subjectDigestOf(sj);
+        if (d) digests.add(d);
+      }
+      if (digests.size === 0) for (const x of claims) if (x.sub && subjectDigestOf(x.sub)) digests.add(subjectDigestOf(x.sub)!);
+      for (const f of o.status ?? []) {
+        const bytes = readInput(f, 'status statement');
+        for (const d of digests) statusOf(d).push({ source: f, bytes });
+      }
+      const statuses: StatusReport[] = [];
+      const freshness: NonNullable<VerifyReport['freshness']>['subjects'] = [];
+      let stale: ConsumerChecks['stale'];
+      for (const digest of digests) {
+        const v = await verifyStatuses(statusInputs.get(digest) ?? [], digest, ledgers, c.now());
+        statuses.push(...v.reports);
+        applyStatuses(claims, v.verified);
+        if (maxAge) {
+          const ages = v.reports.filter((r) => r.ok).map((r) => r.ageSeconds!);
+          const newest = ages.length ? Math.min(...ages) : undefined;
+          const fresh = newest !== undefined && newest <= maxAge.s;
+          freshness.push({ subject: digest, fresh, ...(newest !== undefined ? { newestAgeSeconds: newest } : {}) });
+          if (!fresh && !stale) stale = { subject: digest, hint: hints.get(digest) ?? `scitt sync <reference of ${digest}>`, maxAge: maxAge.text, ...(newest !== undefined ? { newestAgeSeconds: newest } : {}) };
+        }
+      }
       const results = evaluateRequirements(requirements, claims, ledgers);
-      const failure = verdict(claims, results, requirements.length > 0);
-      const report: VerifyReport = { ok: failure === undefined, subjects, claims, requirements: results, ignoredReferrers: ignored, ...(failure ? { failure } : {}) };
+      const kinds = policy ? evaluatePolicy(policy, claims, ledgers) : [];
+      const unverified = claims.filter((x) => !x.issuer.verified).length;
+      if (allowUnverified) c.out.warn(`issuer signatures are not required to verify (${o.allowUnverifiedIssuers ? '--allow-unverified-issuers' : `allowUnverifiedIssuers in ${policy!.source}`}): ${unverified} of ${claims.length} artifact(s) have an unverified issuer`);
+      const failure = verdict(claims, results, requirements.length > 0, {
+        statuses,
+        kinds,
+        ...(policy ? { policySource: policy.source } : {}),
+        ...(stale ? { stale } : {}),
+        allowUnverifiedIssuers: allowUnverified,
+        issuerTrustKey: policy ? `issuers / trustAnchors in ${policy.source} (or --issuer-key / --trust-anchor)` : '--issuer-key / --trust-anchor (or a --policy file with issuers / trustAnchors)',
+      });
+      const report: VerifyReport = {
+        ok: failure === undefined,
+        subjects,
+        claims,
+        requirements: results,
+        ...(policy ? { policy: { source: policy.source, kinds } } : {}),
+        statuses,
+        ...(maxAge ? { freshness: { maxAgeSeconds: maxAge.s, subjects: freshness } } : {}),
+        ...(allowUnverified ? { unverifiedIssuersAllowed: true } : {}),
+        ignoredReferrers: ignored,
+        ...(failure ? { failure } : {}),
+      };
       c.out.result(report, () => [
         ...subjects.map((s) => `collection ${s}`),
         ...claims.flatMap(claimLines),
+        ...statuses.flatMap(statusLines),
         ...results.map((r) => `${r.met ? 'ok  ' : 'FAIL'} require ${r.requirement}${r.met ? `: met by ${r.matchedBy.map((x) => x.slice(0, 16)).join(', ')}` : `: ${r.reason}`}`),
-        failure ? `verification FAILED` : `verified: ${claims.filter((x) => x.kind === 'claim').length} claim(s), ${claims.filter((x) => x.kind === 'revocation').length} revocation(s)${requirements.length ? ', policy met' : ''}`,
+        ...kinds.flatMap(kindLines),
+        failure ? `verification FAILED` : `verified: ${claims.filter((x) => x.kind === 'claim').length} claim(s), ${claims.filter((x) => x.kind === 'revocation').length} revocation(s)${requirements.length || kinds.length ? ', policy met' : ''}`,
       ]);
-      if (failure) throw new CliError(results.some((r) => !r.met) && claims.every((x) => x.ok) ? 'ERR_CLI_POLICY' : 'ERR_CLI_VERIFY', `verification failed: ${failure}`);
+      if (failure) throw new CliError((results.some((r) => !r.met) || kinds.some((k) => !k.met)) && claims.every((x) => x.ok) ? 'ERR_CLI_POLICY' : 'ERR_CLI_VERIFY', `verification failed: ${failure}`);
     });
 }

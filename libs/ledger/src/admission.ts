@@ -5,6 +5,7 @@
  * The rejection `title`s are draft-ietf-scitt-scrapi's problem-detail titles; `detail` says why.
  */
 import type { RegistrationPolicy } from './policy.js';
+import { subjectDigestOf } from './supersession.js';
 
 /** How the issuer key was found. */
 export type KeySource =
@@ -26,12 +27,14 @@ export interface StatementFacts {
   readonly keySource: KeySource;
   /** entries named by a revocation statement, or null when the statement is no revocation */
   readonly revokes: readonly string[] | null;
+  /** the entry the statement supersedes explicitly (protected label -65537), or null */
+  readonly supersedes?: string | null;
 }
 
 /** What the log knows about earlier entries (for revocations). */
 export interface AdmissionView {
-  /** the `iss` and issuer key of a registered entry, or undefined when the log has no such entry */
-  issuerOf(entryId: string): { readonly iss: string; readonly kid: string } | undefined;
+  /** the `iss`, issuer key and `sub` of a registered entry, or undefined when the log has no such entry */
+  issuerOf(entryId: string): { readonly iss: string; readonly kid: string; readonly sub?: string } | undefined;
 }
 
 export type RejectionTitle = 'Bad Signature Algorithm' | 'Rejected' | 'Payload Too Large';
@@ -87,5 +90,34 @@ export function decideAdmission(facts: StatementFacts, policy: RegistrationPolic
       }
     }
   }
+  if (facts.supersedes) {
+    const rejection = decideSupersession(facts, facts.supersedes, policy, view);
+    if (rejection) return rejection;
+  }
   return { admitted: true };
+}
+
+/**
+ * May this statement supersede entry `id`? The entry must exist, concern the same subject digest
+ * (or, for a subject that is no OCI reference, the same subject), and be the issuer's own — the
+ * same key, or the same `iss` bound to its key — or an issuer's the policy lists in
+ * `maySupersedeFor`. A revocation can't supersede and can't be superseded (revoke it instead).
+ */
+function decideSupersession(facts: StatementFacts, id: string, policy: RegistrationPolicy, view: AdmissionView): Admission | undefined {
+  if (facts.revokes !== null) return reject('Rejected', 'ERR_SUPERSEDES_REVOCATION', 'a revocation cannot supersede an entry: revoke it, or supersede it with a claim');
+  const old = view.issuerOf(id);
+  if (old === undefined) return reject('Rejected', 'ERR_SUPERSEDES_UNKNOWN_ENTRY', `the superseded entry ${id} is not in the log`);
+  const oldSub = old.sub ?? '';
+  const same = subjectDigestOf(facts.sub) ?? facts.sub;
+  if ((subjectDigestOf(oldSub) ?? oldSub) !== same) {
+    return reject('Rejected', 'ERR_SUPERSEDES_OTHER_SUBJECT', `the superseded entry ${id} is about ${JSON.stringify(oldSub)}, not about ${JSON.stringify(facts.sub)} (a claim may only supersede a claim about the same collection digest)`);
+  }
+  const maySupersedeFor = policy.issuers.find((i) => i.iss === facts.iss)?.maySupersedeFor ?? [];
+  const sameKey = old.kid === facts.kid;
+  const sameBoundIssuer = old.iss === facts.iss && facts.keySource !== 'self-carried';
+  const authorised = maySupersedeFor.includes(old.iss) || maySupersedeFor.includes('*');
+  if (!sameKey && !sameBoundIssuer && !authorised) {
+    return reject('Rejected', 'ERR_SUPERSEDES_FOREIGN_ENTRY', `issuer ${facts.iss} (key ${facts.kid}) may not supersede entry ${id} of issuer ${old.iss} (the registration policy lists no maySupersedeFor for it)`);
+  }
+  return undefined;
 }

@@ -4,4 +4,6 @@ export * from './policy.js';
 export * from './admission.js';
 export * from './revocation.js';
 export * from './log.decider.js';
+export * from './supersession.js';
+export * from './precedence.js';
 export * from './strict-json.js';

@@ -19,6 +19,8 @@ export interface PolicyIssuer {
   readonly keys: readonly PolicyIssuerKey[];
   /** issuers whose claims this issuer may revoke besides its own ('*' = any) */
   readonly mayRevokeFor: readonly string[];
+  /** issuers whose claims this issuer may supersede explicitly besides its own ('*' = any); absent = none */
+  readonly maySupersedeFor?: readonly string[];
 }
 
 /**
@@ -160,7 +162,9 @@ export function parsePolicy(doc: unknown): RegistrationPolicy {
       if (kid !== undefined && (typeof kid !== 'string' || !/^([0-9a-f]{2})+$/.test(kid))) fail(`${kp}.kid`, 'must be lowercase hex');
       return kid === undefined ? { jwk } : { jwk, kid: kid as string };
     });
-    return { iss: r.iss, keys, mayRevokeFor: stringArray(r.mayRevokeFor, `${p}.mayRevokeFor`) };
+    const maySupersedeFor = stringArray(r.maySupersedeFor, `${p}.maySupersedeFor`);
+    // only present when given: the canonical JSON (and digest) of existing policies stays the same
+    return { iss: r.iss, keys, mayRevokeFor: stringArray(r.mayRevokeFor, `${p}.mayRevokeFor`), ...(maySupersedeFor.length ? { maySupersedeFor } : {}) };
   });
   const trustAnchors = stringArray(d.trustAnchors, 'trustAnchors');
   trustAnchors.forEach((pem, i) => {

@@ -7,6 +7,8 @@
 import { canonicalDescriptor, jsonBytes, sortedAnnotations, type Descriptor } from './descriptor.js';
 import { sha256Digest } from './digest.js';
 import {
+  ANNOTATION_TREE_SIZE,
+  ARTIFACT_TYPE_SCITT_STATUS,
   ANNOTATION_CONTENT_TYPE,
   ANNOTATION_CREATED,
   ANNOTATION_ENTRY_ID,
@@ -163,4 +165,52 @@ export function receiptAnnotations(a: ReceiptAnnotationInput): Record<string, st
     out[ANNOTATION_LOG_INDEX] = String(a.logIndex);
   }
   return sortedAnnotations(out);
+}
+
+/** Inputs of {@link buildStatusArtifact}. */
+export interface StatusArtifactInput {
+  /** The collection manifest descriptor. */
+  subject: Descriptor;
+  /** The status statement (COSE_Sign1) as the ledger signed it. */
+  status: Uint8Array;
+  /** `created` (the statement's signing time), `service`, tree size. */
+  created: string;
+  service: string;
+  treeSize: number;
+}
+
+/**
+ * Builds the referrer artifact of a status statement: artifactType and single layer
+ * `application/vnd.scitt-ledger.status+cose`, empty config, `subject`, annotations (created,
+ * service, tree size). Deterministic like {@link buildReceiptArtifact}.
+ */
+export function buildStatusArtifact(input: StatusArtifactInput): ReferrerArtifact {
+  if (!(input.status instanceof Uint8Array) || input.status.length === 0) throw new OciError('ERR_OCI_ARTIFACT_INVALID', "couldn't build artifact: empty status statement");
+  if (!RFC3339.test(input.created)) throw new OciError('ERR_OCI_ARTIFACT_INVALID', `couldn't build artifact: created must be RFC 3339`);
+  if (!Number.isSafeInteger(input.treeSize) || input.treeSize < 1) throw new OciError('ERR_OCI_ARTIFACT_INVALID', `couldn't build artifact: bad tree size ${input.treeSize}`);
+  const s = canonicalDescriptor(input.subject);
+  const subject: Descriptor = { mediaType: s.mediaType, digest: s.digest, size: s.size };
+  const annotations = sortedAnnotations({ [ANNOTATION_CREATED]: input.created, [ANNOTATION_SERVICE]: input.service, [ANNOTATION_TREE_SIZE]: String(input.treeSize) });
+  const config: ArtifactBlob = { descriptor: { mediaType: MEDIA_TYPE_OCI_EMPTY, digest: EMPTY_JSON_DIGEST, size: 2 }, bytes: EMPTY_JSON_BYTES };
+  const layer: ArtifactBlob = {
+    descriptor: { mediaType: ARTIFACT_TYPE_SCITT_STATUS, digest: sha256Digest(input.status), size: input.status.length, annotations: { [ANNOTATION_TITLE]: 'status.cose' } },
+    bytes: input.status,
+  };
+  const manifest = jsonBytes({
+    schemaVersion: 2,
+    mediaType: MEDIA_TYPE_OCI_MANIFEST,
+    artifactType: ARTIFACT_TYPE_SCITT_STATUS,
+    config: config.descriptor,
+    layers: [layer.descriptor],
+    subject,
+    annotations,
+  });
+  const digest = sha256Digest(manifest);
+  return {
+    descriptor: { mediaType: MEDIA_TYPE_OCI_MANIFEST, artifactType: ARTIFACT_TYPE_SCITT_STATUS, digest, size: manifest.length, annotations },
+    manifest,
+    digest,
+    blobs: [config, layer],
+    subject,
+  };
 }

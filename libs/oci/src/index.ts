@@ -19,6 +19,8 @@ export {
 } from './reference.parser.js';
 export {
   buildReceiptArtifact,
+  buildStatusArtifact,
+  type StatusArtifactInput,
   receiptAnnotations,
   type ReceiptArtifactInput,
   type ReceiptAnnotationInput,

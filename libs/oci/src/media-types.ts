@@ -39,3 +39,8 @@ export const ANNOTATION_LOG_INDEX = 'dev.scitt-ledger.log-index';
 export function isIndexMediaType(mediaType: string | undefined): boolean {
   return mediaType === MEDIA_TYPE_OCI_INDEX || mediaType === MEDIA_TYPE_DOCKER_MANIFEST_LIST;
 }
+
+/** Artifact type and layer media type of a ledger's signed status statement (docs/receipts.md#status-statements). */
+export const ARTIFACT_TYPE_SCITT_STATUS = 'application/vnd.scitt-ledger.status+cose';
+/** Annotation: the tree size a status statement speaks for. */
+export const ANNOTATION_TREE_SIZE = 'dev.scitt-ledger.tree-size';

@@ -40,3 +40,14 @@ export {
   type VerifyTransparentStatementOptions,
   type VerifiedTransparentStatement,
 } from './transparent-statement.verifier.js';
+export {
+  STATUS_CONTENT_TYPE,
+  MEDIA_TYPE_SCITT_STATUS,
+  encodeStatusPayload,
+  statusProtectedHeader,
+  signStatusStatement,
+  type StatusEntry,
+  type StatusContent,
+  type SignStatusInput,
+} from './status-statement.codec.js';
+export { verifyStatusStatement, StatusError, StatusErrorCode, type VerifiedStatus, type VerifyStatusOptions } from './status-statement.verifier.js';
