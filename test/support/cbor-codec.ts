@@ -1,7 +1,7 @@
 /**
  * The CBOR codec the strictness suite (libs/cose/src/cbor.*.unit.spec.ts) holds to its rules: the
  * project's own (default), or with `CBOR_CODEC=cbor-x` the cbor-x contender of the bake-off
- * (libs/cose/bench/cbor-x.strict.ts, run by libs/cose/bench/cbor.bakeoff.bench.ts; docs/cose.md).
+ * (libs/cose/bench/cbor-x.strict.ts, run by test/bench/cbor.bakeoff.bench.ts; docs/cose.md).
  */
 import { decodeCbor as ownDecode, encodeCbor as ownEncode } from '../../libs/cose/src/index.js';
 

@@ -1,5 +1,5 @@
 /**
- * The contender in the CBOR bake-off (cbor.bakeoff.bench.ts, docs/cose.md): cbor-x behind the
+ * The contender in the CBOR bake-off (test/bench/cbor.bakeoff.bench.ts, docs/cose.md): cbor-x behind the
  * checks that make it a drop-in for `decodeCbor` / `encodeCbor`, with the same signatures, the same
  * output shapes and the same `CoseError` codes, so the project's CBOR strictness suite
  * (libs/cose/src/cbor.*.unit.spec.ts) can run against it (`CBOR_CODEC=cbor-x`).

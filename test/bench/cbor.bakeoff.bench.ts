@@ -9,18 +9,18 @@
  *    bstr and the COSE_Sign1 around it), a checkpoint's protected header, and a problem-details
  *    body. cbor-x without the check is printed too, to show what the check costs.
  *
- * Run: npm run build && node dist/libs/cose/bench/cbor.bakeoff.bench.js   (BENCH_MS: time per row, default 1500)
+ * Run: npm run build && node dist/test/bench/cbor.bakeoff.bench.js   (BENCH_MS: time per row, default 1500)
  */
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { Alg, CwtClaim, HeaderLabel, Tagged, decodeCbor as ownDecode, encodeCbor as ownEncode, nodeCryptoBackend, signSign1 } from '../src/index.js';
-import { cborx, type CborTag } from './cbor-x.loader.js';
-import { decodeCbor as xDecode, encodeCbor as xEncode } from './cbor-x.strict.js';
+import { Alg, CwtClaim, HeaderLabel, Tagged, decodeCbor as ownDecode, encodeCbor as ownEncode, nodeCryptoBackend, signSign1 } from '../../libs/cose/src/index.js';
+import { cborx, type CborTag } from '../../libs/cose/bench/cbor-x.loader.js';
+import { decodeCbor as xDecode, encodeCbor as xEncode } from '../../libs/cose/bench/cbor-x.strict.js';
 
 const { Decoder, Encoder, Tag } = cborx;
 type Tag = CborTag;
 
-const root = new URL('../../../..', import.meta.url).pathname;
+const root = new URL('../../..', import.meta.url).pathname;
 
 function suite(codec: 'own' | 'cbor-x'): { pass: number; fail: number; failures: string[] } {
   const files = ['cbor.decode.unit.spec.js', 'cbor.encode.unit.spec.js'].map((f) => join(root, 'dist/libs/cose/src', f));
