@@ -27,3 +27,6 @@ export class SequencerError extends Error {
   /** when a retry may succeed, if the sequencer knows (its next recovery attempt) */
   readonly retryAfterSeconds: number | undefined;
 }
+
+/** The message of anything thrown, for log lines and problem details. */
+export const messageOf = (err: unknown): string => String((err as Error)?.message ?? err);

@@ -1,5 +1,5 @@
 /**
- * The sequencer: the single writer of stream `log-<logId>` (ARCHITECTURE §5).
+ * The sequencer: the single writer of stream `log-<logId>` (docs/architecture.md, the write path).
  *
  * One loop, one turn at a time (as Sunlight's sequencer): await work → take a batch → decide
  * (indices, tree, root) → sign ONE checkpoint → append `[EntryRegistered × n, CheckpointSigned]`
@@ -16,81 +16,28 @@
  * Commit points: see the comments in {@link Sequencer.sequence}.
  */
 import { Logger } from '@nestjs/common';
+import { decideBatch, encodeEventData, evolve, initialLogState, logStream, sealBatch, stateAfter } from '../../libs/ledger/src/index.js';
 import {
-  decideBatch,
-  encodeEventData,
-  evolve,
-  initialLogState,
-  logStream,
-  sealBatch,
-  stateAfter,
   type AdmittedEntry,
   type BatchPlan,
   type CheckpointSigned,
   type LedgerEvent,
   type LogState,
 } from '../../libs/ledger/src/index.js';
-import { ConcurrencyError, type EventStore, type NewEvent } from '../../libs/event-store/src/index.js';
+import { ConcurrencyError, type NewEvent } from '../../libs/event-store/src/index.js';
 import { integrateBatch } from './batch-integrator.js';
 import type { BatchRecord, LogIndexStore } from './log-index.store.js';
 import { checkIndex, replayStream } from './log-replay.js';
-import { SequencerError, type SequencerErrorCode } from './sequencer.errors.js';
+import type { Failure, SequencerOptions, SequencerState, SequencerStatus, ServiceJob } from './sequencer.contract.js';
+import { messageOf, SequencerError, type SequencerErrorCode } from './sequencer.errors.js';
 import { WaitingStatements, type Registered, type Waiter } from './sequencer.queue.js';
 
 export { SequencerError, type SequencerErrorCode } from './sequencer.errors.js';
 export type { Registered } from './sequencer.queue.js';
-
-export interface CheckpointSigner {
-  /** Sign the tree head; returns the receipt protected header and the signature over the root. */
-  sign(root: Uint8Array, treeSize: number, now: Date): Promise<{ protectedHeader: Uint8Array; signature: Uint8Array }>;
-}
-
-/** What the sequencer is doing; only `running` is ready for writes. */
-export type SequencerState = 'starting' | 'running' | 'reloading' | 'recovering' | 'stopped';
-
-export interface SequencerStatus {
-  readonly state: SequencerState;
-  readonly ready: boolean;
-  /** set while recovering: the failure, since when, how many attempts, and when the next one runs */
-  readonly failure?: { readonly code: SequencerErrorCode; readonly message: string; readonly since: string; readonly attempts: number; readonly nextAttemptAt: string };
-}
-
-export interface SequencerOptions {
-  readonly store: EventStore;
-  readonly index: LogIndexStore;
-  readonly signer: CheckpointSigner;
-  readonly logId: string;
-  readonly maxBatch: number;
-  /** entry bytes per batch at most (a batch holds at least one entry): keeps appends under the store's limits */
-  readonly maxBatchBytes?: number;
-  readonly lingerMs: number;
-  readonly maxQueue: number;
-  /** entry bytes queued at most: backpressure (503) bounds memory, not only the count */
-  readonly maxQueueBytes?: number;
-  /** back-off after a failure: the first retry after `retryMinMs` (default 250), doubling up to `retryMaxMs` (default 30 s) */
-  readonly retryMinMs?: number;
-  readonly retryMaxMs?: number;
-  /** run before resuming after a failure: throws when the store's disk does not take writes (full, read-only) */
-  readonly probe?: () => Promise<void> | void;
-  readonly clock?: () => Date;
-}
-
-interface ServiceJob {
-  readonly events: readonly LedgerEvent[];
-  resolve(): void;
-  reject(e: Error): void;
-}
-
-interface Failure {
-  readonly error: SequencerError;
-  readonly since: Date;
-  readonly attempts: number;
-  readonly nextAttemptAt: number;
-}
+export type { CheckpointSigner, SequencerOptions, SequencerState, SequencerStatus } from './sequencer.contract.js';
 
 export const toNewEvent = (e: LedgerEvent): NewEvent => ({ type: e.type, data: encodeEventData(e), contentType: 'application/json' });
 
-const messageOf = (err: unknown): string => String((err as Error)?.message ?? err);
 
 export class Sequencer {
   private readonly logger = new Logger('sequencer');
@@ -346,24 +293,25 @@ export class Sequencer {
   /** The index lags (a write to it failed): replay before the next batch. */
   private async catchUp(): Promise<boolean> {
     this.mode = 'reloading';
-    try {
-      await this.reload();
-    } catch (err) {
-      this.enterRecovery(new SequencerError('ERR_SEQUENCER_RELOAD_FAILED', `couldn't reload the log from the event store: ${messageOf(err)}`, { cause: err }));
-      return false;
-    }
+    if (!(await this.reloadOrRecover())) return false;
     this.mode = 'running';
     return true;
   }
 
-  /** One recovery attempt: reload and verify the log, check the disk takes writes, resume. */
-  private async recover(): Promise<void> {
+  /** Reload; a failure enters recovery (ERR_SEQUENCER_RELOAD_FAILED) and returns false. */
+  private async reloadOrRecover(): Promise<boolean> {
     try {
       await this.reload();
+      return true;
     } catch (err) {
       this.enterRecovery(new SequencerError('ERR_SEQUENCER_RELOAD_FAILED', `couldn't reload the log from the event store: ${messageOf(err)}`, { cause: err }));
-      return;
+      return false;
     }
+  }
+
+  /** One recovery attempt: reload and verify the log, check the disk takes writes, resume. */
+  private async recover(): Promise<void> {
+    if (!(await this.reloadOrRecover())) return;
     try {
       await this.o.probe?.();
     } catch (err) {
