@@ -4,20 +4,11 @@
  * Tests create the same app in-process with a temporary data directory and port 0.
  */
 import 'reflect-metadata';
-import { mkdirSync, readFileSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { encodeCoseKey } from '../libs/cose/src/index.js';
-import {
-  openSqliteCheckpointStore,
-  startWalCheckpointer,
-  type CheckpointStore,
-  type EventStore,
-  type WalCheckpointer,
-} from '../libs/event-store/src/index.js';
+import type { EventStore } from '../libs/event-store/src/index.js';
 import type { LedgerEvent } from '../libs/ledger/src/index.js';
 import { AppModule } from './app.module.js';
 import { authProviders, createAccessGate } from './auth/auth.providers.js';
@@ -33,18 +24,17 @@ import { OpenApiController } from './openapi/openapi.controller.js';
 import { IssuerKeys } from './entries/issuer-keys.js';
 import { StatementChecker } from './entries/statement-checker.js';
 import type { ServiceConfig } from './infrastructure/config.js';
-import { openConfiguredEventStore } from './infrastructure/event-store.factory.js';
+import { openStores, type LedgerStores } from './infrastructure/stores.js';
 import { loadPolicy } from './infrastructure/policy.loader.js';
-import { CONFIG, EVENT_STORE, FEATURES, POLICY, SERVICE_KEY } from './infrastructure/tokens.js';
+import { CONFIG, EVENT_STORE, POLICY, PROCESSORS, SERVICE_KEY } from './infrastructure/tokens.js';
 import { projectionsFeature } from './projections/projections.feature.js';
 import { publicationStatusFeature } from './publisher/publication-status.feature.js';
-import { startProcessorHost, type ProcessorHost } from './processors/processor-host.js';
-import type { ProcessorDeps, ServiceFeature } from './processors/service-processor.js';
+import { startProcessorHost } from './processors/processor-host.js';
+import type { ProcessorHost, ServiceFeature } from './processors/processor.js';
 import { LogIndexStore } from './log/log-index.store.js';
 import { Sequencer } from './log/sequencer.js';
-import { checkpointSigner, loadOrCreateServiceKey, writeDurably } from './log/service-key.js';
-import { lockDataDir, type DataDirLock } from './infrastructure/data-dir.lock.js';
-import { checkFreeSpace, explainDiskFull, probeWritable } from './infrastructure/disk-space.js';
+import { checkpointSigner, loadOrCreateServiceKey } from './log/service-key.js';
+import { explainDiskFull, probeWritable } from './infrastructure/disk-space.js';
 
 export interface LedgerApp {
   readonly app: NestFastifyApplication;
@@ -60,53 +50,34 @@ export interface LedgerApp {
   close(): Promise<void>;
 }
 
-/**
- * With the background WAL checkpointer on (SQLITE_CHECKPOINT_MS > 0), the writers' own automatic
- * checkpoints only catch a stopped checkpointer: at 16,384 pages (64 MiB of WAL) instead of 1,000.
- */
-const backstopPages = (config: ServiceConfig): number | undefined => (config.sqliteCheckpointMs > 0 ? 16384 : undefined);
-
-/** The log id: configured, or generated once and kept in the data directory. */
-function logIdOf(config: ServiceConfig): string {
-  if (config.logId) return config.logId;
-  const path = join(config.dataDir, 'log-id');
-  try {
-    const id = readFileSync(path, 'utf8').trim();
-    if (!/^[A-Za-z0-9._-]{1,64}$/.test(id)) throw new Error(`couldn't read the log id: ${path} holds ${JSON.stringify(id.slice(0, 80))}, not a log id`);
-    return id;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-  }
-  const id = randomBytes(16).toString('hex');
-  writeDurably(path, id + '\n', 0o644);
-  return id;
-}
-
-/** `env` is what feature settings (Kafka, registries) are read from: the same variables as `config`'s. */
-export async function createLedgerApp(config: ServiceConfig, env: Readonly<Record<string, string | undefined>> = process.env): Promise<LedgerApp> {
-  const logSink = serviceLogger(config.logLevel, env);
+/** Starts the service on a configuration {@link loadConfig} validated (nothing is opened before). */
+export async function createLedgerApp(config: ServiceConfig): Promise<LedgerApp> {
+  const logSink = serviceLogger(config.logLevel, config.logFormat);
   Logger.overrideLogger(logSink);
-  let lock: DataDirLock | undefined;
+  let stores: LedgerStores | undefined;
   try {
-    mkdirSync(config.dataDir, { recursive: true });
-    checkFreeSpace(config.dataDir, config.minFreeDiskBytes);
-    lock = lockDataDir(config.dataDir);
-    return await openLedger(config, env, lock, logSink);
+    // the policy and the authentication settings first: a bad one refuses before the data directory is touched
+    const policy = loadPolicy(config.policyFile);
+    const gate = createAccessGate(config, policy.policy);
+    stores = await openStores(config, 'service');
+    return await openLedger(config, stores, policy, gate, logSink);
   } catch (err) {
-    lock?.release();
+    await stores?.close().catch(() => undefined);
     throw explainDiskFull(err, config.dataDir);
   }
 }
 
-async function openLedger(config: ServiceConfig, env: Readonly<Record<string, string | undefined>>, lock: DataDirLock, logSink: ReturnType<typeof serviceLogger>): Promise<LedgerApp> {
+async function openLedger(
+  config: ServiceConfig,
+  stores: LedgerStores,
+  { policy, digest, canonical }: ReturnType<typeof loadPolicy>,
+  gate: ReturnType<typeof createAccessGate>,
+  logSink: ReturnType<typeof serviceLogger>,
+): Promise<LedgerApp> {
   const metrics = new ServiceMetrics();
   const logger = new Logger('ledger');
-  const logId = logIdOf(config);
-  const { policy, digest, canonical } = loadPolicy(config.policyFile);
-  const gate = createAccessGate(config, policy);
+  const { logId, store, index } = stores;
   const key = await loadOrCreateServiceKey({ dataDir: config.dataDir, keyFile: config.serviceKeyFile, alg: config.serviceKeyAlg });
-  const store = await openConfiguredEventStore(config, { worker: process.env.SQLITE_WORKER !== 'false', autoCheckpointPages: backstopPages(config) });
-  const index = new LogIndexStore(join(config.dataDir, 'log-index.sqlite'), { autoCheckpointPages: backstopPages(config) });
   const sequencer = new Sequencer({
     store: metrics.instrumentStore(store),
     index,
@@ -117,24 +88,15 @@ async function openLedger(config: ServiceConfig, env: Readonly<Record<string, st
     probe: () => probeWritable(config.dataDir, config.minFreeDiskBytes),
   });
   const features: ServiceFeature[] = [];
-  let checkpoints: CheckpointStore | undefined;
   let processors: ProcessorHost | undefined;
-  let walCheckpointer: WalCheckpointer | undefined;
   let app: NestFastifyApplication | undefined;
   // One shutdown, in dependency order, for a normal stop and for a start that failed half-way.
   const shutdown = async (): Promise<void> => {
     await app?.close(); // stops accepting; in-flight requests finish (they wait on the sequencer)
     await sequencer.drain();
     await processors?.stop();
-    for (const f of features) {
-      await Promise.all(f.processors.map((p) => p.stop()));
-      await f.close?.();
-    }
-    await checkpoints?.close();
-    index.close();
-    await store.close();
-    await walCheckpointer?.close();
-    lock.release();
+    for (const f of features) await f.close?.();
+    await stores.close(); // the lock last
   };
 
   metrics.watchSequencer(sequencer);
@@ -143,14 +105,6 @@ async function openLedger(config: ServiceConfig, env: Readonly<Record<string, st
   let inflight: InflightBudget;
   try {
     await sequencer.start();
-    if (config.sqliteCheckpointMs > 0) {
-      const paths = [join(config.dataDir, 'log-index.sqlite'), ...(config.eventStore.kind === 'sqlite' ? [join(config.dataDir, 'events.sqlite')] : [])];
-      walCheckpointer = await startWalCheckpointer({
-        paths,
-        intervalMs: config.sqliteCheckpointMs,
-        onError: (err) => logger.warn(`${err.message} (SQLite's automatic checkpoints still bound the WAL)`),
-      });
-    }
     const now = new Date().toISOString();
     const serviceEvents: LedgerEvent[] = [];
     const kidHex = Buffer.from(key.kid).toString('hex');
@@ -163,15 +117,11 @@ async function openLedger(config: ServiceConfig, env: Readonly<Record<string, st
     // Processors start after the sequencer verified the log; each resumes from its own checkpoint.
     // The processors (projection writer, publishers) run in their own thread by default
     // (processors/processor-host.ts); this thread only answers queries from the projections' file.
-    checkpoints = openSqliteCheckpointStore(join(config.dataDir, 'checkpoints.sqlite'));
-    const deps: ProcessorDeps = { config, env, store, checkpoints, index, logId, metrics: metrics.registry };
-    processors = await startProcessorHost(deps);
+    processors = await startProcessorHost(config, stores, { metrics: metrics.registry });
     const host = processors;
-    features.push({ get processors() { return host.processors; } });
-    features.push(projectionsFeature(deps)); // reads the file the processors' projection writer opened
-    features.push(publicationStatusFeature(deps, (registry) => host.pauseOf(registry)));
+    features.push(projectionsFeature(config, index)); // reads the file the processors' projection writer opened
+    features.push(publicationStatusFeature(config, (registry) => host.pauseOf(registry)));
     features.push({
-      processors: [],
       providers: [{ provide: ServiceMetrics, useValue: metrics }, { provide: PROCESSOR_METRICS, useValue: () => host.metrics() }],
       controllers: [MetricsController, OpenApiController],
     });
@@ -187,7 +137,7 @@ async function openLedger(config: ServiceConfig, env: Readonly<Record<string, st
         { provide: LogIndexStore, useValue: index },
         { provide: Sequencer, useValue: sequencer },
         { provide: StatementChecker, useValue: checker },
-        { provide: FEATURES, useValue: features },
+        { provide: PROCESSORS, useValue: processors },
         ...authProviders(gate),
         ...features.flatMap((f) => f.providers ?? []),
       ], features.flatMap((f) => f.controllers ?? [])),

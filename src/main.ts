@@ -32,6 +32,6 @@ async function main(): Promise<void> {
 main().catch((err) => {
   // Configuration and start-up errors: one clear line, no stack unless asked.
   console.error(`scitt-ledger: couldn't start: ${err?.message ?? err}`);
-  if (process.env.LOG_LEVEL === 'debug') console.error(err);
+  if (process.env.LOG_LEVEL === 'debug') console.error(err); // read raw: the configuration may be what failed
   process.exit(1);
 });

@@ -17,12 +17,9 @@ export type LogLevelName = 'error' | 'warn' | 'info' | 'debug';
 /** Nest's start-up chatter (every module and route) is debug detail, not news. */
 const STARTUP_CONTEXTS = new Set(['InstanceLoader', 'RoutesResolver', 'RouterExplorer', 'NestFactory', 'NestApplication']);
 
-/** LOG_FORMAT: `json`, `pretty`, or unset/`auto` (pretty on a terminal, JSON otherwise). */
-export function logFormatOf(env: Readonly<Record<string, string | undefined>>, isTty = Boolean(process.stdout.isTTY)): LogFormat {
-  const raw = (env.LOG_FORMAT ?? '').toLowerCase();
-  if (raw === '' || raw === 'auto') return isTty ? 'pretty' : 'json';
-  if (raw === 'json' || raw === 'pretty') return raw;
-  throw new Error(`LOG_FORMAT=${JSON.stringify(env.LOG_FORMAT)} is not valid: expected json, pretty or auto`);
+/** LOG_FORMAT (validated in infrastructure/config.ts): `auto` is pretty on a terminal, JSON otherwise. */
+export function logFormatOf(format: LogFormat | 'auto', isTty = Boolean(process.stdout.isTTY)): LogFormat {
+  return format === 'auto' ? (isTty ? 'pretty' : 'json') : format;
 }
 
 /**
@@ -87,6 +84,6 @@ const contextOf = (rest: unknown[]): string | undefined => {
 };
 
 /** The logger of a thread of the service (the HTTP thread, the processors' thread). */
-export function serviceLogger(level: LogLevelName, env: Readonly<Record<string, string | undefined>>, base: Record<string, unknown> = {}): ServiceLogger {
-  return new ServiceLogger(createPino(level, logFormatOf(env), base));
+export function serviceLogger(level: LogLevelName, format: LogFormat | 'auto', base: Record<string, unknown> = {}): ServiceLogger {
+  return new ServiceLogger(createPino(level, logFormatOf(format), base));
 }

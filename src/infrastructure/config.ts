@@ -1,10 +1,21 @@
 /**
- * Service configuration from environment variables, validated once at start. A bad value stops
- * the service with a message naming the variable, what it got and what it accepts.
- * docs/operations.md lists every variable.
+ * The service's configuration: every environment variable the service, its processors' thread and
+ * the projections rebuild read, parsed and validated here, once, before any I/O (no data directory
+ * is created and no store opened before the whole configuration is known to be good). A bad
+ * configuration stops with ONE {@link ConfigError} naming every bad variable, what it got and what
+ * it accepts. docs/operations.md lists every variable (config.docs.unit.spec.ts keeps them in step).
+ *
+ * Adding a variable: one line in {@link loadConfig} (an `r.int` / `r.oneOf` / `r.bool` / `r.str`
+ * call, or `r.section` around a group's own parser), one field in {@link ServiceConfig}, one row in
+ * docs/operations.md.
  */
-import { isAbsolute, resolve } from 'node:path';
+import { isAbsolute, join, resolve } from 'node:path';
+import { parseKafkaConfig, type KafkaSettings } from '../../libs/kafka/src/index.js';
 import { loadAuthConfig, type AuthConfig } from '../auth/auth.config.js';
+import { loadPublisherConfig, type PublisherConfig } from '../publisher/publisher.config.js';
+import { EnvReader, type Env } from './env.reader.js';
+
+export { ConfigError, type Env } from './env.reader.js';
 
 export interface ServiceConfig {
   readonly port: number;
@@ -44,116 +55,128 @@ export interface ServiceConfig {
   readonly minFreeDiskBytes: number;
   /** submitter (and, for private deployments, reader) authentication: src/auth */
   readonly auth: AuthConfig;
+  /** LOG_FORMAT: `auto` is pretty on a terminal, JSON otherwise */
+  readonly logFormat: 'auto' | 'json' | 'pretty';
+  /** SQLITE_WORKER: the embedded store's connection in its own thread (the HTTP thread's store) */
+  readonly sqliteWorker: boolean;
+  /** where the background processors run (processors/processor-host.ts) */
+  readonly processors: { readonly thread: 'worker' | 'main'; readonly pollIntervalMs: number; readonly nice: number };
+  /** the projections' SQLite file (PROJECTIONS_DB, default `<dataDir>/projections.sqlite`) */
+  readonly projectionsPath: string;
+  /** the OCI referrer publisher (docs/oci.md) */
+  readonly publisher: PublisherConfig;
+  /** Kafka integration events (docs/kafka.md); null: disabled */
+  readonly kafka: KafkaSettings | null;
+  /** what this configuration was read from: another thread reads the same (functions and URLs can't cross threads) */
+  readonly source: { readonly env: Env; readonly cwd: string };
 }
 
-export class ConfigError extends Error {
-  readonly code = 'ERR_CONFIG';
-  constructor(message: string) {
-    super(message);
-    this.name = 'ConfigError';
-  }
-}
-
-type Env = Readonly<Record<string, string | undefined>>;
-
-function int(env: Env, name: string, def: number, min: number, max: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return def;
-  if (!/^[0-9]+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
-    throw new ConfigError(`${name}=${JSON.stringify(raw)} is not valid: expected an integer from ${min} to ${max}`);
-  }
-  return Number(raw);
-}
-
-function oneOf<T extends string>(env: Env, name: string, def: T, allowed: readonly T[]): T {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return def;
-  if (!(allowed as readonly string[]).includes(raw)) throw new ConfigError(`${name}=${JSON.stringify(raw)} is not valid: expected one of ${allowed.join(', ')}`);
-  return raw as T;
-}
-
-/** Read and validate the configuration. */
+/**
+ * Reads and validates the whole configuration; throws one {@link ConfigError} listing every bad variable.
+ * @example
+ *   const config = loadConfig(process.env); // before any file is touched
+ */
 export function loadConfig(env: Env = process.env, cwd = process.cwd()): ServiceConfig {
-  const port = int(env, 'PORT', 8080, 0, 65535);
-  const host = env.HOST || 'localhost';
-  const dataDirRaw = env.DATA_DIR || './data';
+  const r = new EnvReader(env);
+  const port = r.int('PORT', 8080, 0, 65535);
+  const host = r.str('HOST') ?? 'localhost';
+  const dataDirRaw = r.str('DATA_DIR') ?? './data';
   const dataDir = isAbsolute(dataDirRaw) ? dataDirRaw : resolve(cwd, dataDirRaw);
-  const logId = env.LOG_ID || undefined;
-  if (logId !== undefined && !/^[A-Za-z0-9._-]{1,64}$/.test(logId)) {
-    throw new ConfigError(`LOG_ID=${JSON.stringify(logId)} is not valid: expected 1–64 characters of A–Z a–z 0–9 . _ -`);
-  }
-  const issuer = env.SERVICE_ISSUER || `http://${host}:${port}`;
+  let logId = r.str('LOG_ID');
+  if (logId !== undefined && !/^[A-Za-z0-9._-]{1,64}$/.test(logId)) logId = r.problem(`LOG_ID=${JSON.stringify(logId)} is not valid: expected 1–64 characters of A–Z a–z 0–9 . _ -`, undefined);
   // ≤ 3 MiB: an entry travels base64url in a JSON event, and the embedded store caps events at 4 MiB.
-  const maxBodyBytes = int(env, 'MAX_BODY_BYTES', 1024 * 1024, 64, 3 * 1024 * 1024);
-  const eventStore = eventStoreOf(env);
-  return {
+  const maxBodyBytes = r.int('MAX_BODY_BYTES', 1024 * 1024, 64, 3 * 1024 * 1024);
+  const projectionsDb = r.str('PROJECTIONS_DB');
+  const config: ServiceConfig = {
     port,
     host,
     dataDir,
-    policyFile: env.POLICY_FILE || undefined,
-    logLevel: oneOf(env, 'LOG_LEVEL', 'info', ['error', 'warn', 'info', 'debug'] as const),
+    policyFile: r.str('POLICY_FILE'),
+    logLevel: r.oneOf('LOG_LEVEL', 'info', ['error', 'warn', 'info', 'debug'] as const),
+    logFormat: logFormatOf(r),
     maxBodyBytes,
-    issuer,
+    issuer: r.str('SERVICE_ISSUER') ?? `http://${host}:${port}`,
     logId,
-    serviceKeyFile: env.SERVICE_KEY_FILE || undefined,
-    serviceKeyAlg: oneOf(env, 'SERVICE_KEY_ALG', 'ES256', ['ES256', 'ES384', 'EdDSA'] as const),
+    serviceKeyFile: r.str('SERVICE_KEY_FILE'),
+    serviceKeyAlg: r.oneOf('SERVICE_KEY_ALG', 'ES256', ['ES256', 'ES384', 'EdDSA'] as const),
     sequencer: {
-      maxBatch: int(env, 'SEQUENCER_MAX_BATCH', 512, 1, 10000),
-      maxBatchBytes: int(env, 'SEQUENCER_MAX_BATCH_BYTES', 2 * 1024 * 1024, 1024, 256 * 1024 * 1024),
-      lingerMs: int(env, 'SEQUENCER_LINGER_MS', 0, 0, 1000),
-      maxQueue: int(env, 'SEQUENCER_MAX_QUEUE', 20000, 1, 1000000),
-      maxQueueBytes: int(env, 'SEQUENCER_MAX_QUEUE_BYTES', 256 * 1024 * 1024, 1024, 16 * 1024 * 1024 * 1024),
-      retryMaxMs: int(env, 'SEQUENCER_RETRY_MAX_MS', 30000, 10, 3600000),
+      maxBatch: r.int('SEQUENCER_MAX_BATCH', 512, 1, 10000),
+      maxBatchBytes: r.int('SEQUENCER_MAX_BATCH_BYTES', 2 * 1024 * 1024, 1024, 256 * 1024 * 1024),
+      lingerMs: r.int('SEQUENCER_LINGER_MS', 0, 0, 1000),
+      maxQueue: r.int('SEQUENCER_MAX_QUEUE', 20000, 1, 1000000),
+      maxQueueBytes: r.int('SEQUENCER_MAX_QUEUE_BYTES', 256 * 1024 * 1024, 1024, 16 * 1024 * 1024 * 1024),
+      retryMaxMs: r.int('SEQUENCER_RETRY_MAX_MS', 30000, 10, 3600000),
     },
-    registerWaitMs: int(env, 'REGISTER_WAIT_MS', 10000, 0, 600000),
-    rateLimitPerMinute: int(env, 'RATE_LIMIT_PER_MINUTE', 6000, 0, 100000000),
-    readRateLimitPerMinute: int(env, 'READ_RATE_LIMIT_PER_MINUTE', 60000, 0, 100000000),
-    maxInflightBytes: inflightBytes(env, maxBodyBytes),
-    pageMaxBytes: int(env, 'PAGE_MAX_BYTES', 4 * 1024 * 1024, 64 * 1024, 256 * 1024 * 1024),
-    maxUrlBytes: int(env, 'MAX_URL_BYTES', 8192, 256, 12288),
-    requestTimeoutMs: int(env, 'HTTP_REQUEST_TIMEOUT_MS', 60000, 200, 3600000),
-    eventStore,
-    sqliteCheckpointMs: checkpointInterval(env),
-    minFreeDiskBytes: int(env, 'MIN_FREE_DISK_BYTES', 16 * 1024 * 1024, 0, Number.MAX_SAFE_INTEGER),
-    auth: loadAuthConfig(env, cwd),
+    registerWaitMs: r.int('REGISTER_WAIT_MS', 10000, 0, 600000),
+    rateLimitPerMinute: r.int('RATE_LIMIT_PER_MINUTE', 6000, 0, 100000000),
+    readRateLimitPerMinute: r.int('READ_RATE_LIMIT_PER_MINUTE', 60000, 0, 100000000),
+    maxInflightBytes: inflightBytes(r, maxBodyBytes),
+    pageMaxBytes: r.int('PAGE_MAX_BYTES', 4 * 1024 * 1024, 64 * 1024, 256 * 1024 * 1024),
+    maxUrlBytes: r.int('MAX_URL_BYTES', 8192, 256, 12288),
+    requestTimeoutMs: r.int('HTTP_REQUEST_TIMEOUT_MS', 60000, 200, 3600000),
+    eventStore: eventStoreOf(r),
+    sqliteWorker: r.bool('SQLITE_WORKER', true),
+    sqliteCheckpointMs: checkpointInterval(r),
+    minFreeDiskBytes: r.int('MIN_FREE_DISK_BYTES', 16 * 1024 * 1024, 0, Number.MAX_SAFE_INTEGER),
+    auth: r.section(() => loadAuthConfig(env, cwd)),
+    processors: {
+      thread: r.oneOf('PROCESSOR_THREAD', 'worker', ['worker', 'main'] as const, true),
+      pollIntervalMs: r.int('PROCESSOR_POLL_MS', 20, 1, 10_000),
+      nice: r.int('PROCESSOR_NICE', 10, 0, 19),
+    },
+    projectionsPath: projectionsDb ? (isAbsolute(projectionsDb) ? projectionsDb : resolve(cwd, projectionsDb)) : join(dataDir, 'projections.sqlite'),
+    publisher: r.section(() => loadPublisherConfig(env, dataDir)),
+    kafka: r.section(() => parseKafkaConfig(env)),
+    source: { env: { ...env }, cwd },
   };
+  r.done();
+  return config;
+}
+
+/** LOG_FORMAT: `json`, `pretty`, or unset/`auto` (pretty on a terminal, JSON otherwise). */
+function logFormatOf(r: EnvReader): ServiceConfig['logFormat'] {
+  const raw = r.str('LOG_FORMAT');
+  const v = (raw ?? 'auto').toLowerCase();
+  if (v === 'auto' || v === 'json' || v === 'pretty') return v;
+  return r.problem(`LOG_FORMAT=${JSON.stringify(raw)} is not valid: expected json, pretty or auto`, 'auto');
 }
 
 /** At least one statement of the largest size must fit. */
-function inflightBytes(env: Env, maxBodyBytes: number): number {
-  const n = int(env, 'MAX_INFLIGHT_BYTES', 64 * 1024 * 1024, 64, 64 * 1024 * 1024 * 1024);
-  if (n < maxBodyBytes) throw new ConfigError(`MAX_INFLIGHT_BYTES=${n} is not valid: it must be at least MAX_BODY_BYTES (${maxBodyBytes}), or no statement of the largest size could ever be registered`);
+function inflightBytes(r: EnvReader, maxBodyBytes: number): number {
+  const n = r.int('MAX_INFLIGHT_BYTES', 64 * 1024 * 1024, 64, 64 * 1024 * 1024 * 1024);
+  if (n < maxBodyBytes) return r.problem(`MAX_INFLIGHT_BYTES=${n} is not valid: it must be at least MAX_BODY_BYTES (${maxBodyBytes}), or no statement of the largest size could ever be registered`, n);
   return n;
 }
 
-function eventStoreOf(env: Env): ServiceConfig['eventStore'] {
-  const kind = oneOf(env, 'EVENT_STORE', 'sqlite', ['sqlite', 'kurrentdb', 'postgres'] as const);
+function eventStoreOf(r: EnvReader): ServiceConfig['eventStore'] {
+  const kind = r.oneOf('EVENT_STORE', 'sqlite', ['sqlite', 'kurrentdb', 'postgres'] as const);
+  const sqlite = { kind: 'sqlite' } as const;
   if (kind === 'kurrentdb') {
-    const cs = env.KURRENTDB_CONNECTION_STRING;
-    if (!cs) throw new ConfigError('EVENT_STORE=kurrentdb needs KURRENTDB_CONNECTION_STRING (e.g. kurrentdb://localhost:2113?tls=false)');
+    const cs = r.str('KURRENTDB_CONNECTION_STRING');
+    if (!cs) return r.problem('EVENT_STORE=kurrentdb needs KURRENTDB_CONNECTION_STRING (e.g. kurrentdb://localhost:2113?tls=false)', sqlite);
     return { kind: 'kurrentdb', connectionString: cs };
   }
   if (kind === 'postgres') {
-    const url = env.POSTGRES_URL;
-    if (!url) throw new ConfigError('EVENT_STORE=postgres needs POSTGRES_URL (e.g. postgres://scitt@127.0.0.1:5432/scitt)');
+    const url = r.str('POSTGRES_URL');
+    if (!url) return r.problem('EVENT_STORE=postgres needs POSTGRES_URL (e.g. postgres://scitt@127.0.0.1:5432/scitt)', sqlite);
     let parsed: URL;
     try {
       parsed = new URL(url);
     } catch {
-      throw new ConfigError('POSTGRES_URL is not a URL: expected postgres://user[:password]@host[:port]/database');
+      return r.problem('POSTGRES_URL is not a URL: expected postgres://user[:password]@host[:port]/database', sqlite);
     }
     if (parsed.protocol !== 'postgres:' && parsed.protocol !== 'postgresql:') {
-      throw new ConfigError(`POSTGRES_URL has the scheme ${JSON.stringify(parsed.protocol)}: expected postgres:// or postgresql://`);
+      return r.problem(`POSTGRES_URL has the scheme ${JSON.stringify(parsed.protocol)}: expected postgres:// or postgresql://`, sqlite);
     }
-    const schema = env.POSTGRES_SCHEMA || 'scitt';
-    if (!/^[a-z_][a-z0-9_]{0,39}$/.test(schema)) throw new ConfigError(`POSTGRES_SCHEMA=${JSON.stringify(schema)} is not valid: expected 1–40 characters of a–z 0–9 _, not starting with a digit`);
+    const schema = r.str('POSTGRES_SCHEMA') ?? 'scitt';
+    if (!/^[a-z_][a-z0-9_]{0,39}$/.test(schema)) return r.problem(`POSTGRES_SCHEMA=${JSON.stringify(schema)} is not valid: expected 1–40 characters of a–z 0–9 _, not starting with a digit`, sqlite);
     return { kind: 'postgres', connectionString: url, schema };
   }
-  return { kind: 'sqlite' };
+  return sqlite;
 }
 
-function checkpointInterval(env: Env): number {
-  const ms = int(env, 'SQLITE_CHECKPOINT_MS', 500, 0, 60000);
-  if (ms > 0 && ms < 10) throw new ConfigError(`SQLITE_CHECKPOINT_MS=${ms} is not valid: expected 0 (off) or 10–60000 ms`);
+function checkpointInterval(r: EnvReader): number {
+  const ms = r.int('SQLITE_CHECKPOINT_MS', 500, 0, 60000);
+  if (ms > 0 && ms < 10) return r.problem(`SQLITE_CHECKPOINT_MS=${ms} is not valid: expected 0 (off) or 10–60000 ms`, ms);
   return ms;
 }

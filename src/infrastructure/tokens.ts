@@ -3,4 +3,5 @@ export const CONFIG = Symbol('ServiceConfig');
 export const EVENT_STORE = Symbol('EventStore');
 export const POLICY = Symbol('RegistrationPolicy');
 export const SERVICE_KEY = Symbol('ServiceKey');
-export const FEATURES = Symbol('ServiceFeatures');
+/** the {@link ProcessorHost} (processors/processor.ts): /health/details lists its processors */
+export const PROCESSORS = Symbol('ProcessorHost');

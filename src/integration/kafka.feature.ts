@@ -4,45 +4,46 @@
  * idempotent producer; registration never waits for Kafka (libs/kafka, docs/events.md).
  */
 import { Logger } from '@nestjs/common';
-import { createKafkaPublisher, kafkaConnectionOptions, parseKafkaConfig } from '../../libs/kafka/src/index.js';
-import type { ProcessorDeps, ServiceFeature } from '../processors/service-processor.js';
+import { createKafkaPublisher, kafkaConnectionOptions } from '../../libs/kafka/src/index.js';
+import type { ServiceConfig } from '../infrastructure/config.js';
+import type { LedgerStores } from '../infrastructure/stores.js';
+import type { Processor } from '../processors/processor.js';
 
-export async function kafkaFeature(deps: ProcessorDeps): Promise<ServiceFeature> {
-  const settings = parseKafkaConfig(deps.env);
-  if (!settings) return { processors: [] };
+/** Starts the Kafka publisher, or answers undefined when KAFKA_BROKERS is unset. */
+export function startKafkaPublisher(config: ServiceConfig, stores: LedgerStores): { processor: Processor } | undefined {
+  const settings = config.kafka;
+  if (!settings) return undefined;
   const logger = new Logger('kafka');
   const publisher = createKafkaPublisher({
     ...kafkaConnectionOptions(settings),
     topic: settings.topic,
     batchSize: settings.batchSize,
-    logId: deps.logId,
-    store: deps.store,
-    checkpoints: deps.checkpoints,
-    source: `${deps.config.issuer}/logs/${deps.logId}`,
+    logId: stores.logId,
+    store: stores.store,
+    checkpoints: stores.checkpoints,
+    source: `${config.issuer}/logs/${stores.logId}`,
     logger: (entry) => logger.warn(`${entry.namespace}: ${entry.message}`),
     onError: (err) => logger.warn(`couldn't publish to ${settings.topic} (will retry): ${(err as Error)?.message ?? String(err)}`),
   });
   publisher.start();
   logger.log(`publishing integration events to ${settings.brokers.join(',')} topic ${settings.topic}`);
   return {
-    processors: [
-      {
-        name: 'kafka',
-        status: () => {
-          const s = publisher.status();
-          return {
-            name: 'kafka',
-            running: s.running,
-            position: s.position === undefined ? '' : String(s.position),
-            ...(s.lag === undefined ? {} : { lag: s.lag }),
-            ...(s.lastError ? { lastError: `${s.lastError.at} ${s.lastError.message}` } : {}),
-            topic: s.topic,
-            published: s.published,
-            failures: s.failures,
-          };
-        },
-        stop: () => publisher.stop(),
+    processor: {
+      name: 'kafka',
+      status: () => {
+        const s = publisher.status();
+        return {
+          name: 'kafka',
+          running: s.running,
+          position: s.position === undefined ? '' : String(s.position),
+          ...(s.lag === undefined ? {} : { lag: s.lag }),
+          ...(s.lastError ? { lastError: `${s.lastError.at} ${s.lastError.message}` } : {}),
+          topic: s.topic,
+          published: s.published,
+          failures: s.failures,
+        };
       },
-    ],
+      stop: () => publisher.stop(),
+    },
   };
 }

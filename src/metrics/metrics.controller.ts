@@ -1,7 +1,7 @@
 import { Controller, Get, Inject, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { AggregatorRegistry, Gauge } from 'prom-client';
-import type { MetricJson } from '../processors/processor-host.js';
+import type { MetricJson } from '../processors/processor.js';
 import { ServiceMetrics } from './service.metrics.js';
 
 /** DI token: where the processors' metrics come from (their thread, or nothing when they share this one). */

@@ -5,10 +5,10 @@
  * scraped — one status round per scrape, shared by every gauge.
  */
 import { Gauge, type Registry } from 'prom-client';
-import type { ProcessorStatus, ServiceProcessor } from '../processors/service-processor.js';
+import type { Processor, ProcessorStatus } from '../processors/processor.js';
 
 /** Statuses fetched at most once per `ttlMs`: every gauge of one scrape reads the same round. */
-function statusSnapshot(processors: () => readonly ServiceProcessor[], ttlMs = 250): () => Promise<ProcessorStatus[]> {
+function statusSnapshot(processors: () => readonly Processor[], ttlMs = 250): () => Promise<ProcessorStatus[]> {
   let last: { at: number; statuses: Promise<ProcessorStatus[]> } | undefined;
   return () => {
     const now = Date.now();
@@ -20,7 +20,7 @@ function statusSnapshot(processors: () => readonly ServiceProcessor[], ttlMs = 2
 const lagOf = (s: ProcessorStatus): number => (typeof s.lag === 'number' && s.lag >= 0 ? s.lag : NaN);
 
 /** Registers the processors' gauges in `registry`. */
-export function registerProcessorMetrics(registry: Registry, processors: () => readonly ServiceProcessor[]): void {
+export function registerProcessorMetrics(registry: Registry, processors: () => readonly Processor[]): void {
   const snapshot = statusSnapshot(processors);
   const registers = [registry];
   new Gauge({

@@ -1,22 +1,22 @@
 import { Controller, Get, Inject, Query } from '@nestjs/common';
 import { onlyParams, type RawQuery } from '../auditor/query-params.js';
 import { Sequencer, type SequencerStatus } from '../log/sequencer.js';
-import { FEATURES } from '../infrastructure/tokens.js';
-import type { ProcessorStatus, ServiceFeature } from './service-processor.js';
+import { PROCESSORS } from '../infrastructure/tokens.js';
+import type { ProcessorHost, ProcessorStatus } from './processor.js';
 
 /** Health with details: the log, and every processor's position, lag and last error. */
 @Controller()
 export class ProcessorsController {
   constructor(
     private readonly sequencer: Sequencer,
-    @Inject(FEATURES) private readonly features: readonly ServiceFeature[],
+    @Inject(PROCESSORS) private readonly host: Pick<ProcessorHost, 'processors'>,
   ) {}
 
   /** `status` is `ok` when the sequencer is ready for writes (as /health/ready), `not-ready` otherwise. No file system paths. */
   @Get('/health/details')
   async details(@Query() q: RawQuery): Promise<{ status: 'ok' | 'not-ready'; log: { size: number; queue: number; checkpoint: number | null; sequencer: SequencerStatus }; processors: ProcessorStatus[] }> {
     onlyParams(q, []);
-    const processors = await Promise.all(this.features.flatMap((f) => f.processors).map((p) => p.status()));
+    const processors = await Promise.all(this.host.processors.map(async (p) => p.status()));
     const sequencer = this.sequencer.status();
     return {
       status: sequencer.ready ? 'ok' : 'not-ready',

@@ -5,7 +5,7 @@
 import { Logger } from '@nestjs/common';
 import { runProcessor, type EventStore, type ProcessorHandle } from '../../libs/event-store/src/index.js';
 import { logStream } from '../../libs/ledger/src/index.js';
-import type { ServiceProcessor, ProcessorStatus } from '../processors/service-processor.js';
+import type { Processor, ProcessorStatus } from '../processors/processor.js';
 import type { ProjectionStore } from './projection.store.js';
 
 export interface RunProjectionOptions {
@@ -15,7 +15,7 @@ export interface RunProjectionOptions {
 }
 
 /** A projection kept up to date from the store, as a service processor (status on /health/details). */
-export class ProjectionProcessor implements ServiceProcessor {
+export class ProjectionProcessor implements Processor {
   readonly name: string;
   private readonly handle: ProcessorHandle;
   private lastError: string | undefined;

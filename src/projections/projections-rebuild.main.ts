@@ -3,7 +3,7 @@ import { loadConfig } from '../infrastructure/config.js';
 import { rebuildProjections } from './projections.rebuild.js';
 
 try {
-  const report = await rebuildProjections(loadConfig(process.env), process.env);
+  const report = await rebuildProjections(loadConfig(process.env));
   for (const p of report.projections) console.log(`rebuilt projection ${p.name} v${p.version}: ${p.events} events in ${p.ms} ms`);
   console.log(`projections: ${report.path}`);
 } catch (err) {

@@ -5,7 +5,6 @@
  * side reads the same file (WAL: readers never wait for the writer) and adds the auditor
  * controllers and query handlers to the Nest module.
  */
-import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { Logger, type Type } from '@nestjs/common';
 import { ClaimsController } from '../auditor/claims.controller.js';
@@ -19,7 +18,9 @@ import {
   GetLogEntriesHandler,
   ListCheckpointsHandler,
 } from '../auditor/log.handlers.js';
-import type { ProcessorDeps, ServiceFeature } from '../processors/service-processor.js';
+import type { ServiceConfig } from '../infrastructure/config.js';
+import type { LedgerStores } from '../infrastructure/stores.js';
+import type { ServiceFeature } from '../processors/processor.js';
 import { claimsProjection } from './claims.projection.js';
 import { ClaimsReader } from './claims.reader.js';
 import { ProjectionProcessor } from './projection.runner.js';
@@ -41,23 +42,18 @@ export const QUERY_HANDLERS: readonly Type<unknown>[] = [
 /** Every projection the service keeps (the rebuild script rebuilds these). */
 export const PROJECTIONS = [claimsProjection] as const;
 
-/** Where the projections live: `PROJECTIONS_DB`, else `<dataDir>/projections.sqlite`. */
-export function projectionsPath(deps: Pick<ProcessorDeps, 'config' | 'env'>): string {
-  return deps.env.PROJECTIONS_DB || join(deps.config.dataDir, 'projections.sqlite');
-}
-
 /**
  * The writing side: opens (creating or rebuilding) the projections file and keeps it up to date
  * from the event store. Runs with the other background processors (processors/processor-runtime.ts),
  * in their thread by default, so applying claims never takes the HTTP thread's time.
  */
-export function startProjectionWriter(deps: ProcessorDeps): { processor: ProjectionProcessor; close(): void } {
+export function startProjectionWriter(config: ServiceConfig, stores: Pick<LedgerStores, 'store' | 'logId'>): { processor: ProjectionProcessor; close(): void } {
   const logger = new Logger('projections');
   // not exclusive: the query side reads the same file from the HTTP thread
-  const projections = new ProjectionStore({ path: projectionsPath(deps), logId: deps.logId, projections: PROJECTIONS, exclusive: false });
+  const projections = new ProjectionStore({ path: config.projectionsPath, logId: stores.logId, projections: PROJECTIONS, exclusive: false });
   for (const name of projections.rebuilt) logger.log(`projection ${name}: version changed, rebuilding from the first event`);
   try {
-    const processor = new ProjectionProcessor(deps.store, projections, claimsProjection.name, deps.logId);
+    const processor = new ProjectionProcessor(stores.store, projections, claimsProjection.name, stores.logId);
     return { processor, close: () => projections.close() };
   } catch (err) {
     projections.close();
@@ -69,8 +65,8 @@ export function startProjectionWriter(deps: ProcessorDeps): { processor: Project
  * The query side (HTTP thread): a read-only connection to the file the writer keeps, the auditor
  * controllers and query handlers. Start it after the writer opened the file.
  */
-export function projectionsFeature(deps: ProcessorDeps): ServiceFeature {
-  const path = projectionsPath(deps);
+export function projectionsFeature(config: ServiceConfig, index: LedgerStores['index']): ServiceFeature {
+  const path = config.projectionsPath;
   let db: Database.Database;
   try {
     db = new Database(path, { readonly: true, fileMustExist: true });
@@ -79,8 +75,7 @@ export function projectionsFeature(deps: ProcessorDeps): ServiceFeature {
   }
   const reader = new ClaimsReader(db);
   return {
-    processors: [],
-    providers: [{ provide: ClaimsReader, useValue: reader }, { provide: ProjectionSync, useValue: new ProjectionSync(deps.index, reader) }, ...QUERY_HANDLERS],
+    providers: [{ provide: ClaimsReader, useValue: reader }, { provide: ProjectionSync, useValue: new ProjectionSync(index, reader) }, ...QUERY_HANDLERS],
     controllers: [ClaimsController, LogController, SubjectStatusController],
     close: async () => {
       if (db.open) db.close();

@@ -50,6 +50,8 @@ export interface PublicationWorkerOptions {
   readonly onFailure?: (rec: PublicationRecord, err: unknown) => void;
   /** told about every successful attempt (after it is recorded) */
   readonly onPublished?: (rec: PublicationRecord) => void;
+  /** told when a registry is paused or resumed (a pause also ends by itself at its `until`) */
+  readonly onPausesChanged?: (pauses: RegistryPause[]) => void;
 }
 
 const MAX_TIMER_MS = 60_000;
@@ -164,12 +166,16 @@ export class PublicationWorker {
     this.inFlight.set(rec.entryId, p);
   }
 
+  private unpause(registry: string): void {
+    if (this.paused.delete(registry)) this.o.onPausesChanged?.(this.pauses());
+  }
+
   private async attempt(rec: PublicationRecord): Promise<void> {
     const probe = this.probing.has(rec.registry);
     try {
       const r = await this.o.attempts.publish(rec);
       this.o.store.markPublished(rec.entryId, r, this.now()); // commit point 3
-      this.paused.delete(rec.registry);
+      this.unpause(rec.registry);
       this.o.onPublished?.(rec);
     } catch (err) {
       if (this.stopped) return; // aborted by shutdown: not a failure, the row stays due
@@ -192,8 +198,9 @@ export class PublicationWorker {
         const failures = (this.paused.get(rec.registry)?.failures ?? 0) + 1;
         const until = now + retryDelay(failures, this.o.retry, this.random);
         this.paused.set(rec.registry, { registry: rec.registry, until, failures, error: `${code}: ${message}` });
+        this.o.onPausesChanged?.(this.pauses());
       } else if (!isRegistryOutage(cause)) {
-        this.paused.delete(rec.registry); // the registry answered: it is up (this entry has its own problem)
+        this.unpause(rec.registry); // the registry answered: it is up (this entry has its own problem)
       }
       this.o.onFailure?.(rec, cause);
     } finally {

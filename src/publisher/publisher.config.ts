@@ -14,7 +14,7 @@ import {
   type Credentials,
   type ReferrersMode,
 } from '../../libs/oci/src/index.js';
-import { ConfigError } from '../infrastructure/config.js';
+import { ConfigError } from '../infrastructure/env.reader.js';
 import { JsonDuplicateKeyError, parseJsonStrict } from '../../libs/ledger/src/index.js';
 
 type Env = Readonly<Record<string, string | undefined>>;

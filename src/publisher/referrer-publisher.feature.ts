@@ -26,12 +26,15 @@ import {
   normalizeRegistryHost,
   parseCollectionReference,
 } from '../../libs/oci/src/index.js';
-import type { ProcessorDeps, ProcessorStatus, ServiceProcessor } from '../processors/service-processor.js';
+import type { Registry } from 'prom-client';
+import type { ServiceConfig } from '../infrastructure/config.js';
+import type { LedgerStores } from '../infrastructure/stores.js';
+import type { Processor, ProcessorStatus } from '../processors/processor.js';
 import { LogThrottle } from '../common/log-throttle.js';
 import { PublicationAttempts } from './publication.attempt.js';
 import { PublicationStore, type NewPublication } from './publication.store.js';
 import { PublicationWorker, type RegistryPause } from './publication.worker.js';
-import { loadPublisherConfig, type PublisherConfig } from './publisher.config.js';
+import type { PublisherConfig } from './publisher.config.js';
 import { describeError } from './publisher.errors.js';
 import { displayPath } from '../common/display-path.js';
 
@@ -62,7 +65,7 @@ export function publicationOf(e: EntryRegistered, config: Pick<PublisherConfig, 
 
 /** The running publisher: its processor, and the registry pauses the status endpoint shows. */
 export interface ReferrerPublisher {
-  readonly processor: ServiceProcessor;
+  readonly processor: Processor;
   pauses(): RegistryPause[];
   /** called on shutdown after the processor stopped */
   close(): Promise<void>;
@@ -73,8 +76,12 @@ export interface ReferrerPublisher {
  * processors run (their own thread by default, see processors/processor-host.ts); the HTTP
  * status endpoint reads the same `publisher.sqlite` (publication-status.feature.ts).
  */
-export function startReferrerPublisher(deps: ProcessorDeps): ReferrerPublisher | undefined {
-  const config = loadPublisherConfig(deps.env, deps.config.dataDir);
+export function startReferrerPublisher(
+  service: ServiceConfig,
+  stores: LedgerStores,
+  o: { readonly metrics?: Registry; readonly onPausesChanged?: (pauses: RegistryPause[]) => void } = {},
+): ReferrerPublisher | undefined {
+  const config = service.publisher;
   if (!config.enabled) return undefined;
 
   const logger = new Logger('oci-publisher');
@@ -82,18 +89,19 @@ export function startReferrerPublisher(deps: ProcessorDeps): ReferrerPublisher |
   // the first of each kind per repository, then one summary line per minute.
   const failures = new LogThrottle((line) => logger.warn(line), 60_000);
   const store = new PublicationStore(config.databasePath);
-  const attemptsTotal = deps.metrics
-    ? new Counter({ name: 'scitt_publisher_attempts_total', help: 'attempts to publish a receipt as an OCI referrer, by outcome (published, failed) and target', labelNames: ['outcome', 'target'] as const, registers: [deps.metrics] })
+  const attemptsTotal = o.metrics
+    ? new Counter({ name: 'scitt_publisher_attempts_total', help: 'attempts to publish a receipt as an OCI referrer, by outcome (published, failed) and target', labelNames: ['outcome', 'target'] as const, registers: [o.metrics] })
     : undefined;
   const targetOf = (rec: { targetKind: string; registry: string }): string => (rec.targetKind === 'registry' ? rec.registry : 'oci-layout');
   const stopper = new AbortController();
-  const attempts = new PublicationAttempts({ config, index: deps.index, service: deps.config.issuer, signal: stopper.signal });
+  const attempts = new PublicationAttempts({ config, index: stores.index, service: service.issuer, signal: stopper.signal });
   const worker = new PublicationWorker({
     store,
     attempts,
     concurrency: config.concurrency,
     repositoryConcurrency: config.repositoryConcurrency,
     retry: config.retry,
+    onPausesChanged: o.onPausesChanged,
     onPublished: (rec) => attemptsTotal?.inc({ outcome: 'published', target: targetOf(rec) }),
     onFailure: (rec, err) => {
       attemptsTotal?.inc({ outcome: 'failed', target: targetOf(rec) });
@@ -105,11 +113,11 @@ export function startReferrerPublisher(deps: ProcessorDeps): ReferrerPublisher |
       );
     },
   });
-  const stream = logStream(deps.logId);
+  const stream = logStream(stores.logId);
   let lastError: string | undefined;
   const handle = runProcessor({
-    store: deps.store,
-    checkpoints: deps.checkpoints,
+    store: stores.store,
+    checkpoints: stores.checkpoints,
     name: PUBLISHER_PROCESSOR,
     filter: { streamPrefixes: [stream], types: ['EntryRegistered'] },
     handle: async (events: RecordedEvent[]) => {
@@ -133,7 +141,7 @@ export function startReferrerPublisher(deps: ProcessorDeps): ReferrerPublisher |
   });
   worker.kick(); // rows left from before a restart
 
-  const processor: ServiceProcessor = {
+  const processor: Processor = {
     name: PUBLISHER_PROCESSOR,
     async status(): Promise<ProcessorStatus> {
       const counts = store.counts();
@@ -150,7 +158,7 @@ export function startReferrerPublisher(deps: ProcessorDeps): ReferrerPublisher |
         backlog: store.backlogByTarget(),
         inFlight: worker.running,
         registries: [...config.registries.keys()],
-        layoutDir: displayPath(config.layoutDir, deps.config.dataDir),
+        layoutDir: displayPath(config.layoutDir, service.dataDir),
         pausedRegistries: worker.pauses().map((p) => ({ registry: p.registry, until: new Date(p.until).toISOString(), error: p.error })),
       };
     },

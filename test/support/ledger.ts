@@ -41,7 +41,7 @@ export async function startLedger(o: StartOptions = {}): Promise<TestLedger> {
     ...(policyFile ? { POLICY_FILE: policyFile } : {}),
     ...o.env,
   };
-  const app = await createLedgerApp(loadConfig(env), env);
+  const app = await createLedgerApp(loadConfig(env));
   const self: TestLedger = {
     ...app,
     dataDir,

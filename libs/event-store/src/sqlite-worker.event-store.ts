@@ -5,11 +5,12 @@
  * posts messages, so a slow fsync delays the append's promise but never the event loop.
  */
 import { Worker } from 'node:worker_threads';
+import { RpcClient, type RpcArgs, type RpcResult } from '../../threads/src/index.js';
 import { EventStoreError } from './event-store.errors.js';
 import type { AppendResult, EventStore, ExpectedRevision, NewEvent, ReadAllOptions, ReadStreamOptions, RecordedEvent, SubscribeToAllOptions, Subscription } from './event-store.port.js';
 import { DEFAULT_MAX_EVENT_BYTES, checkAfter, planReadStream, validateAppend } from './event-validation.js';
 import { ChangeSignal, PagedSubscription, type PagedSubscriptionOptions } from './paged.subscription.js';
-import { deserializeError, type SqliteWorkerData, type WorkerReply, type WorkerRequest } from './sqlite.worker-protocol.js';
+import { reviveStoreError, type SqliteWorkerApi, type SqliteWorkerData } from './sqlite.worker-protocol.js';
 
 const READ_CHUNK = 512;
 
@@ -56,41 +57,27 @@ function startWorker(url: URL, workerData: unknown): Worker {
 class SqliteWorkerEventStore implements EventStore {
   readonly #worker: Worker;
   readonly #opts: SqliteWorkerOptions;
-  readonly #pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void }>();
+  readonly #rpc: RpcClient<SqliteWorkerApi>;
   readonly #changes = new ChangeSignal();
   readonly #subs = new Set<PagedSubscription>();
-  #nextId = 1;
   #closed = false;
 
   constructor(worker: Worker, opts: SqliteWorkerOptions) {
     this.#worker = worker;
     this.#opts = opts;
-    worker.unref();
-    worker.on('message', (reply: WorkerReply) => {
-      const p = this.#pending.get(reply.id);
-      if (!p) return;
-      this.#pending.delete(reply.id);
-      if (this.#pending.size === 0) worker.unref();
-      if (reply.ok) p.resolve(reply.value);
-      else p.reject(deserializeError(reply.error));
+    this.#rpc = new RpcClient<SqliteWorkerApi>(worker, {
+      reviveError: reviveStoreError,
+      unrefWhenIdle: true, // an idle store never keeps the process alive
+      gone: (cause) => {
+        this.#closed = true;
+        return new EventStoreError('ERR_EVENT_STORE_UNAVAILABLE', `couldn't use event store ${opts.path}: its worker stopped`, { cause });
+      },
     });
-    const fail = (err: unknown): void => {
-      this.#closed = true;
-      for (const p of this.#pending.values()) p.reject(new EventStoreError('ERR_EVENT_STORE_UNAVAILABLE', `couldn't use event store ${opts.path}: its worker stopped`, { cause: err }));
-      this.#pending.clear();
-    };
-    worker.on('error', fail);
-    worker.on('exit', (code) => fail(new Error(`worker exited with code ${code}`)));
   }
 
-  #call<T>(op: WorkerRequest['op'], args: unknown[], transfer: ArrayBuffer[] = []): Promise<T> {
+  #call<K extends keyof SqliteWorkerApi>(op: K, args: RpcArgs<SqliteWorkerApi[K]>, transfer: ArrayBuffer[] = []): Promise<RpcResult<SqliteWorkerApi[K]>> {
     if (this.#closed) return Promise.reject(new EventStoreError('ERR_EVENT_STORE_CLOSED', `couldn't use event store ${this.#opts.path}: it is closed`));
-    const id = this.#nextId++;
-    return new Promise<T>((resolve, reject) => {
-      this.#pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
-      this.#worker.ref();
-      this.#worker.postMessage({ id, op, args }, transfer);
-    });
+    return this.#rpc.call(op, args, { transfer });
   }
 
   async append(stream: string, events: readonly NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
@@ -100,7 +87,7 @@ class SqliteWorkerEventStore implements EventStore {
     const valid = validateAppend(stream, events, expected, this.#opts.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES, { checkJson: false });
     // validateAppend made private copies of the bytes: hand them over instead of copying them again
     const transfer = valid.flatMap((e) => [e.data.buffer as ArrayBuffer, e.metadata.buffer as ArrayBuffer]);
-    const r = await this.#call<AppendResult>('append', [stream, valid, expected], transfer);
+    const r = await this.#call('append', [stream, valid, expected], transfer);
     this.#changes.notify();
     return r;
   }
@@ -111,7 +98,7 @@ class SqliteWorkerEventStore implements EventStore {
     let from = plan.from;
     while (remaining > 0) {
       const n = Math.min(READ_CHUNK, remaining);
-      const page = await this.#call<RecordedEvent[]>('readStream', [stream, { from, direction: plan.forward ? 'forward' : 'backward', maxCount: n }]);
+      const page = await this.#call('readStream', [stream, { from, direction: plan.forward ? 'forward' : 'backward', maxCount: n }]);
       yield* page;
       if (page.length < n) return;
       remaining -= page.length;
@@ -132,7 +119,7 @@ class SqliteWorkerEventStore implements EventStore {
 
   subscribeToAll(opts: SubscribeToAllOptions = {}): Subscription {
     if (this.#closed) throw new EventStoreError('ERR_EVENT_STORE_CLOSED', `couldn't use event store ${this.#opts.path}: it is closed`);
-    const source = { readPage: (after: bigint, maxCount: number) => this.#call<RecordedEvent[]>('readAll', [{ after, maxCount }]), changes: this.#changes };
+    const source = { readPage: (after: bigint, maxCount: number) => this.#call('readAll', [{ after, maxCount }]), changes: this.#changes };
     const sub = new PagedSubscription(source, opts, this.#opts, (s) => this.#subs.delete(s));
     this.#subs.add(sub);
     return sub;

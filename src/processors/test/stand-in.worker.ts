@@ -1,11 +1,14 @@
 /**
- * A stand-in for processors.worker.ts in processor-host's tests: speaks the same messages, runs no
- * processor. Each start appends a line to STAND_IN_STARTS; STAND_IN_MODE says how it behaves:
- * `crash-once` throws 100 ms after its first start (later starts stay up), `fail` refuses to start.
+ * A stand-in for processors.worker.ts in processor-host's tests: serves the same API
+ * (processors.protocol.ts), runs no processor. Each start appends a line to STAND_IN_STARTS;
+ * STAND_IN_MODE says how it behaves: `crash-once` throws 100 ms after its first start (later
+ * starts stay up), `fail` refuses to start (with a code and a cause, which must reach the host),
+ * `pause` pushes a registry pause right after it started.
  */
 import { appendFileSync, readFileSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
-import type { ProcessorsWorkerData } from '../processors.worker.js';
+import { serveRpc } from '../../../libs/threads/src/index.js';
+import type { ProcessorsWorkerApi, ProcessorsWorkerData, ProcessorsWorkerPush } from '../processors.protocol.js';
 
 const port = parentPort!;
 const { env } = workerData as ProcessorsWorkerData;
@@ -13,20 +16,22 @@ const file = env.STAND_IN_STARTS!;
 appendFileSync(file, 'start\n');
 const starts = readFileSync(file, 'utf8').trim().split('\n').length;
 
-if (env.STAND_IN_MODE === 'fail') {
-  port.postMessage({ type: 'failed', message: 'stand-in refuses to start' });
-  process.exit(1);
-}
-port.on('message', (msg: { type: string; id?: number }) => {
-  if (msg.type === 'status') port.postMessage({ type: 'status', id: msg.id, statuses: [{ name: 'stand-in', running: true, position: String(starts) }] });
-  else if (msg.type === 'stop') {
-    port.postMessage({ type: 'stopped' });
-    port.close();
-  }
+const rpc = serveRpc<ProcessorsWorkerApi, ProcessorsWorkerPush>(port, {
+  start: async () => {
+    if (env.STAND_IN_MODE === 'fail') {
+      throw Object.assign(new Error('stand-in refuses to start', { cause: Object.assign(new Error('disk on fire'), { code: 'ERR_STAND_IN_CAUSE' }) }), { code: 'ERR_STAND_IN' });
+    }
+    if (env.STAND_IN_MODE === 'crash-once' && starts === 1) {
+      setTimeout(() => {
+        throw new Error('stand-in crashed');
+      }, 100);
+    }
+    if (env.STAND_IN_MODE === 'pause') setTimeout(() => rpc.push({ pauses: [{ registry: 'r.example', until: Date.now() + 60_000, failures: 1, error: 'ERR_X: down' }] }), 50);
+    return ['stand-in'];
+  },
+  status: async () => [{ name: 'stand-in', running: true, position: String(starts) }],
+  metrics: async () => [],
+  stop: async () => {
+    setImmediate(() => port.close());
+  },
 });
-port.postMessage({ type: 'ready', names: ['stand-in'] });
-if (env.STAND_IN_MODE === 'crash-once' && starts === 1) {
-  setTimeout(() => {
-    throw new Error('stand-in crashed');
-  }, 100);
-}
