@@ -64,7 +64,10 @@ describe('worker RPC (a real worker thread)', () => {
     for (let i = 1; i < 20; i++) deep = new Error(String(i), { cause: deep });
     let revived: unknown = reviveError(serializeError(deep));
     let depth = 0;
-    while (revived instanceof Error && revived.cause) (revived = revived.cause), depth++;
+    while (revived instanceof Error && revived.cause) {
+      revived = revived.cause;
+      depth++;
+    }
     assert.equal(depth, 8);
   });
 });
