@@ -28,6 +28,7 @@ export async function openSqliteWorkerEventStore(opts: SqliteWorkerOptions): Pro
   try {
     await store.headPosition();
   } catch (err) {
+    worker.ref(); // unreferenced, its exit would not keep this process waiting for it
     await worker.terminate();
     throw err;
   }
@@ -130,6 +131,7 @@ class SqliteWorkerEventStore implements EventStore {
     for (const s of [...this.#subs]) await s.close();
     await this.#call('close', []).catch(() => undefined);
     this.#closed = true;
+    this.#worker.ref();
     await this.#worker.terminate();
   }
 }

@@ -15,6 +15,7 @@
  * crash at any point leaves a database SQLite recovers on open.
  */
 import { Worker } from 'node:worker_threads';
+import { RpcClient } from '../../threads/src/index.js';
 
 export interface WalCheckpointerOptions {
   /** SQLite database files in WAL mode (they must exist; files opened with locking_mode=EXCLUSIVE can't be shared). */
@@ -42,51 +43,54 @@ export interface WalCheckpointer {
   close(): Promise<void>;
 }
 
+/** The checkpointer thread's API (wal-checkpointer.worker.ts), over the worker-RPC helper. */
+export type WalCheckpointerApi = {
+  /** opens every file (rejects naming the one it can't) and starts the interval */
+  start(): void;
+  stats(): WalCheckpointStats;
+  /** a last checkpoint, the files closed; the thread then ends */
+  close(): void;
+};
+/** Pushed by the thread: a checkpoint failed (once per distinct failure). */
+export interface WalCheckpointerPush {
+  readonly failed: string;
+}
+
 /** Starts the checkpointer thread; resolves once it opened every file (rejects if it can't). */
 export function startWalCheckpointer(opts: WalCheckpointerOptions): Promise<WalCheckpointer> {
   const intervalMs = opts.intervalMs ?? 500;
   if (!Number.isInteger(intervalMs) || intervalMs < 10) throw new RangeError(`the WAL checkpoint interval must be a whole number of ms ≥ 10 (got ${intervalMs})`);
   const worker = new Worker(new URL('./wal-checkpointer.worker.js', import.meta.url), { workerData: { paths: [...opts.paths], intervalMs, nice: opts.nice ?? 10 } });
   // referenced while the caller waits on it (start, stats, close); unreferenced otherwise, so it never keeps a process alive
-  let closing = false;
-  let nextId = 1;
-  const pending = new Map<number, (v: unknown) => void>();
-  return new Promise((resolve, reject) => {
-    let ready = false;
-    worker.on('message', (m: { type: string; id?: number; message?: string; stats?: WalCheckpointStats }) => {
-      if (m.type === 'ready') {
-        ready = true;
-        worker.unref();
-        resolve({
-          stats: () =>
-            new Promise((res) => {
-              const id = nextId++;
-              pending.set(id, res as (v: unknown) => void);
-              worker.ref();
-              worker.postMessage({ type: 'stats', id });
-            }),
-          close: async () => {
-            if (closing) return;
-            closing = true;
-            worker.ref();
-            const exited = new Promise((r) => worker.once('exit', r));
-            worker.postMessage({ type: 'close' });
-            await exited;
-          },
-        });
-      } else if (m.type === 'failed') {
-        if (!ready) reject(new Error(m.message));
-        else opts.onError?.(new Error(m.message));
-      } else if (m.type === 'stats') {
-        pending.get(m.id!)?.(m.stats);
-        pending.delete(m.id!);
-        if (pending.size === 0 && !closing) worker.unref();
-      }
-    });
-    worker.on('error', (err) => (ready ? opts.onError?.(err) : reject(err)));
-    worker.on('exit', (code) => {
-      if (!ready) reject(new Error(`the WAL checkpointer exited (code ${code}) before it started`));
-      else if (!closing) opts.onError?.(new Error(`the WAL checkpointer stopped (code ${code}); the writers' automatic checkpoints take over`));
-    });
+  const rpc = new RpcClient<WalCheckpointerApi, WalCheckpointerPush>(worker, {
+    unrefWhenIdle: true,
+    onPush: (p) => opts.onError?.(new Error(p.failed)),
+    gone: (cause) => new Error(`the WAL checkpointer stopped: ${(cause as Error)?.message ?? String(cause)}`, { cause }),
   });
+  let started = false;
+  let closing: Promise<void> | undefined;
+  worker.on('error', (err) => started && opts.onError?.(err));
+  worker.on('exit', (code) => {
+    if (started && !closing) opts.onError?.(new Error(`the WAL checkpointer stopped (code ${code}); the writers' automatic checkpoints take over`));
+  });
+  return (async () => {
+    try {
+      await rpc.call('start', []);
+    } catch (err) {
+      worker.ref(); // an unreferenced worker's exit would not keep this process waiting for it
+      await worker.terminate();
+      throw err;
+    }
+    started = true;
+    return {
+      stats: () => rpc.call('stats', []),
+      close: () =>
+        (closing ??= (async () => {
+          const exited = new Promise((r) => worker.once('exit', r));
+          await rpc.call('close', []).catch(() => undefined);
+          worker.ref(); // referenced until it ended (the helper unreferences an idle worker)
+          await exited;
+        })()),
+    };
+  })();
 }

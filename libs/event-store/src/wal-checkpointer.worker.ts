@@ -2,6 +2,8 @@
 import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
+import { serveRpc } from '../../threads/src/index.js';
+import type { WalCheckpointerApi, WalCheckpointerPush } from './wal-checkpointer.js';
 
 const port = parentPort;
 if (port) {
@@ -15,22 +17,7 @@ if (port) {
   const walFrames: Record<string, number> = {};
   const busy: Record<string, number> = {};
   let dbs: { path: string; db: Database.Database }[] = [];
-  try {
-    dbs = paths.map((path) => {
-      const db = new Database(path, { fileMustExist: true });
-      db.pragma('busy_timeout = 0'); // PASSIVE never waits; a busy file is tried again next time
-      db.pragma('synchronous = FULL');
-      if (db.pragma('journal_mode', { simple: true }) !== 'wal') throw new Error(`${path} is not in WAL mode`);
-      runs[path] = 0;
-      walFrames[path] = 0;
-      busy[path] = 0;
-      return { path, db };
-    });
-  } catch (err) {
-    for (const d of dbs) d.db.close();
-    port.postMessage({ type: 'failed', message: `couldn't start the WAL checkpointer: ${(err as Error).message}` });
-    process.exit(1);
-  }
+  let timer: NodeJS.Timeout | undefined;
   const failures = new Map<string, string>();
   const checkpointAll = (): void => {
     for (const { path, db } of dbs) {
@@ -44,20 +31,37 @@ if (port) {
         failures.delete(path);
       } catch (err) {
         const message = `couldn't checkpoint ${path}: ${(err as Error).message}`;
-        if (failures.get(path) !== message) port.postMessage({ type: 'failed', message }); // once per distinct failure
+        if (failures.get(path) !== message) rpc.push({ failed: message }); // once per distinct failure
         failures.set(path, message);
       }
     }
   };
-  const timer = setInterval(checkpointAll, intervalMs);
-  port.on('message', (m: { type: string; id?: number }) => {
-    if (m.type === 'stats') port.postMessage({ type: 'stats', id: m.id, stats: { runs, walFrames, busy } });
-    else if (m.type === 'close') {
+  const rpc = serveRpc<WalCheckpointerApi, WalCheckpointerPush>(port, {
+    start: () => {
+      try {
+        for (const path of paths) {
+          const db = new Database(path, { fileMustExist: true });
+          dbs.push({ path, db });
+          db.pragma('busy_timeout = 0'); // PASSIVE never waits; a busy file is tried again next time
+          db.pragma('synchronous = FULL');
+          if (db.pragma('journal_mode', { simple: true }) !== 'wal') throw new Error(`${path} is not in WAL mode`);
+          runs[path] = 0;
+          walFrames[path] = 0;
+          busy[path] = 0;
+        }
+      } catch (err) {
+        for (const d of dbs) d.db.close();
+        dbs = [];
+        throw new Error(`couldn't start the WAL checkpointer: ${(err as Error).message}`, { cause: err });
+      }
+      timer = setInterval(checkpointAll, intervalMs);
+    },
+    stats: () => ({ runs, walFrames, busy }),
+    close: () => {
       clearInterval(timer);
       checkpointAll();
       for (const d of dbs) d.db.close();
-      port.close();
-    }
+      setImmediate(() => port.close()); // after the reply: the thread then ends
+    },
   });
-  port.postMessage({ type: 'ready' });
 }
