@@ -160,10 +160,19 @@ describe('PublicationWorker', () => {
       store.insert([...rows, row(100, 'app', 'up.example')]);
       let down = true;
       const target = new InjectedLayout(layout, (rec) => (down && rec.registry === 'down.example' ? outage() : undefined));
-      const worker = new PublicationWorker({ store, attempts: target, concurrency: 8, repositoryConcurrency: 2, retry: { minMs: 50, maxMs: 100 } });
+      const changes: string[][] = [];
+      const worker = new PublicationWorker({
+        store,
+        attempts: target,
+        concurrency: 8,
+        repositoryConcurrency: 2,
+        retry: { minMs: 50, maxMs: 100 },
+        onPausesChanged: (pauses) => changes.push(pauses.map((p) => p.registry)),
+      });
       workers.push(worker);
       worker.kick();
       await until('the healthy registry published', () => store.get(row(100, 'app', 'up.example').entryId)!.state === 'published');
+      await until('the pause was reported as it happened', () => changes.some((c) => c.includes('down.example')));
       await new Promise((r) => setTimeout(r, 400));
       const pause = worker.pauseOf('down.example');
       const callsDuringOutage = target.calls;
@@ -174,6 +183,8 @@ describe('PublicationWorker', () => {
       down = false;
       await until('all published after the registry came back', () => store.counts().published === 41);
       assert.equal((await layout.listReferrers(SUBJECT.digest)).length, 41);
+      assert.deepEqual(changes.at(-1), [], 'the resume was reported too');
+      assert.ok(changes.every((c) => !c.includes('up.example')), 'a healthy registry is never reported paused');
       await worker.stop();
     }));
 
