@@ -48,7 +48,8 @@ export function parseIssuerKeyArg(arg: string, exists: (p: string) => boolean = 
 function chainReason(e: X509Error, ders: readonly Uint8Array[]): string {
   switch (e.code) {
     case 'ERR_X5CHAIN_FORMAT':
-      return e.index === undefined || !ders[e.index] ? `the x5chain is not readable: ${e.message}` : `the x5chain is not readable: x5chain ${e.message}: ${derProblem(ders[e.index]!)}`;
+      // in our words what is wrong with the bytes (input.sniff), as for certificate files
+      return e.index === undefined || !ders[e.index] ? `the x5chain is not readable: ${e.message}` : `the x5chain is not readable: x5chain certificate ${e.index} is not a DER X.509 certificate: ${derProblem(ders[e.index]!)}`;
     case 'ERR_X5CHAIN_EXPIRED':
     case 'ERR_X5CHAIN_BROKEN':
       return `x5chain ${e.message}`;

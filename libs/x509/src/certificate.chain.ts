@@ -18,17 +18,23 @@ export function isValidAt(cert: X509Certificate, at: Date): boolean {
 }
 
 /**
- * Parses a chain (DER, leaf first) with node:crypto.
- * @throws X509Error `ERR_X5CHAIN_FORMAT` (with the index) for bytes that are not a DER certificate
+ * Parses a chain (DER, leaf first) with node:crypto. OpenSSL ignores bytes after a certificate; we
+ * refuse them, so that one chain has one encoding.
+ * @throws X509Error `ERR_X5CHAIN_FORMAT` (with the index) for bytes that are not exactly one DER certificate
  */
 export function readChain(ders: readonly Uint8Array[]): X509Certificate[] {
   if (ders.length === 0) throw new X509Error('ERR_X5CHAIN_FORMAT', 'the certificate chain is empty');
   return ders.map((der, index) => {
+    let cert: X509Certificate;
     try {
-      return new X509Certificate(der);
+      cert = new X509Certificate(der);
     } catch (cause) {
       throw new X509Error('ERR_X5CHAIN_FORMAT', `certificate ${index} is not a DER X.509 certificate`, { cause, index });
     }
+    if (cert.raw.length !== der.length) {
+      throw new X509Error('ERR_X5CHAIN_FORMAT', `certificate ${index} is not a DER X.509 certificate: ${der.length - cert.raw.length} bytes follow it`, { index });
+    }
+    return cert;
   });
 }
 

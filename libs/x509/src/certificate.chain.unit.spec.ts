@@ -49,6 +49,8 @@ describe('verifyChain', () => {
   const refused: { name: string; chain: () => Uint8Array[]; code: X509ErrorCode; index: number | undefined; message: RegExp }[] = [
     { name: 'an empty chain', chain: () => [], code: 'ERR_X5CHAIN_FORMAT', index: undefined, message: /empty/ },
     { name: 'bytes that are not a certificate', chain: () => [leaf(), new TextEncoder().encode('not a certificate')], code: 'ERR_X5CHAIN_FORMAT', index: 1, message: /^certificate 1 is not a DER X\.509 certificate$/ },
+    { name: 'bytes after a certificate (node:crypto would ignore them)', chain: () => [Uint8Array.from([...leaf(), 0x00])], code: 'ERR_X5CHAIN_FORMAT', index: 0, message: /certificate 0 is not a DER X\.509 certificate: 1 bytes follow it/ },
+    { name: 'bytes after a valid but expired certificate (the format is checked first)', chain: () => [Uint8Array.from([...leaf({ notBefore: new Date(NOW.getTime() - 2 * YEAR), notAfter: new Date(NOW.getTime() - YEAR) }), 0x00, 0x00])], code: 'ERR_X5CHAIN_FORMAT', index: 0, message: /2 bytes follow it/ },
     { name: 'a truncated certificate', chain: () => [leaf().subarray(0, 100)], code: 'ERR_X5CHAIN_FORMAT', index: 0, message: /certificate 0 is not a DER/ },
     { name: 'an expired leaf', chain: () => [leaf({ notBefore: new Date(NOW.getTime() - 2 * YEAR), notAfter: new Date(NOW.getTime() - 1000) }), int()], code: 'ERR_X5CHAIN_EXPIRED', index: 0, message: /^certificate 0 \(CN=ci\.example\) is not valid at 2026-06-01T12:00:00\.000Z \(valid .* to .*\)$/ },
     { name: 'an intermediate not yet valid', chain: () => [leaf(), int({ notBefore: new Date(NOW.getTime() + 60_000) })], code: 'ERR_X5CHAIN_EXPIRED', index: 1, message: /certificate 1 \(CN=Intermediate CA\) is not valid at/ },
