@@ -5,14 +5,16 @@ import { toTransparentStatement } from '../../libs/receipt/src/index.js';
 import { malformed, notFound, ProblemError } from '../common/problem.js';
 import { LogIndexStore } from '../log/log-index.store.js';
 import { Sequencer } from '../log/sequencer.js';
-import { RegisterStatement } from './register-statement.command.js';
+import { RegisterStatement, type RegistrationOutcome } from './register-statement.command.js';
+import { registrationProblem } from './registration.problems.js';
 
 export const COSE = 'application/cose';
 export const STATEMENT_MEDIA_TYPE = 'application/scitt-statement+cose';
 const ENTRY_ID = /^[0-9a-f]{64}$/;
 
 /**
- * SCRAPI: register signed statements, fetch receipts and transparent statements.
+ * SCRAPI: register signed statements, fetch receipts and transparent statements. A refused
+ * registration becomes problem details here (registration.problems.ts), not in the checks.
  * Who may register, and rate limiting, is the global guard's (src/auth/auth.guard.ts).
  */
 @Controller('entries')
@@ -28,7 +30,12 @@ export class EntriesController {
     const body = req.body;
     if (!(body instanceof Uint8Array) || body.length === 0) throw malformed('the body must be a COSE_Sign1 signed statement (application/cose)', 'ERR_EMPTY_BODY');
     const prefer = String(req.headers.prefer ?? '');
-    const outcome = await this.commands.execute(new RegisterStatement(body, /\brespond-async\b/i.test(prefer), req.id));
+    let outcome: RegistrationOutcome;
+    try {
+      outcome = await this.commands.execute(new RegisterStatement(body, /\brespond-async\b/i.test(prefer), req.id));
+    } catch (err) {
+      throw registrationProblem(err); // typed refusals (checks, sequencer) → problem details
+    }
     const location = `/entries/${outcome.entryId}`;
     if (outcome.status === 'pending') {
       reply.status(303).headers({ location, 'retry-after': '1' }).send();

@@ -1,14 +1,13 @@
 import { Inject, Logger } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
-import { createHash } from 'node:crypto';
 import { toEntry } from '../../libs/receipt/src/index.js';
-import { malformed, unavailable } from '../common/problem.js';
 import { LogIndexStore } from '../log/log-index.store.js';
-import { Sequencer, SequencerError, type Registered } from '../log/sequencer.js';
+import { Sequencer, type Registered } from '../log/sequencer.js';
 import { CONFIG } from '../infrastructure/tokens.js';
 import type { ServiceConfig } from '../infrastructure/config.js';
-import { statementIdOfStatement } from '../log/statement-id.js';
+import { entryIdOfEntry, statementIdOfStatement } from '../log/statement-id.js';
 import { StatementChecker } from './statement-checker.js';
+import { malformedStatement } from './statement-rejection.js';
 import { RegisterStatement, type RegistrationOutcome } from './register-statement.command.js';
 
 @CommandHandler(RegisterStatement)
@@ -26,10 +25,9 @@ export class RegisterStatementHandler implements ICommandHandler<RegisterStateme
     try {
       decoded = toEntry(cmd.body, { maxSize: this.config.maxBodyBytes });
     } catch (err) {
-      throw malformed(`not a COSE_Sign1 signed statement: ${(err as Error).message}`, (err as { code?: string }).code ?? 'ERR_MALFORMED', err);
+      throw malformedStatement(`not a COSE_Sign1 signed statement: ${(err as Error).message}`, (err as { code?: string }).code ?? 'ERR_MALFORMED', err);
     }
-    // = entryIdOf(entry); node:crypto here, 15× faster than the library's portable SHA-256
-    const entryId = createHash('sha256').update(decoded.entry).digest('hex');
+    const entryId = entryIdOfEntry(decoded.entry);
     const known = this.index.entryById(entryId);
     if (known) return { status: 'registered', entryId, index: known.index, receipt: this.index.receipt(entryId)! };
     // Statement identity (docs/receipts.md): the same signed content with a re-encoded signature
@@ -55,20 +53,8 @@ export class RegisterStatementHandler implements ICommandHandler<RegisterStateme
       if (r === 'timeout') return { status: 'pending', entryId: this.sequencer.pendingEntryOf(statementId) ?? entryId };
       if (cmd.requestId !== undefined) this.logger.debug({ msg: `entry ${r.entryId} registered at index ${r.index}`, reqId: cmd.requestId });
       return { status: 'registered', entryId: r.entryId, index: r.index, receipt: r.receipt };
-    } catch (err) {
-      throw this.problemOf(err);
     } finally {
       clearTimeout(timer);
     }
-  }
-
-  /**
-   * Sequencer refusals are 503 + Retry-After: when the sequencer knows its next recovery attempt,
-   * that; a full queue soon; a shutting-down service later.
-   */
-  private problemOf(err: unknown): unknown {
-    if (!(err instanceof SequencerError)) return err;
-    const retryAfter = err.retryAfterSeconds ?? (err.code === 'ERR_SEQUENCER_STOPPED' ? 30 : 1);
-    return unavailable(err.message, retryAfter, err.code);
   }
 }

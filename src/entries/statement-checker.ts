@@ -1,7 +1,9 @@
 /**
- * The checks of a signed statement before it may be sequenced, in order (docs/architecture.md, The write path):
- * required headers → issuer key → signature (node:crypto on the libuv threadpool) → policy.
- * Each failure is a problem-details error saying which check failed and why.
+ * The checks of a signed statement before it may be sequenced, in order (docs/architecture.md, The
+ * write path): required headers → issuer key → signature (node:crypto on the libuv threadpool) →
+ * policy. Each failure is a typed {@link StatementRejection} (kind + stable code + why); the HTTP
+ * edge maps it to a problem-details response (registration.problems.ts). To add a check, add a
+ * step that throws a StatementRejection and call it in `check`, in its place.
  */
 import {
   CoseError,
@@ -9,6 +11,7 @@ import {
   checkCrit,
   getCwtClaims,
   nodeCryptoBackend,
+  payloadContentType,
   verifySign1,
   type CoseSign1,
 } from '../../libs/cose/src/index.js';
@@ -21,10 +24,11 @@ import {
   type AdmissionView,
   type AdmittedEntry,
   type RegistrationPolicy,
+  type RejectionTitle,
 } from '../../libs/ledger/src/index.js';
 import { hashLeaf } from '../../libs/merkle/src/index.js';
-import { malformed, ProblemError, rejected } from '../common/problem.js';
-import type { IssuerKeys } from './issuer-keys.js';
+import type { IssuerKeys, ResolvedKey } from './issuer-keys.js';
+import { StatementRejection, malformedStatement, rejectedStatement, type RejectionKind } from './statement-rejection.js';
 
 /** Protected labels we understand (for `crit`). */
 const UNDERSTOOD = [
@@ -34,13 +38,87 @@ const UNDERSTOOD = [
 ];
 const KNOWN_ALGS = new Set([-7, -35, -8]);
 
-function contentTypeOf(h: Map<number | string, unknown>): string {
-  const hashEnvelope = h.has(HeaderLabel.payloadHashAlg);
-  const ct = hashEnvelope ? h.get(HeaderLabel.preimageContentType) : h.get(HeaderLabel.contentType);
-  if (ct === undefined) return '';
-  if (typeof ct === 'string') return ct;
-  if (typeof ct === 'number' && Number.isSafeInteger(ct) && ct >= 0) return String(ct);
-  throw malformed(`${hashEnvelope ? 'preimage content type (259)' : 'content type (3)'} must be a text string or an unsigned integer`, 'ERR_CONTENT_TYPE_FORMAT');
+/** The service's codes for the header readers' failures (libs/cose codes → the codes docs promise). */
+const HEADER_CODES: Readonly<Record<string, string>> = { ERR_COSE_HASH_ENVELOPE: 'ERR_HASH_ENVELOPE', ERR_COSE_CONTENT_TYPE_FORMAT: 'ERR_CONTENT_TYPE_FORMAT' };
+
+/** The kind of refusal each admission (libs/ledger) title stands for. */
+const ADMISSION_KINDS: Readonly<Record<RejectionTitle, RejectionKind>> = {
+  'Bad Signature Algorithm': 'unsupported-algorithm',
+  Rejected: 'rejected',
+  'Payload Too Large': 'too-large',
+};
+
+/** What the headers say, once they pass the header checks. */
+interface HeaderFacts {
+  readonly alg: number;
+  readonly iss: string;
+  readonly sub: string;
+  /** content type (3), or 259 for a hash envelope; '' when absent */
+  readonly contentType: string;
+  readonly payload: Uint8Array;
+  readonly revokes: string[] | null;
+  readonly supersedes: string | null;
+}
+
+/** Step 1: the headers SCRAPI and docs/policy.md require, and an attached payload. */
+function checkHeaders(statement: CoseSign1): HeaderFacts {
+  const h = statement.protectedHeader;
+  const alg = h.get(HeaderLabel.alg);
+  if (alg === undefined) throw malformedStatement('the protected header has no alg (1)', 'ERR_MISSING_ALG');
+  if (typeof alg !== 'number' || !KNOWN_ALGS.has(alg)) {
+    throw new StatementRejection('unsupported-algorithm', 'ERR_UNKNOWN_ALG', `algorithm ${String(alg)} is not supported (ES256 -7, ES384 -35, EdDSA -8)`);
+  }
+  try {
+    checkCrit(h, UNDERSTOOD);
+  } catch (err) {
+    throw malformedStatement((err as Error).message, (err as CoseError).code ?? 'ERR_CRIT', err);
+  }
+  let claims: ReturnType<typeof getCwtClaims>;
+  try {
+    claims = getCwtClaims(h);
+  } catch (err) {
+    throw malformedStatement(`CWT claims (15): ${(err as Error).message}`, 'ERR_CWT_CLAIMS', err);
+  }
+  const { iss, sub } = claims;
+  if (typeof iss !== 'string' || iss.length === 0 || typeof sub !== 'string' || sub.length === 0) {
+    throw malformedStatement('the protected header must carry CWT claims (15) with iss (1) and sub (2) as text', 'ERR_MISSING_CWT_CLAIMS');
+  }
+  let contentType: string | undefined;
+  try {
+    contentType = payloadContentType(h);
+  } catch (err) {
+    if (!(err instanceof CoseError)) throw err;
+    throw malformedStatement(err.message, HEADER_CODES[err.code] ?? err.code, err);
+  }
+  if (statement.payload === null) {
+    throw new StatementRejection('payload-missing', 'ERR_PAYLOAD_MISSING', 'the signed statement has a detached payload; register it with the payload attached (or as a hash envelope)');
+  }
+  let revokes: string[] | null = null;
+  if (contentType === REVOCATION_CONTENT_TYPE) {
+    try {
+      revokes = [...parseRevocationPayload(statement.payload).revokes];
+    } catch (err) {
+      throw malformedStatement((err as Error).message, 'ERR_REVOCATION_FORMAT', err);
+    }
+  }
+  let supersedes: string | null;
+  try {
+    supersedes = supersededEntryOf(h);
+  } catch (err) {
+    throw malformedStatement((err as Error).message, 'ERR_SUPERSEDES_FORMAT', err);
+  }
+  return { alg, iss, sub, contentType: contentType ?? '', payload: statement.payload, revokes, supersedes };
+}
+
+/** Step 3: the signature verifies under the issuer key (node:crypto, off the event loop). */
+async function checkSignature(statement: CoseSign1, resolved: ResolvedKey): Promise<void> {
+  try {
+    await verifySign1(statement, resolved.key, { backend: nodeCryptoBackend, crit: UNDERSTOOD });
+  } catch (err) {
+    const code = (err as CoseError).code ?? 'ERR_COSE_SIGNATURE_INVALID';
+    if (code === 'ERR_COSE_SIGNATURE_INVALID') throw rejectedStatement(`the signature does not verify under the issuer key ${resolved.kid}`, code, err);
+    throw rejectedStatement(`couldn't verify the signature: ${(err as Error).message}`, code, err);
+  }
 }
 
 export class StatementChecker {
@@ -50,61 +128,15 @@ export class StatementChecker {
     private readonly view: AdmissionView,
   ) {}
 
+  /** Runs every check in order; returns the entry to sequence, or throws a {@link StatementRejection}. */
   async check(statement: CoseSign1, entry: Uint8Array, ids: { entryId: string; statementId: string }, size: number, now: Date): Promise<AdmittedEntry> {
-    const h = statement.protectedHeader;
-    const alg = h.get(HeaderLabel.alg);
-    if (alg === undefined) throw malformed('the protected header has no alg (1)', 'ERR_MISSING_ALG');
-    if (typeof alg !== 'number' || !KNOWN_ALGS.has(alg)) {
-      throw new ProblemError(400, 'Bad Signature Algorithm', `algorithm ${String(alg)} is not supported (ES256 -7, ES384 -35, EdDSA -8)`, 'ERR_UNKNOWN_ALG');
-    }
-    try {
-      checkCrit(h, UNDERSTOOD);
-    } catch (err) {
-      throw malformed((err as Error).message, (err as CoseError).code ?? 'ERR_CRIT');
-    }
-    let claims: ReturnType<typeof getCwtClaims>;
-    try {
-      claims = getCwtClaims(h);
-    } catch (err) {
-      throw malformed(`CWT claims (15): ${(err as Error).message}`, 'ERR_CWT_CLAIMS');
-    }
-    const { iss, sub } = claims;
-    if (typeof iss !== 'string' || iss.length === 0 || typeof sub !== 'string' || sub.length === 0) {
-      throw malformed('the protected header must carry CWT claims (15) with iss (1) and sub (2) as text', 'ERR_MISSING_CWT_CLAIMS');
-    }
-    if (h.has(HeaderLabel.payloadHashAlg) && h.has(HeaderLabel.contentType)) {
-      throw malformed('a hash envelope (258) must not carry content type (3): use preimage content type (259)', 'ERR_HASH_ENVELOPE');
-    }
-    if (statement.payload === null) {
-      throw new ProblemError(400, 'Payload Missing', 'the signed statement has a detached payload; register it with the payload attached (or as a hash envelope)', 'ERR_PAYLOAD_MISSING');
-    }
-    const contentType = contentTypeOf(h);
-    let revokes: string[] | null = null;
-    if (contentType === REVOCATION_CONTENT_TYPE) {
-      try {
-        revokes = [...parseRevocationPayload(statement.payload).revokes];
-      } catch (err) {
-        throw malformed((err as Error).message, 'ERR_REVOCATION_FORMAT');
-      }
-    }
-    let supersedes: string | null;
-    try {
-      supersedes = supersededEntryOf(h);
-    } catch (err) {
-      throw malformed((err as Error).message, 'ERR_SUPERSEDES_FORMAT');
-    }
-    const resolved = this.keys.resolve(statement, iss, now);
-    try {
-      await verifySign1(statement, resolved.key, { backend: nodeCryptoBackend, crit: UNDERSTOOD });
-    } catch (err) {
-      const code = (err as CoseError).code ?? 'ERR_COSE_SIGNATURE_INVALID';
-      if (code === 'ERR_COSE_SIGNATURE_INVALID') throw rejected(`the signature does not verify under the issuer key ${resolved.kid}`, code);
-      throw rejected(`couldn't verify the signature: ${(err as Error).message}`, code);
-    }
+    const f = checkHeaders(statement); // 1. headers
+    const resolved = this.keys.resolve(statement, f.iss, now); // 2. issuer key
+    await checkSignature(statement, resolved); // 3. signature
+    // 4. policy: size, algorithm, key source, content type, subject, revocation and supersession rights
+    const { alg, iss, sub, contentType, revokes, supersedes } = f;
     const admission = decideAdmission({ alg, iss, kid: resolved.kid, sub, contentType, size, keySource: resolved.source, revokes, supersedes }, this.policy, this.view);
-    if (!admission.admitted) {
-      throw new ProblemError(admission.title === 'Payload Too Large' ? 413 : 400, admission.title, admission.detail, admission.code);
-    }
+    if (!admission.admitted) throw new StatementRejection(ADMISSION_KINDS[admission.title], admission.code, admission.detail);
     return { entry, entryId: ids.entryId, statementId: ids.statementId, leafHash: hashLeaf(entry), iss, sub, contentType, kid: resolved.kid };
   }
 }

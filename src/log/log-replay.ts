@@ -9,16 +9,15 @@
  * Both throw {@link LogIntegrityError} when the data contradict themselves: start-up refuses to
  * serve, and a running sequencer keeps refusing writes (and retrying) until an operator acts.
  */
-import { createHash } from 'node:crypto';
+import { bytesEqual } from '../../libs/cose/src/index.js';
 import { hashLeaf } from '../../libs/merkle/src/index.js';
 import { decodeEventData, evolve, LogIntegrityError, planOf, stateAfter, type EntryRegistered, type LedgerEvent, type LogState } from '../../libs/ledger/src/index.js';
 import type { EventStore } from '../../libs/event-store/src/index.js';
 import { integrateBatch } from './batch-integrator.js';
 import type { LogIndexStore } from './log-index.store.js';
+import { entryIdOfEntry } from './statement-id.js';
 
 const REBUILD = 'delete log-index.sqlite to rebuild it from the event store';
-
-const equalBytes = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
 
 /** Step 1: the index's snapshot as a log state, after checking it against itself and against the store. */
 export async function checkIndex(index: LogIndexStore, store: EventStore, stream: string, logId: string): Promise<LogState> {
@@ -28,7 +27,7 @@ export async function checkIndex(index: LogIndexStore, store: EventStore, stream
   const indexedLog = index.getMeta('logId');
   if (indexedLog !== undefined && indexedLog !== logId) throw new LogIntegrityError(`the log index belongs to log ${indexedLog}, not ${logId}; ${REBUILD}`);
   if (indexedLog === undefined) index.setMeta('logId', logId);
-  if (cp && (cp.treeSize !== range.size || !equalBytes(cp.root, range.root()))) {
+  if (cp && (cp.treeSize !== range.size || !bytesEqual(cp.root, range.root()))) {
     throw new LogIntegrityError(`the log index is inconsistent: checkpoint ${cp.treeSize} does not match its own tree of ${range.size} entries; ${REBUILD}`);
   }
   if (applied > 0) {
@@ -37,7 +36,7 @@ export async function checkIndex(index: LogIndexStore, store: EventStore, stream
     let last: LedgerEvent | undefined;
     for await (const ev of store.readStream(stream, { from: applied - 1, maxCount: 1 })) last = decodeEventData(ev.type, ev.data);
     if (!last) throw new LogIntegrityError(`the log index has applied ${applied} events but stream ${stream} holds fewer: the event store was replaced or restored; ${REBUILD}`);
-    if (last.type === 'CheckpointSigned' && (!cp || last.treeSize !== cp.treeSize || !equalBytes(last.root, cp.root))) {
+    if (last.type === 'CheckpointSigned' && (!cp || last.treeSize !== cp.treeSize || !bytesEqual(last.root, cp.root))) {
       throw new LogIntegrityError(`the log index's checkpoint differs from the event store's at revision ${applied - 1}; ${REBUILD}`);
     }
   }
@@ -60,7 +59,7 @@ export async function replayStream(store: EventStore, index: LogIndexStore, stre
     const event = decodeEventData(ev.type, ev.data);
     if (event.type === 'EntryRegistered') {
       // Recompute what the event claims about its bytes: the root check then covers the entries.
-      if (!equalBytes(hashLeaf(event.entry), event.leafHash) || createHash('sha256').update(event.entry).digest('hex') !== event.entryId) {
+      if (!bytesEqual(hashLeaf(event.entry), event.leafHash) || entryIdOfEntry(event.entry) !== event.entryId) {
         throw new LogIntegrityError(`stream ${stream} revision ${ev.revision}: entry ${event.index}'s bytes do not match its leaf hash or entry id`);
       }
       batch.push(event);

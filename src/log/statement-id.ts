@@ -1,13 +1,14 @@
 /**
- * Statement identity in the service (docs/receipts.md "Statement identity"): the definition is
- * `statementIdOf` in libs/receipt; here it runs on node:crypto's one-shot SHA-256 (15× the pure
- * hash on large payloads).
+ * Entry and statement identity in the service (docs/receipts.md "Statement identity"): the
+ * definitions are `entryIdOf` and `statementIdOf` in libs/receipt; here they run on node:crypto's
+ * one-shot SHA-256 (15× the pure hash on large payloads).
  */
-import { hash } from 'node:crypto';
 import type { CoseSign1 } from '../../libs/cose/src/index.js';
-import { statementIdOf, type Sha256 } from '../../libs/receipt/src/index.js';
+import { nodeSha256 } from '../../libs/merkle/src/index.js';
+import { entryIdOf, statementIdOf } from '../../libs/receipt/src/index.js';
 
-export const nodeSha256: Sha256 = (bytes) => new Uint8Array(hash('sha256', bytes, 'buffer'));
+/** The entry ID of log entry bytes (`entryIdOf` on node:crypto). */
+export const entryIdOfEntry = (entry: Uint8Array): string => entryIdOf(entry, nodeSha256);
 
 /** The statement ID of a decoded signed statement (attached payload). */
 export const statementIdOfStatement = (statement: CoseSign1): string => statementIdOf(statement, nodeSha256);

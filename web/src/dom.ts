@@ -43,8 +43,6 @@ export function replace(el: Element, ...children: Child[]): void {
   append(el, children);
 }
 
-export const HEX = (b: Uint8Array): string => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
-
 /** `abcd…1234` for long hex, with the full value as a tooltip. */
 export function shortHex(hex: string, keep = 8): HTMLElement {
   const text = hex.length > 2 * keep + 1 ? `${hex.slice(0, keep)}…${hex.slice(-keep)}` : hex;

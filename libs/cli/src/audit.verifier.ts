@@ -6,8 +6,8 @@
  * fork or rollback fails loudly). Snapshot semantics: the audit covers the log up to the latest
  * checkpoint read at the start.
  */
-import { createHash } from 'node:crypto';
 import {
+  bytesEqual,
   CwtClaim,
   decodeProtectedHeader,
   decodeSign1,
@@ -16,10 +16,11 @@ import {
   nodeCryptoBackend,
   toHex,
   getCwtClaims,
+  payloadContentType,
   type CoseKey,
 } from '../../cose/src/index.js';
-import { CompactRange, hashLeaf, verifyConsistency } from '../../merkle/src/index.js';
-import { checkpointToBeSigned, statementIdOf, VDS_RFC9162_SHA256 } from '../../receipt/src/index.js';
+import { CompactRange, emptyRoot, hashLeaf, nodeSha256, verifyConsistency } from '../../merkle/src/index.js';
+import { checkpointToBeSigned, entryIdOf, statementIdOf, VDS_RFC9162_SHA256 } from '../../receipt/src/index.js';
 import type { AuditCheckpoint, AuditEntry, AuditSource } from './audit.source.js';
 import type { AuditState } from './audit.state.js';
 
@@ -68,10 +69,7 @@ export interface AuditReport {
 class TooManyProblems extends Error {}
 
 /** Stands for "no checkpoint yet": size 0, the empty root. */
-const EMPTY_LOG: AuditCheckpoint = { treeSize: 0, root: Uint8Array.from(Buffer.from('e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855', 'hex')), signedAt: '', kid: '', protectedHeader: new Uint8Array(), signature: new Uint8Array() };
-
-const sha256hex = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
-const eq = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
+const EMPTY_LOG: AuditCheckpoint = { treeSize: 0, root: emptyRoot(), signedAt: '', kid: '', protectedHeader: new Uint8Array(), signature: new Uint8Array() };
 
 /** Runs the audit; never throws for a finding (they are `problems`), only for service errors. */
 export async function auditLog(src: AuditSource, o: AuditOptions): Promise<AuditReport> {
@@ -112,7 +110,7 @@ export async function auditLog(src: AuditSource, o: AuditOptions): Promise<Audit
     }
     const listedLatest = bySize.get(latest.treeSize);
     if (latest.treeSize > 0 && !listedLatest) problem(`the latest checkpoint (size ${latest.treeSize}) is not in the checkpoint list`);
-    else if (listedLatest && !eq(listedLatest.root, latest.root)) problem(`FORK: /checkpoints/latest and /checkpoints disagree on the root at size ${latest.treeSize}`);
+    else if (listedLatest && !bytesEqual(listedLatest.root, latest.root)) problem(`FORK: /checkpoints/latest and /checkpoints disagree on the root at size ${latest.treeSize}`);
 
     // Signatures and header claims of every checkpoint.
     for (const cp of cps) {
@@ -139,7 +137,7 @@ export async function auditLog(src: AuditSource, o: AuditOptions): Promise<Audit
     const checkRoot = (): void => {
       const cp = bySize.get(range.size);
       const root = range.root();
-      if (cp && !eq(cp.root, root)) problem(`checkpoint at size ${range.size} has root ${toHex(cp.root)}, but the entries give ${toHex(root)} (an entry or the checkpoint was altered)`);
+      if (cp && !bytesEqual(cp.root, root)) problem(`checkpoint at size ${range.size} has root ${toHex(cp.root)}, but the entries give ${toHex(root)} (an entry or the checkpoint was altered)`);
       if (prev && range.size === prev.treeSize && toHex(root) !== prev.root) problem(`FORK: the log's first ${prev.treeSize} entries now give root ${toHex(root)}; on ${prev.verifiedAt} the verified root was ${prev.root}`);
     };
     while (next !== null && range.size < latest.treeSize) {
@@ -212,14 +210,12 @@ export async function auditLog(src: AuditSource, o: AuditOptions): Promise<Audit
   return report;
 }
 
-const nodeSha256 = (b: Uint8Array): Uint8Array => createHash('sha256').update(b).digest();
-
 /**
  * Checks one entry: id = SHA-256(entry), a COSE_Sign1 with an empty unprotected header, metadata =
  * its header. Returns its statement id (undefined when it is not a COSE_Sign1 with a payload).
  */
 function checkEntry(e: AuditEntry, problem: (p: string) => void): string | undefined {
-  const id = sha256hex(e.entry);
+  const id = entryIdOf(e.entry, nodeSha256);
   if (id !== e.entryId) problem(`entry ${e.index}: its bytes hash to ${id}, not its entry id ${e.entryId} (the entry was altered)`);
   try {
     const s = decodeSign1(e.entry);
@@ -228,8 +224,8 @@ function checkEntry(e: AuditEntry, problem: (p: string) => void): string | undef
     const claims = getCwtClaims(s.protectedHeader);
     if (claims.iss !== e.iss) problem(`entry ${e.index}: listed with iss ${JSON.stringify(e.iss)}, but its header says ${JSON.stringify(claims.iss)}`);
     if (claims.sub !== e.sub) problem(`entry ${e.index}: listed with sub ${JSON.stringify(e.sub)}, but its header says ${JSON.stringify(claims.sub)}`);
-    const ct = s.protectedHeader.get(HeaderLabel.payloadHashAlg) !== undefined ? s.protectedHeader.get(HeaderLabel.preimageContentType) : s.protectedHeader.get(HeaderLabel.contentType);
-    if (ct !== undefined && String(ct) !== e.contentType) problem(`entry ${e.index}: listed with content type ${JSON.stringify(e.contentType)}, but its header says ${JSON.stringify(String(ct))}`);
+    const ct = payloadContentType(s.protectedHeader);
+    if (ct !== undefined && ct !== e.contentType) problem(`entry ${e.index}: listed with content type ${JSON.stringify(e.contentType)}, but its header says ${JSON.stringify(ct)}`);
     return s.payload === null ? undefined : statementIdOf(s, nodeSha256);
   } catch (err) {
     problem(`entry ${e.index}: not a valid COSE_Sign1: ${(err as Error).message}`);

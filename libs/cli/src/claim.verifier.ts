@@ -4,7 +4,7 @@
  * subject against the collection being verified, and revocation payloads. Never throws for a
  * verification failure: every failed check is a `problems` line saying why.
  */
-import { CoseError, verifySign1, toHex, type CoseSign1 } from '../../cose/src/index.js';
+import { bytesEqual, CoseError, verifySign1, toHex, type CoseSign1 } from '../../cose/src/index.js';
 import { parseRevocationPayload, REVOCATION_CONTENT_TYPE } from '../../ledger/src/index.js';
 import { ANNOTATION_ENTRY_ID, ARTIFACT_TYPE_SCITT_REVOCATION, parseReference } from '../../oci/src/index.js';
 import { entryIdOf, splitTransparentStatement, statementIdOf, toTransparentStatement, verifyTransparentStatement, type VerifiedReceipt } from '../../receipt/src/index.js';
@@ -89,10 +89,6 @@ function digestOfSub(sub: string | undefined): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
 async function checkIssuer(r: ClaimReport, statement: CoseSign1, f: StatementFacts, c: VerifyContext): Promise<void> {

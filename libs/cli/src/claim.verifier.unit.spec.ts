@@ -6,7 +6,7 @@
 import { describe, it, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { createPrivateKey, createPublicKey, randomBytes, X509Certificate } from 'node:crypto';
-import { Alg, coseKeyThumbprint, coseKeyToJwk, decodeSign1, encodeSign1, nodeCryptoBackend, publicKey, type CoseKey } from '../../cose/src/index.js';
+import { Alg, CwtClaim, HeaderLabel, coseKeyThumbprint, coseKeyToJwk, decodeSign1, encodeSign1, nodeCryptoBackend, publicKey, signSign1, type CoseKey } from '../../cose/src/index.js';
 import { hashChildren, hashLeaf } from '../../merkle/src/index.js';
 import { encodeInclusionReceipt, signCheckpoint, toEntry, toTransparentStatement } from '../../receipt/src/index.js';
 import { createCertificate } from '../../x509/src/index.js';
@@ -163,5 +163,24 @@ describe('verifyClaim (offline)', () => {
     assert.equal(twin.revokedBy?.[0]?.reason, 'wrong SBOM', 'the twin is revoked with the claim it copies');
     const [res] = evaluateRequirements([parseRequirement('content-type=application/spdx+json')], [first, twin, revReport], ctx.ledgers);
     assert.equal(res!.met, false);
+  });
+});
+
+describe('verifyClaim reads headers as the ledger does (libs/cose payloadContentType, x5chainOf)', () => {
+  it('a hash envelope that also carries content type (3), or an x5chain of 9 certificates, is not read at all', async () => {
+    const vendor = await issuerKey();
+    const service = await nodeCryptoBackend.generateKey(Alg.ES256);
+    const ctx: VerifyContext = { ledgers: new TrustStore([{ name: 'ledger-a', url: 'https://ledger.example', keys: [publicKey(service)] }]), issuers: new IssuerTrust(), now: () => NOW };
+    const claims = new Map<number, unknown>([[CwtClaim.iss, 'https://vendor.example'], [CwtClaim.sub, SUBJECT]]);
+    const cases: [string, [number, unknown][], RegExp][] = [
+      ['258 with 3', [[HeaderLabel.payloadHashAlg, -16], [HeaderLabel.preimageContentType, 'application/spdx+json'], [HeaderLabel.contentType, 'text/plain'], [HeaderLabel.kid, vendor.kid]], /couldn't read the statement's protected header: .*must not carry content type \(3\)/],
+      ['9 certificates', [[HeaderLabel.contentType, 'application/json'], [HeaderLabel.x5chain, Array.from({ length: 9 }, () => vendor.cert)]], /couldn't read the statement's protected header: .*9 certificates, more than 8/],
+    ];
+    for (const [name, labels, want] of cases) {
+      const statement = await signSign1({ protectedHeader: new Map<number | string, unknown>([[HeaderLabel.alg, Alg.ES256], ...labels, [HeaderLabel.cwtClaims, claims]]), payload: new Uint8Array(32), key: vendor.key });
+      const r = await verifyClaim({ source: name, statement: toTransparentStatement(statement, [await receiptFor(statement, service)]) }, ctx);
+      assert.equal(r.ok, false, name);
+      assert.match(r.problems.join('\n'), want, name);
+    }
   });
 });

@@ -7,7 +7,7 @@ import { X509Certificate } from 'node:crypto';
 import { derProblem } from './input.sniff.js';
 import { existsSync } from 'node:fs';
 import { coseKeyThumbprint, publicKey, publicKeyFromCertificate, toHex, type CoseKey } from '../../cose/src/index.js';
-import { X509Error, checkChainToAnchors, type ChainAnchors } from '../../x509/src/index.js';
+import { X509Error, readChain, verifyChain, type VerifiedChain } from '../../x509/src/index.js';
 import { loadCertificates, loadKey } from './key.files.js';
 import type { StatementFacts } from './statement.builder.js';
 
@@ -40,8 +40,22 @@ export function parseIssuerKeyArg(arg: string, exists: (p: string) => boolean = 
   return { iss: arg.slice(0, i), file: arg.slice(i + 1) };
 }
 
-function certValidAt(c: X509Certificate, at: Date): boolean {
-  return new Date(c.validFrom).getTime() <= at.getTime() && at.getTime() <= new Date(c.validTo).getTime();
+/**
+ * Why a chain fails the checks of libs/x509 (the ledger's own: docs/policy.md, "Certificate
+ * chains"), as a report line: an unreadable certificate with what is wrong with its bytes; expiry
+ * and broken links as such; the RFC 5280 path checks with their code.
+ */
+function chainReason(e: X509Error, ders: readonly Uint8Array[]): string {
+  switch (e.code) {
+    case 'ERR_X5CHAIN_FORMAT':
+      // in our words what is wrong with the bytes (input.sniff), as for certificate files
+      return e.index === undefined || !ders[e.index] ? `the x5chain is not readable: ${e.message}` : `the x5chain is not readable: x5chain certificate ${e.index} is not a DER X.509 certificate: ${derProblem(ders[e.index]!)}`;
+    case 'ERR_X5CHAIN_EXPIRED':
+    case 'ERR_X5CHAIN_BROKEN':
+      return `x5chain ${e.message}`;
+    default:
+      return `the x5chain fails its path checks: ${e.message} (${e.code})`;
+  }
 }
 
 /** Issuer keys and trust anchors a consumer trusts. */
@@ -87,38 +101,23 @@ export class IssuerTrust {
     let chain: X509Certificate[];
     let leafKey: CoseKey;
     try {
-      chain = f.x5chain.map((der, i) => {
-        try {
-          return new X509Certificate(der);
-        } catch {
-          throw new Error(`x5chain certificate ${i} is not a DER X.509 certificate: ${derProblem(der)}`);
-        }
-      });
+      chain = readChain(f.x5chain);
       leafKey = publicKeyFromCertificate(f.x5chain[0]!);
     } catch (e) {
+      if (e instanceof X509Error) return { reason: chainReason(e, f.x5chain) };
       return { reason: `the x5chain is not readable: ${(e as Error).message}` };
     }
     const leafKid = toHex(coseKeyThumbprint(leafKey));
     const p = this.pinned(leafKid, f.iss);
     if (p) return { key: leafKey, how: `x5chain leaf key pinned by ${p.source}` };
-    for (const [i, c] of chain.entries()) {
-      if (!certValidAt(c, at)) return { reason: `x5chain certificate ${i} (${c.subject.replace(/\n/g, ', ')}) is not valid at ${at.toISOString()} (valid ${c.validFrom} – ${c.validTo})` };
-    }
-    // The same anchor lookup and RFC 5280 path checks as the ledger (docs/policy.md, "Certificate chains").
-    let found: ChainAnchors;
+    let verified: VerifiedChain;
     try {
-      found = checkChainToAnchors(f.x5chain, chain, this.anchors.map((a) => a.cert), (a) => certValidAt(a, at));
+      verified = verifyChain(f.x5chain, this.anchors.map((a) => a.cert), at, chain);
     } catch (e) {
-      if (e instanceof X509Error) return { reason: `the x5chain fails its path checks: ${e.message} (${e.code})` };
+      if (e instanceof X509Error) return { reason: chainReason(e, f.x5chain) };
       throw e;
     }
-    for (const [i, c] of chain.entries()) {
-      const next = chain[i + 1];
-      if (next && !(c.checkIssued(next) && c.verify(next.publicKey))) return { reason: `x5chain certificate ${i} is not issued by certificate ${i + 1}` };
-    }
-    if (found.itself !== undefined) return { key: leafKey, how: `x5chain to trust anchor ${this.anchors[found.itself]!.source}` };
-    const issuing = found.issuer !== undefined ? this.anchors[found.issuer]! : undefined;
-    if (issuing && chain[chain.length - 1]!.checkIssued(issuing.cert)) return { key: leafKey, how: `x5chain to trust anchor ${issuing.source}` };
+    if (verified.anchor !== undefined) return { key: leafKey, how: `x5chain to trust anchor ${this.anchors[verified.anchor]!.source}` };
     return { reason: this.anchors.length ? `the x5chain (leaf kid ${leafKid}) does not chain to a trust anchor` : `the x5chain leaf key (kid ${leafKid}) is not pinned and no --trust-anchor was given` };
   }
 }

@@ -1,4 +1,4 @@
-/** Offline x5chain trust: the same RFC 5280 path checks as the ledger (libs/x509 checkCertificatePath). */
+/** Offline x5chain trust: the same chain checks as the ledger (libs/x509 verifyChain), each code in the CLI's words. */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { X509Certificate, generateKeyPairSync } from 'node:crypto';
@@ -36,6 +36,20 @@ describe('IssuerTrust x5chain path checks', () => {
       const r = resolve(trusting(anchor), [...chain]);
       assert.equal(r.key, undefined);
       assert.match(r.key === undefined ? r.reason : '', new RegExp(`path checks: .*\\(${code}\\)$`));
+    });
+  }
+
+  const DAY = 24 * 3600 * 1000;
+  const other = ec();
+  for (const [name, chain, reason] of [
+    ['bytes after the leaf certificate', () => [Uint8Array.from([...leafCert(), 0]), intCert()], /^the x5chain is not readable: x5chain certificate 0 is not a DER X\.509 certificate: it has 1 bytes after the certificate$/],
+    ['an intermediate that is not a certificate', () => [leafCert(), Uint8Array.of(0x30, 0x03, 0x02, 0x01)], /^the x5chain is not readable: x5chain certificate 1 is not a DER X\.509 certificate: /],
+    ['an expired leaf (ERR_X5CHAIN_EXPIRED)', () => [leafCert({ notBefore: new Date(Date.now() - 30 * DAY), notAfter: new Date(Date.now() - DAY) }), intCert()], /^x5chain certificate 0 \(CN=ci\.example\) is not valid at \S+ \(valid .* to .*\)$/],
+    ['a leaf the intermediate did not sign (ERR_X5CHAIN_BROKEN)', () => [leafCert({ issuerKey: other.privateKey }), intCert()], /^x5chain certificate 0 is not issued by certificate 1/],
+  ] as const) {
+    it(`says why it refuses ${name}`, () => {
+      const r = resolve(trusting(rootCert()), [...chain()]);
+      assert.match(r.key === undefined ? r.reason : 'resolved', reason);
     });
   }
 });

@@ -9,8 +9,11 @@ import {
   CwtClaim,
   getCwtClaims,
   HeaderLabel,
+  isHashEnvelope,
+  payloadContentType,
   signSign1,
   toHex,
+  x5chainOf,
   type CoseSign1,
   type HeaderMap,
 } from '../../cose/src/index.js';
@@ -98,7 +101,12 @@ export interface StatementFacts {
   supersedes?: string;
 }
 
-/** Reads the facts of a decoded statement (no verification). */
+/**
+ * Reads the facts of a decoded statement (no verification). Content type and x5chain are read as
+ * the ledger reads them (libs/cose `payloadContentType`, `x5chainOf`).
+ * @throws CoseError when a header the ledger would refuse is malformed (CWT claims, content type,
+ *   a hash envelope with label 3, x5chain)
+ */
 export function statementFacts(s: CoseSign1): StatementFacts {
   const p = s.protectedHeader;
   const claims = getCwtClaims(p);
@@ -107,26 +115,22 @@ export function statementFacts(s: CoseSign1): StatementFacts {
   if (claims.sub !== undefined) f.sub = claims.sub;
   const alg = p.get(HeaderLabel.alg);
   if (typeof alg === 'number') f.alg = algLabel(alg);
-  const hashAlg = p.get(HeaderLabel.payloadHashAlg);
-  if (hashAlg !== undefined) {
-    const ct = p.get(HeaderLabel.preimageContentType);
-    if (ct !== undefined) f.contentType = String(ct);
+  const contentType = payloadContentType(p);
+  if (contentType !== undefined) f.contentType = contentType;
+  if (isHashEnvelope(p)) {
+    const hashAlg = p.get(HeaderLabel.payloadHashAlg);
     const loc = p.get(HeaderLabel.payloadLocation);
     f.hashEnvelope = {
       alg: typeof hashAlg === 'number' ? (HASH_NAMES[hashAlg] ?? String(hashAlg)) : String(hashAlg),
       ...(s.payload ? { digest: toHex(s.payload) } : {}),
       ...(typeof loc === 'string' ? { location: loc } : {}),
     };
-  } else {
-    const ct = p.get(HeaderLabel.contentType);
-    if (ct !== undefined) f.contentType = String(ct);
   }
   const kid = p.get(HeaderLabel.kid);
   if (kid instanceof Uint8Array) f.kid = toHex(kid);
   const sup = p.get(SUPERSEDES_HEADER_LABEL);
   if (typeof sup === 'string' && /^[0-9a-f]{64}$/.test(sup)) f.supersedes = sup;
-  const x5 = p.get(HeaderLabel.x5chain);
-  if (x5 instanceof Uint8Array) f.x5chain = [x5];
-  else if (Array.isArray(x5)) f.x5chain = x5 as Uint8Array[];
+  const x5chain = x5chainOf(p);
+  if (x5chain) f.x5chain = x5chain;
   return f;
 }

@@ -40,6 +40,12 @@ export const CoseErrorCode = {
   CosePayloadConflict: 'ERR_COSE_PAYLOAD_CONFLICT',
   /** The signature does not verify. */
   CoseSignatureInvalid: 'ERR_COSE_SIGNATURE_INVALID',
+  /** x5chain (33, RFC 9360) is not a certificate (bstr) or a non-empty array of them, or holds more than allowed. */
+  CoseX5ChainFormat: 'ERR_COSE_X5CHAIN_FORMAT',
+  /** Content type (3), or a hash envelope's preimage content type (259), is not a tstr or uint. */
+  CoseContentTypeFormat: 'ERR_COSE_CONTENT_TYPE_FORMAT',
+  /** A hash envelope (258, draft-ietf-cose-hash-envelope) that also carries content type (3). */
+  CoseHashEnvelope: 'ERR_COSE_HASH_ENVELOPE',
   /** The key is malformed, or does not fit the algorithm (kty/crv/alg mismatch, missing private part). */
   CoseBadKey: 'ERR_COSE_BAD_KEY',
 } as const;

@@ -5,7 +5,7 @@
 export { MerkleError, MerkleErrorCode, type MerkleErrorCodeValue } from './merkle.errors.js';
 export { HASH_SIZE, EMPTY_ROOT, emptyRoot, hashLeaf, hashChildren } from './merkle.hash.js';
 export { type MerkleHasher, type Sha256, createMerkleHasher } from './merkle.hasher.js';
-export { nodeMerkleHasher } from './node.hasher.js';
+export { nodeMerkleHasher, nodeSha256 } from './node.hasher.js';
 export { nobleMerkleHasher } from './noble.hasher.js';
 export { type NodeId, rangeNodes } from './tree.math.js';
 export { CompactRange, type CompactRangeState, type OnNode } from './compact-range.js';

@@ -6,12 +6,15 @@
 import { hash } from 'node:crypto';
 import { createMerkleHasher, HASH_SIZE } from './merkle.hasher.js';
 
-/** node:crypto SHA-256 as a plain `Uint8Array` (not a `Buffer`). */
-function sha256(data: Uint8Array): Uint8Array {
+/**
+ * node:crypto SHA-256 as a plain `Uint8Array` (not a `Buffer`): the project's one node:crypto
+ * {@link Sha256}, also for entry and statement ids (src/log/statement-id.ts, the CLI's audit).
+ */
+export function nodeSha256(data: Uint8Array): Uint8Array {
   const digest = hash('sha256', data, 'buffer');
   // The digest Buffer owns a fresh 32-byte ArrayBuffer: view it as a plain Uint8Array.
   return new Uint8Array(digest.buffer, digest.byteOffset, HASH_SIZE);
 }
 
 /** RFC 9162 hashing on node:crypto (OpenSSL). */
-export const nodeMerkleHasher = createMerkleHasher('node', sha256);
+export const nodeMerkleHasher = createMerkleHasher('node', nodeSha256);

@@ -44,18 +44,20 @@ export function toEntry(statement: Uint8Array, opts: ToEntryOptions = {}): { ent
   return { entry, statement: decoded };
 }
 
+/** A SHA-256 implementation: the pure default, or node:crypto where speed matters (the service). */
+export type Sha256 = (bytes: Uint8Array) => Uint8Array;
+
 /**
  * The entry ID: lowercase hex SHA-256 of the entry bytes (64 characters).
  *
+ * @param hash SHA-256 to use (default: @noble/hashes; the service and the CLI pass node:crypto's,
+ *   15× faster on large entries)
  * @example
  *   entryIdOf(toEntry(statement).entry) // 'a3f1…'
  */
-export function entryIdOf(entry: Uint8Array): string {
-  return toHex(sha256(entry));
+export function entryIdOf(entry: Uint8Array, hash: Sha256 = sha256): string {
+  return toHex(hash(entry));
 }
-
-/** A SHA-256 implementation: the pure default, or node:crypto where speed matters (the service). */
-export type Sha256 = (bytes: Uint8Array) => Uint8Array;
 
 const NO_AAD = new Uint8Array(0);
 

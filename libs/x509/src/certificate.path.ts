@@ -6,6 +6,7 @@
  */
 import { ExtensionOid, decodeBasicConstraints, decodeExtKeyUsage, decodeKeyUsage, readCertificate, type BasicConstraints, type CertificateInfo, type KeyUsage } from './certificate.reader.js';
 import { X509Error } from './x509.error.js';
+import { bytesEqual } from '../../cose/src/bytes.js';
 
 export interface PathCheckOptions {
   /**
@@ -32,10 +33,8 @@ export interface PathCertificate extends CertificateInfo {
 /** Extensions whose criticality we honour: decoded and enforced here, or (subjectAltName) by the caller's name checks. */
 const UNDERSTOOD = new Set<string>([ExtensionOid.keyUsage, ExtensionOid.basicConstraints, ExtensionOid.extKeyUsage, ExtensionOid.subjectAltName]);
 
-const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
-
 /** Self-issued (RFC 5280 §6.1): issuer and subject names equal — compared as encoded, which never counts too few. */
-const selfIssued = (c: CertificateInfo): boolean => sameBytes(c.issuer, c.subject);
+const selfIssued = (c: CertificateInfo): boolean => bytesEqual(c.issuer, c.subject);
 
 function read(der: Uint8Array, index: number, label: string): PathCertificate {
   try {

@@ -1,7 +1,7 @@
 /**
- * The trust-anchor half of x5chain validation, shared by the ledger (src/entries/issuer-keys.ts)
- * and the offline verifier (libs/cli issuer.trust.ts): which anchor a chain ends at, then the
- * RFC 5280 path checks over the chain and that anchor ({@link checkCertificatePath}).
+ * The trust-anchor half of x5chain validation ({@link verifyChain} in certificate.chain.ts, which
+ * the ledger and the offline verifier share): which anchor a chain ends at, then the RFC 5280
+ * path checks over the chain and that anchor ({@link checkCertificatePath}).
  */
 import type { X509Certificate } from 'node:crypto';
 import { checkCertificatePath } from './certificate.path.js';

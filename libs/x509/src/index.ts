@@ -14,3 +14,4 @@ export {
 export { checkCertificatePath, type PathCertificate, type PathCheckOptions } from './certificate.path.js';
 export { checkChainToAnchors, type ChainAnchors } from './chain.anchor.js';
 export { X509Error, type X509ErrorCode } from './x509.error.js';
+export { checkChainLinks, checkValidity, isValidAt, readChain, verifyChain, type VerifiedChain } from './certificate.chain.js';

@@ -15,7 +15,11 @@ export type X509ErrorCode =
   /** path check: a critical extension this library does not process */
   | 'ERR_X5CHAIN_CRITICAL_EXTENSION'
   /** path check: nameConstraints, which this library does not process */
-  | 'ERR_X5CHAIN_NAME_CONSTRAINTS';
+  | 'ERR_X5CHAIN_NAME_CONSTRAINTS'
+  /** chain check: a certificate is not valid at the time asked (expired, or not yet valid) */
+  | 'ERR_X5CHAIN_EXPIRED'
+  /** chain check: a certificate is not issued (name and signature) by the next one in the chain */
+  | 'ERR_X5CHAIN_BROKEN';
 
 export class X509Error extends Error {
   /** the position in the chain (0 = leaf) of the certificate at fault, when there is one */
