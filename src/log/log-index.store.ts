@@ -112,6 +112,10 @@ export class LogIndexStore implements NodeReader {
       byId: p(`SELECT ${cols} FROM entries WHERE entry_id = ?`),
       // the first entry of a statement (a log written before statement identity may hold twins)
       byStatement: p(`SELECT ${cols} FROM entries WHERE statement_id = ? ORDER BY idx LIMIT 1`),
+      // one lookup for registration's dedupe: the entry itself if stored, else the statement's first
+      byIdOrStatement: p(`SELECT ${cols} FROM entries WHERE entry_id = @entryId OR statement_id = @statementId ORDER BY entry_id = @entryId DESC, idx LIMIT 1`),
+      // which of a batch's statement ids the log already holds (one call per batch, not per statement)
+      knownStatements: p('SELECT DISTINCT statement_id FROM entries WHERE statement_id IN (SELECT value FROM json_each(?))').pluck(),
       byIndex: p(`SELECT ${cols} FROM entries WHERE idx = ?`),
       entryBytes: p('SELECT entry FROM entries WHERE entry_id = ?'),
       receipt: p('SELECT receipt FROM entries WHERE entry_id = ?'),
@@ -222,6 +226,21 @@ export class LogIndexStore implements NodeReader {
   entryByStatement(statementId: string): IndexedEntry | undefined {
     const r = this.q.byStatement.get(statementId) as Row | undefined;
     return r && toEntry(r);
+  }
+
+  /**
+   * Registration's dedupe in one lookup: the entry `entryId` if the log holds it, else the first
+   * entry of statement `statementId` (a twin), else undefined.
+   */
+  entryByIdOrStatement(entryId: string, statementId: string): IndexedEntry | undefined {
+    const r = this.q.byIdOrStatement.get({ entryId, statementId }) as Row | undefined;
+    return r && toEntry(r);
+  }
+
+  /** The statement ids among `statementIds` that the log holds (usually none). */
+  knownStatements(statementIds: readonly string[]): Set<string> {
+    if (statementIds.length === 0) return new Set();
+    return new Set(this.q.knownStatements.all(JSON.stringify(statementIds)) as string[]);
   }
 
   entryByIndex(index: number): IndexedEntry | undefined {

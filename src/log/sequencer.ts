@@ -182,8 +182,10 @@ export class Sequencer {
 
   /** One batch: decide, sign, append, index, release. */
   private async sequence(batch: Waiter[]): Promise<void> {
-    // A statement re-sent after an append that failed but landed is already in the log: answer from the index.
-    batch = batch.filter((w) => !this.settleFromIndex(w));
+    // A statement re-sent after an append that failed but landed, or registered while its twin was
+    // being checked, is already in the log: answer from the index. One lookup for the whole batch.
+    const known = this.knownStatements(batch);
+    batch = batch.filter((w) => !(known === undefined || known.has(w.entry.statementId)) || !this.settleFromIndex(w));
     if (batch.length === 0) return;
     const now = this.clock();
     const plan: BatchPlan = decideBatch(this.state, batch.map((w) => w.entry), now);
@@ -348,6 +350,16 @@ export class Sequencer {
 
   private expectedRevision(): number | 'no_stream' {
     return this.state.events === 0 ? 'no_stream' : this.state.events - 1;
+  }
+
+  /** The batch's statement ids that the index holds; undefined if the index can't say (check each). */
+  private knownStatements(batch: readonly Waiter[]): Set<string> | undefined {
+    try {
+      return this.o.index.knownStatements(batch.map((w) => w.entry.statementId));
+    } catch (err) {
+      this.logger.error(`couldn't read the log index: ${messageOf(err)}`);
+      return undefined;
+    }
   }
 
   /**
