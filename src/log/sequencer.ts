@@ -25,7 +25,7 @@ import {
   type LogState,
 } from '../../libs/ledger/src/index.js';
 import { ConcurrencyError, type NewEvent } from '../../libs/event-store/src/index.js';
-import { integrateBatch } from './batch-integrator.js';
+import { batchReceipts, integrateBatch } from './batch-integrator.js';
 import type { BatchRecord, LogIndexStore } from './log-index.store.js';
 import { checkIndex, replayStream } from './log-replay.js';
 import type { Failure, SequencerOptions, SequencerState, SequencerStatus, ServiceJob } from './sequencer.contract.js';
@@ -215,7 +215,7 @@ export class Sequencer {
     this.recentFailures = 0;
     let record: BatchRecord | undefined;
     try {
-      record = await integrateBatch(plan, this.state.lastCheckpoint!, this.state.events, new Map(batch.map((w) => [w.entry.entryId, w.entry.statementId])));
+      record = integrateBatch(plan, this.state.lastCheckpoint!, this.state.events, new Map(batch.map((w) => [w.entry.entryId, w.entry.statementId])));
       this.o.index.writeBatch(record);
     } catch (err) {
       // Durable all the same: the index catches up by replaying the stream before the next batch.
@@ -229,9 +229,20 @@ export class Sequencer {
       for (const w of batch) if (!this.settleFromIndex(w)) this.queue.reject(w, this.refusal());
       return;
     }
+    // The receipts the waiters asked for, from the batch's nodes in memory (the index builds the
+    // same bytes on read). Durable and indexed already: a failure here is a bug, and the waiters
+    // get theirs from the index (settleFromIndex) or a retryable error.
+    let receipts: Uint8Array[];
+    try {
+      receipts = batchReceipts(plan, this.state.lastCheckpoint!);
+    } catch (err) {
+      this.logger.error(`couldn't build the receipts of a batch (answered from the log index): ${messageOf(err)}`);
+      for (const w of batch) if (!this.settleFromIndex(w)) this.queue.reject(w, this.refusal());
+      return;
+    }
     batch.forEach((w, i) => {
       const e = record.entries[i]!;
-      this.queue.resolve(w, { entryId: e.entryId, index: e.index, treeSize: e.receiptTreeSize, receipt: e.receipt });
+      this.queue.resolve(w, { entryId: e.entryId, index: e.index, treeSize: e.receiptTreeSize, receipt: receipts[i]! });
     });
     // COMMIT POINT 3: released — the clients have their receipts (201).
   }
