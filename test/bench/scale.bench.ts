@@ -47,11 +47,25 @@ const cpuTicks = (pid: number): number => {
 };
 const rssMb = (pid: number): number => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
 
-function spawnService(dataDir: string, port: number, policyFile: string): ChildProcess {
-  return spawn(process.execPath, [SERVICE], {
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, POLICY_FILE: policyFile, LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '0', LOG_ID },
-    stdio: ['ignore', 'inherit', 'inherit'],
+/** `phases`: the service logs at info level, and its start-up messages are printed with the seconds since the spawn. */
+function spawnService(dataDir: string, port: number, policyFile: string, phases = false): ChildProcess {
+  const t0 = performance.now();
+  const child = spawn(process.execPath, [SERVICE], {
+    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, POLICY_FILE: policyFile, LOG_LEVEL: phases ? 'info' : 'warn', RATE_LIMIT_PER_MINUTE: '0', LOG_ID },
+    stdio: ['ignore', phases ? 'pipe' : 'inherit', 'inherit'],
   });
+  if (phases) {
+    let rest = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      const lines = (rest + chunk.toString('utf8')).split('\n');
+      rest = lines.pop()!;
+      for (const line of lines) {
+        const msg = /"msg":"([^"]*)"/.exec(line)?.[1];
+        if (msg && !/request completed|incoming request/.test(msg)) console.log(`    +${((performance.now() - t0) / 1000).toFixed(2)} s  ${msg.slice(0, 140)}`);
+      }
+    });
+  }
+  return child;
 }
 
 async function until(what: string, ms: number, probe: () => Promise<boolean>): Promise<void> {
@@ -143,7 +157,8 @@ async function main(): Promise<void> {
 
     const statement = Buffer.from(await signStatement(issuer, { sub: 'pkg:generic/after-restart@1', payload: '{"restart":1}' }));
     t0 = performance.now();
-    child = spawnService(dataDir, port, policyFile);
+    console.log('restart (service log messages, seconds since the spawn):');
+    child = spawnService(dataDir, port, policyFile, true);
     await until('the first registration after the restart', 600_000, async () => {
       const res = await fetch(`${url}/entries`, { method: 'POST', headers: { 'content-type': 'application/cose' }, body: statement });
       await res.arrayBuffer();
