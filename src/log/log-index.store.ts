@@ -89,6 +89,13 @@ const SCHEMA = `
 
 /** Tree nodes at this level and above are cached in memory once read (see `upperNodes`). */
 const CACHED_FROM_LEVEL = 8;
+/**
+ * Nodes of levels 4–7 are cached too, up to 2¹⁷ of them (≈ 13 MB; a 10⁶-entry tree has ≈ 117 k):
+ * a receipt then reads 4 nodes from SQLite — built on read, it costs about what reading a stored
+ * receipt did.
+ */
+const MIDDLE_FROM_LEVEL = 4;
+const MIDDLE_NODES = 2 ** 17;
 
 export class LogIndexStore implements NodeReader {
   private readonly db: Db;
@@ -279,13 +286,18 @@ export class LogIndexStore implements NodeReader {
    * stay in memory once read, so a proof reads only its ~8 lowest nodes from SQLite.
    */
   private readonly upperNodes = new Map<number, Uint8Array>();
+  /** levels {@link MIDDLE_FROM_LEVEL}–7: bounded ({@link MIDDLE_NODES}, oldest out first) */
+  private readonly middleNodes = new Map<number, Uint8Array>();
   private readonly nodeLookup = (level: number, index: number): Uint8Array | undefined => {
-    if (level < CACHED_FROM_LEVEL) return this.readNode(level, index);
+    if (level < MIDDLE_FROM_LEVEL) return this.readNode(level, index);
+    const cache = level >= CACHED_FROM_LEVEL ? this.upperNodes : this.middleNodes;
     const key = index * 64 + level;
-    let h = this.upperNodes.get(key);
+    let h = cache.get(key);
     if (h) return h;
     h = this.readNode(level, index);
-    if (h) this.upperNodes.set(key, h);
+    if (!h) return h;
+    if (cache === this.middleNodes && cache.size >= MIDDLE_NODES) cache.delete(cache.keys().next().value!);
+    cache.set(key, h);
     return h;
   };
 
