@@ -28,17 +28,20 @@ export class RegisterStatementHandler implements ICommandHandler<RegisterStateme
       throw malformedStatement(`not a COSE_Sign1 signed statement: ${(err as Error).message}`, (err as { code?: string }).code ?? 'ERR_MALFORMED', err);
     }
     const entryId = entryIdOfEntry(decoded.entry);
-    const known = this.index.entryById(entryId);
-    if (known) return { status: 'registered', entryId, index: known.index, receipt: this.index.receipt(entryId)! };
     // Statement identity (docs/receipts.md): the same signed content with a re-encoded signature
     // (ECDSA (r, n − s)) is the same statement. It is checked like any submission — a twin with a
     // signature that does not verify, or that the policy no longer admits, is refused — and then
     // answered with the first entry's id and receipt; it never becomes an entry of its own.
     // (a detached payload has no visible signed content: the checker refuses it below)
     const statementId = decoded.statement.payload === null ? entryId : statementIdOfStatement(decoded.statement);
+    // One index lookup per statement: the very entry (a resubmission, answered without a check) or
+    // the statement's first entry (a twin, answered after the check). A statement that becomes
+    // durable while this one is checked is answered by the sequencer (its queue by statement id,
+    // then its index check before each batch), so no second lookup is needed here.
+    const known = this.index.entryByIdOrStatement(entryId, statementId);
+    if (known?.entryId === entryId) return { status: 'registered', entryId, index: known.index, receipt: this.index.receipt(entryId)! };
     const admitted = await this.checker.check(decoded.statement, decoded.entry, { entryId, statementId }, cmd.body.length, new Date());
-    const first = this.index.entryByStatement(statementId);
-    if (first) return { status: 'registered', entryId: first.entryId, index: first.index, receipt: this.index.receipt(first.entryId)! };
+    if (known) return { status: 'registered', entryId: known.entryId, index: known.index, receipt: this.index.receipt(known.entryId)! };
     const done: Promise<Registered> = this.sequencer.submit(admitted);
     if (cmd.respondAsync) {
       done.catch(() => undefined);

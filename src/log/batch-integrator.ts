@@ -1,13 +1,14 @@
 /**
  * Turns a sequenced batch (entries + the checkpoint that closes it) into what the log index keeps:
- * receipts with inclusion proofs at the checkpoint's size, and the tree nodes the batch completed.
- * Used by the sequencer after each append and by startup replay, so both produce identical bytes.
+ * the entries and the tree nodes the batch completed. Used by the sequencer after each append and
+ * by startup replay, so both store the same rows. Receipts are not stored: the index builds them on
+ * read from the checkpoint and the nodes (receipt.builder.ts); the sequencer builds the receipts of
+ * its waiters here, from the batch's nodes in memory, with the same function — the same bytes.
  */
-import { inclusionProof, type NodeId, type NodeReader } from '../../libs/merkle/src/index.js';
 import type { BatchPlan, Checkpoint, NodeWrite } from '../../libs/ledger/src/index.js';
-import { encodeInclusionReceipt } from '../../libs/receipt/src/index.js';
 import type { CompactRange } from '../../libs/merkle/src/index.js';
 import type { BatchRecord } from './log-index.store.js';
+import { buildReceipt } from './receipt.builder.js';
 import { statementIdOfEntry } from './statement-id.js';
 
 /** The perfect subtrees whose hashes a compact range holds, left to right, with their node ids. */
@@ -26,56 +27,34 @@ export function peaksOf(range: CompactRange): NodeWrite[] {
   return out;
 }
 
-/** A node reader over the nodes a batch completed plus the peaks before it: enough for every proof of the batch. */
-class BatchNodeReader implements NodeReader {
-  private readonly nodes = new Map<string, Uint8Array>();
-  constructor(before: CompactRange, written: readonly NodeWrite[]) {
-    for (const n of peaksOf(before)) this.nodes.set(`${n.level}/${n.index}`, n.hash);
-    for (const n of written) this.nodes.set(`${n.level}/${n.index}`, n.hash);
-  }
-  async getNodes(ids: readonly NodeId[]): Promise<Uint8Array[]> {
-    return ids.map((id) => {
-      const h = this.nodes.get(`${id.level}/${id.index}`);
-      if (!h) throw new Error(`couldn't build an inclusion proof: node (${id.level}, ${id.index}) is outside the batch`);
-      return h;
-    });
-  }
+/**
+ * The receipts of a batch's entries at the checkpoint that closes it, in batch order, from the
+ * nodes the batch completed plus the peaks before it (enough for every proof of the batch).
+ */
+export function batchReceipts(plan: BatchPlan, checkpoint: Checkpoint): Uint8Array[] {
+  const nodes = new Map<string, Uint8Array>();
+  for (const n of peaksOf(plan.before)) nodes.set(`${n.level}/${n.index}`, n.hash);
+  for (const n of plan.nodes) nodes.set(`${n.level}/${n.index}`, n.hash);
+  const lookup = (level: number, index: number): Uint8Array | undefined => nodes.get(`${level}/${index}`);
+  return plan.entries.map((e) => buildReceipt(checkpoint, e.index, lookup));
 }
 
 /**
  * `statementIds`: the statement ids the caller already computed (the sequencer's admitted entries),
  * by entry id; the others (replay) are computed from the entry bytes.
  */
-export async function integrateBatch(
-  plan: BatchPlan,
-  checkpoint: Checkpoint,
-  appliedEvents: number,
-  statementIds?: ReadonlyMap<string, string>,
-): Promise<BatchRecord> {
-  const reader = new BatchNodeReader(plan.before, plan.nodes);
-  const entries = [];
-  for (const e of plan.entries) {
-    const path = await inclusionProof(reader, e.index, checkpoint.treeSize);
-    const receipt = encodeInclusionReceipt({
-      protectedHeader: checkpoint.protectedHeader,
-      signature: checkpoint.signature,
-      treeSize: checkpoint.treeSize,
-      leafIndex: e.index,
-      path,
-    });
-    entries.push({
-      index: e.index,
-      entryId: e.entryId,
-      statementId: statementIds?.get(e.entryId) ?? statementIdOfEntry(e.entry, e.entryId),
-      iss: e.iss,
-      sub: e.sub,
-      contentType: e.contentType,
-      kid: e.kid,
-      registeredAt: e.registeredAt,
-      receiptTreeSize: checkpoint.treeSize,
-      entry: e.entry,
-      receipt,
-    });
-  }
+export function integrateBatch(plan: BatchPlan, checkpoint: Checkpoint, appliedEvents: number, statementIds?: ReadonlyMap<string, string>): BatchRecord {
+  const entries = plan.entries.map((e) => ({
+    index: e.index,
+    entryId: e.entryId,
+    statementId: statementIds?.get(e.entryId) ?? statementIdOfEntry(e.entry, e.entryId),
+    iss: e.iss,
+    sub: e.sub,
+    contentType: e.contentType,
+    kid: e.kid,
+    registeredAt: e.registeredAt,
+    receiptTreeSize: checkpoint.treeSize,
+    entry: e.entry,
+  }));
   return { entries, nodes: plan.nodes, checkpoint, range: plan.after, appliedEvents };
 }

@@ -1,6 +1,8 @@
 /**
  * The sequencer's derived store (its own SQLite file, `log-index.sqlite`): tree nodes for proofs,
- * entry id → index, receipts, checkpoints, and the right edge of the tree as a snapshot.
+ * entry id → index, checkpoints, and the right edge of the tree as a snapshot. Receipts are built
+ * on read from the entry's checkpoint and the stored nodes (receipt.builder.ts): storing them cost
+ * a write of ≈ 0.8 KB per entry in the sequencer's transaction for receipts nobody may ask for.
  *
  * Everything here is derived from the event stream and can be deleted: startup replays whatever
  * the stream holds beyond `appliedEvents`. So it is written with synchronous=NORMAL (a crash may
@@ -10,6 +12,7 @@ import Database from 'better-sqlite3';
 import type { Database as Db, Statement } from 'better-sqlite3';
 import { CompactRange, type NodeId, type NodeReader } from '../../libs/merkle/src/index.js';
 import type { Checkpoint, LedgerEvent, NodeWrite } from '../../libs/ledger/src/index.js';
+import { buildReceipt } from './receipt.builder.js';
 
 export interface IndexedEntry {
   readonly index: number;
@@ -26,7 +29,7 @@ export interface IndexedEntry {
 }
 
 export interface BatchRecord {
-  readonly entries: readonly (IndexedEntry & { readonly entry: Uint8Array; readonly receipt: Uint8Array })[];
+  readonly entries: readonly (IndexedEntry & { readonly entry: Uint8Array })[];
   readonly nodes: readonly NodeWrite[];
   readonly checkpoint: Checkpoint;
   readonly range: CompactRange;
@@ -80,9 +83,19 @@ const SCHEMA = `
   CREATE TABLE IF NOT EXISTS entries (
     idx INTEGER PRIMARY KEY, entry_id TEXT NOT NULL UNIQUE, iss TEXT NOT NULL, sub TEXT NOT NULL,
     content_type TEXT NOT NULL, kid TEXT NOT NULL, registered_at TEXT NOT NULL, receipt_size INTEGER NOT NULL,
-    entry BLOB NOT NULL, receipt BLOB NOT NULL, statement_id TEXT NOT NULL);
+    entry BLOB NOT NULL, statement_id TEXT NOT NULL);
   CREATE TABLE IF NOT EXISTS checkpoints (tree_size INTEGER PRIMARY KEY, root BLOB NOT NULL, protected BLOB NOT NULL, signature BLOB NOT NULL, signed_at TEXT NOT NULL);
 `;
+
+/** Tree nodes at this level and above are cached in memory once read (see `upperNodes`). */
+const CACHED_FROM_LEVEL = 8;
+/**
+ * Nodes of levels 4–7 are cached too, up to 2¹⁷ of them (≈ 13 MB; a 10⁶-entry tree has ≈ 117 k):
+ * a receipt then reads 4 nodes from SQLite — built on read, it costs about what reading a stored
+ * receipt did.
+ */
+const MIDDLE_FROM_LEVEL = 4;
+const MIDDLE_NODES = 2 ** 17;
 
 export class LogIndexStore implements NodeReader {
   private readonly db: Db;
@@ -107,14 +120,18 @@ export class LogIndexStore implements NodeReader {
       setMeta: p('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value'),
       node: p('SELECT hash FROM nodes WHERE level = ? AND idx = ?'),
       putNode: p('INSERT OR REPLACE INTO nodes (level, idx, hash) VALUES (?, ?, ?)'),
-      putEntry: p('INSERT INTO entries (idx, entry_id, statement_id, iss, sub, content_type, kid, registered_at, receipt_size, entry, receipt) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)'),
+      putEntry: p('INSERT INTO entries (idx, entry_id, statement_id, iss, sub, content_type, kid, registered_at, receipt_size, entry) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)'),
       putCheckpoint: p('INSERT OR REPLACE INTO checkpoints (tree_size, root, protected, signature, signed_at) VALUES (?, ?, ?, ?, ?)'),
       byId: p(`SELECT ${cols} FROM entries WHERE entry_id = ?`),
       // the first entry of a statement (a log written before statement identity may hold twins)
       byStatement: p(`SELECT ${cols} FROM entries WHERE statement_id = ? ORDER BY idx LIMIT 1`),
+      // one lookup for registration's dedupe: the entry itself if stored, else the statement's first
+      byIdOrStatement: p(`SELECT ${cols} FROM entries WHERE entry_id = @entryId OR statement_id = @statementId ORDER BY entry_id = @entryId DESC, idx LIMIT 1`),
+      // which of a batch's statement ids the log already holds (one call per batch, not per statement)
+      knownStatements: p('SELECT DISTINCT statement_id FROM entries WHERE statement_id IN (SELECT value FROM json_each(?))').pluck(),
       byIndex: p(`SELECT ${cols} FROM entries WHERE idx = ?`),
       entryBytes: p('SELECT entry FROM entries WHERE entry_id = ?'),
-      receipt: p('SELECT receipt FROM entries WHERE entry_id = ?'),
+      receiptOf: p('SELECT idx, receipt_size FROM entries WHERE entry_id = ?'),
       checkpoint: p('SELECT tree_size, root, protected, signature, signed_at FROM checkpoints WHERE tree_size = ?'),
       latestCheckpoint: p('SELECT tree_size, root, protected, signature, signed_at FROM checkpoints ORDER BY tree_size DESC LIMIT 1'),
       issuerOf: p('SELECT iss, kid, sub FROM entries WHERE entry_id = ?'),
@@ -144,7 +161,7 @@ export class LogIndexStore implements NodeReader {
     this.db.transaction(() => {
       for (const n of b.nodes) this.q.putNode.run(n.level, n.index, n.hash);
       for (const e of b.entries) {
-        this.q.putEntry.run(e.index, e.entryId, e.statementId, e.iss, e.sub, e.contentType, e.kid, e.registeredAt, e.receiptTreeSize, e.entry, e.receipt);
+        this.q.putEntry.run(e.index, e.entryId, e.statementId, e.iss, e.sub, e.contentType, e.kid, e.registeredAt, e.receiptTreeSize, e.entry);
       }
       const c = b.checkpoint;
       this.q.putCheckpoint.run(c.treeSize, c.root, c.protectedHeader, c.signature, c.signedAt);
@@ -196,9 +213,9 @@ export class LogIndexStore implements NodeReader {
 
   async getNodes(ids: readonly NodeId[]): Promise<Uint8Array[]> {
     return ids.map((id) => {
-      const r = this.q.node.get(id.level, id.index) as { hash: Buffer } | undefined;
-      if (!r) throw new Error(`couldn't read tree node (${id.level}, ${id.index}): not stored`);
-      return new Uint8Array(r.hash);
+      const h = this.nodeLookup(id.level, id.index);
+      if (!h) throw new Error(`couldn't read tree node (${id.level}, ${id.index}): not stored`);
+      return h;
     });
   }
 
@@ -208,6 +225,8 @@ export class LogIndexStore implements NodeReader {
    */
   private migrate(): void {
     const columns = this.db.prepare('PRAGMA table_info(entries)').all() as { name: string }[];
+    // stored receipts (before receipts were built on read): the column goes, the rest stays valid
+    if (columns.some((c) => c.name === 'receipt')) this.db.exec('ALTER TABLE entries DROP COLUMN receipt');
     if (columns.some((c) => c.name === 'statement_id')) return;
     this.db.exec('DROP TABLE entries; DROP TABLE nodes; DROP TABLE checkpoints; DELETE FROM meta;');
     this.db.exec(SCHEMA);
@@ -224,6 +243,21 @@ export class LogIndexStore implements NodeReader {
     return r && toEntry(r);
   }
 
+  /**
+   * Registration's dedupe in one lookup: the entry `entryId` if the log holds it, else the first
+   * entry of statement `statementId` (a twin), else undefined.
+   */
+  entryByIdOrStatement(entryId: string, statementId: string): IndexedEntry | undefined {
+    const r = this.q.byIdOrStatement.get({ entryId, statementId }) as Row | undefined;
+    return r && toEntry(r);
+  }
+
+  /** The statement ids among `statementIds` that the log holds (usually none). */
+  knownStatements(statementIds: readonly string[]): Set<string> {
+    if (statementIds.length === 0) return new Set();
+    return new Set(this.q.knownStatements.all(JSON.stringify(statementIds)) as string[]);
+  }
+
   entryByIndex(index: number): IndexedEntry | undefined {
     const r = this.q.byIndex.get(index) as Row | undefined;
     return r && toEntry(r);
@@ -234,9 +268,54 @@ export class LogIndexStore implements NodeReader {
     return r && new Uint8Array(r.entry);
   }
 
+  /**
+   * The entry's receipt: its inclusion proof at the checkpoint it was sequenced under, built from
+   * the stored nodes and signed by that checkpoint — the bytes the sequencer returned at
+   * registration. Undefined for an entry the log does not hold.
+   */
   receipt(entryId: string): Uint8Array | undefined {
-    const r = this.q.receipt.get(entryId) as { receipt: Buffer } | undefined;
-    return r && new Uint8Array(r.receipt);
+    const r = this.q.receiptOf.get(entryId) as { idx: number; receipt_size: number } | undefined;
+    if (!r) return undefined;
+    const cp = this.checkpointOfReceipts(r.receipt_size);
+    return buildReceipt(cp, r.idx, this.nodeLookup);
+  }
+
+  /**
+   * Stored nodes are immutable, and every proof in a tree of n leaves reads one node per level: the
+   * nodes from level {@link CACHED_FROM_LEVEL} up (n / 256 of them: 4 k at 10⁶ entries, ~0.5 MB)
+   * stay in memory once read, so a proof reads only its ~8 lowest nodes from SQLite.
+   */
+  private readonly upperNodes = new Map<number, Uint8Array>();
+  /** levels {@link MIDDLE_FROM_LEVEL}–7: bounded ({@link MIDDLE_NODES}, oldest out first) */
+  private readonly middleNodes = new Map<number, Uint8Array>();
+  private readonly nodeLookup = (level: number, index: number): Uint8Array | undefined => {
+    if (level < MIDDLE_FROM_LEVEL) return this.readNode(level, index);
+    const cache = level >= CACHED_FROM_LEVEL ? this.upperNodes : this.middleNodes;
+    const key = index * 64 + level;
+    let h = cache.get(key);
+    if (h) return h;
+    h = this.readNode(level, index);
+    if (!h) return h;
+    if (cache === this.middleNodes && cache.size >= MIDDLE_NODES) cache.delete(cache.keys().next().value!);
+    cache.set(key, h);
+    return h;
+  };
+
+  private readonly readNode = (level: number, index: number): Uint8Array | undefined => {
+    const h = (this.q.node.get(level, index) as { hash: Buffer } | undefined)?.hash;
+    return h && new Uint8Array(h.buffer, h.byteOffset, h.length);
+  };
+
+  /** Checkpoints by tree size (immutable once stored), for receipts: a few recent ones cached. */
+  private readonly receiptCheckpoints = new Map<number, Checkpoint>();
+  private checkpointOfReceipts(treeSize: number): Checkpoint {
+    let cp = this.receiptCheckpoints.get(treeSize);
+    if (cp) return cp;
+    cp = this.checkpoint(treeSize);
+    if (!cp) throw new Error(`couldn't build a receipt: the log index holds no checkpoint at tree size ${treeSize}`);
+    if (this.receiptCheckpoints.size >= 256) this.receiptCheckpoints.delete(this.receiptCheckpoints.keys().next().value!);
+    this.receiptCheckpoints.set(treeSize, cp);
+    return cp;
   }
 
   issuerOf(entryId: string): { iss: string; kid: string; sub: string } | undefined {

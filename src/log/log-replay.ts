@@ -68,7 +68,7 @@ export async function replayStream(store: EventStore, index: LogIndexStore, stre
     if (event.type === 'CheckpointSigned') {
       const plan = planOf(state, batch);
       state = stateAfter(state, plan, event); // throws when the signed root differs from the recomputed one
-      index.writeBatch(await integrateBatch(plan, state.lastCheckpoint!, state.events));
+      index.writeBatch(integrateBatch(plan, state.lastCheckpoint!, state.events));
       replayed += batch.length;
       batch = [];
       continue;

@@ -25,7 +25,7 @@ import {
   type LogState,
 } from '../../libs/ledger/src/index.js';
 import { ConcurrencyError, type NewEvent } from '../../libs/event-store/src/index.js';
-import { integrateBatch } from './batch-integrator.js';
+import { batchReceipts, integrateBatch } from './batch-integrator.js';
 import type { BatchRecord, LogIndexStore } from './log-index.store.js';
 import { checkIndex, replayStream } from './log-replay.js';
 import type { Failure, SequencerOptions, SequencerState, SequencerStatus, ServiceJob } from './sequencer.contract.js';
@@ -182,8 +182,10 @@ export class Sequencer {
 
   /** One batch: decide, sign, append, index, release. */
   private async sequence(batch: Waiter[]): Promise<void> {
-    // A statement re-sent after an append that failed but landed is already in the log: answer from the index.
-    batch = batch.filter((w) => !this.settleFromIndex(w));
+    // A statement re-sent after an append that failed but landed, or registered while its twin was
+    // being checked, is already in the log: answer from the index. One lookup for the whole batch.
+    const known = this.knownStatements(batch);
+    batch = batch.filter((w) => !(known === undefined || known.has(w.entry.statementId)) || !this.settleFromIndex(w));
     if (batch.length === 0) return;
     const now = this.clock();
     const plan: BatchPlan = decideBatch(this.state, batch.map((w) => w.entry), now);
@@ -213,7 +215,7 @@ export class Sequencer {
     this.recentFailures = 0;
     let record: BatchRecord | undefined;
     try {
-      record = await integrateBatch(plan, this.state.lastCheckpoint!, this.state.events, new Map(batch.map((w) => [w.entry.entryId, w.entry.statementId])));
+      record = integrateBatch(plan, this.state.lastCheckpoint!, this.state.events, new Map(batch.map((w) => [w.entry.entryId, w.entry.statementId])));
       this.o.index.writeBatch(record);
     } catch (err) {
       // Durable all the same: the index catches up by replaying the stream before the next batch.
@@ -227,9 +229,20 @@ export class Sequencer {
       for (const w of batch) if (!this.settleFromIndex(w)) this.queue.reject(w, this.refusal());
       return;
     }
+    // The receipts the waiters asked for, from the batch's nodes in memory (the index builds the
+    // same bytes on read). Durable and indexed already: a failure here is a bug, and the waiters
+    // get theirs from the index (settleFromIndex) or a retryable error.
+    let receipts: Uint8Array[];
+    try {
+      receipts = batchReceipts(plan, this.state.lastCheckpoint!);
+    } catch (err) {
+      this.logger.error(`couldn't build the receipts of a batch (answered from the log index): ${messageOf(err)}`);
+      for (const w of batch) if (!this.settleFromIndex(w)) this.queue.reject(w, this.refusal());
+      return;
+    }
     batch.forEach((w, i) => {
       const e = record.entries[i]!;
-      this.queue.resolve(w, { entryId: e.entryId, index: e.index, treeSize: e.receiptTreeSize, receipt: e.receipt });
+      this.queue.resolve(w, { entryId: e.entryId, index: e.index, treeSize: e.receiptTreeSize, receipt: receipts[i]! });
     });
     // COMMIT POINT 3: released — the clients have their receipts (201).
   }
@@ -348,6 +361,16 @@ export class Sequencer {
 
   private expectedRevision(): number | 'no_stream' {
     return this.state.events === 0 ? 'no_stream' : this.state.events - 1;
+  }
+
+  /** The batch's statement ids that the index holds; undefined if the index can't say (check each). */
+  private knownStatements(batch: readonly Waiter[]): Set<string> | undefined {
+    try {
+      return this.o.index.knownStatements(batch.map((w) => w.entry.statementId));
+    } catch (err) {
+      this.logger.error(`couldn't read the log index: ${messageOf(err)}`);
+      return undefined;
+    }
   }
 
   /**

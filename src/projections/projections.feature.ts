@@ -47,13 +47,25 @@ export const PROJECTIONS = [claimsProjection] as const;
  * from the event store. Runs with the other background processors (processors/processor-runtime.ts),
  * in their thread by default, so applying claims never takes the HTTP thread's time.
  */
+/**
+ * In the processors' own thread (the default) the projection takes batches of up to 256 events,
+ * waiting up to 30 ms between events for more (longer than that thread's 20 ms store poll, so a
+ * steady stream fills batches): one transaction and one checkpoint per batch. Measured per event
+ * applied (claims projection, in-process, alternated): ≈ 160–180 µs of CPU in batches of 32, ≈ 130
+ * in batches of 128, ≈ 90 in batches of 512 — the claims become visible up to ~¼ s later under
+ * load. On the HTTP thread (PROCESSOR_THREAD=main) the small batches stay: they bound its pauses.
+ */
+function projectionBatching(config: ServiceConfig): { batchSize?: number; lingerMs?: number } {
+  return config.processors.thread === 'main' ? {} : { batchSize: 256, lingerMs: 30 };
+}
+
 export function startProjectionWriter(config: ServiceConfig, stores: Pick<LedgerStores, 'store' | 'logId'>): { processor: ProjectionProcessor; close(): void } {
   const logger = new Logger('projections');
   // not exclusive: the query side reads the same file from the HTTP thread
   const projections = new ProjectionStore({ path: config.projectionsPath, logId: stores.logId, projections: PROJECTIONS, exclusive: false });
   for (const name of projections.rebuilt) logger.log(`projection ${name}: version changed, rebuilding from the first event`);
   try {
-    const processor = new ProjectionProcessor(stores.store, projections, claimsProjection.name, stores.logId);
+    const processor = new ProjectionProcessor(stores.store, projections, claimsProjection.name, stores.logId, projectionBatching(config));
     return { processor, close: () => projections.close() };
   } catch (err) {
     projections.close();

@@ -74,6 +74,9 @@ export class PublicationAttempts {
 
   /** Builds the artifact for `rec` (throws {@link PublishFailure} without a digest when it can't). */
   async artifact(rec: PublicationRecord): Promise<ReferrerArtifact> {
+    // The subject first: an attempt whose subject can't be resolved (the common failure: a subject
+    // in no registry or layout) then costs no log-index reads and no receipt building.
+    const subject = await this.subject(rec);
     // The event can arrive before the sequencer's log-index write that follows the same append
     // (the processors run in their own thread, on their own connection): wait for it briefly.
     let meta = this.o.index.entryById(rec.entryId);
@@ -86,7 +89,6 @@ export class PublicationAttempts {
     if (!entry || !receipt || !meta) {
       throw new PublisherError('ERR_PUBLISH_NOT_INDEXED', `couldn't publish entry ${rec.entryId}: its receipt is not in the log index yet`);
     }
-    const subject = await this.subject(rec);
     return buildReceiptArtifact({
       subject,
       transparentStatement: toTransparentStatement(entry, [receipt]),

@@ -1,0 +1,33 @@
+/**
+ * A receipt from what the log index keeps: the checkpoint that signs tree size `treeSize` and the
+ * stored perfect subtree nodes. The sequencer (for the waiters of a batch, from the batch's nodes
+ * in memory) and the log index (on read, from its node table) both build receipts here, so a
+ * receipt is the same bytes whenever and wherever it is built: the inputs are immutable once the
+ * checkpoint is durable, and the encoding is deterministic.
+ */
+import { inclusionNodes, rehashProof } from '../../libs/merkle/src/index.js';
+import type { Checkpoint } from '../../libs/ledger/src/index.js';
+import { encodeInclusionReceipt } from '../../libs/receipt/src/index.js';
+
+/** Reads one stored node; undefined when it is not stored. */
+export type NodeLookup = (level: number, index: number) => Uint8Array | undefined;
+
+/**
+ * The inclusion receipt of leaf `leafIndex` at `checkpoint.treeSize`. Throws when a node the
+ * proof needs is missing (`couldn't build the receipt of leaf …`).
+ */
+export function buildReceipt(checkpoint: Checkpoint, leafIndex: number, node: NodeLookup): Uint8Array {
+  const plan = inclusionNodes(leafIndex, checkpoint.treeSize);
+  const hashes = plan.ids.map((id) => {
+    const h = node(id.level, id.index);
+    if (!h) throw new Error(`couldn't build the receipt of leaf ${leafIndex} at size ${checkpoint.treeSize}: node (${id.level}, ${id.index}) is not stored`);
+    return h;
+  });
+  return encodeInclusionReceipt({
+    protectedHeader: checkpoint.protectedHeader,
+    signature: checkpoint.signature,
+    treeSize: checkpoint.treeSize,
+    leafIndex,
+    path: rehashProof(plan, hashes),
+  });
+}
