@@ -9,6 +9,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { entryIdOf, toEntry } from '../../libs/receipt/src/index.js';
+import { runScitt, show } from '../../libs/cli/test/cli.runner.js';
 import { loadConfig } from '../../src/infrastructure/config.js';
 import { rebuildProjections } from '../../src/projections/projections.rebuild.js';
 import { problemOf, register, startLedger, type TestLedger } from '../support/ledger.js';
@@ -154,6 +155,31 @@ describe('claims with content: parsing at registration, indexes, component and c
     const cdx = cve.items.find((c: any) => c.entryId === id.cdxvex);
     assert.deepEqual(cdx.vex.map((v: any) => [v.product.purl, v.status]), [['pkg:npm/lodash@4.17.20', 'not_affected'], [`pkg:oci/app@${D}`, 'not_affected']]);
     assert.deepEqual((await json('/claims?vulnerability=CVE-1999-0001')).items, []);
+  });
+
+  it('scitt claims: tables for people, --json for scripts, --all follows the pages, --help', async () => {
+    const scitt = (...args: string[]) => runScitt(args, { env: { SCITT_LEDGER: ledger.url } });
+    let r = await scitt('claims', 'components', 'pkg:npm/express@4.18.2');
+    assert.equal(r.code, 0, show(r));
+    assert.match(r.stdout, /^COLLECTION +SBOM ENTRY +INDEX +ISSUER +PURLS +REFERENCES$/m);
+    assert.match(r.stdout, new RegExp(`^sha256:${D.slice(7, 19)}… +${id.spdx2!.slice(0, 12)} +\\d+ +https://vendor\\.example +pkg:npm/express@4\\.18\\.2 +vendor\\.example/acme/app@\\S+ golden\\.example/prod/app@`, 'm'));
+    assert.match(r.stdout, /\(as of tree size \d+; match: version\)/);
+    r = await scitt('claims', 'components', 'pkg:npm/express@4.18.2', '--limit', '1', '--all', '--json');
+    assert.equal(r.code, 0, show(r));
+    const doc = JSON.parse(r.stdout);
+    assert.deepEqual(doc.items.map((i: any) => i.entryId), [id.spdx2, id.sbom2]);
+    assert.equal(doc.next, null);
+    r = await scitt('claims', 'list', '--subject', D, '--vulnerability', 'CVE-2023-5678', '-o', 'json');
+    assert.equal(r.code, 0, show(r));
+    assert.deepEqual(JSON.parse(r.stdout).items.map((c: any) => [c.entryId, c.vex.map((v: any) => v.status)]), [[id.cdxvex, ['affected']], [id.openvex, ['affected']]]);
+    r = await scitt('claims', 'list', '--predicate-type', SLSA);
+    assert.match(r.stdout, new RegExp(`${id.slsa!.slice(0, 12)} +current +https://builder\\.example +sha256:${D.slice(7, 19)}… +https://slsa\\.dev/provenance/v1 by https://github\\.com/slsa-framework`));
+    r = await scitt('claims', 'components', 'not-a-purl');
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /not a package URL/);
+    r = await scitt('claims', 'components', '--help');
+    assert.equal(r.code, 0);
+    assert.match(r.stdout, /pkg:npm\/lodash \(all versions\)/);
   });
 
   it('a projection rebuild gives identical answers', async () => {
