@@ -26,7 +26,7 @@ import { componentQuery, ContentReader } from '../../src/projections/content.rea
 import { catchUp } from '../../src/projections/projection.runner.js';
 import { ProjectionStore } from '../../src/projections/projection.store.js';
 import { appendLedger, prng } from '../../src/projections/test/ledger-events.fixture.js';
-import { register, startLedger } from '../support/ledger.js';
+import { problemOf, register, startLedger } from '../support/ledger.js';
 import { makeIssuer, signStatement, subjectOf } from '../support/statements.js';
 
 const SBOMS = Number(process.env.CONTENT_SBOMS ?? 2000);
@@ -106,7 +106,7 @@ async function componentsIndex(): Promise<void> {
 
 async function registrations(): Promise<void> {
   const issuer = await makeIssuer('https://bench.example');
-  const ledger = await startLedger({ env: { RATE_LIMIT_PER_MINUTE: '0', READ_RATE_LIMIT_PER_MINUTE: '0' } });
+  const ledger = await startLedger({ policy: { version: 1, mode: 'production', issuers: [{ iss: issuer.iss, keys: [{ jwk: issuer.jwk }] }] }, env: { RATE_LIMIT_PER_MINUTE: '0', READ_RATE_LIMIT_PER_MINUTE: '0' } });
   try {
     const sign = async (ct: string, offset: number) =>
       Promise.all(Array.from({ length: REGISTRATIONS }, async (_, i) => {
@@ -124,7 +124,7 @@ async function registrations(): Promise<void> {
       await Promise.all(Array.from({ length: 16 }, async () => {
         while (next < statements.length) {
           const res = await register(ledger.url, statements[next++]!);
-          if (res.status !== 201) throw new Error(`${label}: HTTP ${res.status}`);
+          if (res.status !== 201) throw new Error(`${label}: HTTP ${res.status}: ${JSON.stringify(await problemOf(res))}`);
           await res.arrayBuffer();
         }
       }));
@@ -147,6 +147,6 @@ async function registrations(): Promise<void> {
 }
 
 export async function runContentBench(): Promise<void> {
-  await componentsIndex();
+  if (process.env.CONTENT_BENCH !== 'registrations') await componentsIndex();
   await registrations();
 }
