@@ -62,7 +62,8 @@ export function startProjectionWriter(deps: ProcessorDeps): { processor: Project
   for (const name of projections.rebuilt) logger.log(`projection ${name}: version changed, rebuilding from the first event`);
   try {
     const processor = new ProjectionProcessor(deps.store, projections, claimsProjection.name, deps.logId);
-    const content = new ProjectionProcessor(deps.store, projections, contentProjection.name, deps.logId);
+    // smaller batches: each event may be an SBOM of thousands of components to parse inside the transaction
+    const content = new ProjectionProcessor(deps.store, projections, contentProjection.name, deps.logId, { batchSize: 16 });
     return { processor, processors: [processor, content], close: () => projections.close() };
   } catch (err) {
     projections.close();
