@@ -23,6 +23,8 @@ import { ServiceMetrics } from './metrics/service.metrics.js';
 import { OpenApiController } from './openapi/openapi.controller.js';
 import { IssuerKeys } from './entries/issuer-keys.js';
 import { StatementChecker } from './entries/statement-checker.js';
+import { ContentCheck } from './entries/content.check.js';
+import { ContentParsePool } from './entries/content-parse.pool.js';
 import type { ServiceConfig } from './infrastructure/config.js';
 import { openStores, type LedgerStores } from './infrastructure/stores.js';
 import { loadPolicy } from './infrastructure/policy.loader.js';
@@ -126,7 +128,9 @@ async function openLedger(
       controllers: [MetricsController, OpenApiController],
     });
 
-    const checker = new StatementChecker(policy, new IssuerKeys(policy), index);
+    const contentParser = new ContentParsePool(); // claim contents: large payloads parse off the HTTP thread (docs/content.md#cost)
+    features.push({ close: () => contentParser.close() });
+    const checker = new StatementChecker(policy, new IssuerKeys(policy), index, new ContentCheck(policy, contentParser));
     const adapter = new FastifyAdapter({ genReqId, bodyLimit: config.maxBodyBytes, ...edgeServerOptions(config) });
     app = await NestFactory.create<NestFastifyApplication>(
       AppModule.with([

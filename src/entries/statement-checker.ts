@@ -29,6 +29,7 @@ import {
 import { hashLeaf } from '../../libs/merkle/src/index.js';
 import type { IssuerKeys, ResolvedKey } from './issuer-keys.js';
 import { StatementRejection, malformedStatement, rejectedStatement, type RejectionKind } from './statement-rejection.js';
+import type { ContentCheck } from './content.check.js';
 
 /** Protected labels we understand (for `crit`). */
 const UNDERSTOOD = [
@@ -126,6 +127,8 @@ export class StatementChecker {
     private readonly policy: RegistrationPolicy,
     private readonly keys: IssuerKeys,
     private readonly view: AdmissionView,
+    /** the content check (content.check.ts); absent = payloads stay opaque */
+    private readonly content?: ContentCheck,
   ) {}
 
   /** Runs every check in order; returns the entry to sequence, or throws a {@link StatementRejection}. */
@@ -137,6 +140,7 @@ export class StatementChecker {
     const { alg, iss, sub, contentType, revokes, supersedes } = f;
     const admission = decideAdmission({ alg, iss, kid: resolved.kid, sub, contentType, size, keySource: resolved.source, revokes, supersedes }, this.policy, this.view);
     if (!admission.admitted) throw new StatementRejection(ADMISSION_KINDS[admission.title], admission.code, admission.detail);
+    await this.content?.check(statement, contentType, sub);
     return { entry, entryId: ids.entryId, statementId: ids.statementId, leafHash: hashLeaf(entry), iss, sub, contentType, kid: resolved.kid };
   }
 }

@@ -7,6 +7,7 @@
  */
 import { OPEN_ROUTES } from '../auth/access.gate.js';
 import { SCHEMAS } from './openapi.schemas.js';
+import { CONTENT_SCHEMAS } from './content.schemas.js';
 
 export const PROBLEM = 'application/concise-problem-details+cbor';
 
@@ -126,10 +127,25 @@ const DOCUMENT = {
           q('until', 'registered before (RFC 3339)'),
           q('revoked', 'true or false', { enum: ['true', 'false'] }),
           q('precedence', 'with subject: issuers, most trusted first (iss1,iss2): adds decisions per kind'),
+          q('predicateType', 'in-toto predicate type, exactly (e.g. https://slsa.dev/provenance/v1): adds content and treeSize'),
+          q('builder', 'SLSA builder id (runDetails.builder.id), exactly: adds content and treeSize'),
+          q('vulnerability', 'claims with a VEX statement about this id (CVE-…, GHSA-…): adds each claim\'s vex statements about it'),
           limit,
           q('cursor', 'next from the previous page'),
         ],
         responses: { '200': json('a page of claims', 'ClaimsPage'), '400': badQuery, '503': behind },
+      },
+    },
+    '/components': {
+      get: {
+        operationId: 'listComponentClaims',
+        summary: 'Collections whose current SBOM claims list a package (docs/api.md#components)',
+        parameters: [
+          { name: 'purl', in: 'query', required: true, description: 'a package URL: with version (that version, any qualifiers), with qualifiers or subpath (that purl exactly), without version (all versions)', schema: { type: 'string' } },
+          limit,
+          q('cursor', 'next from the previous page (it keeps the tree size of the first page)'),
+        ],
+        responses: { '200': json('SBOM claims listing the package, newest first', 'ComponentsPage'), '400': badQuery, '503': behind },
       },
     },
     '/subjects/{digest}/status': {
@@ -256,7 +272,7 @@ const DOCUMENT = {
       get: { operationId: 'getOpenApi', summary: 'This document', responses: { '200': json('OpenAPI 3.1', 'OpenApi') } },
     },
   },
-  components: { schemas: SCHEMAS },
+  components: { schemas: { ...SCHEMAS, ...CONTENT_SCHEMAS } },
 } as const;
 
 /**

@@ -97,6 +97,8 @@ export const SCHEMAS = {
       supersession: { type: 'object', required: ['byEntryId', 'atIndex', 'how'], additionalProperties: false, properties: { byEntryId: ref('EntryId'), atIndex: size('log index of the superseding entry'), how: { enum: ['explicit', 'implicit'] } } },
       supersedes: ref('EntryId'),
       duplicateOf: ref('EntryId'),
+      content: ref('ClaimContent'),
+      vex: { type: 'array', items: ref('VexStatement'), description: 'with vulnerability=: the VEX statements about it, one per product' },
     },
   },
   ClaimsPage: {
@@ -106,6 +108,7 @@ export const SCHEMAS = {
     properties: {
       items: { type: 'array', items: ref('Claim') },
       next: { oneOf: [b64url('cursor for the next page'), { type: 'null' }] },
+      treeSize: { type: 'integer', minimum: 0, description: 'with a content filter: the tree size the content index reflects' },
       subject: {
         type: 'object',
         required: ['digest', 'references'],

@@ -25,7 +25,9 @@ export async function runProcessors(config: ServiceConfig, stores: LedgerStores,
   const started: { processor: Processor; close?(): unknown }[] = [];
   let publisher: ReturnType<typeof startReferrerPublisher>;
   try {
-    started.push(startProjectionWriter(config, stores));
+    const projections = startProjectionWriter(config, stores);
+    // the projections' processors share one file: it is closed once, after all of them stopped
+    started.push(...projections.processors.map((processor, i) => ({ processor, close: i === 0 ? projections.close : undefined })));
     publisher = startReferrerPublisher(config, stores, o);
     if (publisher) started.push(publisher);
     const kafka = startKafkaPublisher(config, stores);

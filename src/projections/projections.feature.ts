@@ -22,6 +22,10 @@ import type { ServiceConfig } from '../infrastructure/config.js';
 import type { LedgerStores } from '../infrastructure/stores.js';
 import type { ServiceFeature } from '../processors/processor.js';
 import { claimsProjection } from './claims.projection.js';
+import { contentProjection } from './content.projection.js';
+import { ContentReader } from './content.reader.js';
+import { ComponentsController } from '../auditor/components.controller.js';
+import { CONTENT_QUERY_HANDLERS, ContentSync } from '../auditor/content.handlers.js';
 import { ClaimsReader } from './claims.reader.js';
 import { ProjectionProcessor } from './projection.runner.js';
 import { ProjectionStore } from './projection.store.js';
@@ -40,7 +44,7 @@ export const QUERY_HANDLERS: readonly Type<unknown>[] = [
 ];
 
 /** Every projection the service keeps (the rebuild script rebuilds these). */
-export const PROJECTIONS = [claimsProjection] as const;
+export const PROJECTIONS = [claimsProjection, contentProjection] as const;
 
 /**
  * The writing side: opens (creating or rebuilding) the projections file and keeps it up to date
@@ -59,14 +63,16 @@ function projectionBatching(config: ServiceConfig): { batchSize?: number; linger
   return config.processors.thread === 'main' ? {} : { batchSize: 256, lingerMs: 30 };
 }
 
-export function startProjectionWriter(config: ServiceConfig, stores: Pick<LedgerStores, 'store' | 'logId'>): { processor: ProjectionProcessor; close(): void } {
+export function startProjectionWriter(config: ServiceConfig, stores: Pick<LedgerStores, 'store' | 'logId'>): { processor: ProjectionProcessor; processors: ProjectionProcessor[]; close(): void } {
   const logger = new Logger('projections');
   // not exclusive: the query side reads the same file from the HTTP thread
   const projections = new ProjectionStore({ path: config.projectionsPath, logId: stores.logId, projections: PROJECTIONS, exclusive: false });
   for (const name of projections.rebuilt) logger.log(`projection ${name}: version changed, rebuilding from the first event`);
   try {
     const processor = new ProjectionProcessor(stores.store, projections, claimsProjection.name, stores.logId, projectionBatching(config));
-    return { processor, close: () => projections.close() };
+    // smaller batches: each event may be an SBOM of thousands of components to parse inside the transaction
+    const content = new ProjectionProcessor(stores.store, projections, contentProjection.name, stores.logId, { batchSize: 16 });
+    return { processor, processors: [processor, content], close: () => projections.close() };
   } catch (err) {
     projections.close();
     throw err;
@@ -86,9 +92,14 @@ export function projectionsFeature(config: ServiceConfig, index: LedgerStores['i
     throw new Error(`couldn't open the projections ${path} for queries: ${(err as Error).message}`, { cause: err });
   }
   const reader = new ClaimsReader(db);
+  const content = new ContentReader(db);
   return {
-    providers: [{ provide: ClaimsReader, useValue: reader }, { provide: ProjectionSync, useValue: new ProjectionSync(index, reader) }, ...QUERY_HANDLERS],
-    controllers: [ClaimsController, LogController, SubjectStatusController],
+    providers: [
+      { provide: ClaimsReader, useValue: reader }, { provide: ProjectionSync, useValue: new ProjectionSync(index, reader) },
+      { provide: ContentReader, useValue: content }, { provide: ContentSync, useValue: new ContentSync(index, content, undefined, undefined, 'content') },
+      ...QUERY_HANDLERS, ...CONTENT_QUERY_HANDLERS,
+    ],
+    controllers: [ClaimsController, LogController, SubjectStatusController, ComponentsController],
     close: async () => {
       if (db.open) db.close();
     },

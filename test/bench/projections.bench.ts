@@ -88,3 +88,6 @@ try {
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
+
+// claim contents (#15): the content projection at 10⁵ components and registrations with SBOM payloads
+await (await import('./content-index.bench.js')).runContentBench();

@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { createApiToken } from '../../src/auth/api-tokens.store.js';
 import { startLedger, type TestLedger } from '../support/ledger.js';
 import { makeIssuer, signStatement, subjectOf, type TestIssuer } from '../support/statements.js';
+import { FIXTURE_CONTENT_TYPE, fixtureBytes } from '../support/content-fixtures.js';
 
 type Doc = {
   openapi: string;
@@ -131,6 +132,12 @@ describe('OpenAPI 3.1 document (/openapi.json) against real answers', () => {
     }
     await check('POST', '/entries', '/entries', { headers: { ...cose, prefer: 'respond-async' }, body: await signStatement(issuer, { sub: subjectOf(399) }) }, 303);
     await check('POST', '/entries', '/entries', { headers: cose, body: Uint8Array.of(0x01, 0x02) }, 400);
+    // claim contents (#15): an SBOM and a VEX document about one collection, and a malformed SBOM (400 naming the field)
+    const sbomDigest = subjectOf(310).slice(subjectOf(310).indexOf('@') + 1);
+    for (const f of ['cyclonedx-1.6-sbom.json', 'openvex-0.2.0.json'] as const) {
+      await check('POST', '/entries', '/entries', { headers: cose, body: await signStatement(issuer, { sub: subjectOf(310), contentType: FIXTURE_CONTENT_TYPE[f], payload: fixtureBytes(f, sbomDigest) }) }, 201);
+    }
+    await check('POST', '/entries', '/entries', { headers: cose, body: await signStatement(issuer, { sub: subjectOf(311), contentType: 'application/vnd.cyclonedx+json', payload: '{"bomFormat":"CycloneDX","specVersion":"9"}' }) }, 400);
     await check('POST', '/entries', '/entries', { headers: { 'content-type': 'text/plain' }, body: 'hello' }, 415);
     await check('POST', '/entries', '/entries', { headers: cose, body: new Uint8Array(1024 * 1024 + 1) }, 413);
     await check('GET', '/entries/{id}', `/entries/${ids[0]}`, {}, 200);
@@ -154,6 +161,10 @@ describe('OpenAPI 3.1 document (/openapi.json) against real answers', () => {
     await check('GET', '/claims', `/claims?issuer=${encodeURIComponent(issuer.iss)}&revoked=false`, {}, 200);
     await check('GET', '/claims', '/claims?limit=0', {}, 400);
     await check('GET', '/claims', '/claims?bogus=1', {}, 400);
+    await check('GET', '/claims', '/claims?vulnerability=CVE-2021-23337', {}, 200);
+    await check('GET', '/claims', '/claims?predicateType=https%3A%2F%2Fslsa.dev%2Fprovenance%2Fv1', {}, 200);
+    await check('GET', '/components', '/components?purl=pkg%3Anpm%2Flodash&limit=1', {}, 200);
+    await check('GET', '/components', '/components?purl=lodash', {}, 400);
     const digest = subjectOf(300).slice(subjectOf(300).indexOf('@') + 1);
     await check('GET', '/claims', `/claims?subject=${encodeURIComponent(digest)}&precedence=${encodeURIComponent(issuer.iss)}`, {}, 200);
     await check('GET', '/subjects/{digest}/status', `/subjects/${digest}/status`, {}, 200);

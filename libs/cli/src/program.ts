@@ -10,6 +10,7 @@ import { registerKeyCommands } from './key.commands.js';
 import { registerRegisterCommands } from './register.commands.js';
 import { registerSignCommands } from './sign.commands.js';
 import { registerAuditCommand } from './audit.command.js';
+import { registerClaimsCommands } from './claims.command.js';
 import { registerCopyCommand } from './copy.command.js';
 import { registerSyncCommand } from './sync.command.js';
 import { registerPushCommand } from './push.command.js';
@@ -29,7 +30,7 @@ export interface RunOptions {
 
 /** A command group: adds its commands to the program. */
 export type CommandRegistrar = (program: Command, ctx: (cmd: Command) => CliContext) => void;
-const registrars: readonly CommandRegistrar[] = [registerKeyCommands, registerSignCommands, registerRegisterCommands, registerTrustCommands, registerVerifyCommands, registerCopyCommand, registerSyncCommand, registerPushCommand, registerAuditCommand, registerTokenCommands];
+const registrars: readonly CommandRegistrar[] = [registerKeyCommands, registerSignCommands, registerRegisterCommands, registerTrustCommands, registerVerifyCommands, registerCopyCommand, registerSyncCommand, registerPushCommand, registerAuditCommand, registerTokenCommands, registerClaimsCommands];
 
 /** Builds the command tree. */
 export function buildProgram(streams: CliStreams, env: RunOptions['env'] = {}, now: () => Date = () => new Date()): Command {

@@ -56,6 +56,11 @@ export interface RegistrationPolicy {
    * (the service must then require authentication). Absent: any authenticated submitter, any `iss`.
    */
   readonly submitters?: readonly PolicySubmitter[];
+  /**
+   * An in-toto statement (`application/vnd.in-toto+json`) must list the signed statement's subject
+   * digest among its subjects (docs/policy.md#content). Absent = true; only present when configured.
+   */
+  readonly requireInTotoSubjectMatch?: boolean;
 }
 
 export class PolicyError extends Error {
@@ -92,7 +97,7 @@ function stringArray(v: unknown, path: string): string[] {
   return v as string[];
 }
 
-const KNOWN = new Set(['version', 'mode', 'algorithms', 'maxStatementBytes', 'issuers', 'trustAnchors', 'contentTypes', 'requireOciSubject', 'submitters']);
+const KNOWN = new Set(['version', 'mode', 'algorithms', 'maxStatementBytes', 'issuers', 'trustAnchors', 'contentTypes', 'requireOciSubject', 'submitters', 'requireInTotoSubjectMatch']);
 const IDENTITY = /^(token|oidc):\S.{0,1023}$/s;
 
 function parseSubmitters(v: unknown): PolicySubmitter[] {
@@ -172,6 +177,7 @@ export function parsePolicy(doc: unknown): RegistrationPolicy {
   });
   const requireOciSubject = d.requireOciSubject ?? false;
   if (typeof requireOciSubject !== 'boolean') fail('requireOciSubject', 'must be true or false');
+  if (d.requireInTotoSubjectMatch !== undefined && typeof d.requireInTotoSubjectMatch !== 'boolean') fail('requireInTotoSubjectMatch', 'must be true or false');
   return {
     version: 1,
     mode,
@@ -183,6 +189,7 @@ export function parsePolicy(doc: unknown): RegistrationPolicy {
     requireOciSubject,
     // only when configured: a policy without submitters keeps its canonical form (and digest)
     ...(d.submitters === undefined ? {} : { submitters: parseSubmitters(d.submitters) }),
+    ...(d.requireInTotoSubjectMatch === undefined ? {} : { requireInTotoSubjectMatch: d.requireInTotoSubjectMatch as boolean }),
   };
 }
 
