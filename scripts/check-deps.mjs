@@ -6,7 +6,7 @@ import { readdirSync, readFileSync, statSync, existsSync } from 'node:fs';
 import { join, relative, dirname, resolve } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
-const PURE = ['merkle', 'cose', 'receipt', 'ledger'];
+const PURE = ['merkle', 'cose', 'receipt', 'ledger', 'content'];
 const FORBIDDEN_IN_PURE = [
   /^@nestjs\//, /^node:(fs|net|http|https|http2|child_process|worker_threads|dgram|cluster|tls|os|dns)(\/|$)/,
   /^(fs|net|http|https|child_process|worker_threads|os)$/, /^kafkajs$/, /^better-sqlite3$/, /^@kurrent\//, /^undici$/,
