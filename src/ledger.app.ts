@@ -32,6 +32,8 @@ import { ServiceMetrics } from './metrics/service.metrics.js';
 import { OpenApiController } from './openapi/openapi.controller.js';
 import { IssuerKeys } from './entries/issuer-keys.js';
 import { StatementChecker } from './entries/statement-checker.js';
+import { PolicyRulesCheck } from './entries/policy-rules.check.js';
+import { parseClaimContent } from '../libs/content/src/index.js';
 import type { ServiceConfig } from './infrastructure/config.js';
 import { openConfiguredEventStore } from './infrastructure/event-store.factory.js';
 import { loadPolicy } from './infrastructure/policy.loader.js';
@@ -187,6 +189,7 @@ async function openLedger(config: ServiceConfig, env: Readonly<Record<string, st
         { provide: LogIndexStore, useValue: index },
         { provide: Sequencer, useValue: sequencer },
         { provide: StatementChecker, useValue: checker },
+        { provide: PolicyRulesCheck, useValue: new PolicyRulesCheck(policy, parseClaimContent) },
         { provide: FEATURES, useValue: features },
         ...authProviders(gate),
         ...features.flatMap((f) => f.providers ?? []),

@@ -9,6 +9,7 @@ import { CONFIG } from '../infrastructure/tokens.js';
 import type { ServiceConfig } from '../infrastructure/config.js';
 import { statementIdOfStatement } from '../log/statement-id.js';
 import { StatementChecker } from './statement-checker.js';
+import { PolicyRulesCheck } from './policy-rules.check.js';
 import { RegisterStatement, type RegistrationOutcome } from './register-statement.command.js';
 
 @CommandHandler(RegisterStatement)
@@ -18,6 +19,7 @@ export class RegisterStatementHandler implements ICommandHandler<RegisterStateme
     private readonly index: LogIndexStore,
     private readonly sequencer: Sequencer,
     private readonly checker: StatementChecker,
+    private readonly rules: PolicyRulesCheck,
     @Inject(CONFIG) private readonly config: ServiceConfig,
   ) {}
 
@@ -39,6 +41,7 @@ export class RegisterStatementHandler implements ICommandHandler<RegisterStateme
     // (a detached payload has no visible signed content: the checker refuses it below)
     const statementId = decoded.statement.payload === null ? entryId : statementIdOfStatement(decoded.statement);
     const admitted = await this.checker.check(decoded.statement, decoded.entry, { entryId, statementId }, cmd.body.length, new Date());
+    this.rules.check(decoded.statement, admitted); // the policy's CEL rules (docs/policy.md#cel-rules)
     const first = this.index.entryByStatement(statementId);
     if (first) return { status: 'registered', entryId: first.entryId, index: first.index, receipt: this.index.receipt(first.entryId)! };
     const done: Promise<Registered> = this.sequencer.submit(admitted);

@@ -5,7 +5,8 @@
  * arms a watchdog that terminates whatever JavaScript runs on this thread — including functions of
  * this context the script calls — and throws; nothing else on the event loop runs meanwhile, and
  * the evaluation keeps no state that a termination could corrupt. Overhead: one watchdog thread
- * start per call (~0.1 ms, measured in docs/policy.md#cost).
+ * start per call — 0.3 ms on an idle machine, up to ~20 ms on a loaded one (docs/policy.md#cost),
+ * so callers arm it once per claim, not once per expression.
  */
 import { Script, createContext } from 'node:vm';
 

@@ -28,8 +28,12 @@ export interface ClaimRule {
 }
 
 export const MAX_EXPRESSION_CHARS = 4096;
-/** Default wall-clock budget of one expression on one claim. */
-export const DEFAULT_RULE_BUDGET_MS = 50;
+/**
+ * Default wall-clock budget of all rules on one claim. Generous on purpose: a budget near the real
+ * cost would refuse honest claims on a loaded machine (the watchdog's clock is the wall clock);
+ * it exists to stop a quadratic-or-worse expression on a huge document, which takes seconds.
+ */
+export const DEFAULT_RULE_BUDGET_MS = 500;
 
 export class RuleCompileError extends Error {
   readonly code = 'ERR_POLICY_RULE_INVALID';
@@ -133,32 +137,47 @@ export interface RuleVerdict {
   readonly error?: 'evaluation' | 'budget';
 }
 
-function run(p: ParseResult, activation: ClaimActivation, budgetMs: number): { value?: unknown; error?: 'evaluation' | 'budget'; why?: string } {
+function run(p: ParseResult, activation: ClaimActivation): { value?: unknown; why?: string } {
   try {
-    return { value: runBounded(() => p(activation as unknown as Record<string, unknown>), budgetMs) };
+    return { value: p(activation as unknown as Record<string, unknown>) };
   } catch (e) {
-    if (e instanceof BudgetExceededError) return { error: 'budget', why: e.message };
-    return { error: 'evaluation', why: ((e as CelErrorLike).summary ?? (e as Error).message).split('\n')[0]! };
+    if (e instanceof BudgetExceededError || (e as { code?: string }).code === 'ERR_SCRIPT_EXECUTION_TIMEOUT') throw e;
+    return { why: ((e as CelErrorLike).summary ?? (e as Error).message).split('\n')[0]! };
   }
 }
 
+function evaluateOne(r: CompiledRule, activation: ClaimActivation): RuleVerdict {
+  const name = r.rule.name;
+  if (r.when) {
+    const w = run(r.when, activation);
+    if (w.why !== undefined) return { rule: name, applies: true, ok: false, error: 'evaluation', reason: `rule ${name}: couldn't evaluate when ${JSON.stringify(r.rule.when)}: ${w.why}` };
+    if (w.value !== true) return { rule: name, applies: false, ok: true };
+  }
+  const q = run(r.require, activation);
+  if (q.why !== undefined) return { rule: name, applies: true, ok: false, error: 'evaluation', reason: `rule ${name}: couldn't evaluate require ${JSON.stringify(r.rule.require)}: ${q.why}` };
+  if (q.value === true) return { rule: name, applies: true, ok: true };
+  const what = typeof q.value === 'boolean' ? 'is false' : `gave ${typeof q.value}, not bool`;
+  return { rule: name, applies: true, ok: false, reason: `rule ${name}${r.rule.message ? ` (${r.rule.message})` : ''}: ${JSON.stringify(r.rule.require)} ${what}` };
+}
+
 /**
- * Evaluates every rule on one claim. Never throws for the claim's sake: an expression that errors
- * (e.g. `claim.payload.x` on a document without `x`: use `has()`) or overruns its budget fails the rule.
+ * Evaluates every rule on one claim, all under ONE wall-clock budget (one watchdog per claim, not
+ * per expression: arming it costs a thread start). Never throws for the claim's sake: an expression
+ * that errors (e.g. `claim.payload.x` on a document without `x`: use `has()`) fails its rule; when
+ * the budget runs out, the rule being evaluated fails (`error: 'budget'`) and the rest are not run.
  * @example evaluateRules(compiled, claimActivation(facts, parsed)).filter((v) => !v.ok)
  */
 export function evaluateRules(rules: readonly CompiledRule[], activation: ClaimActivation, budgetMs = DEFAULT_RULE_BUDGET_MS): RuleVerdict[] {
-  return rules.map((r): RuleVerdict => {
-    const name = r.rule.name;
-    if (r.when) {
-      const w = run(r.when, activation, budgetMs);
-      if (w.error) return { rule: name, applies: true, ok: false, error: w.error, reason: `rule ${name}: couldn't evaluate when ${JSON.stringify(r.rule.when)}: ${w.why}` };
-      if (w.value !== true) return { rule: name, applies: false, ok: true };
-    }
-    const q = run(r.require, activation, budgetMs);
-    if (q.error) return { rule: name, applies: true, ok: false, error: q.error, reason: `rule ${name}: couldn't evaluate require ${JSON.stringify(r.rule.require)}: ${q.why}` };
-    if (q.value === true) return { rule: name, applies: true, ok: true };
-    const what = typeof q.value === 'boolean' ? 'is false' : `gave ${typeof q.value}, not bool`;
-    return { rule: name, applies: true, ok: false, reason: `rule ${name}${r.rule.message ? ` (${r.rule.message})` : ''}: ${JSON.stringify(r.rule.require)} ${what}` };
-  });
+  if (rules.length === 0) return [];
+  const out: RuleVerdict[] = [];
+  try {
+    runBounded(() => {
+      for (const r of rules) out.push(evaluateOne(r, activation));
+    }, budgetMs);
+  } catch (e) {
+    if (!(e instanceof BudgetExceededError)) throw e;
+    const r = rules[out.length]!;
+    out.push({ rule: r.rule.name, applies: true, ok: false, error: 'budget', reason: `rule ${r.rule.name}: couldn't evaluate it: ${e.message} (all rules share it, per claim)` });
+  }
+  return out;
 }
