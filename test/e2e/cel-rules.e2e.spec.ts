@@ -9,29 +9,10 @@ import assert from 'node:assert/strict';
 import { FIXTURE_CONTENT_TYPE, FIXTURE_IMAGE_DIGEST, fixtureJson, jsonBytes, type ContentFixture } from '../support/content-fixtures.js';
 import { problemOf, register, startLedger, type TestLedger } from '../support/ledger.js';
 import { makeIssuer, signStatement, type TestIssuer } from '../support/statements.js';
+import { EXAMPLE_RULES } from '../support/cel-examples.js';
 
 const SUB = `registry.example/team/app@${FIXTURE_IMAGE_DIGEST}`;
 const SLSA_BUILDER = 'https://github.com/slsa-framework/slsa-github-generator/.github/workflows/generator_container_slsa3.yml@refs/tags/v2.0.0';
-
-/** The documented examples, as an operator writes them. */
-export const EXAMPLE_RULES = (o: { denied: string[]; builder: string; cves: string[] }) => [
-  {
-    name: 'no-denied-licences',
-    when: 'claim.format in ["cyclonedx", "spdx"]',
-    require: `!claim.components.exists(c, c.licenses.exists(l, l in ${JSON.stringify(o.denied)}))`,
-    message: 'an SBOM must not list a component under a denied licence',
-  },
-  {
-    name: 'slsa-from-our-builder',
-    when: 'claim.predicateType.startsWith("https://slsa.dev/provenance/v1")',
-    require: `claim.builder.id == ${JSON.stringify(o.builder)}`,
-  },
-  {
-    name: 'no-affected-cves',
-    when: 'claim.vex.size() > 0',
-    require: `!claim.vex.exists(v, v.status == "affected" && v.vulnerability in ${JSON.stringify(o.cves)})`,
-  },
-];
 
 describe('CEL rules in the registration policy (real HTTP)', () => {
   let ledger: TestLedger;

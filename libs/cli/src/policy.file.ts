@@ -9,7 +9,7 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { compileRules, RuleCompileError, type CompiledRule } from '../../ledger/src/index.js';
 import { usage } from './cli.errors.js';
-import { parseSearchDomains, type SearchDomain } from './search.domains.js';
+import { parseSearchDomains, type SearchDomain } from './search.domains.config.js';
 
 /** One required kind of claim. */
 export interface PolicyRequirement {

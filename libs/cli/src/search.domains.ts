@@ -5,22 +5,15 @@
  * what they hold; the verdict deduplicates claims by entry id and says where each was found. A
  * domain that can't be reached is reported and skipped, unless the policy marks it `required`.
  */
-import { isAbsolute, resolve } from 'node:path';
 import { REVOCATION_CONTENT_TYPE } from '../../ledger/src/index.js';
-import { ARTIFACT_TYPE_SCITT_REVOCATION, parseReference, type RegistryClient } from '../../oci/src/index.js';
+import { ARTIFACT_TYPE_SCITT_REVOCATION, type RegistryClient } from '../../oci/src/index.js';
 import type { ClaimInput, ClaimReport } from './claim.verifier.js';
 import { claimsFromReferrers, layoutSource, registrySource, statusFromReferrers, type ReferrerSource } from './claim.sources.js';
 import type { StatusInput } from './consumer.verdict.js';
 import { LedgerClient } from './ledger.client.js';
+import { describeDomain, type SearchDomain } from './search.domains.config.js';
 
-/** One place to look. */
-export interface SearchDomain {
-  kind: 'registry' | 'oci-layout' | 'ledger';
-  /** `registry/repository`, the layout directory (absolute), or the ledger URL */
-  location: string;
-  /** an unreachable required domain fails verification; others are reported and skipped */
-  required: boolean;
-}
+export { describeDomain, parseSearchDomains, type SearchDomain } from './search.domains.config.js';
 
 /** What one domain gave. */
 export interface DomainReport {
@@ -32,58 +25,6 @@ export interface DomainReport {
   claims: number;
   statuses: number;
   error?: string;
-}
-
-export const describeDomain = (d: SearchDomain): string => (d.kind === 'oci-layout' ? `oci-layout ${d.location}` : d.kind === 'ledger' ? `ledger ${d.location}` : d.location);
-
-const FIELDS = new Set(['registry', 'ociLayout', 'ledger', 'required']);
-
-/**
- * Reads the policy's `searchDomains:` list. Each entry is one of `{ registry: host[:port]/repo }`,
- * `{ ociLayout: dir }` (relative to the policy file) or `{ ledger: https://… }`, with `required: true|false`.
- */
-export function parseSearchDomains(v: unknown, base: string, fail: (field: string, why: string) => never): SearchDomain[] {
-  if (v === undefined || v === null) return [];
-  if (!Array.isArray(v)) fail('searchDomains', 'must be a list');
-  const seen = new Set<string>();
-  return (v as unknown[]).map((raw, i): SearchDomain => {
-    const f = `searchDomains[${i}]`;
-    if (!raw || typeof raw !== 'object' || Array.isArray(raw)) fail(f, 'must be a mapping');
-    const r = raw as Record<string, unknown>;
-    for (const k of Object.keys(r)) if (!FIELDS.has(k)) fail(`${f}.${k}`, 'is not a field (registry, ociLayout, ledger, required)');
-    const kinds = (['registry', 'ociLayout', 'ledger'] as const).filter((k) => r[k] !== undefined);
-    if (kinds.length !== 1) fail(f, 'must name exactly one of registry, ociLayout, ledger');
-    const k = kinds[0]!;
-    const value = r[k];
-    if (typeof value !== 'string' || value === '') fail(`${f}.${k}`, 'must be a non-empty string');
-    if (r.required !== undefined && typeof r.required !== 'boolean') fail(`${f}.required`, 'must be true or false');
-    let d: SearchDomain;
-    if (k === 'registry') {
-      let ref;
-      try {
-        ref = parseReference(value);
-      } catch {
-        return fail(`${f}.registry`, `must be registry/repository (e.g. registry.example/acme/app), not ${JSON.stringify(value)}`);
-      }
-      if (ref.digest || (ref.tag && ref.tag !== 'latest' && value.includes(':' + ref.tag))) fail(`${f}.registry`, 'names a repository, without tag or digest');
-      d = { kind: 'registry', location: `${ref.registry}/${ref.repository}`, required: r.required === true };
-    } else if (k === 'ociLayout') {
-      d = { kind: 'oci-layout', location: isAbsolute(value) ? value : resolve(base, value), required: r.required === true };
-    } else {
-      let u: URL;
-      try {
-        u = new URL(value);
-      } catch {
-        return fail(`${f}.ledger`, `must be an http(s) URL, not ${JSON.stringify(value)}`);
-      }
-      if (u.protocol !== 'https:' && u.protocol !== 'http:') fail(`${f}.ledger`, 'must be an http(s) URL');
-      d = { kind: 'ledger', location: value.replace(/\/+$/, ''), required: r.required === true };
-    }
-    const key = `${d.kind} ${d.location}`;
-    if (seen.has(key)) fail(f, `repeats ${describeDomain(d)}`);
-    seen.add(key);
-    return d;
-  });
 }
 
 /** A ledger as a source: its claims about the digest (`GET /claims?subject=`), each as a transparent statement, and its status statement. */
