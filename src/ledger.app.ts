@@ -34,6 +34,8 @@ import { IssuerKeys } from './entries/issuer-keys.js';
 import { StatementChecker } from './entries/statement-checker.js';
 import { PolicyRulesCheck } from './entries/policy-rules.check.js';
 import { parseClaimContent } from '../libs/content/src/index.js';
+import { ContentCheck } from './entries/content.check.js';
+import { ContentParsePool } from './entries/content-parse.pool.js';
 import type { ServiceConfig } from './infrastructure/config.js';
 import { openConfiguredEventStore } from './infrastructure/event-store.factory.js';
 import { loadPolicy } from './infrastructure/policy.loader.js';
@@ -178,7 +180,9 @@ async function openLedger(config: ServiceConfig, env: Readonly<Record<string, st
       controllers: [MetricsController, OpenApiController],
     });
 
-    const checker = new StatementChecker(policy, new IssuerKeys(policy), index);
+    const contentParser = new ContentParsePool(); // claim contents: large payloads parse off the HTTP thread (docs/content.md#cost)
+    features.push({ processors: [], close: () => contentParser.close() });
+    const checker = new StatementChecker(policy, new IssuerKeys(policy), index, new ContentCheck(policy, contentParser));
     const adapter = new FastifyAdapter({ genReqId, bodyLimit: config.maxBodyBytes, ...edgeServerOptions(config) });
     app = await NestFactory.create<NestFastifyApplication>(
       AppModule.with([

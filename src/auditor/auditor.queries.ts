@@ -16,6 +16,8 @@ export interface ClaimsPage {
   readonly subject?: { readonly digest: string | null; readonly references: readonly string[] };
   /** with `precedence=`: per kind, the claim that decides it and why the others lost (over all claims about the subject) */
   readonly decisions?: readonly KindDecision[];
+  /** with a content filter (predicateType, builder, vulnerability): the tree size the answer reflects */
+  readonly treeSize?: number;
 }
 
 export interface EntryStatus {

@@ -12,7 +12,7 @@ import { repositoryKey } from '../projections/subject.key.js';
 import { GetClaims, GetEntryStatus, GetLogStats, type ClaimsPage, type EntryStatus } from './auditor.queries.js';
 import { boolParam, decodeCursor, entryIdParam, kidParam, limitOf, onlyParams, str, timeParam, type RawQuery } from './query-params.js';
 
-const CLAIMS_PARAMS = ['issuer', 'kid', 'subject', 'repository', 'contentType', 'since', 'until', 'revoked', 'limit', 'cursor', 'precedence'];
+const CLAIMS_PARAMS = ['issuer', 'kid', 'subject', 'repository', 'contentType', 'since', 'until', 'revoked', 'limit', 'cursor', 'precedence', 'predicateType', 'builder', 'vulnerability'];
 const MAX_PRECEDENCE = 32;
 
 /** `precedence=iss1,iss2,…`: issuers, most trusted first (1–32, no repeats). */
@@ -53,6 +53,9 @@ export class ClaimsController {
       sinceMs,
       untilMs,
       revoked: boolParam(q, 'revoked'),
+      predicateType: str(q, 'predicateType'),
+      builder: str(q, 'builder'),
+      vulnerability: str(q, 'vulnerability'),
     };
     const precedence = precedenceParam(q);
     if (precedence && filter.subject === undefined) throw malformed('precedence needs subject= (it decides between the claims about one collection)', 'ERR_QUERY_PARAMETER');

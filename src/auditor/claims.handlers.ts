@@ -14,6 +14,8 @@ import { ClaimsReader, subjectGroupOf, type ClaimView, type LogStats } from '../
 /** precedence reads at most this many pages of 1,000 claims about one subject */
 const MAX_PRECEDENCE_PAGES = 5;
 import { ProjectionSync } from '../projections/projection.sync.js';
+import { ContentReader } from '../projections/content.reader.js';
+import { ContentSync } from './content.handlers.js';
 import { GetClaims, GetEntryStatus, GetLogStats, type ClaimsPage, type EntryStatus } from './auditor.queries.js';
 import { PublicationStatus } from '../publisher/publication-status.js';
 import { encodeCursor } from './query-params.js';
@@ -30,6 +32,8 @@ export class GetClaimsHandler implements IQueryHandler<GetClaims, ClaimsPage> {
   constructor(
     private readonly reader: ClaimsReader,
     private readonly sync: ProjectionSync,
+    @Optional() private readonly content?: ContentReader,
+    @Optional() private readonly contentSync?: ContentSync,
   ) {}
 
   /**
@@ -38,8 +42,27 @@ export class GetClaimsHandler implements IQueryHandler<GetClaims, ClaimsPage> {
    * ends before the item that would pass the bound (the first always fits), and `next` continues there.
    */
   async execute(q: GetClaims): Promise<ClaimsPage> {
-    await this.sync.awaitLog();
-    return this.withSubject(q, await this.page(q));
+    const f = q.filter;
+    const byContent = f.predicateType !== undefined || f.builder !== undefined || f.vulnerability !== undefined;
+    await Promise.all([this.sync.awaitLog(), byContent ? this.contentSync?.awaitLog() : undefined]);
+    const page = this.withSubject(q, await this.page(q));
+    return byContent && this.content ? this.withContent(page, this.content, f.vulnerability) : page;
+  }
+
+  /** Content filters: each claim's content summary (and its VEX statements about the vulnerability), and the tree size. */
+  private withContent(page: ClaimsPage, content: ContentReader, vulnerability: string | undefined): ClaimsPage {
+    const idx = page.items.map((c) => c.index);
+    const of = content.contentOf(idx);
+    const vex = vulnerability === undefined ? undefined : content.vexOf(idx, vulnerability);
+    const items = page.items.map((c): ClaimView => {
+      const k = of.get(c.index);
+      return {
+        ...c,
+        ...(k ? { content: { kind: k.kind, predicateType: k.predicateType, builderId: k.builderId, buildType: k.buildType } } : {}),
+        ...(vex ? { vex: (vex.get(c.index) ?? []).map(({ product, subcomponents, status, justification }) => ({ product, subcomponents, status, justification })) } : {}),
+      };
+    });
+    return { ...page, items, treeSize: content.asOf() };
   }
 
   /** One page: rows in chunks, yielding the event loop between them, bounded in count and JSON bytes. */

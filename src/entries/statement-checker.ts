@@ -25,6 +25,7 @@ import {
 import { hashLeaf } from '../../libs/merkle/src/index.js';
 import { malformed, ProblemError, rejected } from '../common/problem.js';
 import type { IssuerKeys } from './issuer-keys.js';
+import type { ContentCheck } from './content.check.js';
 
 /** Protected labels we understand (for `crit`). */
 const UNDERSTOOD = [
@@ -48,6 +49,8 @@ export class StatementChecker {
     private readonly policy: RegistrationPolicy,
     private readonly keys: IssuerKeys,
     private readonly view: AdmissionView,
+    /** the content check (content.check.ts); absent = payloads stay opaque */
+    private readonly content?: ContentCheck,
   ) {}
 
   async check(statement: CoseSign1, entry: Uint8Array, ids: { entryId: string; statementId: string }, size: number, now: Date): Promise<AdmittedEntry> {
@@ -105,6 +108,7 @@ export class StatementChecker {
     if (!admission.admitted) {
       throw new ProblemError(admission.title === 'Payload Too Large' ? 413 : 400, admission.title, admission.detail, admission.code);
     }
+    await this.content?.check(statement, contentType, sub);
     return { entry, entryId: ids.entryId, statementId: ids.statementId, leafHash: hashLeaf(entry), iss, sub, contentType, kid: resolved.kid };
   }
 }

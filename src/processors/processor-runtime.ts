@@ -32,11 +32,11 @@ export async function startProcessorRuntime(deps: ProcessorDeps): Promise<Proces
       throw err;
     }
   } catch (err) {
-    await projections.processor.stop();
+    await Promise.all(projections.processors.map((p) => p.stop()));
     projections.close();
     throw err;
   }
-  const processors = [projections.processor, ...(publisher ? [publisher.processor] : []), ...kafka.processors];
+  const processors = [...projections.processors, ...(publisher ? [publisher.processor] : []), ...kafka.processors];
   if (deps.metrics) registerProcessorMetrics(deps.metrics, () => processors);
   let stopping: Promise<void> | undefined;
   return {

@@ -52,6 +52,10 @@ export interface ClaimView {
    * signature registered before statement identity; docs/receipts.md): listings leave duplicates out
    */
   readonly duplicateOf?: string;
+  /** with a content filter (predicateType, builder, vulnerability): what the content projection read in it (docs/api.md#claims-by-content) */
+  readonly content?: { readonly kind: string; readonly predicateType: string | null; readonly builderId: string | null; readonly buildType: string | null };
+  /** with `vulnerability=`: the claim's VEX statements about it, one per product */
+  readonly vex?: readonly { readonly product: { readonly id: string; readonly purl: string | null; readonly digest: string | null }; readonly subcomponents: readonly string[]; readonly status: string; readonly justification: string | null }[];
 }
 
 /** A subject's revoked or superseded entries as of a tree size (the status statement's content). */
@@ -81,6 +85,12 @@ export interface ClaimFilter {
   /** registration time < untilMs */
   readonly untilMs?: number;
   readonly revoked?: boolean;
+  /** in-toto predicate type (content projection) */
+  readonly predicateType?: string;
+  /** SLSA builder id (content projection) */
+  readonly builder?: string;
+  /** claims with a VEX statement about this vulnerability id (content projection) */
+  readonly vulnerability?: string;
 }
 
 export interface LogStats {
@@ -177,6 +187,15 @@ export class ClaimsReader {
       args.push(filter.untilMs);
     }
     if (filter.revoked !== undefined) where.push(filter.revoked ? 'revoked_by IS NOT NULL' : 'revoked_by IS NULL');
+    // content filters: the content projection's indexes pick the entries (same file, see content.reader.ts)
+    const among = (sql: string, v: string | undefined): void => {
+      if (v === undefined) return;
+      where.push(`idx IN (${sql})`);
+      args.push(v);
+    };
+    among('SELECT idx FROM content_claims WHERE predicate_type = ?', filter.predicateType);
+    among('SELECT idx FROM content_claims WHERE builder_id = ?', filter.builder);
+    among('SELECT idx FROM content_vex WHERE vulnerability = ?', filter.vulnerability);
     if (page.before !== undefined) {
       where.push('idx < ?');
       args.push(page.before);

@@ -11,10 +11,12 @@ import type { ClaimsReader } from './claims.reader.js';
 export class ProjectionSync {
   constructor(
     private readonly index: LogIndexStore,
-    private readonly reader: ClaimsReader,
+    private readonly reader: Pick<ClaimsReader, 'size'>,
     readonly maxWaitMs = 2000,
     /** how often a waiting query looks again (the writer runs in another thread) */
     readonly pollMs = 2,
+    /** which projection, for the 503's words */
+    private readonly what = 'claims',
   ) {}
 
   /** Resolves once the projection covers the log's current size; throws a 503 problem after `maxWaitMs`. */
@@ -23,7 +25,7 @@ export class ProjectionSync {
     const deadline = performance.now() + this.maxWaitMs;
     while (this.reader.size() < target) {
       if (performance.now() >= deadline) {
-        throw unavailable(`the claims projection has not yet reached log size ${target} (it is at ${this.reader.size()}); retry shortly`, 1, 'ERR_PROJECTION_BEHIND');
+        throw unavailable(`the ${this.what} projection has not yet reached log size ${target} (it is at ${this.reader.size()}); retry shortly`, 1, 'ERR_PROJECTION_BEHIND');
       }
       await new Promise((r) => setTimeout(r, this.pollMs));
     }

@@ -21,6 +21,10 @@ import {
 } from '../auditor/log.handlers.js';
 import type { ProcessorDeps, ServiceFeature } from '../processors/service-processor.js';
 import { claimsProjection } from './claims.projection.js';
+import { contentProjection } from './content.projection.js';
+import { ContentReader } from './content.reader.js';
+import { ComponentsController } from '../auditor/components.controller.js';
+import { CONTENT_QUERY_HANDLERS, ContentSync } from '../auditor/content.handlers.js';
 import { ClaimsReader } from './claims.reader.js';
 import { ProjectionProcessor } from './projection.runner.js';
 import { ProjectionStore } from './projection.store.js';
@@ -39,7 +43,7 @@ export const QUERY_HANDLERS: readonly Type<unknown>[] = [
 ];
 
 /** Every projection the service keeps (the rebuild script rebuilds these). */
-export const PROJECTIONS = [claimsProjection] as const;
+export const PROJECTIONS = [claimsProjection, contentProjection] as const;
 
 /** Where the projections live: `PROJECTIONS_DB`, else `<dataDir>/projections.sqlite`. */
 export function projectionsPath(deps: Pick<ProcessorDeps, 'config' | 'env'>): string {
@@ -51,14 +55,15 @@ export function projectionsPath(deps: Pick<ProcessorDeps, 'config' | 'env'>): st
  * from the event store. Runs with the other background processors (processors/processor-runtime.ts),
  * in their thread by default, so applying claims never takes the HTTP thread's time.
  */
-export function startProjectionWriter(deps: ProcessorDeps): { processor: ProjectionProcessor; close(): void } {
+export function startProjectionWriter(deps: ProcessorDeps): { processor: ProjectionProcessor; processors: ProjectionProcessor[]; close(): void } {
   const logger = new Logger('projections');
   // not exclusive: the query side reads the same file from the HTTP thread
   const projections = new ProjectionStore({ path: projectionsPath(deps), logId: deps.logId, projections: PROJECTIONS, exclusive: false });
   for (const name of projections.rebuilt) logger.log(`projection ${name}: version changed, rebuilding from the first event`);
   try {
     const processor = new ProjectionProcessor(deps.store, projections, claimsProjection.name, deps.logId);
-    return { processor, close: () => projections.close() };
+    const content = new ProjectionProcessor(deps.store, projections, contentProjection.name, deps.logId);
+    return { processor, processors: [processor, content], close: () => projections.close() };
   } catch (err) {
     projections.close();
     throw err;
@@ -78,10 +83,15 @@ export function projectionsFeature(deps: ProcessorDeps): ServiceFeature {
     throw new Error(`couldn't open the projections ${path} for queries: ${(err as Error).message}`, { cause: err });
   }
   const reader = new ClaimsReader(db);
+  const content = new ContentReader(db);
   return {
     processors: [],
-    providers: [{ provide: ClaimsReader, useValue: reader }, { provide: ProjectionSync, useValue: new ProjectionSync(deps.index, reader) }, ...QUERY_HANDLERS],
-    controllers: [ClaimsController, LogController, SubjectStatusController],
+    providers: [
+      { provide: ClaimsReader, useValue: reader }, { provide: ProjectionSync, useValue: new ProjectionSync(deps.index, reader) },
+      { provide: ContentReader, useValue: content }, { provide: ContentSync, useValue: new ContentSync(deps.index, content, undefined, undefined, 'content') },
+      ...QUERY_HANDLERS, ...CONTENT_QUERY_HANDLERS,
+    ],
+    controllers: [ClaimsController, LogController, SubjectStatusController, ComponentsController],
     close: async () => {
       if (db.open) db.close();
     },

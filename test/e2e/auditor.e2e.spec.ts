@@ -12,6 +12,7 @@ import { CompactRange, hashLeaf, verifyConsistency, verifyInclusion } from '../.
 import { decodeReceipt, entryIdOf, toEntry, verifyConsistencyReceipt, verifyReceipt } from '../../libs/receipt/src/index.js';
 import { problemOf, register, serviceKeys, startLedger, type TestLedger } from '../support/ledger.js';
 import { digestOf, makeIssuer, signStatement, subjectOf, type TestIssuer } from '../support/statements.js';
+import { spdxJson } from '../support/content-fixtures.js';
 
 const REVOCATION = 'application/vnd.scitt-ledger.revocation+json';
 const hex = (h: string): Uint8Array => new Uint8Array(Buffer.from(h, 'hex'));
@@ -75,7 +76,7 @@ describe('auditor API', () => {
     };
     t0 = new Date().toISOString();
     await reg('a1', alice, { sub: subjectOf(1), payload: '{"v":1}' });
-    await reg('b1', bob, { sub: `oci://REGISTRY.example/app@${digestOf(1)}`, payload: '{"by":"bob"}', contentType: 'application/spdx+json' });
+    await reg('b1', bob, { sub: `oci://REGISTRY.example/app@${digestOf(1)}`, payload: spdxJson('by bob'), contentType: 'application/spdx+json' });
     await reg('a2', alice, { sub: `oci://registry.example/app@${digestOf(1)}`, payload: '{"v":2}' }); // supersedes a1 (same collection)
     await reg('a3', alice, { sub: subjectOf(2), payload: '{"v":3}' });
     await reg('a4', alice, { sub: 'pkg:npm/left-pad@1.3.0', payload: '{"v":4}' });

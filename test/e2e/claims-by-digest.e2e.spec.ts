@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { entryIdOf, toEntry, verifyStatusStatement, StatusError } from '../../libs/receipt/src/index.js';
 import { problemOf, register, serviceKeys, startLedger, type TestLedger } from '../support/ledger.js';
 import { digestOf, makeIssuer, signStatement, type TestIssuer } from '../support/statements.js';
+import { spdxJson } from '../support/content-fixtures.js';
 
 const SUPERSEDES = -65537;
 const REVOCATION = 'application/vnd.scitt-ledger.revocation+json';
@@ -55,7 +56,7 @@ describe('claims by digest, kinds, supersession, precedence and status statement
       },
       env: { RATE_LIMIT_PER_MINUTE: '0' },
     });
-    await reg('sbom', vendor, { sub: VENDOR_REF, contentType: 'application/spdx+json', payload: '{"sbom":1}' });
+    await reg('sbom', vendor, { sub: VENDOR_REF, contentType: 'application/spdx+json', payload: spdxJson('sbom 1') });
     await reg('scan', vendor, { sub: `oci://vendor.example/acme/app@${D}`, contentType: 'application/sarif+json', payload: '{"scan":1}' });
   });
   after(async () => ledger?.destroy());
@@ -83,7 +84,7 @@ describe('claims by digest, kinds, supersession, precedence and status statement
   });
 
   it('the same claims are found by the vendor reference, the golden reference, oci:// and the bare digest', async () => {
-    await reg('sbom2', vendor, { sub: `golden.example/prod/app@${D}`, contentType: 'application/spdx+json', payload: '{"sbom":2}' });
+    await reg('sbom2', vendor, { sub: `golden.example/prod/app@${D}`, contentType: 'application/spdx+json', payload: spdxJson('sbom 2') });
     const expected = [id.sbom2, id.scan, id.sbom];
     for (const form of [VENDOR_REF, GOLDEN_REF, `oci://Vendor.Example/acme/app@${D}`, D]) {
       const page = await claims(`subject=${encodeURIComponent(form)}`);

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { cliSandbox, runScitt, show, type CliRun } from '../../libs/cli/test/cli.runner.js';
 import { startLedger, type TestLedger } from '../support/ledger.js';
 import { subjectOf } from '../support/statements.js';
+import { spdxJson } from '../support/content-fixtures.js';
 
 describe('scitt with the wrong input files', () => {
   let ledger: TestLedger;
@@ -25,7 +26,7 @@ describe('scitt with the wrong input files', () => {
 
   before(async () => {
     ledger = await startLedger();
-    writeFileSync(f('sbom.spdx.json'), JSON.stringify({ spdxVersion: 'SPDX-2.3', name: 'app', packages: [{ name: 'x'.repeat(64) }] }));
+    writeFileSync(f('sbom.spdx.json'), spdxJson('app', ['x'.repeat(64)]));
     writeFileSync(f('empty.cose'), '');
     for (const args of [
       ['key', 'generate', '--out', f('vendor.key'), '--certificate'],

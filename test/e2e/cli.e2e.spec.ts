@@ -13,6 +13,7 @@ import { OciLayoutStore } from '../../libs/oci/src/index.js';
 import { cliSandbox, runScitt, show, type CliRun } from '../../libs/cli/test/cli.runner.js';
 import { startLedger, type TestLedger } from '../support/ledger.js';
 import { subjectOf } from '../support/statements.js';
+import { spdxJson } from '../support/content-fixtures.js';
 
 const oneLineError = (r: CliRun): void => {
   const lines = r.stderr.trim().split('\n').filter((l) => !l.startsWith('(run with'));
@@ -75,7 +76,7 @@ describe('scitt CLI against the real ledger', () => {
 
   it('sign → register --wait → receipt get / statement get → trust fetch → verify offline (x5chain issuer)', async () => {
     assert.equal((await scitt('key', 'generate', '--out', f('vendor.key'), '--cert', f('vendor.crt'), '--cert-subject', 'vendor.example')).code, 0);
-    writeFileSync(f('sbom.json'), '{"spdxVersion":"SPDX-2.3"}');
+    writeFileSync(f('sbom.json'), spdxJson('app'));
     const s = await scitt('sign', '--key', f('vendor.key'), '--issuer', 'https://vendor.example', '--subject', SUB, '--payload', f('sbom.json'), '--content-type', 'application/spdx+json', '--x5chain', f('vendor.crt'), '--out', f('sbom.cose'), '-o', 'json');
     assert.equal(s.code, 0, show(s));
     const entryId = JSON.parse(s.stdout).entryId as string;

@@ -26,6 +26,7 @@ import { cliSandbox, runScitt, show } from '../../libs/cli/test/cli.runner.js';
 import { startLedger, type TestLedger } from '../support/ledger.js';
 import { pushTestCollection, type PushedCollection } from '../support/registry-collection.js';
 import { registrySkip, startRegistry, type TestRegistry } from '../support/registry.js';
+import { spdxJson } from '../support/content-fixtures.js';
 
 const VENDOR = 'https://vendor.example';
 const SCANNER = 'https://scanner.consumer.example';
@@ -83,7 +84,7 @@ describe('consumer journey: claims by digest, precedence, scitt sync, status sta
 
   it('1. the vendor registers an SBOM and a scan: the scan does not supersede the SBOM', async () => {
     assert.equal((await asVendor('key', 'generate', '--out', v('vendor.key'), '--cert', v('vendor.crt'), '--cert-subject', 'vendor.example')).code, 0);
-    writeFileSync(v('sbom.json'), JSON.stringify({ spdxVersion: 'SPDX-2.3', name: 'acme/app' }));
+    writeFileSync(v('sbom.json'), spdxJson('acme/app'));
     writeFileSync(v('scan.json'), JSON.stringify({ scanner: 'trivy', findings: 3 }));
     const sign = (payload: string, ct: string, out: string) =>
       asVendor('sign', '--key', v('vendor.key'), '--x5chain', v('vendor.crt'), '--issuer', VENDOR, '--subject', collection.reference, '--payload', v(payload), '--content-type', ct, '--out', v(out));

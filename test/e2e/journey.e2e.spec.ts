@@ -23,6 +23,7 @@ import { cliSandbox, runScitt, show } from '../../libs/cli/test/cli.runner.js';
 import { startLedger, type TestLedger } from '../support/ledger.js';
 import { pushTestCollection, type PushedCollection } from '../support/registry-collection.js';
 import { registrySkip, startRegistry, type TestRegistry } from '../support/registry.js';
+import { spdxJson } from '../support/content-fixtures.js';
 
 const INDEX = 'application/vnd.oci.image.index.v1+json';
 const sha256 = (b: Uint8Array): string => 'sha256:' + createHash('sha256').update(b).digest('hex');
@@ -71,7 +72,7 @@ describe('journey: publish → register → referrers → promote to golden → 
 
   it('1. the vendor signs an SBOM claim about the collection and registers it', async () => {
     assert.equal((await asVendor('key', 'generate', '--out', v('vendor.key'), '--cert', v('vendor.crt'), '--cert-subject', 'ci.vendor.example')).code, 0);
-    writeFileSync(v('sbom.spdx.json'), JSON.stringify({ spdxVersion: 'SPDX-2.3', name: 'acme/app', packages: [{ name: 'openssl', versionInfo: '3.0.13' }] }));
+    writeFileSync(v('sbom.spdx.json'), spdxJson('acme/app', ['openssl@3.0.13']));
     const s = await asVendor('sign', '--key', v('vendor.key'), '--x5chain', v('vendor.crt'), '--issuer', 'https://vendor.example', '--subject', collection.reference, '--payload', v('sbom.spdx.json'), '--content-type', 'application/spdx+json', '--out', v('sbom.cose'));
     assert.equal(s.code, 0, show(s));
     const r = await asVendor('register', v('sbom.cose'), '--ledger', ledger!.url, '--wait', '--out', v('sbom.ts.cose'), '-o', 'json');

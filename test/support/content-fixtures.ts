@@ -32,3 +32,24 @@ export const FIXTURE_CONTENT_TYPE: Record<ContentFixture, string> = {
   'slsa-v1-provenance.intoto.json': 'application/vnd.in-toto+json',
   'openvex-0.2.0.json': 'application/openvex+json',
 };
+
+/**
+ * A small valid SPDX 2.3 JSON document (the ledger refuses malformed SPDX since #15): `name` makes
+ * it unique; `packages` are `name@version` (npm purls).
+ * @example spdxJson('app', ['lodash@4.17.20'])
+ */
+export function spdxJson(name: string, packages: readonly string[] = []): string {
+  return JSON.stringify({
+    spdxVersion: 'SPDX-2.3', dataLicense: 'CC0-1.0', SPDXID: 'SPDXRef-DOCUMENT', name,
+    documentNamespace: `https://sbom.example/spdxdocs/${encodeURIComponent(name)}`,
+    creationInfo: { created: '2026-01-01T00:00:00Z', creators: ['Tool: scitt-ledger-tests'] },
+    packages: packages.map((p, i) => {
+      const at = p.lastIndexOf('@');
+      const [n, v] = at > 0 ? [p.slice(0, at), p.slice(at + 1)] : [p, undefined];
+      return {
+        SPDXID: `SPDXRef-Package-${i}`, name: n, ...(v ? { versionInfo: v } : {}), downloadLocation: 'NOASSERTION',
+        externalRefs: [{ referenceCategory: 'PACKAGE-MANAGER', referenceType: 'purl', referenceLocator: `pkg:npm/${n.replace('@', '%40')}${v ? `@${v}` : ''}` }],
+      };
+    }),
+  });
+}

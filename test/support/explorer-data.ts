@@ -9,6 +9,7 @@ import { problemOf, register, startLedger, type TestLedger } from './ledger.js';
 import { pushTestCollection } from './registry-collection.js';
 import { registryAvailable, startRegistry, type TestRegistry } from './registry.js';
 import { makeIssuer, signStatement, type StatementOptions, type TestIssuer } from './statements.js';
+import { spdxJson } from './content-fixtures.js';
 
 export const REVOCATION_TYPE = 'application/vnd.scitt-ledger.revocation+json';
 
@@ -46,8 +47,7 @@ export async function projected(ledger: TestLedger): Promise<void> {
   throw new Error('the claims projection did not catch up');
 }
 
-const sbom = (name: string, version: string, deps: string[]): string =>
-  JSON.stringify({ spdxVersion: 'SPDX-2.3', name, documentNamespace: `https://sbom.example/${name}/${version}`, packages: deps.map((d) => ({ name: d.split('@')[0], versionInfo: d.split('@')[1] })) });
+const sbom = (name: string, version: string, deps: string[]): string => spdxJson(`${name}/${version}`, deps);
 
 /** Waits (up to 15 s) until the publisher pushed the entry's referrer. */
 async function published(ledger: TestLedger, id: string): Promise<void> {

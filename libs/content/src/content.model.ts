@@ -18,6 +18,8 @@ export interface ContentComponent {
   readonly purl: string | null;
   /** The purl without version, qualifiers and subpath (`pkg:npm/%40angular/core`): the key for "all versions" queries. */
   readonly purlBase: string | null;
+  /** The purl's version (`4.17.20`), null when the purl has none or there is no purl; `version` is the document's own field. */
+  readonly purlVersion: string | null;
   readonly name: string;
   readonly version: string | null;
   readonly hashes: readonly ContentHash[];

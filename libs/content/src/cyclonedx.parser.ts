@@ -54,7 +54,7 @@ function readComponent(r: FieldReader, spec: Spec, o: JsonObject, pointer: strin
     return readHash(r, alg, ho.content, `${p}/content`);
   });
   const licenses = readLicenses(r, o.licenses, `${pointer}/licenses`);
-  return { purl: purl?.purl ?? null, purlBase: purl?.purlBase ?? null, name, version, hashes, licenses, pointer };
+  return { purl: purl?.purl ?? null, purlBase: purl?.purlBase ?? null, purlVersion: purl?.version ?? null, name, version, hashes, licenses, pointer };
 }
 
 /**

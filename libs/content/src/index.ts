@@ -5,3 +5,4 @@ export { parsePurl, normaliseHashAlg, mediaTypeEssence } from './normalise.js';
 export type { NormalPurl } from './normalise.js';
 export { INTOTO_STATEMENT_V1, SLSA_PROVENANCE_V1 } from './intoto.parser.js';
 export { OPENVEX_CONTEXT } from './openvex.parser.js';
+export * from './content.summary.js';

@@ -40,7 +40,7 @@ function readPackage(r: FieldReader, o: JsonObject, pointer: string): ContentCom
     .map((k) => r.optString(o, k, pointer))
     .filter((l): l is string => l !== null && !NO_LICENSE.has(l));
   const p = purl as NormalPurl | null;
-  return { purl: p?.purl ?? null, purlBase: p?.purlBase ?? null, name, version, hashes, licenses: [...new Set(licenses)], pointer };
+  return { purl: p?.purl ?? null, purlBase: p?.purlBase ?? null, purlVersion: p?.version ?? null, name, version, hashes, licenses: [...new Set(licenses)], pointer };
 }
 
 /**

@@ -59,6 +59,11 @@ export interface RegistrationPolicy {
   readonly submitters?: readonly PolicySubmitter[];
   /** CEL rules every claim must pass (docs/policy.md#cel-rules); absent = none */
   readonly rules?: readonly ClaimRule[];
+  /**
+   * An in-toto statement (`application/vnd.in-toto+json`) must list the signed statement's subject
+   * digest among its subjects (docs/policy.md#content). Absent = true; only present when configured.
+   */
+  readonly requireInTotoSubjectMatch?: boolean;
 }
 
 export class PolicyError extends Error {
@@ -95,7 +100,7 @@ function stringArray(v: unknown, path: string): string[] {
   return v as string[];
 }
 
-const KNOWN = new Set(['version', 'mode', 'algorithms', 'maxStatementBytes', 'issuers', 'trustAnchors', 'contentTypes', 'requireOciSubject', 'submitters', 'rules']);
+const KNOWN = new Set(['version', 'mode', 'algorithms', 'maxStatementBytes', 'issuers', 'trustAnchors', 'contentTypes', 'requireOciSubject', 'submitters', 'rules', 'requireInTotoSubjectMatch']);
 const IDENTITY = /^(token|oidc):\S.{0,1023}$/s;
 
 function parseSubmitters(v: unknown): PolicySubmitter[] {
@@ -182,6 +187,7 @@ export function parsePolicy(doc: unknown): RegistrationPolicy {
     if (e instanceof RuleCompileError) throw new PolicyError(`invalid registration policy: ${e.message}`);
     throw e;
   }
+  if (d.requireInTotoSubjectMatch !== undefined && typeof d.requireInTotoSubjectMatch !== 'boolean') fail('requireInTotoSubjectMatch', 'must be true or false');
   return {
     version: 1,
     mode,
@@ -194,6 +200,7 @@ export function parsePolicy(doc: unknown): RegistrationPolicy {
     // only when configured: a policy without submitters keeps its canonical form (and digest)
     ...(d.submitters === undefined ? {} : { submitters: parseSubmitters(d.submitters) }),
     ...(rules.length ? { rules } : {}),
+    ...(d.requireInTotoSubjectMatch === undefined ? {} : { requireInTotoSubjectMatch: d.requireInTotoSubjectMatch as boolean }),
   };
 }
 
