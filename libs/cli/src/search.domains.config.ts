@@ -47,7 +47,7 @@ export function parseSearchDomains(v: unknown, base: string, fail: (field: strin
         return fail(`${f}.registry`, `must be registry/repository (e.g. registry.example/acme/app), not ${JSON.stringify(value)}`);
       }
       if (ref.digest || (ref.tag && ref.tag !== 'latest' && value.includes(':' + ref.tag))) fail(`${f}.registry`, 'names a repository, without tag or digest');
-      d = { kind: 'registry', location: `${ref.registry}/${ref.repository}`, required: r.required === true };
+      d = { kind: 'registry', location: `${ref.registry.toLowerCase()}/${ref.repository}`, required: r.required === true };
     } else if (k === 'ociLayout') {
       d = { kind: 'oci-layout', location: isAbsolute(value) ? value : resolve(base, value), required: r.required === true };
     } else {
