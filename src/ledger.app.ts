@@ -33,7 +33,6 @@ import { OpenApiController } from './openapi/openapi.controller.js';
 import { IssuerKeys } from './entries/issuer-keys.js';
 import { StatementChecker } from './entries/statement-checker.js';
 import { PolicyRulesCheck } from './entries/policy-rules.check.js';
-import { parseClaimContent } from '../libs/content/src/index.js';
 import { ContentCheck } from './entries/content.check.js';
 import { ContentParsePool } from './entries/content-parse.pool.js';
 import type { ServiceConfig } from './infrastructure/config.js';
@@ -182,6 +181,8 @@ async function openLedger(config: ServiceConfig, env: Readonly<Record<string, st
 
     const contentParser = new ContentParsePool(); // claim contents: large payloads parse off the HTTP thread (docs/content.md#cost)
     features.push({ processors: [], close: () => contentParser.close() });
+    const rulesCheck = new PolicyRulesCheck(policy); // CEL rules: large payloads evaluated off the HTTP thread (docs/policy.md#cel-rules)
+    features.push({ processors: [], close: () => rulesCheck.close() });
     const checker = new StatementChecker(policy, new IssuerKeys(policy), index, new ContentCheck(policy, contentParser));
     const adapter = new FastifyAdapter({ genReqId, bodyLimit: config.maxBodyBytes, ...edgeServerOptions(config) });
     app = await NestFactory.create<NestFastifyApplication>(
@@ -193,7 +194,7 @@ async function openLedger(config: ServiceConfig, env: Readonly<Record<string, st
         { provide: LogIndexStore, useValue: index },
         { provide: Sequencer, useValue: sequencer },
         { provide: StatementChecker, useValue: checker },
-        { provide: PolicyRulesCheck, useValue: new PolicyRulesCheck(policy, parseClaimContent) },
+        { provide: PolicyRulesCheck, useValue: rulesCheck },
         { provide: FEATURES, useValue: features },
         ...authProviders(gate),
         ...features.flatMap((f) => f.providers ?? []),

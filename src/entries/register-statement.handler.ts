@@ -41,7 +41,7 @@ export class RegisterStatementHandler implements ICommandHandler<RegisterStateme
     // (a detached payload has no visible signed content: the checker refuses it below)
     const statementId = decoded.statement.payload === null ? entryId : statementIdOfStatement(decoded.statement);
     const admitted = await this.checker.check(decoded.statement, decoded.entry, { entryId, statementId }, cmd.body.length, new Date());
-    this.rules.check(decoded.statement, admitted); // the policy's CEL rules (docs/policy.md#cel-rules)
+    await this.rules.check(decoded.statement, admitted); // the policy's CEL rules (docs/policy.md#cel-rules)
     const first = this.index.entryByStatement(statementId);
     if (first) return { status: 'registered', entryId: first.entryId, index: first.index, receipt: this.index.receipt(first.entryId)! };
     const done: Promise<Registered> = this.sequencer.submit(admitted);

@@ -10,6 +10,8 @@ import { FIXTURE_CONTENT_TYPE, FIXTURE_IMAGE_DIGEST, fixtureJson, jsonBytes, typ
 import { problemOf, register, startLedger, type TestLedger } from '../support/ledger.js';
 import { makeIssuer, signStatement, type TestIssuer } from '../support/statements.js';
 import { EXAMPLE_RULES } from '../support/cel-examples.js';
+import { cyclonedxSbom } from '../../libs/content/test/sbom.generator.js';
+import { PolicyRulesCheck } from '../../src/entries/policy-rules.check.js';
 
 const SUB = `registry.example/team/app@${FIXTURE_IMAGE_DIGEST}`;
 const SLSA_BUILDER = 'https://github.com/slsa-framework/slsa-github-generator/.github/workflows/generator_container_slsa3.yml@refs/tags/v2.0.0';
@@ -73,6 +75,19 @@ describe('CEL rules in the registration policy (real HTTP)', () => {
     assert.match(cdx.detail!, /rule no-affected-cves/);
     for (const s of open.statements) if (s.status === 'affected') Object.assign(s, { status: 'fixed' });
     assert.equal((await post('openvex-0.2.0.json', open)).status, 201);
+  });
+
+  it('a large SBOM (500 components, > 64 KiB) is judged on the rules thread, the same way', async () => {
+    const rules = ledger.app.get(PolicyRulesCheck);
+    const before = rules.counts.worker;
+    const doc = cyclonedxSbom(500) as { components: { licenses?: unknown[] }[] };
+    assert.ok(jsonBytes(doc).length > 64 * 1024);
+    assert.equal((await post('cyclonedx-1.6-sbom.json', doc)).status, 201);
+    doc.components[321]!.licenses = [{ expression: 'AGPL-3.0-only' }];
+    const r = await post('cyclonedx-1.6-sbom.json', doc);
+    assert.equal(r.code, 'ERR_POLICY_RULE');
+    assert.match(r.detail!, /rule no-denied-licences/);
+    assert.equal(rules.counts.worker, before + 2);
   });
 
   it('a claim no rule applies to (opaque content) is admitted', async () => {
