@@ -23,6 +23,7 @@ import { ServiceMetrics } from './metrics/service.metrics.js';
 import { OpenApiController } from './openapi/openapi.controller.js';
 import { IssuerKeys } from './entries/issuer-keys.js';
 import { StatementChecker } from './entries/statement-checker.js';
+import { PolicyRulesCheck } from './entries/policy-rules.check.js';
 import { ContentCheck } from './entries/content.check.js';
 import { ContentParsePool } from './entries/content-parse.pool.js';
 import type { ServiceConfig } from './infrastructure/config.js';
@@ -130,6 +131,8 @@ async function openLedger(
 
     const contentParser = new ContentParsePool(); // claim contents: large payloads parse off the HTTP thread (docs/content.md#cost)
     features.push({ close: () => contentParser.close() });
+    const rulesCheck = new PolicyRulesCheck(policy); // CEL rules: large payloads evaluated off the HTTP thread (docs/policy.md#cel-rules)
+    features.push({ close: () => rulesCheck.close() });
     const checker = new StatementChecker(policy, new IssuerKeys(policy), index, new ContentCheck(policy, contentParser));
     const adapter = new FastifyAdapter({ genReqId, bodyLimit: config.maxBodyBytes, ...edgeServerOptions(config) });
     app = await NestFactory.create<NestFastifyApplication>(
@@ -142,6 +145,7 @@ async function openLedger(
         { provide: Sequencer, useValue: sequencer },
         { provide: StatementChecker, useValue: checker },
         { provide: PROCESSORS, useValue: processors },
+        { provide: PolicyRulesCheck, useValue: rulesCheck },
         ...authProviders(gate),
         ...features.flatMap((f) => f.providers ?? []),
       ], features.flatMap((f) => f.controllers ?? [])),

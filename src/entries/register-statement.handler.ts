@@ -8,6 +8,7 @@ import type { ServiceConfig } from '../infrastructure/config.js';
 import { entryIdOfEntry, statementIdOfStatement } from '../log/statement-id.js';
 import { StatementChecker } from './statement-checker.js';
 import { malformedStatement } from './statement-rejection.js';
+import { PolicyRulesCheck } from './policy-rules.check.js';
 import { RegisterStatement, type RegistrationOutcome } from './register-statement.command.js';
 
 @CommandHandler(RegisterStatement)
@@ -17,6 +18,7 @@ export class RegisterStatementHandler implements ICommandHandler<RegisterStateme
     private readonly index: LogIndexStore,
     private readonly sequencer: Sequencer,
     private readonly checker: StatementChecker,
+    private readonly rules: PolicyRulesCheck,
     @Inject(CONFIG) private readonly config: ServiceConfig,
   ) {}
 
@@ -41,6 +43,7 @@ export class RegisterStatementHandler implements ICommandHandler<RegisterStateme
     const known = this.index.entryByIdOrStatement(entryId, statementId);
     if (known?.entryId === entryId) return { status: 'registered', entryId, index: known.index, receipt: this.index.receipt(entryId)! };
     const admitted = await this.checker.check(decoded.statement, decoded.entry, { entryId, statementId }, cmd.body.length, new Date());
+    await this.rules.check(decoded.statement, admitted); // the policy's CEL rules (docs/policy.md#cel-rules)
     if (known) return { status: 'registered', entryId: known.entryId, index: known.index, receipt: this.index.receipt(known.entryId)! };
     const done: Promise<Registered> = this.sequencer.submit(admitted);
     if (cmd.respondAsync) {

@@ -70,6 +70,8 @@ export interface ClaimReport {
   /** Newer claims that supersede this one (explicit claims in hand, or a status statement: `treeSize` set). */
   supersededBy?: { entryId: string; index?: number; how: 'explicit' | 'status'; treeSize?: number }[];
   problems: string[];
+  /** with search domains: every domain that holds this claim, in policy order */
+  foundIn?: string[];
 }
 
 /** Everything {@link verifyClaim} checks against. */

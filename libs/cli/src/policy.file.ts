@@ -7,7 +7,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { compileRules, RuleCompileError, type CompiledRule } from '../../ledger/src/index.js';
 import { usage } from './cli.errors.js';
+import { parseSearchDomains, type SearchDomain } from './search.domains.config.js';
 
 /** One required kind of claim. */
 export interface PolicyRequirement {
@@ -35,6 +37,10 @@ export interface ConsumerPolicy {
   maxAgeSeconds?: number;
   maxAgeText?: string;
   allowUnverifiedIssuers: boolean;
+  /** CEL rules every live claim must pass (docs/policy.md#cel-rules), compiled at load */
+  rules: CompiledRule[];
+  /** where `scitt verify sha256:…` looks for referrers, in order (docs/cli.md#search-domains) */
+  searchDomains: SearchDomain[];
 }
 
 const DURATION = /^([1-9][0-9]{0,8})(s|m|h|d)$/;
@@ -50,7 +56,7 @@ export function parseDuration(text: string, what: string): number {
   return Number(m[1]) * UNIT[m[2]!]!;
 }
 
-const TOP = new Set(['version', 'ledgers', 'issuers', 'trustAnchors', 'precedence', 'kinds', 'require', 'freshness', 'allowUnverifiedIssuers']);
+const TOP = new Set(['version', 'ledgers', 'issuers', 'trustAnchors', 'precedence', 'kinds', 'require', 'freshness', 'allowUnverifiedIssuers', 'rules', 'searchDomains']);
 
 function fail(source: string, field: string, why: string): never {
   throw usage(`couldn't read consumer policy ${source}: ${field} ${why}`);
@@ -123,7 +129,15 @@ export function parseConsumerPolicy(doc: unknown, source: string, base: string):
   }
   const allow = d.allowUnverifiedIssuers ?? false;
   if (typeof allow !== 'boolean') fail(source, 'allowUnverifiedIssuers', 'must be true or false');
-  return { source, ledgers, issuerKeys, trustAnchors, precedence, kinds, require, ...(maxAgeSeconds !== undefined ? { maxAgeSeconds, maxAgeText: maxAgeText! } : {}), allowUnverifiedIssuers: allow };
+  let rules: CompiledRule[];
+  try {
+    rules = compileRules(d.rules, 'rules').compiled;
+  } catch (e) {
+    if (e instanceof RuleCompileError) throw usage(`couldn't read consumer policy ${source}: ${e.message}`, e);
+    throw e;
+  }
+  const searchDomains = parseSearchDomains(d.searchDomains, base, (field, why) => fail(source, field, why));
+  return { source, ledgers, issuerKeys, trustAnchors, precedence, kinds, require, ...(maxAgeSeconds !== undefined ? { maxAgeSeconds, maxAgeText: maxAgeText! } : {}), allowUnverifiedIssuers: allow, rules, searchDomains };
 }
 
 /**

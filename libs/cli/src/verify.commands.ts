@@ -5,7 +5,8 @@
  */
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
-import { dockerConfigCredentials, parseReference, type CredentialSource } from '../../oci/src/index.js';
+import { dockerConfigCredentials, isDigest, parseReference, type CredentialSource } from '../../oci/src/index.js';
+import { parseClaimContent } from '../../content/src/index.js';
 import { subjectDigestOf } from '../../ledger/src/index.js';
 import { applyExplicitSupersession, applyRevocations, verifyClaim, type ClaimInput, type ClaimReport } from './claim.verifier.js';
 import { claimsFromFiles, claimsFromReferrers, layoutSource, registryClient, registrySource, resolveCollection, statusFromReferrers } from './claim.sources.js';
@@ -17,6 +18,8 @@ import { CliError, usage } from './cli.errors.js';
 import { evaluateRequirements, parseRequirement, type RequirementResult } from './consumer.policy.js';
 import { IssuerTrust } from './issuer.trust.js';
 import { defaultTrustFile, loadTrust, type TrustStore } from './trust.store.js';
+import { evaluateConsumerRules, type ConsumerRuleResult } from './consumer.rules.js';
+import { describeDomain, domainsFailure, mergeByEntryId, searchDomains, type DomainReport } from './search.domains.js';
 
 type Ctx = (cmd: Command) => CliContext;
 
@@ -50,6 +53,10 @@ export interface VerifyReport {
   /** issuer signatures were allowed to stay unverified (--allow-unverified-issuers) */
   unverifiedIssuersAllowed?: boolean;
   ignoredReferrers: number;
+  /** with search domains (`scitt verify sha256:…`): what each domain gave, in policy order */
+  domains?: DomainReport[];
+  /** the policy's CEL rules on every live claim they apply to */
+  rules?: ConsumerRuleResult[];
   /** One line saying why verification failed (absent when ok). */
   failure?: string;
 }
@@ -70,10 +77,14 @@ export interface ConsumerChecks {
   stale?: { subject: string; hint: string; newestAgeSeconds?: number; maxAge: string };
   allowUnverifiedIssuers?: boolean;
   issuerTrustKey?: string;
+  /** a required search domain could not be reached */
+  domains?: string;
+  rules?: readonly ConsumerRuleResult[];
 }
 
 /** Decides the verdict from the claim reports and requirement results. */
 export function verdict(claims: readonly ClaimReport[], reqs: readonly RequirementResult[], hasRequirements: boolean, x: ConsumerChecks = {}): string | undefined {
+  if (x.domains) return x.domains;
   const bad = claims.filter((c) => !c.ok);
   if (bad.length > 0) return `${bad.length} of ${claims.length} artifact(s) failed verification: ${bad[0]!.source}: ${bad[0]!.problems[0]}`;
   const badStatus = (x.statuses ?? []).filter((s) => !s.ok);
@@ -87,9 +98,11 @@ export function verdict(claims: readonly ClaimReport[], reqs: readonly Requireme
   }
   const unmetKind = (x.kinds ?? []).find((k) => !k.met);
   if (unmetKind) return `policy not met: ${x.policySource ?? 'policy'} require ${unmetKind.requirement}: ${unmetKind.reason}`;
+  const broken = (x.rules ?? []).find((r) => !r.ok);
+  if (broken) return `policy not met: ${x.policySource ?? 'policy'} ${broken.reason} (claim ${broken.entryId.slice(0, 16)})`;
   const unmet = reqs.filter((r) => !r.met);
   if (unmet.length > 0) return `policy not met: --require ${JSON.stringify(unmet[0]!.requirement)}: ${unmet[0]!.reason}`;
-  if (hasRequirements || (x.kinds?.length ?? 0) > 0) return undefined;
+  if (hasRequirements || (x.kinds?.length ?? 0) > 0 || (x.rules?.length ?? 0) > 0) return undefined;
   const live = claims.filter((c) => c.kind === 'claim' && !c.revokedBy?.length);
   if (claims.filter((c) => c.kind === 'claim').length === 0) return 'no claims were found';
   if (live.length === 0) return 'every claim found is revoked';
@@ -128,15 +141,21 @@ function claimLines(c: ClaimReport): string[] {
   for (const r of c.revokedBy ?? []) lines.push(`     revoked by entry ${r.entryId.slice(0, 16)} at index ${r.index ?? '?'}${r.treeSize !== undefined ? ` (status at tree size ${r.treeSize})` : ''}: ${r.reason}`);
   for (const r of c.supersededBy ?? []) lines.push(`     superseded by entry ${r.entryId.slice(0, 16)} at index ${r.index ?? '?'}${r.treeSize !== undefined ? ` (status at tree size ${r.treeSize})` : ''}`);
   for (const p of c.problems) lines.push(`     problem: ${p}`);
+  if (c.foundIn?.length) lines.push(`     found in: ${c.foundIn.join(', ')}`);
   lines.push(`     source: ${c.source}`);
   return lines;
+}
+
+function domainLine(d: DomainReport): string {
+  if (d.reachable) return `ok   search domain ${d.domain}: ${d.claims} claim artifact(s), ${d.statuses} status statement(s)`;
+  return `${d.required ? 'FAIL' : 'DOWN'} search domain ${d.domain}${d.required ? ' (required)' : ' (skipped)'}: ${d.error ?? 'unreachable'}`;
 }
 
 export function registerVerifyCommands(program: Command, ctx: Ctx): void {
   program
     .command('verify')
     .description('verify claims offline: transparent statement files, a collection in an OCI registry (its referrers), or an OCI layout')
-    .argument('<source...>', 'statement files, or a collection reference registry/repo@sha256:… (or :tag), or with --oci-layout a sha256:… digest')
+    .argument('<source...>', "statement files, or a collection reference registry/repo@sha256:… (or :tag), or a bare sha256:… digest (looked up in --oci-layout, or in the policy's searchDomains)")
     .option('--receipt <file>', 'the receipt of a single statement file (when the statement carries none)')
     .option('--oci-layout <dir>', 'read the referrers from this OCI image layout directory')
     .option('--trust <file>', 'trusted ledger keys: a trust file or COSE Key Set (repeatable; default the trust file)', collect)
@@ -163,6 +182,8 @@ export function registerVerifyCommands(program: Command, ctx: Ctx): void {
       const inputs: ClaimInput[] = [];
       const subjects: string[] = [];
       let ignored = 0;
+      let domains: DomainReport[] | undefined;
+      const domainOf = new Map<string, string>();
       let creds: CredentialSource | undefined;
       const client = (registry: string) => registryClient(registry, (creds ??= dockerConfigCredentials(o.dockerConfig)), Boolean(o.plainHttp));
       if (o.ociLayout) {
@@ -179,7 +200,20 @@ export function registerVerifyCommands(program: Command, ctx: Ctx): void {
         }
       } else {
         const files = sources.filter((s) => existsSync(s));
-        const refs = sources.filter((s) => !existsSync(s));
+        const bare = sources.filter((s) => !existsSync(s) && isDigest(s));
+        const refs = sources.filter((s) => !existsSync(s) && !isDigest(s));
+        if (bare.length && !policy?.searchDomains.length) throw usage(`couldn't verify ${bare[0]}: a bare digest is looked up in search domains — give a --policy with searchDomains, --oci-layout <dir>, or registry/repo@${bare[0]}`);
+        for (const digest of bare) {
+          subjects.push(digest);
+          const r = await searchDomains(policy!.searchDomains, digest, { client, progress: (m) => c.out.progress(m) });
+          for (const d of r.domains) if (!d.reachable) c.out.warn(`search domain ${d.domain} could not be reached${d.required ? ' (required)' : ', skipped'}: ${d.error}`);
+          (domains ??= []).push(...r.domains);
+          for (const [k, v] of r.domainOf) domainOf.set(k, v);
+          inputs.push(...r.claims);
+          ignored += r.ignored;
+          statusOf(digest).push(...r.statuses);
+          hints.set(digest, `scitt sync <reference of ${digest}> (search domains: ${policy!.searchDomains.map(describeDomain).join(', ')})`);
+        }
         if (files.length) inputs.push(...claimsFromFiles(files, o.receipt));
         else if (o.receipt) throw usage("couldn't use --receipt: it goes with a statement file");
         for (const ref of refs) {
@@ -231,6 +265,9 @@ export function registerVerifyCommands(program: Command, ctx: Ctx): void {
           if (!fresh && !stale) stale = { subject: digest, hint: hints.get(digest) ?? `scitt sync <reference of ${digest}>`, maxAge: maxAge.text, ...(newest !== undefined ? { newestAgeSeconds: newest } : {}) };
         }
       }
+      const rules = policy ? evaluateConsumerRules(policy.rules, inputs, claims, parseClaimContent) : [];
+      const merged = domains ? mergeByEntryId(claims, domainOf) : claims;
+      claims.splice(0, claims.length, ...merged);
       const results = evaluateRequirements(requirements, claims, ledgers);
       const kinds = policy ? evaluatePolicy(policy, claims, ledgers) : [];
       const unverified = claims.filter((x) => !x.issuer.verified).length;
@@ -241,6 +278,8 @@ export function registerVerifyCommands(program: Command, ctx: Ctx): void {
         ...(policy ? { policySource: policy.source } : {}),
         ...(stale ? { stale } : {}),
         allowUnverifiedIssuers: allowUnverified,
+        ...(domains && domainsFailure(domains) ? { domains: domainsFailure(domains)! } : {}),
+        rules,
         issuerTrustKey: policy ? `issuers / trustAnchors in ${policy.source} (or --issuer-key / --trust-anchor)` : '--issuer-key / --trust-anchor (or a --policy file with issuers / trustAnchors)',
       });
       const report: VerifyReport = {
@@ -253,16 +292,20 @@ export function registerVerifyCommands(program: Command, ctx: Ctx): void {
         ...(maxAge ? { freshness: { maxAgeSeconds: maxAge.s, subjects: freshness } } : {}),
         ...(allowUnverified ? { unverifiedIssuersAllowed: true } : {}),
         ignoredReferrers: ignored,
+        ...(domains ? { domains } : {}),
+        ...(rules.length ? { rules } : {}),
         ...(failure ? { failure } : {}),
       };
       c.out.result(report, () => [
         ...subjects.map((s) => `collection ${s}`),
+        ...(domains ?? []).map(domainLine),
         ...claims.flatMap(claimLines),
         ...statuses.flatMap(statusLines),
         ...results.map((r) => `${r.met ? 'ok  ' : 'FAIL'} require ${r.requirement}${r.met ? `: met by ${r.matchedBy.map((x) => x.slice(0, 16)).join(', ')}` : `: ${r.reason}`}`),
         ...kinds.flatMap(kindLines),
+        ...rules.map((r) => `${r.ok ? 'ok  ' : 'FAIL'} rule ${r.rule} on ${r.entryId.slice(0, 16)}${r.ok ? '' : `: ${r.reason}`}`),
         failure ? `verification FAILED` : `verified: ${claims.filter((x) => x.kind === 'claim').length} claim(s), ${claims.filter((x) => x.kind === 'revocation').length} revocation(s)${requirements.length || kinds.length ? ', policy met' : ''}`,
       ]);
-      if (failure) throw new CliError((results.some((r) => !r.met) || kinds.some((k) => !k.met)) && claims.every((x) => x.ok) ? 'ERR_CLI_POLICY' : 'ERR_CLI_VERIFY', `verification failed: ${failure}`);
+      if (failure) throw new CliError((results.some((r) => !r.met) || kinds.some((k) => !k.met) || rules.some((r) => !r.ok)) && claims.every((x) => x.ok) ? 'ERR_CLI_POLICY' : 'ERR_CLI_VERIFY', `verification failed: ${failure}`);
     });
 }

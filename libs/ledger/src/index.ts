@@ -7,3 +7,4 @@ export * from './log.decider.js';
 export * from './supersession.js';
 export * from './precedence.js';
 export * from './strict-json.js';
+export * from './rules/index.js';

@@ -4,6 +4,7 @@
  * Pure: the service reads the file; this module only checks and evaluates.
  */
 import type { JsonWebKey } from '../../cose/src/index.js';
+import { compileRules, RuleCompileError, type ClaimRule } from './rules/claim.rules.js';
 
 export const ALGORITHMS: Readonly<Record<string, number>> = { ES256: -7, ES384: -35, EdDSA: -8 };
 
@@ -56,6 +57,8 @@ export interface RegistrationPolicy {
    * (the service must then require authentication). Absent: any authenticated submitter, any `iss`.
    */
   readonly submitters?: readonly PolicySubmitter[];
+  /** CEL rules every claim must pass (docs/policy.md#cel-rules); absent = none */
+  readonly rules?: readonly ClaimRule[];
   /**
    * An in-toto statement (`application/vnd.in-toto+json`) must list the signed statement's subject
    * digest among its subjects (docs/policy.md#content). Absent = true; only present when configured.
@@ -97,7 +100,7 @@ function stringArray(v: unknown, path: string): string[] {
   return v as string[];
 }
 
-const KNOWN = new Set(['version', 'mode', 'algorithms', 'maxStatementBytes', 'issuers', 'trustAnchors', 'contentTypes', 'requireOciSubject', 'submitters', 'requireInTotoSubjectMatch']);
+const KNOWN = new Set(['version', 'mode', 'algorithms', 'maxStatementBytes', 'issuers', 'trustAnchors', 'contentTypes', 'requireOciSubject', 'submitters', 'rules', 'requireInTotoSubjectMatch']);
 const IDENTITY = /^(token|oidc):\S.{0,1023}$/s;
 
 function parseSubmitters(v: unknown): PolicySubmitter[] {
@@ -177,6 +180,13 @@ export function parsePolicy(doc: unknown): RegistrationPolicy {
   });
   const requireOciSubject = d.requireOciSubject ?? false;
   if (typeof requireOciSubject !== 'boolean') fail('requireOciSubject', 'must be true or false');
+  let rules: ClaimRule[] = [];
+  try {
+    rules = compileRules(d.rules, 'rules').rules;
+  } catch (e) {
+    if (e instanceof RuleCompileError) throw new PolicyError(`invalid registration policy: ${e.message}`);
+    throw e;
+  }
   if (d.requireInTotoSubjectMatch !== undefined && typeof d.requireInTotoSubjectMatch !== 'boolean') fail('requireInTotoSubjectMatch', 'must be true or false');
   return {
     version: 1,
@@ -189,6 +199,7 @@ export function parsePolicy(doc: unknown): RegistrationPolicy {
     requireOciSubject,
     // only when configured: a policy without submitters keeps its canonical form (and digest)
     ...(d.submitters === undefined ? {} : { submitters: parseSubmitters(d.submitters) }),
+    ...(rules.length ? { rules } : {}),
     ...(d.requireInTotoSubjectMatch === undefined ? {} : { requireInTotoSubjectMatch: d.requireInTotoSubjectMatch as boolean }),
   };
 }

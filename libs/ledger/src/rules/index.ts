@@ -1,0 +1,3 @@
+export * from './claim.model.js';
+export * from './claim.rules.js';
+export { BudgetExceededError, runBounded } from './cel.bound.js';
