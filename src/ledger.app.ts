@@ -42,6 +42,9 @@ import { startProcessorHost, type ProcessorHost } from './processors/processor-h
 import type { ProcessorDeps, ServiceFeature } from './processors/service-processor.js';
 import { LogIndexStore } from './log/log-index.store.js';
 import { Sequencer } from './log/sequencer.js';
+import { ENTRY_SINK } from './log/entry-sink.js';
+import { LogNode } from './log/log-node.js';
+import { clusterParts } from './log/cluster.parts.js';
 import { checkpointSigner, loadOrCreateServiceKey, writeDurably } from './log/service-key.js';
 import { lockDataDir, type DataDirLock } from './infrastructure/data-dir.lock.js';
 import { checkFreeSpace, explainDiskFull, probeWritable } from './infrastructure/disk-space.js';
@@ -50,7 +53,8 @@ export interface LedgerApp {
   readonly app: NestFastifyApplication;
   readonly url: string;
   readonly logId: string;
-  readonly sequencer: Sequencer;
+  /** this node's part in the log: its sequencer (single node, leader) or its follower (docs/operations.md) */
+  readonly sequencer: LogNode;
   readonly index: LogIndexStore;
   readonly store: EventStore;
   /** every route the HTTP server answers (method, route template) */
@@ -107,15 +111,29 @@ async function openLedger(config: ServiceConfig, env: Readonly<Record<string, st
   const key = await loadOrCreateServiceKey({ dataDir: config.dataDir, keyFile: config.serviceKeyFile, alg: config.serviceKeyAlg });
   const store = await openConfiguredEventStore(config, { worker: process.env.SQLITE_WORKER !== 'false', autoCheckpointPages: backstopPages(config) });
   const index = new LogIndexStore(join(config.dataDir, 'log-index.sqlite'), { autoCheckpointPages: backstopPages(config) });
-  const sequencer = new Sequencer({
-    store: metrics.instrumentStore(store),
-    index,
-    signer: checkpointSigner(key, config.issuer, logId),
-    logId,
-    ...config.sequencer,
-    // Readiness comes back after a failure only when the data directory takes writes again.
-    probe: () => probeWritable(config.dataDir, config.minFreeDiskBytes),
-  });
+  const newSequencer = (): Sequencer =>
+    new Sequencer({
+      store: metrics.instrumentStore(store),
+      index,
+      signer: checkpointSigner(key, config.issuer, logId),
+      logId,
+      ...config.sequencer,
+      // Readiness comes back after a failure only when the data directory takes writes again.
+      probe: () => probeWritable(config.dataDir, config.minFreeDiskBytes),
+    });
+  // Service events (key, policy) are appended by whoever leads, once it verified the log.
+  const onLead = async (sequencer: Sequencer): Promise<void> => {
+    const now = new Date().toISOString();
+    const serviceEvents: LedgerEvent[] = [];
+    const kidHex = Buffer.from(key.kid).toString('hex');
+    if (!index.serviceKeys().some((k) => k.kid === kidHex)) {
+      serviceEvents.push({ type: 'ServiceKeyAdded', kid: key.kid, coseKey: encodeCoseKey(key.publicKey), addedAt: now });
+    }
+    if (index.policyDigest() !== digest) serviceEvents.push({ type: 'PolicyChanged', digest, policy: canonical, changedAt: now });
+    await sequencer.appendServiceEvents(serviceEvents);
+  };
+  // One node (the default), or one of several on PostgreSQL with the sequencer lease: src/log/cluster.parts.ts.
+  const sequencer: LogNode = clusterParts(config, { store, index, logId, newSequencer, onLead });
   const features: ServiceFeature[] = [];
   let checkpoints: CheckpointStore | undefined;
   let processors: ProcessorHost | undefined;
@@ -151,15 +169,6 @@ async function openLedger(config: ServiceConfig, env: Readonly<Record<string, st
         onError: (err) => logger.warn(`${err.message} (SQLite's automatic checkpoints still bound the WAL)`),
       });
     }
-    const now = new Date().toISOString();
-    const serviceEvents: LedgerEvent[] = [];
-    const kidHex = Buffer.from(key.kid).toString('hex');
-    if (!index.serviceKeys().some((k) => k.kid === kidHex)) {
-      serviceEvents.push({ type: 'ServiceKeyAdded', kid: key.kid, coseKey: encodeCoseKey(key.publicKey), addedAt: now });
-    }
-    if (index.policyDigest() !== digest) serviceEvents.push({ type: 'PolicyChanged', digest, policy: canonical, changedAt: now });
-    await sequencer.appendServiceEvents(serviceEvents);
-
     // Processors start after the sequencer verified the log; each resumes from its own checkpoint.
     // The processors (projection writer, publishers) run in their own thread by default
     // (processors/processor-host.ts); this thread only answers queries from the projections' file.
@@ -185,7 +194,8 @@ async function openLedger(config: ServiceConfig, env: Readonly<Record<string, st
         { provide: SERVICE_KEY, useValue: key },
         { provide: EVENT_STORE, useValue: store },
         { provide: LogIndexStore, useValue: index },
-        { provide: Sequencer, useValue: sequencer },
+        { provide: LogNode, useValue: sequencer },
+        { provide: ENTRY_SINK, useValue: sequencer },
         { provide: StatementChecker, useValue: checker },
         { provide: FEATURES, useValue: features },
         ...authProviders(gate),

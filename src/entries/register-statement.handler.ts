@@ -4,7 +4,8 @@ import { createHash } from 'node:crypto';
 import { toEntry } from '../../libs/receipt/src/index.js';
 import { malformed, unavailable } from '../common/problem.js';
 import { LogIndexStore } from '../log/log-index.store.js';
-import { Sequencer, SequencerError, type Registered } from '../log/sequencer.js';
+import { SequencerError, type Registered } from '../log/sequencer.js';
+import { ENTRY_SINK, type EntrySink } from '../log/entry-sink.js';
 import { CONFIG } from '../infrastructure/tokens.js';
 import type { ServiceConfig } from '../infrastructure/config.js';
 import { statementIdOfStatement } from '../log/statement-id.js';
@@ -16,7 +17,7 @@ export class RegisterStatementHandler implements ICommandHandler<RegisterStateme
   private readonly logger = new Logger('register');
   constructor(
     private readonly index: LogIndexStore,
-    private readonly sequencer: Sequencer,
+    @Inject(ENTRY_SINK) private readonly sequencer: EntrySink,
     private readonly checker: StatementChecker,
     @Inject(CONFIG) private readonly config: ServiceConfig,
   ) {}

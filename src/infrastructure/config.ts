@@ -3,6 +3,7 @@
  * the service with a message naming the variable, what it got and what it accepts.
  * docs/operations.md lists every variable.
  */
+import { hostname } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
 import { loadAuthConfig, type AuthConfig } from '../auth/auth.config.js';
 
@@ -42,6 +43,8 @@ export interface ServiceConfig {
   readonly sqliteCheckpointMs: number;
   /** free bytes the data directory's disk must have to start, and to resume writes after a failure; 0 disables the check */
   readonly minFreeDiskBytes: number;
+  /** several nodes, one sequencer (docs/operations.md): `single` is today's one process; `auto` competes for the lease; `follower` never leads */
+  readonly node: { readonly mode: 'single' | 'auto' | 'follower'; readonly id: string; readonly url: string | undefined; readonly leaseTtlMs: number; readonly leaseRetryMs: number };
   /** submitter (and, for private deployments, reader) authentication: src/auth */
   readonly auth: AuthConfig;
 }
@@ -116,7 +119,24 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Service
     sqliteCheckpointMs: checkpointInterval(env),
     minFreeDiskBytes: int(env, 'MIN_FREE_DISK_BYTES', 16 * 1024 * 1024, 0, Number.MAX_SAFE_INTEGER),
     auth: loadAuthConfig(env, cwd),
+    node: nodeOf(env, eventStore, port),
   };
+}
+
+/** NODE_ROLE and what a node of several needs: a shared store, log id, key and issuer. */
+function nodeOf(env: Env, eventStore: ServiceConfig['eventStore'], port: number): ServiceConfig['node'] {
+  const mode = oneOf(env, 'NODE_ROLE', 'single', ['single', 'auto', 'follower'] as const);
+  if (mode !== 'single') {
+    if (eventStore.kind !== 'postgres') throw new ConfigError(`NODE_ROLE=${mode} needs EVENT_STORE=postgres: the sequencer lease is a PostgreSQL advisory lock`);
+    for (const name of ['LOG_ID', 'SERVICE_KEY_FILE', 'SERVICE_ISSUER'] as const) {
+      if (!env[name]) throw new ConfigError(`NODE_ROLE=${mode} needs ${name}: every node of a log must use the same one (docs/operations.md)`);
+    }
+  }
+  const url = env.NODE_URL || undefined;
+  if (url !== undefined && !/^https?:\/\/[^/?#]+$/.test(url)) throw new ConfigError(`NODE_URL=${JSON.stringify(url)} is not valid: expected http(s)://host[:port] (no path), the URL other nodes reach this one at`);
+  const id = env.NODE_ID || `${hostname()}:${port}`;
+  if (!/^[A-Za-z0-9._:-]{1,64}$/.test(id)) throw new ConfigError(`NODE_ID=${JSON.stringify(id)} is not valid: expected 1–64 characters of A–Z a–z 0–9 . _ : -`);
+  return { mode, id, url, leaseTtlMs: int(env, 'LEASE_TTL_MS', 3000, 200, 600000), leaseRetryMs: int(env, 'LEASE_RETRY_MS', 250, 10, 60000) };
 }
 
 /** At least one statement of the largest size must fit. */

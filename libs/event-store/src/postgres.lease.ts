@@ -135,6 +135,14 @@ export class PostgresLease {
     return row ? { nodeId: row.node_id as string, url: row.url as string, since: new Date(Math.floor(row.since as number)) } : null;
   }
 
+  /** Gives a held lease up; the node may take it again later. */
+  async release(): Promise<void> {
+    if (this.#pid === null) return;
+    this.#pid = null;
+    clearTimeout(this.#heartbeat);
+    await this.#sql.unsafe('SELECT pg_advisory_unlock_all()');
+  }
+
   /** Gives the lease up (the session ends) and closes the connection. */
   async close(): Promise<void> {
     if (this.#closed) return;
