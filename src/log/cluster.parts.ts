@@ -33,7 +33,6 @@ export function clusterParts(config: ServiceConfig, deps: ClusterDeps): LogNode 
   if (mode === 'single') return new LogNode({ mode, nodeId: id, url: () => config.node.url ?? config.issuer, newSequencer: deps.newSequencer, onLead: deps.onLead });
   if (config.eventStore.kind !== 'postgres') throw new Error(`couldn't start a node of several: NODE_ROLE=${mode} needs EVENT_STORE=postgres`);
   const url = advertisedUrl(config);
-  let node: LogNode | undefined;
   const lease = new PostgresLease({
     connectionString: config.eventStore.connectionString,
     schema: config.eventStore.schema,
@@ -41,16 +40,16 @@ export function clusterParts(config: ServiceConfig, deps: ClusterDeps): LogNode 
     nodeId: id,
     url,
     ttlMs: config.node.leaseTtlMs,
-    onLost: (why) => node?.lost(why),
+    onLost: (why) => node.lost(why), // called only once the node holds the lease
   });
   const follower = new LogFollower({ store: deps.store, index: deps.index, logId: deps.logId, stream: logStream(deps.logId) });
   const forwarder = new LeaderForwarder({
     nodeId: id,
-    leader: (fresh) => node!.leader(fresh),
+    leader: (fresh) => node.leader(fresh),
     follower,
     index: deps.index,
     timeoutMs: Math.max(config.registerWaitMs, 5000),
   });
-  node = new LogNode({ mode, nodeId: id, url: () => url, newSequencer: deps.newSequencer, onLead: deps.onLead, follower, forwarder, lease, leaseRetryMs: config.node.leaseRetryMs });
+  const node: LogNode = new LogNode({ mode, nodeId: id, url: () => url, newSequencer: deps.newSequencer, onLead: deps.onLead, follower, forwarder, lease, leaseRetryMs: config.node.leaseRetryMs });
   return node;
 }
