@@ -12,10 +12,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { coseKeyThumbprint } from '../../libs/cose/src/index.js';
-import { POSTGRES_TEST_URL, dropSchema, needPostgres, sql, testSchema } from '../../libs/event-store/test/postgres.fixture.js';
+import { dropSchema, needPostgres, sql, testSchema } from '../../libs/event-store/test/postgres.fixture.js';
 import { verifyConsistency } from '../../libs/merkle/src/index.js';
 import { entryIdOf, toEntry, verifyReceipt } from '../../libs/receipt/src/index.js';
-import { Cluster, registerSomewhere, type Ack, type ClusterNode } from '../support/cluster.js';
+import { Cluster, registerSomewhere, type Ack } from '../support/cluster.js';
 import { serviceKeys } from '../support/ledger.js';
 import { makeIssuer, signStatement, subjectOf, type TestIssuer } from '../support/statements.js';
 
