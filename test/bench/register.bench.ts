@@ -17,7 +17,8 @@
  * run's rate, default 1000), BENCH_ONLY=paced (warm-up and paced run only), BENCH_NODE_ARGS (for the
  * service process, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile it), BENCH_STORE=postgres
  * (the service on EVENT_STORE=postgres at $POSTGRES_URL, default 127.0.0.1:5432, in a schema of
- * its own, dropped afterwards; default sqlite).
+ * its own, dropped afterwards; default sqlite). BENCH_NODES=3: several nodes on PostgreSQL instead
+ * (test/bench/register-nodes.bench.ts).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Agent, request } from 'node:http';
@@ -183,6 +184,7 @@ async function paced(url: string, bodies: Uint8Array[], from: { next: number }, 
 }
 
 async function main(): Promise<void> {
+  if (Number(process.env.BENCH_NODES ?? 1) > 1) return (await import('./register-nodes.bench.js')).main();
   const dataDir = mkdtempSync(join(tmpdir(), 'scitt-bench-'));
   const issuer = await makeIssuer('https://ci.bench.example', 'ES256');
   const policyFile = join(dataDir, 'policy.json');
