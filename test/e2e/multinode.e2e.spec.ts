@@ -99,8 +99,8 @@ describe('several nodes, one sequencer (NODE_ROLE=auto on PostgreSQL)', { skip, 
     const failovers: { killed: string; took: string; ms: number; deadSize: number; inFlight: number }[] = [];
     const killing = (async () => {
       for (let k = 0; k < KILLS; k++) {
+        const old = await cluster.leader(); // looked up first: the kill lands as soon as the threshold is reached
         while (acks.length < (k + 1) * STRIDE) await new Promise((r) => setTimeout(r, 10));
-        const old = await cluster.leader();
         const others = cluster.alive().filter((n) => n !== old);
         const inFlight = next - acks.length;
         await old.proc.kill('SIGKILL');
