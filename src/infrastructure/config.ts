@@ -89,6 +89,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Service
   // ≤ 3 MiB: an entry travels base64url in a JSON event, and the embedded store caps events at 4 MiB.
   const maxBodyBytes = int(env, 'MAX_BODY_BYTES', 1024 * 1024, 64, 3 * 1024 * 1024);
   const eventStore = eventStoreOf(env);
+  const auth = loadAuthConfig(env, cwd);
   return {
     port,
     host,
@@ -118,19 +119,21 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Service
     eventStore,
     sqliteCheckpointMs: checkpointInterval(env),
     minFreeDiskBytes: int(env, 'MIN_FREE_DISK_BYTES', 16 * 1024 * 1024, 0, Number.MAX_SAFE_INTEGER),
-    auth: loadAuthConfig(env, cwd),
-    node: nodeOf(env, eventStore, port),
+    auth,
+    node: nodeOf(env, eventStore, port, auth),
   };
 }
 
 /** NODE_ROLE and what a node of several needs: a shared store, log id, key and issuer. */
-function nodeOf(env: Env, eventStore: ServiceConfig['eventStore'], port: number): ServiceConfig['node'] {
+function nodeOf(env: Env, eventStore: ServiceConfig['eventStore'], port: number, auth: AuthConfig): ServiceConfig['node'] {
   const mode = oneOf(env, 'NODE_ROLE', 'single', ['single', 'auto', 'follower'] as const);
   if (mode !== 'single') {
     if (eventStore.kind !== 'postgres') throw new ConfigError(`NODE_ROLE=${mode} needs EVENT_STORE=postgres: the sequencer lease is a PostgreSQL advisory lock`);
     for (const name of ['LOG_ID', 'SERVICE_KEY_FILE', 'SERVICE_ISSUER'] as const) {
       if (!env[name]) throw new ConfigError(`NODE_ROLE=${mode} needs ${name}: every node of a log must use the same one (docs/operations.md)`);
     }
+    // A follower hands statements to the leader's POST /entries without the client's credential.
+    if (auth.tokensFile || auth.oidc) throw new ConfigError(`NODE_ROLE=${mode} does not support submitter authentication yet (AUTH_TOKENS_FILE, AUTH_OIDC_ISSUER): a follower's hand-over to the leader carries no credential`);
   }
   const url = env.NODE_URL || undefined;
   if (url !== undefined && !/^https?:\/\/[^/?#]+$/.test(url)) throw new ConfigError(`NODE_URL=${JSON.stringify(url)} is not valid: expected http(s)://host[:port] (no path), the URL other nodes reach this one at`);
