@@ -36,6 +36,9 @@ import { startProcessorHost } from './processors/processor-host.js';
 import type { ProcessorHost, ServiceFeature } from './processors/processor.js';
 import { LogIndexStore } from './log/log-index.store.js';
 import { Sequencer } from './log/sequencer.js';
+import { ENTRY_SINK } from './log/entry-sink.js';
+import { LogNode } from './log/log-node.js';
+import { clusterParts } from './log/cluster.parts.js';
 import { checkpointSigner, loadOrCreateServiceKey } from './log/service-key.js';
 import { explainDiskFull, probeWritable } from './infrastructure/disk-space.js';
 
@@ -43,7 +46,8 @@ export interface LedgerApp {
   readonly app: NestFastifyApplication;
   readonly url: string;
   readonly logId: string;
-  readonly sequencer: Sequencer;
+  /** this node's part in the log: its sequencer (single node, leader) or its follower (docs/operations.md) */
+  readonly sequencer: LogNode;
   readonly index: LogIndexStore;
   readonly store: EventStore;
   /** every route the HTTP server answers (method, route template) */
@@ -81,15 +85,29 @@ async function openLedger(
   const logger = new Logger('ledger');
   const { logId, store, index } = stores;
   const key = await loadOrCreateServiceKey({ dataDir: config.dataDir, keyFile: config.serviceKeyFile, alg: config.serviceKeyAlg });
-  const sequencer = new Sequencer({
-    store: metrics.instrumentStore(store),
-    index,
-    signer: checkpointSigner(key, config.issuer, logId),
-    logId,
-    ...config.sequencer,
-    // Readiness comes back after a failure only when the data directory takes writes again.
-    probe: () => probeWritable(config.dataDir, config.minFreeDiskBytes),
-  });
+  const newSequencer = (): Sequencer =>
+    new Sequencer({
+      store: metrics.instrumentStore(store),
+      index,
+      signer: checkpointSigner(key, config.issuer, logId),
+      logId,
+      ...config.sequencer,
+      // Readiness comes back after a failure only when the data directory takes writes again.
+      probe: () => probeWritable(config.dataDir, config.minFreeDiskBytes),
+    });
+  // Service events (key, policy) are appended by whoever leads, once it verified the log.
+  const onLead = async (sequencer: Sequencer): Promise<void> => {
+    const now = new Date().toISOString();
+    const serviceEvents: LedgerEvent[] = [];
+    const kidHex = Buffer.from(key.kid).toString('hex');
+    if (!index.serviceKeys().some((k) => k.kid === kidHex)) {
+      serviceEvents.push({ type: 'ServiceKeyAdded', kid: key.kid, coseKey: encodeCoseKey(key.publicKey), addedAt: now });
+    }
+    if (index.policyDigest() !== digest) serviceEvents.push({ type: 'PolicyChanged', digest, policy: canonical, changedAt: now });
+    await sequencer.appendServiceEvents(serviceEvents);
+  };
+  // One node (the default), or one of several on PostgreSQL with the sequencer lease: src/log/cluster.parts.ts.
+  const sequencer: LogNode = clusterParts(config, { store, index, logId, newSequencer, onLead });
   const features: ServiceFeature[] = [];
   let processors: ProcessorHost | undefined;
   let app: NestFastifyApplication | undefined;
@@ -108,15 +126,6 @@ async function openLedger(
   let inflight: InflightBudget;
   try {
     await sequencer.start();
-    const now = new Date().toISOString();
-    const serviceEvents: LedgerEvent[] = [];
-    const kidHex = Buffer.from(key.kid).toString('hex');
-    if (!index.serviceKeys().some((k) => k.kid === kidHex)) {
-      serviceEvents.push({ type: 'ServiceKeyAdded', kid: key.kid, coseKey: encodeCoseKey(key.publicKey), addedAt: now });
-    }
-    if (index.policyDigest() !== digest) serviceEvents.push({ type: 'PolicyChanged', digest, policy: canonical, changedAt: now });
-    await sequencer.appendServiceEvents(serviceEvents);
-
     // Processors start after the sequencer verified the log; each resumes from its own checkpoint.
     // The processors (projection writer, publishers) run in their own thread by default
     // (processors/processor-host.ts); this thread only answers queries from the projections' file.
@@ -142,7 +151,8 @@ async function openLedger(
         { provide: SERVICE_KEY, useValue: key },
         { provide: EVENT_STORE, useValue: store },
         { provide: LogIndexStore, useValue: index },
-        { provide: Sequencer, useValue: sequencer },
+        { provide: LogNode, useValue: sequencer },
+        { provide: ENTRY_SINK, useValue: sequencer },
         { provide: StatementChecker, useValue: checker },
         { provide: PROCESSORS, useValue: processors },
         { provide: PolicyRulesCheck, useValue: rulesCheck },

@@ -4,7 +4,8 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { toTransparentStatement } from '../../libs/receipt/src/index.js';
 import { malformed, notFound, ProblemError } from '../common/problem.js';
 import { LogIndexStore } from '../log/log-index.store.js';
-import { Sequencer } from '../log/sequencer.js';
+import { FORWARDED_BY } from '../log/leader-forwarder.js';
+import { LogNode } from '../log/log-node.js';
 import { RegisterStatement, type RegistrationOutcome } from './register-statement.command.js';
 import { registrationProblem } from './registration.problems.js';
 
@@ -22,11 +23,15 @@ export class EntriesController {
   constructor(
     private readonly commands: CommandBus,
     private readonly index: LogIndexStore,
-    private readonly sequencer: Sequencer,
+    private readonly sequencer: LogNode,
   ) {}
 
   @Post()
   async register(@Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    // A statement another node handed over: only the leader takes it (no second hop; the sender looks the leader up again).
+    if (req.headers[FORWARDED_BY] !== undefined && this.sequencer.role !== 'leader') {
+      throw new ProblemError(503, 'Service Unavailable', `this node (${this.sequencer.role}) does not lead the log; look the leader up again`, 'ERR_NOT_LEADER', { 'retry-after': '1' });
+    }
     const body = req.body;
     if (!(body instanceof Uint8Array) || body.length === 0) throw malformed('the body must be a COSE_Sign1 signed statement (application/cose)', 'ERR_EMPTY_BODY');
     const prefer = String(req.headers.prefer ?? '');
@@ -45,9 +50,9 @@ export class EntriesController {
   }
 
   @Get(':id')
-  receipt(@Param('id') id: string, @Res() reply: FastifyReply): void {
+  async receipt(@Param('id') id: string, @Res() reply: FastifyReply): Promise<void> {
     this.checkId(id);
-    const receipt = this.index.receipt(id);
+    const receipt = this.index.receipt(id) ?? (await this.caughtUp(() => this.index.receipt(id)));
     if (receipt) {
       reply.status(200).headers({ 'content-type': COSE }).send(Buffer.from(receipt));
       return;
@@ -60,8 +65,9 @@ export class EntriesController {
   }
 
   @Get(':id/statement')
-  statement(@Param('id') id: string, @Res() reply: FastifyReply): void {
+  async statement(@Param('id') id: string, @Res() reply: FastifyReply): Promise<void> {
     this.checkId(id);
+    if (!this.index.receipt(id)) await this.caughtUp(() => this.index.receipt(id));
     const entry = this.index.entryBytes(id);
     const receipt = this.index.receipt(id);
     if (!entry || !receipt) {
@@ -72,6 +78,17 @@ export class EntriesController {
       throw notFound(`no entry ${id} in this log`);
     }
     reply.status(200).headers({ 'content-type': STATEMENT_MEDIA_TYPE }).send(Buffer.from(toTransparentStatement(entry, [receipt])));
+  }
+
+  /**
+   * Read-your-writes across nodes: an entry this node does not hold may have been registered
+   * through another one. A follower waits (bounded, 2 s) until its index holds what the store
+   * holds now, then looks again; a leader's index is the store's already.
+   */
+  private async caughtUp<T>(look: () => T | undefined): Promise<T | undefined> {
+    if (this.sequencer.role === 'leader') return undefined;
+    await this.sequencer.catchUpToStore(2000);
+    return look();
   }
 
   private checkId(id: string): void {

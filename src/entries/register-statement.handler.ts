@@ -2,7 +2,8 @@ import { Inject, Logger } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { toEntry } from '../../libs/receipt/src/index.js';
 import { LogIndexStore } from '../log/log-index.store.js';
-import { Sequencer, type Registered } from '../log/sequencer.js';
+import type { Registered } from '../log/sequencer.js';
+import { ENTRY_SINK, type EntrySink } from '../log/entry-sink.js';
 import { CONFIG } from '../infrastructure/tokens.js';
 import type { ServiceConfig } from '../infrastructure/config.js';
 import { entryIdOfEntry, statementIdOfStatement } from '../log/statement-id.js';
@@ -16,7 +17,7 @@ export class RegisterStatementHandler implements ICommandHandler<RegisterStateme
   private readonly logger = new Logger('register');
   constructor(
     private readonly index: LogIndexStore,
-    private readonly sequencer: Sequencer,
+    @Inject(ENTRY_SINK) private readonly sequencer: EntrySink,
     private readonly checker: StatementChecker,
     private readonly rules: PolicyRulesCheck,
     @Inject(CONFIG) private readonly config: ServiceConfig,

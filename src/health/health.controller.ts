@@ -1,7 +1,8 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { onlyParams, type RawQuery } from '../auditor/query-params.js';
 import { ProblemError } from '../common/problem.js';
-import { Sequencer, type SequencerStatus } from '../log/sequencer.js';
+import { LogNode } from '../log/log-node.js';
+import type { SequencerStatus } from '../log/sequencer.js';
 
 /**
  * Health for load balancers and orchestrators (docs/operations.md#health):
@@ -10,10 +11,13 @@ import { Sequencer, type SequencerStatus } from '../log/sequencer.js';
  * - readiness (`/health/ready`): registrations can be sequenced now. 503 while the sequencer is
  *   starting, reloading, recovering from a failure (append, signing, reload, another writer, a
  *   full disk) or shutting down; it comes back by itself once a recovery attempt succeeds.
+ *   With several nodes (NODE_ROLE=auto|follower), the leader is ready as above; a follower is
+ *   ready while it follows the store and knows a leader to hand registrations to (reads are served
+ *   either way; docs/operations.md).
  */
 @Controller()
 export class HealthController {
-  constructor(private readonly sequencer: Sequencer) {}
+  constructor(private readonly sequencer: LogNode) {}
 
   @Get('/health')
   health(@Query() q: RawQuery): { status: 'ok' } {

@@ -9,6 +9,7 @@
  * call, or `r.section` around a group's own parser), one field in {@link ServiceConfig}, one row in
  * docs/operations.md.
  */
+import { hostname } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { parseKafkaConfig, type KafkaSettings } from '../../libs/kafka/src/index.js';
 import { loadAuthConfig, type AuthConfig } from '../auth/auth.config.js';
@@ -53,6 +54,8 @@ export interface ServiceConfig {
   readonly sqliteCheckpointMs: number;
   /** free bytes the data directory's disk must have to start, and to resume writes after a failure; 0 disables the check */
   readonly minFreeDiskBytes: number;
+  /** several nodes, one sequencer (docs/operations.md): `single` is today's one process; `auto` competes for the lease; `follower` never leads */
+  readonly node: { readonly mode: 'single' | 'auto' | 'follower'; readonly id: string; readonly url: string | undefined; readonly leaseTtlMs: number; readonly leaseRetryMs: number };
   /** submitter (and, for private deployments, reader) authentication: src/auth */
   readonly auth: AuthConfig;
   /** LOG_FORMAT: `auto` is pretty on a terminal, JSON otherwise */
@@ -87,6 +90,8 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Service
   // ≤ 3 MiB: an entry travels base64url in a JSON event, and the embedded store caps events at 4 MiB.
   const maxBodyBytes = r.int('MAX_BODY_BYTES', 1024 * 1024, 64, 3 * 1024 * 1024);
   const projectionsDb = r.str('PROJECTIONS_DB');
+  const eventStore = eventStoreOf(r);
+  const auth = r.section(() => loadAuthConfig(env, cwd));
   const config: ServiceConfig = {
     port,
     host,
@@ -114,11 +119,12 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Service
     pageMaxBytes: r.int('PAGE_MAX_BYTES', 4 * 1024 * 1024, 64 * 1024, 256 * 1024 * 1024),
     maxUrlBytes: r.int('MAX_URL_BYTES', 8192, 256, 12288),
     requestTimeoutMs: r.int('HTTP_REQUEST_TIMEOUT_MS', 60000, 200, 3600000),
-    eventStore: eventStoreOf(r),
+    eventStore,
     sqliteWorker: r.bool('SQLITE_WORKER', true),
     sqliteCheckpointMs: checkpointInterval(r),
     minFreeDiskBytes: r.int('MIN_FREE_DISK_BYTES', 16 * 1024 * 1024, 0, Number.MAX_SAFE_INTEGER),
-    auth: r.section(() => loadAuthConfig(env, cwd)),
+    auth,
+    node: nodeOf(r, eventStore, port, auth),
     processors: {
       thread: r.oneOf('PROCESSOR_THREAD', 'worker', ['worker', 'main'] as const, true),
       pollIntervalMs: r.int('PROCESSOR_POLL_MS', 20, 1, 10_000),
@@ -139,6 +145,24 @@ function logFormatOf(r: EnvReader): ServiceConfig['logFormat'] {
   const v = (raw ?? 'auto').toLowerCase();
   if (v === 'auto' || v === 'json' || v === 'pretty') return v;
   return r.problem(`LOG_FORMAT=${JSON.stringify(raw)} is not valid: expected json, pretty or auto`, 'auto');
+}
+
+/** NODE_ROLE and what a node of several needs: a shared store, log id, key and issuer. */
+function nodeOf(r: EnvReader, eventStore: ServiceConfig['eventStore'], port: number, auth: AuthConfig | undefined): ServiceConfig['node'] {
+  const mode = r.oneOf('NODE_ROLE', 'single', ['single', 'auto', 'follower'] as const);
+  if (mode !== 'single') {
+    if (eventStore.kind !== 'postgres') r.problem(`NODE_ROLE=${mode} needs EVENT_STORE=postgres: the sequencer lease is a PostgreSQL advisory lock`, undefined);
+    for (const name of ['LOG_ID', 'SERVICE_KEY_FILE', 'SERVICE_ISSUER'] as const) {
+      if (!r.str(name)) r.problem(`NODE_ROLE=${mode} needs ${name}: every node of a log must use the same one (docs/operations.md)`, undefined);
+    }
+    // A follower hands statements to the leader's POST /entries without the client's credential.
+    if (auth?.tokensFile || auth?.oidc) r.problem(`NODE_ROLE=${mode} does not support submitter authentication yet (AUTH_TOKENS_FILE, AUTH_OIDC_ISSUER): a follower's hand-over to the leader carries no credential`, undefined);
+  }
+  let url = r.str('NODE_URL');
+  if (url !== undefined && !/^https?:\/\/[^/?#]+$/.test(url)) url = r.problem(`NODE_URL=${JSON.stringify(url)} is not valid: expected http(s)://host[:port] (no path), the URL other nodes reach this one at`, undefined);
+  let id = r.str('NODE_ID') ?? `${hostname()}:${port}`;
+  if (!/^[A-Za-z0-9._:-]{1,64}$/.test(id)) id = r.problem(`NODE_ID=${JSON.stringify(id)} is not valid: expected 1–64 characters of A–Z a–z 0–9 . _ : -`, id);
+  return { mode, id, url, leaseTtlMs: r.int('LEASE_TTL_MS', 3000, 200, 600000), leaseRetryMs: r.int('LEASE_RETRY_MS', 250, 10, 60000) };
 }
 
 /** At least one statement of the largest size must fit. */

@@ -12,7 +12,7 @@
 import { bytesEqual } from '../../libs/cose/src/index.js';
 import { hashLeaf } from '../../libs/merkle/src/index.js';
 import { decodeEventData, evolve, LogIntegrityError, planOf, stateAfter, type EntryRegistered, type LedgerEvent, type LogState } from '../../libs/ledger/src/index.js';
-import type { EventStore } from '../../libs/event-store/src/index.js';
+import type { EventStore, RecordedEvent } from '../../libs/event-store/src/index.js';
 import { integrateBatch } from './batch-integrator.js';
 import type { LogIndexStore } from './log-index.store.js';
 import { entryIdOfEntry } from './statement-id.js';
@@ -49,12 +49,43 @@ export async function checkIndex(index: LogIndexStore, store: EventStore, stream
  * how many entries were replayed.
  */
 export async function replayStream(store: EventStore, index: LogIndexStore, stream: string, from: LogState): Promise<{ state: LogState; replayed: number }> {
-  let state = from;
-  let batch: EntryRegistered[] = [];
+  const folder = new LogFolder(index, stream, from);
   let replayed = 0;
-  for await (const ev of store.readStream(stream, { from: state.events })) {
-    if (ev.revision !== state.events + batch.length) {
-      throw new LogIntegrityError(`stream ${stream} revision ${ev.revision} does not follow ${state.events + batch.length - 1}`);
+  for await (const ev of store.readStream(stream, { from: from.events })) replayed += await folder.apply(ev);
+  folder.finish();
+  return { state: folder.state, replayed };
+}
+
+/**
+ * The incremental form of the replay, one event at a time (a follower feeds it from its
+ * subscription): entries wait until their checkpoint, which is verified against the recomputed
+ * root; then the batch is written to the index and {@link LogFolder.state} moves on.
+ */
+export class LogFolder {
+  private batch: EntryRegistered[] = [];
+
+  constructor(
+    private readonly index: LogIndexStore,
+    private readonly stream: string,
+    /** the state after the last complete batch or service event: what the index holds */
+    public state: LogState,
+  ) {}
+
+  /** The revision the next event must have. */
+  get nextRevision(): number {
+    return this.state.events + this.batch.length;
+  }
+
+  /** Drops a batch in progress (a follower that restarts its subscription reads it again). */
+  reset(): void {
+    this.batch = [];
+  }
+
+  /** Folds one event of the stream; returns how many entries it made durable in the index (0 until a checkpoint). */
+  async apply(ev: RecordedEvent): Promise<number> {
+    const stream = this.stream;
+    if (ev.revision !== this.nextRevision) {
+      throw new LogIntegrityError(`stream ${stream} revision ${ev.revision} does not follow ${this.nextRevision - 1}`);
     }
     const event = decodeEventData(ev.type, ev.data);
     if (event.type === 'EntryRegistered') {
@@ -62,21 +93,27 @@ export async function replayStream(store: EventStore, index: LogIndexStore, stre
       if (!bytesEqual(hashLeaf(event.entry), event.leafHash) || entryIdOfEntry(event.entry) !== event.entryId) {
         throw new LogIntegrityError(`stream ${stream} revision ${ev.revision}: entry ${event.index}'s bytes do not match its leaf hash or entry id`);
       }
-      batch.push(event);
-      continue;
+      this.batch.push(event);
+      return 0;
     }
     if (event.type === 'CheckpointSigned') {
-      const plan = planOf(state, batch);
-      state = stateAfter(state, plan, event); // throws when the signed root differs from the recomputed one
-      index.writeBatch(integrateBatch(plan, state.lastCheckpoint!, state.events));
-      replayed += batch.length;
-      batch = [];
-      continue;
+      const plan = planOf(this.state, this.batch);
+      const state = stateAfter(this.state, plan, event); // throws when the signed root differs from the recomputed one
+      this.index.writeBatch(integrateBatch(plan, state.lastCheckpoint!, state.events));
+      this.state = state;
+      const n = this.batch.length;
+      this.batch = [];
+      return n;
     }
-    if (batch.length > 0) throw new LogIntegrityError(`stream ${stream}: ${event.type} at revision ${ev.revision} interrupts a batch`);
-    state = evolve(state, event);
-    index.recordServiceEvent(event, state.events);
+    if (this.batch.length > 0) throw new LogIntegrityError(`stream ${stream}: ${event.type} at revision ${ev.revision} interrupts a batch`);
+    const state = evolve(this.state, event);
+    this.index.recordServiceEvent(event, state.events);
+    this.state = state;
+    return 0;
   }
-  if (batch.length > 0) throw new LogIntegrityError(`stream ${stream} ends with ${batch.length} entries and no checkpoint`);
-  return { state, replayed };
+
+  /** The end of a complete read: a batch without its checkpoint is an integrity failure. */
+  finish(): void {
+    if (this.batch.length > 0) throw new LogIntegrityError(`stream ${this.stream} ends with ${this.batch.length} entries and no checkpoint`);
+  }
 }

@@ -11,7 +11,9 @@ export type SequencerErrorCode =
   /** the log could not be reloaded from the event store (after a failure): what landed is unknown */
   | 'ERR_SEQUENCER_RELOAD_FAILED'
   /** another writer appended to the log's stream: this instance stopped rather than fork the log */
-  | 'ERR_SEQUENCER_OTHER_WRITER';
+  | 'ERR_SEQUENCER_OTHER_WRITER'
+  /** this node does not lead the log (it stepped down, or no leader is reachable to hand the statement to) */
+  | 'ERR_SEQUENCER_NOT_LEADER';
 
 export class SequencerError extends Error {
   constructor(

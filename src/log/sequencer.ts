@@ -141,6 +141,19 @@ export class Sequencer {
     this.mode = 'stopped';
   }
 
+  /**
+   * Stop sequencing because this node no longer leads (its lease is lost): what is queued is
+   * refused at once (retryable: another node leads), a batch being appended finishes — its append
+   * is fenced by the expected revision — and the loop ends.
+   */
+  async stepDown(reason: string): Promise<void> {
+    this.closing = true;
+    this.refuseAll(new SequencerError('ERR_SEQUENCER_NOT_LEADER', reason, { retryAfterSeconds: 1 }));
+    this.wake();
+    if (this.loop) await this.loop;
+    this.mode = 'stopped';
+  }
+
   // ---- the loop -------------------------------------------------------------------------------
 
   private async run(): Promise<void> {

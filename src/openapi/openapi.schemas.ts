@@ -59,6 +59,21 @@ export const SCHEMAS = {
         required: ['size', 'queue', 'checkpoint'],
         properties: { size: size('entries in the log'), queue: size('statements waiting for the sequencer'), checkpoint: { oneOf: [size('tree size of the last checkpoint'), { type: 'null' }] } },
       },
+      node: {
+        type: 'object',
+        description: 'this node (docs/operations.md, several nodes): NODE_ROLE, its role now, who leads, and how far its index is behind the store',
+        required: ['id', 'url', 'mode', 'role', 'leader'],
+        properties: {
+          id: { type: 'string' },
+          url: { type: 'string' },
+          mode: { type: 'string', enum: ['single', 'auto', 'follower'] },
+          role: { type: 'string', enum: ['starting', 'leader', 'promoting', 'follower', 'stopped'] },
+          leader: { oneOf: [{ type: 'object', required: ['id', 'url'], properties: { id: { type: 'string' }, url: { type: 'string' }, since: { type: 'string' } } }, { type: 'null' }] },
+          lag: { type: 'object', properties: { events: size('events of the log stream not yet in this node\'s index'), ms: { type: 'integer', description: 'age of the oldest of them' } } },
+          forwarded: size('registrations handed to the leader'),
+          followerError: { type: 'string' },
+        },
+      },
       processors: {
         type: 'array',
         items: {

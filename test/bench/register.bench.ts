@@ -18,7 +18,8 @@
  * service process, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile it), BENCH_STORE=postgres
  * (the service on EVENT_STORE=postgres at $POSTGRES_URL, default 127.0.0.1:5432, in a schema of
  * its own, dropped afterwards; default sqlite), BENCH_SERVICE (the service's main.js, default this
- * tree's dist/src/main.js: point it at a copy of an older build for an A/B in one session).
+ * tree's dist/src/main.js: point it at a copy of an older build for an A/B in one session). BENCH_NODES=3: several nodes on PostgreSQL instead
+ * (test/bench/register-nodes.bench.ts).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Agent, request } from 'node:http';
@@ -185,6 +186,7 @@ async function paced(url: string, bodies: Uint8Array[], from: { next: number }, 
 }
 
 async function main(): Promise<void> {
+  if (Number(process.env.BENCH_NODES ?? 1) > 1) return (await import('./register-nodes.bench.js')).main();
   const dataDir = mkdtempSync(join(tmpdir(), 'scitt-bench-'));
   const issuer = await makeIssuer('https://ci.bench.example', 'ES256');
   const policyFile = join(dataDir, 'policy.json');

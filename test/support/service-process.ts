@@ -13,6 +13,8 @@ export interface ServiceProcess {
   readonly url: string;
   /** everything the process wrote to stderr so far */
   stderr(): string;
+  /** everything the process wrote to stdout (its log lines) so far */
+  stdout(): string;
   /** resolves with the exit code (or the signal) once the process ended */
   exited(): Promise<number | string>;
   kill(signal?: NodeJS.Signals): Promise<number | string>;
@@ -23,15 +25,18 @@ export async function spawnService(dataDir: string, env: Record<string, string> 
   const port = await freePort();
   const child = spawn(process.execPath, [join(root, 'dist/src/main.js')], {
     env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'error', LOG_ID: 'proc', SERVICE_ISSUER: 'https://ledger.test', RATE_LIMIT_PER_MINUTE: '0', ...env },
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   let err = '';
+  let out = '';
   child.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
+  child.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
   const exit = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? -1)));
   return {
     child,
     url: `http://127.0.0.1:${port}`,
     stderr: () => err,
+    stdout: () => out,
     exited: () => exit,
     kill: async (signal = 'SIGKILL') => {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
