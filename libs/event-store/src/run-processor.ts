@@ -21,7 +21,12 @@ export interface RunProcessorOptions {
   handle: (events: RecordedEvent[]) => Promise<void>;
   /** Most events per batch (default 100). */
   batchSize?: number;
-  /** How long to wait for more events before handing over a partial batch (default 5 ms). */
+  /**
+   * Most event data bytes per batch (default 4 MiB; a batch holds at least one event): a batch of
+   * many large events would otherwise hold the processor's thread, and its one transaction, for seconds.
+   */
+  maxBatchBytes?: number;
+  /** How long, from the batch's first event, to wait for more before handing over a partial batch (default 5 ms). */
   lingerMs?: number;
   /** Stops the processor: the batch in progress is abandoned without saving its checkpoint. */
   signal?: AbortSignal;
@@ -80,6 +85,7 @@ export function runProcessor(opts: RunProcessorOptions): ProcessorHandle {
   const { store, checkpoints, name } = opts;
   const batchSize = opts.batchSize ?? 100;
   const lingerMs = opts.lingerMs ?? 5;
+  const maxBatchBytes = opts.maxBatchBytes ?? 4 * 1024 * 1024;
   const initialDelay = opts.retry?.initialDelayMs ?? 100;
   const maxDelay = opts.retry?.maxDelayMs ?? 30_000;
   if (!Number.isSafeInteger(batchSize) || batchSize < 1) throw new RangeError(`couldn't start processor ${name}: batchSize must be a positive integer`);
@@ -128,9 +134,13 @@ export function runProcessor(opts: RunProcessorOptions): ProcessorHandle {
         if (first.done) return !signal.aborted;
         const batch = [first.value];
         let ended = false;
-        while (batch.length < batchSize) {
+        // the linger counts from the batch's first event (as Kafka's linger.ms): a steady stream
+        // must not hold a batch open until it is full
+        const deadline = Date.now() + lingerMs;
+        let bytes = first.value.data.byteLength;
+        while (batch.length < batchSize && bytes < maxBatchBytes) {
           pending = it.next();
-          const r = await raceTimeout(pending, lingerMs);
+          const r = await raceTimeout(pending, Math.max(0, deadline - Date.now()));
           if (r === TIMEOUT) break;
           pending = undefined;
           if (r.done) {
@@ -138,6 +148,7 @@ export function runProcessor(opts: RunProcessorOptions): ProcessorHandle {
             break;
           }
           batch.push(r.value);
+          bytes += r.value.data.byteLength;
         }
         if (!(await handleUntilDone(batch))) return false;
         const last = batch[batch.length - 1]!.position;

@@ -62,6 +62,33 @@ describe('runProcessor', () => {
     await store.close();
   });
 
+  it('bounds a batch by bytes too (one large event makes a batch of its own), and a steady stream never holds a batch past the linger', async () => {
+    const store = createMemoryEventStore();
+    const checkpoints = createMemoryCheckpointStore();
+    // 20 events of 100 kB: a 250 kB budget takes at most 3 of them per batch (a batch holds at least one)
+    for (let i = 0; i < 20; i++) await store.append('log-1', [{ type: 'N', data: enc.encode(String(i).padEnd(100_000, ' ')) }], i === 0 ? 'no_stream' : i - 1);
+    const batches: number[] = [];
+    const p = runProcessor({ store, checkpoints, name: 'big', batchSize: 256, maxBatchBytes: 250_000, handle: async (events) => void batches.push(events.length) });
+    await until(() => batches.reduce((a, b) => a + b, 0) === 20, '20 events');
+    assert.ok(batches.every((n) => n >= 1 && n <= 3), `batches ${batches.join(',')}`);
+    await p.stop();
+
+    // a steady stream (an event every 5 ms) with a 40 ms linger and a batch of 1,000: batches close
+    // 40 ms after their first event, not when 1,000 have come
+    const steady = createMemoryEventStore();
+    const sizes: number[] = [];
+    const q = runProcessor({ store: steady, checkpoints, name: 'steady', batchSize: 1000, lingerMs: 40, handle: async (events) => void sizes.push(events.length) });
+    for (let i = 0; i < 60; i++) {
+      await steady.append('log-2', [{ type: 'N', data: enc.encode(String(i)) }], i === 0 ? 'no_stream' : i - 1);
+      await delay(5);
+    }
+    await until(() => sizes.reduce((a, b) => a + b, 0) === 60, '60 events');
+    assert.ok(sizes.length >= 2, `the stream was cut into batches by the linger (${sizes.join(',')})`);
+    await q.stop();
+    await store.close();
+    await steady.close();
+  });
+
   it('lag counts only the events its filter passes: 0 once caught up even when the store ends with filtered-out events', async () => {
     const store = createMemoryEventStore();
     const checkpoints = createMemoryCheckpointStore();
