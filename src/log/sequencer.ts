@@ -28,8 +28,9 @@ import { ConcurrencyError, type NewEvent } from '../../libs/event-store/src/inde
 import { batchReceipts, integrateBatch } from './batch-integrator.js';
 import type { BatchRecord, LogIndexStore } from './log-index.store.js';
 import { checkIndex, replayStream } from './log-replay.js';
-import type { Failure, SequencerOptions, SequencerState, SequencerStatus, ServiceJob } from './sequencer.contract.js';
+import type { SequencerOptions, SequencerState, SequencerStatus, ServiceJob } from './sequencer.contract.js';
 import { messageOf, SequencerError, type SequencerErrorCode } from './sequencer.errors.js';
+import { RecoveryBackoff, WakeSignal } from './sequencer.recovery.js';
 import { WaitingStatements, type Registered, type Waiter } from './sequencer.queue.js';
 
 export { SequencerError, type SequencerErrorCode } from './sequencer.errors.js';
@@ -47,19 +48,18 @@ export class Sequencer {
   private readonly queue: WaitingStatements;
   private readonly jobs: ServiceJob[] = [];
   private mode: SequencerState = 'starting';
-  private failure: Failure | null = null;
-  /** failures since the last successful append: the back-off grows with them */
-  private recentFailures = 0;
+  private readonly backoff: RecoveryBackoff;
   /** the log index lags the stream (a write to it failed): reload before the next batch */
   private indexBehind = false;
   private closing = false;
   private loop: Promise<void> | null = null;
-  private wakeUp: (() => void) | null = null;
+  private readonly signal = new WakeSignal();
 
   constructor(private readonly o: SequencerOptions) {
     this.stream = logStream(o.logId);
     this.clock = o.clock ?? (() => new Date());
     this.queue = new WaitingStatements(o);
+    this.backoff = new RecoveryBackoff(o, this.clock);
   }
 
   get size(): number {
@@ -75,14 +75,8 @@ export class Sequencer {
   }
 
   status(): SequencerStatus {
-    const f = this.failure;
-    return {
-      state: this.mode,
-      ready: this.mode === 'running' && !this.closing,
-      ...(f && this.mode === 'recovering'
-        ? { failure: { code: f.error.code, message: f.error.message, since: f.since.toISOString(), attempts: f.attempts, nextAttemptAt: new Date(f.nextAttemptAt).toISOString() } }
-        : {}),
-    };
+    const failure = this.mode === 'recovering' ? this.backoff.status() : undefined;
+    return { state: this.mode, ready: this.mode === 'running' && !this.closing, ...(failure ? { failure } : {}) };
   }
 
   /** Rebuild state from the index snapshot plus the stream beyond it (verifying every root), then start the loop. */
@@ -122,7 +116,7 @@ export class Sequencer {
     const existing = this.queue.pending(entry);
     if (existing) return existing;
     if (!this.loop || this.closing) return Promise.reject(new SequencerError('ERR_SEQUENCER_STOPPED', 'the service is shutting down'));
-    if (this.mode === 'recovering') return Promise.reject(this.refusal());
+    if (this.mode === 'recovering') return Promise.reject(this.backoff.refusal());
     try {
       const promise = this.queue.add(entry);
       this.wake();
@@ -162,14 +156,14 @@ export class Sequencer {
       try {
         if (this.mode === 'recovering') {
           if (this.closing) break;
-          const wait = this.failure!.nextAttemptAt - Date.now();
-          if (wait > 0) await this.idle(wait);
+          const wait = this.backoff.untilNextAttempt();
+          if (wait > 0) await this.signal.idle(wait);
           else await this.recover();
           continue;
         }
         if (this.queue.length === 0 && this.jobs.length === 0 && !this.indexBehind) {
           if (this.closing) break;
-          await this.idle();
+          await this.signal.idle();
           // Woken from idle: let what arrives in the same turn (or within the linger) join the batch.
           await new Promise((r) => (this.o.lingerMs > 0 ? setTimeout(r, this.o.lingerMs) : setImmediate(r)));
           continue;
@@ -186,7 +180,7 @@ export class Sequencer {
         // A bug, not a store failure (those are handled where they happen): refuse writes and recover.
         this.logger.error(`unexpected failure in the sequencer loop: ${(err as Error)?.stack ?? String(err)}`);
         this.enterRecovery(new SequencerError('ERR_SEQUENCER_APPEND_FAILED', `couldn't sequence: ${messageOf(err)}`, { cause: err }));
-        for (const w of batch.splice(0)) if (!this.settleFromIndex(w)) this.queue.reject(w, this.refusal());
+        for (const w of batch.splice(0)) if (!this.settleFromIndex(w)) this.queue.reject(w, this.backoff.refusal());
       }
     }
     this.refuseAll(new SequencerError('ERR_SEQUENCER_STOPPED', 'the service is shutting down'));
@@ -225,7 +219,7 @@ export class Sequencer {
     // with the same checkpoint signature, so the receipts are the same bytes. Nothing below may
     // fail the waiters' registration.
     this.state = stateAfter(this.state, plan, seal);
-    this.recentFailures = 0;
+    this.backoff.succeeded();
     let record: BatchRecord | undefined;
     try {
       record = integrateBatch(plan, this.state.lastCheckpoint!, this.state.events, new Map(batch.map((w) => [w.entry.entryId, w.entry.statementId])));
@@ -239,7 +233,7 @@ export class Sequencer {
     // with the process, and their retries get the stored receipt (registration is idempotent).
     if (!record) {
       await this.catchUp(); // the receipts come from the replay, or the waiters get a retryable error
-      for (const w of batch) if (!this.settleFromIndex(w)) this.queue.reject(w, this.refusal());
+      for (const w of batch) if (!this.settleFromIndex(w)) this.queue.reject(w, this.backoff.refusal());
       return;
     }
     // The receipts the waiters asked for, from the batch's nodes in memory (the index builds the
@@ -250,7 +244,7 @@ export class Sequencer {
       receipts = batchReceipts(plan, this.state.lastCheckpoint!);
     } catch (err) {
       this.logger.error(`couldn't build the receipts of a batch (answered from the log index): ${messageOf(err)}`);
-      for (const w of batch) if (!this.settleFromIndex(w)) this.queue.reject(w, this.refusal());
+      for (const w of batch) if (!this.settleFromIndex(w)) this.queue.reject(w, this.backoff.refusal());
       return;
     }
     batch.forEach((w, i) => {
@@ -273,13 +267,13 @@ export class Sequencer {
       this.logger.error(`couldn't reload the log after a failed append (the recovery retries): ${messageOf(reloadErr)}`);
     }
     this.enterRecovery(failure);
-    for (const w of batch) if (!this.settleFromIndex(w)) this.queue.reject(w, this.refusal());
+    for (const w of batch) if (!this.settleFromIndex(w)) this.queue.reject(w, this.backoff.refusal());
   }
 
   /** Nothing of the batch was appended: its waiters and the queue get a retryable error, and the loop recovers. */
   private failBatch(batch: Waiter[], failure: SequencerError): void {
     this.enterRecovery(failure);
-    for (const w of batch) this.queue.reject(w, this.refusal());
+    for (const w of batch) this.queue.reject(w, this.backoff.refusal());
   }
 
   private async appendService(job: ServiceJob): Promise<void> {
@@ -294,7 +288,7 @@ export class Sequencer {
     // Durable: the state moves on; the index records the events (or catches up by replay).
     const before = this.state;
     this.state = job.events.reduce(evolve, before);
-    this.recentFailures = 0;
+    this.backoff.succeeded();
     try {
       let events = before.events;
       for (const e of job.events) this.o.index.recordServiceEvent(e, ++events);
@@ -344,30 +338,17 @@ export class Sequencer {
       this.enterRecovery(new SequencerError('ERR_SEQUENCER_APPEND_FAILED', `the store does not take writes: ${messageOf(err)}`, { cause: err }));
       return;
     }
-    const f = this.failure!;
+    const f = this.backoff.resumed();
     this.logger.log(`resumed after ${f.error.code} (${f.attempts} attempt${f.attempts === 1 ? '' : 's'} since ${f.since.toISOString()}): ${this.state.size} entries, root verified against the last checkpoint`);
-    this.failure = null;
     this.mode = 'running';
   }
 
   /** Refuse writes (not ready) and schedule a recovery attempt with back-off. */
   private enterRecovery(error: SequencerError): void {
-    this.recentFailures++;
-    const min = this.o.retryMinMs ?? 250;
-    const delay = Math.min(this.o.retryMaxMs ?? 30_000, min * 2 ** Math.min(this.recentFailures - 1, 20));
-    const attempts = (this.failure?.attempts ?? 0) + 1;
-    this.failure = { error, since: this.failure?.since ?? this.clock(), attempts, nextAttemptAt: Date.now() + delay };
+    const delay = this.backoff.fail(error);
     this.mode = 'recovering';
     this.logger.error(`${error.message}; refusing writes (not ready), next attempt in ${delay} ms`);
-    this.refuseAll(this.refusal());
-  }
-
-  /** What a client hears while the log is recovering: the failure, retryable after the next attempt. */
-  private refusal(): SequencerError {
-    const f = this.failure;
-    if (!f) return new SequencerError('ERR_SEQUENCER_APPEND_FAILED', "couldn't make the statement durable; retry");
-    const seconds = Math.max(1, Math.ceil((f.nextAttemptAt - Date.now()) / 1000));
-    return new SequencerError(f.error.code, `${f.error.message}; retry in ${seconds} s (registration is idempotent)`, { cause: f.error, retryAfterSeconds: seconds });
+    this.refuseAll(this.backoff.refusal());
   }
 
   // ---- helpers --------------------------------------------------------------------------------
@@ -410,23 +391,7 @@ export class Sequencer {
     for (const j of this.jobs.splice(0)) j.reject(err);
   }
 
-  /** Wait for work (a submit, a service job, a close) or `ms`. */
-  private idle(ms?: number): Promise<void> {
-    return new Promise((resolve) => {
-      let timer: NodeJS.Timeout | undefined;
-      const done = (): void => {
-        clearTimeout(timer);
-        if (this.wakeUp === done) this.wakeUp = null;
-        resolve();
-      };
-      if (ms !== undefined) timer = setTimeout(done, ms);
-      this.wakeUp = done;
-    });
-  }
-
   private wake(): void {
-    const w = this.wakeUp;
-    this.wakeUp = null;
-    w?.();
+    this.signal.wake();
   }
 }
