@@ -14,11 +14,11 @@ import {
   opaqueContent,
   parseClaimContent,
   summariseContent,
-  type ContentErrorData,
   type ContentLimits,
   type ContentSummary,
 } from '../../libs/content/src/index.js';
-import type { ParseRequest } from './content-parse.worker.js';
+import { OnDemandWorker } from '../common/on-demand-worker.js';
+import type { ContentParseApi } from './content-parse.worker.js';
 
 export interface ContentParsePoolOptions {
   /** payloads up to this many bytes are parsed inline (default 64 KiB) */
@@ -35,18 +35,18 @@ export class ContentParseError extends Error {
   }
 }
 
-type Reply = { id: number; summary?: ContentSummary; error?: ContentErrorData; crash?: string };
-
 export class ContentParsePool {
   readonly inlineBytes: number;
-  private worker: Worker | undefined;
-  private next = 1;
-  private readonly pending = new Map<number, { resolve: (s: ContentSummary) => void; reject: (e: Error) => void }>();
+  private readonly worker: OnDemandWorker<ContentParseApi>;
   /** payloads parsed inline / in the worker, for tests and metrics */
   readonly counts = { inline: 0, worker: 0 };
 
   constructor(private readonly o: ContentParsePoolOptions = {}) {
     this.inlineBytes = o.inlineBytes ?? 64 * 1024;
+    this.worker = new OnDemandWorker(
+      () => new Worker(o.script ?? new URL('./content-parse.worker.js', import.meta.url)),
+      (reason) => new ContentParseError(`couldn't parse the content: the parsing thread ${reason instanceof Error ? `failed: ${reason.message}` : 'is gone'}`, { cause: reason }),
+    );
   }
 
   /**
@@ -60,47 +60,18 @@ export class ContentParsePool {
       return summariseContent(parseClaimContent(contentType, payload, this.o.limits));
     }
     this.counts.worker++;
-    const worker = this.ensureWorker();
-    const id = this.next++;
-    return new Promise<ContentSummary>((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      const msg: ParseRequest = { id, contentType, payload, limits: this.o.limits ?? {} };
-      worker.postMessage(msg);
-    });
+    let r: Awaited<ReturnType<ContentParseApi['parse']>>;
+    try {
+      r = await this.worker.call('parse', [contentType, payload, this.o.limits ?? {}]);
+    } catch (err) {
+      if (err instanceof ContentParseError) throw err;
+      throw new ContentParseError(`couldn't parse the content: the parser failed (${(err as Error).message})`, { cause: err });
+    }
+    if (r.error) throw contentErrorOf(r.error);
+    return r.summary;
   }
 
-  async close(): Promise<void> {
-    const w = this.worker;
-    this.worker = undefined;
-    this.failAll(new ContentParseError("couldn't parse the content: the service is stopping"));
-    await w?.terminate();
-  }
-
-  private ensureWorker(): Worker {
-    if (this.worker) return this.worker;
-    const w = new Worker(this.o.script ?? new URL('./content-parse.worker.js', import.meta.url));
-    w.unref();
-    w.on('message', (r: Reply) => {
-      const p = this.pending.get(r.id);
-      if (!p) return;
-      this.pending.delete(r.id);
-      if (r.summary) p.resolve(r.summary);
-      else if (r.error) p.reject(contentErrorOf(r.error));
-      else p.reject(new ContentParseError(`couldn't parse the content: the parser failed (${r.crash})`));
-    });
-    const gone = (why: string) => {
-      if (this.worker !== w) return;
-      this.worker = undefined;
-      this.failAll(new ContentParseError(`couldn't parse the content: the parsing thread ${why}`));
-    };
-    w.on('error', (e) => gone(`failed: ${e.message}`));
-    w.on('exit', (code) => gone(`exited with code ${code}`));
-    this.worker = w;
-    return w;
-  }
-
-  private failAll(e: Error): void {
-    for (const p of this.pending.values()) p.reject(e);
-    this.pending.clear();
+  close(): Promise<void> {
+    return this.worker.close(new ContentParseError("couldn't parse the content: the service is stopping"));
   }
 }

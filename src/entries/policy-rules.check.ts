@@ -12,18 +12,17 @@
  */
 import { Worker } from 'node:worker_threads';
 import { HeaderLabel, type CoseSign1 } from '../../libs/cose/src/index.js';
-import { contentErrorOf, isContentError, parseClaimContent, type ContentErrorData } from '../../libs/content/src/index.js';
+import { contentErrorOf, isContentError, parseClaimContent } from '../../libs/content/src/index.js';
 import { claimActivation, compileRules, evaluateRules, type CompiledRule, type RegistrationPolicy, type RuleVerdict, type StatementFactsLike } from '../../libs/ledger/src/index.js';
+import { OnDemandWorker } from '../common/on-demand-worker.js';
 import { malformed, ProblemError, unavailable } from '../common/problem.js';
-import type { RulesRequest } from './policy-rules.worker.js';
+import type { PolicyRulesApi } from './policy-rules.worker.js';
 
-type Reply = { id: number; verdicts?: RuleVerdict[]; error?: ContentErrorData; crash?: string };
+const threadFailed = (why: string): ProblemError => unavailable(`couldn't evaluate the policy rules: the rules thread ${why}`, 1, 'ERR_POLICY_RULES_THREAD');
 
 export class PolicyRulesCheck {
   private readonly compiled: readonly CompiledRule[];
-  private worker: Worker | undefined;
-  private next = 1;
-  private readonly pending = new Map<number, { resolve: (v: RuleVerdict[]) => void; reject: (e: Error) => void }>();
+  private readonly worker: OnDemandWorker<PolicyRulesApi>;
   /** claims evaluated inline / on the rules thread, for tests */
   readonly counts = { inline: 0, worker: 0 };
 
@@ -32,6 +31,10 @@ export class PolicyRulesCheck {
     private readonly inlineBytes = 64 * 1024,
   ) {
     this.compiled = compileRules(policy.rules ?? [], 'rules').compiled;
+    this.worker = new OnDemandWorker(
+      () => new Worker(new URL('./policy-rules.worker.js', import.meta.url), { workerData: { rules: policy.rules ?? [] } }),
+      (reason) => threadFailed(reason instanceof Error ? `failed: ${reason.message}` : 'is gone'),
+    );
   }
 
   /** Throws a problem-details error when a rule refuses the statement. */
@@ -58,49 +61,20 @@ export class PolicyRulesCheck {
     return evaluateRules(this.compiled, claimActivation(f, payload ? parseClaimContent(f.contentType, payload) : null));
   }
 
-  private onWorker(facts: StatementFactsLike, payload: Uint8Array): Promise<RuleVerdict[]> {
+  private async onWorker(facts: StatementFactsLike, payload: Uint8Array): Promise<RuleVerdict[]> {
     this.counts.worker++;
-    const w = this.ensureWorker();
-    const id = this.next++;
-    return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      const msg: RulesRequest = { id, facts, payload };
-      w.postMessage(msg);
-    });
+    let r: Awaited<ReturnType<PolicyRulesApi['evaluate']>>;
+    try {
+      r = await this.worker.call('evaluate', [facts, payload]);
+    } catch (err) {
+      if (err instanceof ProblemError) throw err;
+      throw threadFailed(`failed (${(err as Error).message})`);
+    }
+    if (r.error) throw contentErrorOf(r.error);
+    return r.verdicts;
   }
 
-  async close(): Promise<void> {
-    const w = this.worker;
-    this.worker = undefined;
-    this.failAll(unavailable("couldn't evaluate the policy rules: the service is stopping", 30, 'ERR_POLICY_RULES_THREAD'));
-    await w?.terminate();
-  }
-
-  private ensureWorker(): Worker {
-    if (this.worker) return this.worker;
-    const w = new Worker(new URL('./policy-rules.worker.js', import.meta.url), { workerData: { rules: this.policy.rules ?? [] } });
-    w.unref();
-    w.on('message', (r: Reply) => {
-      const p = this.pending.get(r.id);
-      if (!p) return;
-      this.pending.delete(r.id);
-      if (r.verdicts) p.resolve(r.verdicts);
-      else if (r.error) p.reject(contentErrorOf(r.error));
-      else p.reject(unavailable(`couldn't evaluate the policy rules: the rules thread failed (${r.crash})`, 1, 'ERR_POLICY_RULES_THREAD'));
-    });
-    const gone = (why: string) => {
-      if (this.worker !== w) return;
-      this.worker = undefined;
-      this.failAll(unavailable(`couldn't evaluate the policy rules: the rules thread ${why}`, 1, 'ERR_POLICY_RULES_THREAD'));
-    };
-    w.on('error', (e) => gone(`failed: ${e.message}`));
-    w.on('exit', (code) => gone(`exited with code ${code}`));
-    this.worker = w;
-    return w;
-  }
-
-  private failAll(e: Error): void {
-    for (const p of this.pending.values()) p.reject(e);
-    this.pending.clear();
+  close(): Promise<void> {
+    return this.worker.close(unavailable("couldn't evaluate the policy rules: the service is stopping", 30, 'ERR_POLICY_RULES_THREAD'));
   }
 }

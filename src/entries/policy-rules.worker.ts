@@ -4,23 +4,26 @@
  * content error as data). The rules come in `workerData` and are compiled once at start.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { contentErrorData, isContentError, parseClaimContent } from '../../libs/content/src/index.js';
-import { claimActivation, compileRules, evaluateRules, type ClaimRule, type StatementFactsLike } from '../../libs/ledger/src/index.js';
+import { contentErrorData, isContentError, parseClaimContent, type ContentErrorData } from '../../libs/content/src/index.js';
+import { claimActivation, compileRules, evaluateRules, type ClaimRule, type RuleVerdict, type StatementFactsLike } from '../../libs/ledger/src/index.js';
+import { serveRpc } from '../../libs/threads/src/index.js';
 
-export interface RulesRequest {
-  readonly id: number;
-  readonly facts: StatementFactsLike;
-  readonly payload: Uint8Array;
+export type RulesReply = { readonly verdicts: RuleVerdict[]; readonly error?: undefined } | { readonly verdicts?: undefined; readonly error: ContentErrorData };
+
+export type PolicyRulesApi = {
+  evaluate(facts: StatementFactsLike, payload: Uint8Array): RulesReply;
+};
+
+if (parentPort) {
+  const compiled = compileRules((workerData as { rules: ClaimRule[] }).rules, 'rules').compiled;
+  serveRpc<PolicyRulesApi>(parentPort, {
+    evaluate(facts, payload) {
+      try {
+        return { verdicts: evaluateRules(compiled, claimActivation(facts, parseClaimContent(facts.contentType, payload))) };
+      } catch (e) {
+        if (isContentError(e)) return { error: contentErrorData(e) };
+        throw e;
+      }
+    },
+  });
 }
-
-const compiled = compileRules((workerData as { rules: ClaimRule[] }).rules, 'rules').compiled;
-
-parentPort!.on('message', (m: RulesRequest) => {
-  try {
-    const content = parseClaimContent(m.facts.contentType, m.payload);
-    parentPort!.postMessage({ id: m.id, verdicts: evaluateRules(compiled, claimActivation(m.facts, content)) });
-  } catch (e) {
-    if (isContentError(e)) parentPort!.postMessage({ id: m.id, error: contentErrorData(e) });
-    else parentPort!.postMessage({ id: m.id, crash: String((e as Error)?.stack ?? e) });
-  }
-});
