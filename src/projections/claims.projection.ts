@@ -21,7 +21,7 @@
  *   earlier claims of kind K about S that are not yet superseded. Other kinds are untouched.
  * The first superseder wins; `superseded_at_index` is its log index.
  */
-import type { Database } from 'better-sqlite3';
+import type { Database, Statement } from 'better-sqlite3';
 import { decodeSign1, type CoseSign1 } from '../../libs/cose/src/index.js';
 import {
   REVOCATION_CONTENT_TYPE,
@@ -54,6 +54,9 @@ const SCHEMA = `
   CREATE INDEX IF NOT EXISTS claims_by_iss ON claims (iss, idx);
   CREATE INDEX IF NOT EXISTS claims_by_kid ON claims (kid, idx);
   CREATE INDEX IF NOT EXISTS claims_by_group ON claims (subject_group, iss, kind, idx);
+  -- the claims implicit supersession may still touch: without it each claim about a subject scans
+  -- every earlier claim of its issuer and kind there (quadratic in the claims about one subject)
+  CREATE INDEX IF NOT EXISTS claims_open ON claims (subject_group, iss, kind, idx) WHERE superseded_by IS NULL AND is_revocation = 0;
   CREATE INDEX IF NOT EXISTS claims_by_statement ON claims (statement_id, idx);
   CREATE INDEX IF NOT EXISTS claims_by_repository ON claims (repository_key, idx) WHERE repository_key IS NOT NULL;
   CREATE INDEX IF NOT EXISTS claims_revoked ON claims (idx) WHERE revoked_by IS NOT NULL;
@@ -96,34 +99,36 @@ function supersededOf(s: CoseSign1 | null): string | null {
   }
 }
 
+/** The applier's statements (exported for the query-plan test: none may scan the claims table). */
+export const CLAIMS_SQL = {
+  insert: `INSERT INTO claims (idx, entry_id, statement_id, duplicate_of, iss, sub, kid, content_type, kind, registered_at, registered_ms,
+               subject_key, subject_group, subject_digest, repository_key, is_revocation, supersedes)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  twin: 'SELECT entry_id, superseded_by, superseded_at_index, superseded_how, revoked_by, revoked_at_index, revoked_reason FROM claims WHERE statement_id = ? AND idx < ? ORDER BY idx LIMIT 1',
+  copyTwin: `UPDATE claims SET superseded_by = ?, superseded_at_index = ?, superseded_how = ?, revoked_by = ?, revoked_at_index = ?, revoked_reason = ? WHERE idx = ?`,
+  statementOf: 'SELECT statement_id FROM claims WHERE entry_id = ?',
+  // a revocation recorded before its target (never from admission, which needs the target in the log)
+  earlyRevocation: `UPDATE claims SET (revoked_by, revoked_at_index, revoked_reason) =
+             (SELECT by_entry_id, at_index, reason FROM claim_revocations WHERE revoked_id IN (@id, @sid) ORDER BY at_index LIMIT 1)
+             WHERE idx = @idx AND revoked_by IS NULL AND EXISTS (SELECT 1 FROM claim_revocations WHERE revoked_id IN (@id, @sid))`,
+  supersedeExplicit: `UPDATE claims SET superseded_by = @by, superseded_at_index = @at, superseded_how = 'explicit'
+             WHERE statement_id = @sid AND idx < @at AND superseded_by IS NULL AND is_revocation = 0`,
+  supersedeImplicit: `UPDATE claims SET superseded_by = @by, superseded_at_index = @at, superseded_how = 'implicit'
+             WHERE subject_group = @grp AND iss = @iss AND kind = @kind AND idx < @at AND superseded_by IS NULL AND is_revocation = 0 AND statement_id <> @sid`,
+  revocation: 'INSERT OR IGNORE INTO claim_revocations (revoked_id, by_entry_id, at_index, reason) VALUES (?, ?, ?, ?)',
+  revoke: 'UPDATE claims SET revoked_by = @by, revoked_at_index = @at, revoked_reason = @reason WHERE (statement_id = @id OR entry_id = @id) AND revoked_by IS NULL',
+  ref: 'INSERT OR IGNORE INTO subject_refs (subject_group, ref, first_index) VALUES (?, ?, ?)',
+  count: 'INSERT INTO claim_counts (kind, key, n) VALUES (?, ?, 1) ON CONFLICT (kind, key) DO UPDATE SET n = n + 1',
+  size: 'UPDATE claims_head SET tree_size = MAX(tree_size, ?) WHERE id = 1',
+  checkpoint: 'UPDATE claims_head SET checkpoint_size = ?, checkpoint_signed_at = ? WHERE id = 1',
+} as const;
+
 class ClaimsApplier implements ProjectionApplier {
-  private readonly s;
+  private readonly s: Record<keyof typeof CLAIMS_SQL, Statement>;
 
   constructor(db: Database) {
     db.exec(SCHEMA);
-    const p = (sql: string) => db.prepare(sql);
-    this.s = {
-      insert: p(`INSERT INTO claims (idx, entry_id, statement_id, duplicate_of, iss, sub, kid, content_type, kind, registered_at, registered_ms,
-                   subject_key, subject_group, subject_digest, repository_key, is_revocation, supersedes)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-      twin: p('SELECT entry_id, superseded_by, superseded_at_index, superseded_how, revoked_by, revoked_at_index, revoked_reason FROM claims WHERE statement_id = ? AND idx < ? ORDER BY idx LIMIT 1'),
-      copyTwin: p(`UPDATE claims SET superseded_by = ?, superseded_at_index = ?, superseded_how = ?, revoked_by = ?, revoked_at_index = ?, revoked_reason = ? WHERE idx = ?`),
-      statementOf: p('SELECT statement_id FROM claims WHERE entry_id = ?'),
-      // a revocation recorded before its target (never from admission, which needs the target in the log)
-      earlyRevocation: p(`UPDATE claims SET (revoked_by, revoked_at_index, revoked_reason) =
-                 (SELECT by_entry_id, at_index, reason FROM claim_revocations WHERE revoked_id IN (@id, @sid) ORDER BY at_index LIMIT 1)
-                 WHERE idx = @idx AND revoked_by IS NULL AND EXISTS (SELECT 1 FROM claim_revocations WHERE revoked_id IN (@id, @sid))`),
-      supersedeExplicit: p(`UPDATE claims SET superseded_by = @by, superseded_at_index = @at, superseded_how = 'explicit'
-                 WHERE statement_id = @sid AND idx < @at AND superseded_by IS NULL AND is_revocation = 0`),
-      supersedeImplicit: p(`UPDATE claims SET superseded_by = @by, superseded_at_index = @at, superseded_how = 'implicit'
-                 WHERE subject_group = @grp AND iss = @iss AND kind = @kind AND idx < @at AND superseded_by IS NULL AND is_revocation = 0 AND statement_id <> @sid`),
-      revocation: p('INSERT OR IGNORE INTO claim_revocations (revoked_id, by_entry_id, at_index, reason) VALUES (?, ?, ?, ?)'),
-      revoke: p('UPDATE claims SET revoked_by = @by, revoked_at_index = @at, revoked_reason = @reason WHERE (statement_id = @id OR entry_id = @id) AND revoked_by IS NULL'),
-      ref: p('INSERT OR IGNORE INTO subject_refs (subject_group, ref, first_index) VALUES (?, ?, ?)'),
-      count: p('INSERT INTO claim_counts (kind, key, n) VALUES (?, ?, 1) ON CONFLICT (kind, key) DO UPDATE SET n = n + 1'),
-      size: p('UPDATE claims_head SET tree_size = MAX(tree_size, ?) WHERE id = 1'),
-      checkpoint: p('UPDATE claims_head SET checkpoint_size = ?, checkpoint_signed_at = ? WHERE id = 1'),
-    };
+    this.s = Object.fromEntries(Object.entries(CLAIMS_SQL).map(([k, sql]) => [k, db.prepare(sql)])) as Record<keyof typeof CLAIMS_SQL, Statement>;
   }
 
   apply({ event }: ProjectedEvent): void {

@@ -26,6 +26,8 @@ export interface FixtureOptions {
   readonly seed?: number;
   /** registration time of entry 0; entry i is one second later per index */
   readonly start?: Date;
+  /** characters of padding in each claim's JSON payload (default 0), for statements of a realistic size */
+  readonly payloadPad?: number;
 }
 
 /** A small deterministic PRNG (mulberry32). */
@@ -82,7 +84,7 @@ export function* ledgerBatches(o: FixtureOptions): Generator<LedgerEvent[]> {
       sub = subjectFor(who, 0);
     } else {
       contentType = contentTypes[Math.floor(rnd() * contentTypes.length)]!;
-      payload = new TextEncoder().encode(JSON.stringify({ n: index }));
+      payload = new TextEncoder().encode(JSON.stringify(o.payloadPad ? { n: index, pad: 'x'.repeat(o.payloadPad) } : { n: index }));
       sub = subjectFor(who, Math.floor(rnd() * subjects));
     }
     const entry = entryBytes(contentType, payload, index);
