@@ -14,7 +14,8 @@
  * - a component without a purl is counted but not indexed (there is nothing to look it up by).
  */
 import type { Database } from 'better-sqlite3';
-import { decodeSign1, HeaderLabel } from '../../libs/cose/src/index.js';
+import { HeaderLabel } from '../../libs/cose/src/index.js';
+import { entryStatement } from './entry-statement.js';
 import { isKnownContentType, parseClaimContent, type ParsedContent } from '../../libs/content/src/index.js';
 import { subjectDigestOf, type EntryRegistered } from '../../libs/ledger/src/index.js';
 import type { Projection, ProjectionApplier, ProjectedEvent } from './projection.port.js';
@@ -56,7 +57,7 @@ export function contentOfEntry(e: EntryRegistered): { state: ContentState; conte
   if (!isKnownContentType(e.contentType)) return { state: 'opaque', content: null, error: null };
   let payload: Uint8Array | null;
   try {
-    const s = decodeSign1(e.entry);
+    const s = entryStatement(e.entry);
     payload = s.protectedHeader.has(HeaderLabel.payloadHashAlg) ? null : s.payload;
   } catch (err) {
     return { state: 'unreadable', content: null, error: (err as Error).message };
@@ -71,6 +72,8 @@ export function contentOfEntry(e: EntryRegistered): { state: ContentState; conte
 
 class ContentApplier implements ProjectionApplier {
   private readonly s;
+  /** the batch's highest tree size, written once by {@link endBatch} */
+  private treeSize = 0;
 
   constructor(db: Database) {
     db.exec(SCHEMA);
@@ -103,7 +106,16 @@ class ContentApplier implements ProjectionApplier {
       c.vex.forEach((v, n) => this.s.vex.run(e.index, n, v.vulnerability, v.product.id, v.product.purl, v.product.digest, v.status, v.justification, JSON.stringify(v.subcomponents)));
       for (const s of c.subjects) for (const d of s.digests) this.s.subject.run(d, e.index);
     }
-    this.s.size.run(e.index + 1);
+    this.treeSize = Math.max(this.treeSize, e.index + 1);
+  }
+
+  startBatch(): void {
+    this.treeSize = 0;
+  }
+
+  endBatch(): void {
+    if (this.treeSize > 0) this.s.size.run(this.treeSize);
+    this.treeSize = 0;
   }
 }
 

@@ -34,4 +34,8 @@ export interface Projection {
 export interface ProjectionApplier {
   /** Applies one event of the log (inside the batch's transaction); throws to roll the batch back. */
   apply(e: ProjectedEvent): void;
+  /** Called first in each batch's transaction: forget anything kept from a batch that rolled back. */
+  startBatch?(): void;
+  /** Called last in each batch's transaction that applied events: write what was kept per batch (counters, heads). */
+  endBatch?(): void;
 }

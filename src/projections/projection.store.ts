@@ -141,30 +141,49 @@ export class ProjectionStore {
    * Events of other streams or types only advance the position. Returns how many were new.
    */
   applyBatch(name: string, events: readonly RecordedEvent[]): number {
-    const p = this.projection(name);
-    const applier = this.appliers.get(name)!;
-    const n = this.db.transaction(() => {
-      const st = this.q.get.get(name) as StateRow;
-      const after = st.position === null ? -1n : BigInt(st.position);
-      const fresh = events.filter((e) => e.position > after);
-      if (fresh.length === 0) return 0;
-      const applied: ProjectedEvent[] = [];
-      for (const e of fresh) {
+    return this.applyBatches([name], events).get(name)!;
+  }
+
+  /**
+   * {@link applyBatch} for several projections in one transaction: each event is decoded once and
+   * handed to every projection whose stored position is before it; each projection's position
+   * advances with its rows. A throw from any projection rolls the whole batch back (all of them
+   * see it again). Returns how many events were new, per projection.
+   */
+  applyBatches(names: readonly string[], events: readonly RecordedEvent[]): Map<string, number> {
+    const targets = names.map((name) => ({ name, projection: this.projection(name), applier: this.appliers.get(name)!, applied: [] as ProjectedEvent[] }));
+    const fresh = this.db.transaction(() => {
+      for (const t of targets) t.applier.startBatch?.();
+      const after = targets.map((t) => {
+        const st = this.q.get.get(t.name) as StateRow;
+        return st.position === null ? -1n : BigInt(st.position);
+      });
+      const counts = new Map<string, number>(targets.map((t, i) => [t.name, events.filter((e) => e.position > after[i]!).length]));
+      for (const e of events) {
         if (e.stream !== this.stream || !isLedgerEventType(e.type)) continue;
-        const pe: ProjectedEvent = { event: decodeEventData(e.type, e.data), position: e.position, stream: e.stream, revision: e.revision };
-        try {
-          applier.apply(pe);
-        } catch (cause) {
-          throw new ProjectionError('ERR_PROJECTION_APPLY', `couldn't apply ${e.type} at position ${e.position} to projection ${p.name}: ${(cause as Error)?.message}`, { cause });
-        }
-        applied.push(pe);
+        let pe: ProjectedEvent | undefined;
+        targets.forEach((t, i) => {
+          if (e.position <= after[i]!) return;
+          pe ??= { event: decodeEventData(e.type, e.data), position: e.position, stream: e.stream, revision: e.revision };
+          try {
+            t.applier.apply(pe);
+          } catch (cause) {
+            throw new ProjectionError('ERR_PROJECTION_APPLY', `couldn't apply ${e.type} at position ${e.position} to projection ${t.projection.name}: ${(cause as Error)?.message}`, { cause });
+          }
+          t.applied.push(pe);
+        });
       }
-      this.o.afterRows?.(name, applied); // failure injection: a throw here rolls back rows and position
-      this.q.advance.run(String(fresh[fresh.length - 1]!.position), fresh.length, name);
-      return fresh.length;
+      for (const t of targets) {
+        const n = counts.get(t.name)!;
+        if (n === 0) continue;
+        if (t.applied.length > 0) t.applier.endBatch?.();
+        this.o.afterRows?.(t.name, t.applied); // failure injection: a throw here rolls back rows and positions
+        this.q.advance.run(String(events[events.length - 1]!.position), n, t.name);
+      }
+      return counts;
     })();
-    if (n > 0) for (const l of this.listeners) l(name);
-    return n;
+    for (const [name, n] of fresh) if (n > 0) for (const l of this.listeners) l(name);
+    return fresh;
   }
 
   /**

@@ -20,7 +20,7 @@ import {
 } from '../auditor/log.handlers.js';
 import type { ServiceConfig } from '../infrastructure/config.js';
 import type { LedgerStores } from '../infrastructure/stores.js';
-import type { ServiceFeature } from '../processors/processor.js';
+import type { Processor, ServiceFeature } from '../processors/processor.js';
 import { claimsProjection } from './claims.projection.js';
 import { contentProjection } from './content.projection.js';
 import { ContentReader } from './content.reader.js';
@@ -52,28 +52,28 @@ export const PROJECTIONS = [claimsProjection, contentProjection] as const;
  * in their thread by default, so applying claims never takes the HTTP thread's time.
  */
 /**
- * In the processors' own thread (the default) the projection takes batches of up to 256 events,
+ * In the processors' own thread (the default) the projections take batches of up to 256 events,
  * waiting up to 30 ms from a batch's first event for more (longer than that thread's 20 ms store
- * poll, so a steady stream fills batches, yet a batch never waits longer): one transaction and one
- * checkpoint per batch. Measured per event
- * applied (claims projection, in-process, alternated): ≈ 160–180 µs of CPU in batches of 32, ≈ 130
- * in batches of 128, ≈ 90 in batches of 512 — the claims become visible up to ~¼ s later under
- * load. On the HTTP thread (PROCESSOR_THREAD=main) the small batches stay: they bound its pauses.
+ * poll, so a steady stream fills batches, yet a batch never waits longer), and at most 1 MiB of
+ * event data (an SBOM's components are parsed inside the transaction: the bytes bound the pause):
+ * one read, one transaction per batch. Measured per event applied (claims projection, in-process,
+ * alternated): ≈ 160–180 µs of CPU in batches of 32, ≈ 130 in batches of 128, ≈ 90 in batches of
+ * 512 — the claims become visible up to ~¼ s later under load. On the HTTP thread
+ * (PROCESSOR_THREAD=main) the small batches stay: they bound its pauses.
  */
-function projectionBatching(config: ServiceConfig): { batchSize?: number; lingerMs?: number } {
-  return config.processors.thread === 'main' ? {} : { batchSize: 256, lingerMs: 30 };
+function projectionBatching(config: ServiceConfig): { batchSize?: number; lingerMs?: number; maxBatchBytes?: number } {
+  return config.processors.thread === 'main' ? { maxBatchBytes: 256 * 1024 } : { batchSize: 256, lingerMs: 30, maxBatchBytes: 1024 * 1024 };
 }
 
-export function startProjectionWriter(config: ServiceConfig, stores: Pick<LedgerStores, 'store' | 'logId'>): { processor: ProjectionProcessor; processors: ProjectionProcessor[]; close(): void } {
+export function startProjectionWriter(config: ServiceConfig, stores: Pick<LedgerStores, 'store' | 'logId'>): { processor: ProjectionProcessor; processors: Processor[]; close(): void } {
   const logger = new Logger('projections');
   // not exclusive: the query side reads the same file from the HTTP thread
   const projections = new ProjectionStore({ path: config.projectionsPath, logId: stores.logId, projections: PROJECTIONS, exclusive: false });
   for (const name of projections.rebuilt) logger.log(`projection ${name}: version changed, rebuilding from the first event`);
   try {
-    const processor = new ProjectionProcessor(stores.store, projections, claimsProjection.name, stores.logId, projectionBatching(config));
-    // smaller batches: each event may be an SBOM of thousands of components to parse inside the transaction
-    const content = new ProjectionProcessor(stores.store, projections, contentProjection.name, stores.logId, { batchSize: 16 });
-    return { processor, processors: [processor, content], close: () => projections.close() };
+    // one subscription and one transaction per batch for every projection (projection.runner.ts)
+    const processor = new ProjectionProcessor(stores.store, projections, PROJECTIONS.map((p) => p.name), stores.logId, projectionBatching(config));
+    return { processor, processors: processor.processors, close: () => projections.close() };
   } catch (err) {
     projections.close();
     throw err;

@@ -51,7 +51,7 @@ async function child(build: string): Promise<RunResult> {
   const dataDir = mkdtempSync(join(tmpdir(), 'bench-processors-'));
   try {
     const logId = 'bench';
-    const config = loadConfig({ DATA_DIR: dataDir, LOG_ID: logId, LOG_LEVEL: 'error' }, dataDir);
+    const config = loadConfig({ DATA_DIR: dataDir, LOG_ID: logId, LOG_LEVEL: 'error', ...(process.env.OCI_PUBLISHER ? { OCI_PUBLISHER: process.env.OCI_PUBLISHER } : {}) }, dataDir);
     const fill = await openSqliteEventStore({ path: join(dataDir, 'events.sqlite') });
     let revision = -1;
     let events = 0;
