@@ -37,6 +37,8 @@ export class PublishFailure extends Error {
 }
 
 const MAX_CACHED_SUBJECTS = 4096;
+/** artifacts of one subject pushed at a time (their blobs in parallel too) */
+const PUSH_PARALLEL = 4;
 /** how long an attempt waits for its entry to reach the log index before it counts as failed */
 const INDEX_WAIT_MS = 2000;
 
@@ -124,6 +126,28 @@ export class PublicationAttempts {
     } catch (err) {
       throw new PublishFailure(artifact.digest, err);
     }
+  }
+
+  /**
+   * Publishes several entries about one subject (same target, registry, repository and subject
+   * digest): each artifact is built, pushed with the others, and — with the tag schema — listed in
+   * the subject's referrers index by one update (libs/oci `pushReferrers`). Answers per record, in
+   * order, the artifact or its {@link PublishFailure}. One entry fails alone; a failure of the
+   * subject's lookup or of the index fails them all.
+   */
+  async publishMany(recs: readonly PublicationRecord[]): Promise<(PublishedArtifact | PublishFailure)[]> {
+    if (recs.length === 1 || recs[0]!.targetKind !== 'registry') {
+      return Promise.all(recs.map((r) => this.publish(r).catch((err: unknown) => (err instanceof PublishFailure ? err : new PublishFailure(undefined, err)))));
+    }
+    const built = await Promise.all(recs.map((r) => this.artifact(r).catch((err: unknown) => new PublishFailure(undefined, err))));
+    const artifacts = built.filter((b): b is ReferrerArtifact => !(b instanceof PublishFailure));
+    const pushed = artifacts.length === 0 ? [] : await this.registries.pushReferrers({ registry: recs[0]!.registry, repository: recs[0]!.repository }, artifacts, { parallel: PUSH_PARALLEL });
+    let k = 0;
+    return built.map((b) => {
+      if (b instanceof PublishFailure) return b;
+      const r = pushed[k++]!;
+      return r instanceof Error ? new PublishFailure(b.digest, r) : { digest: r.digest, via: r.via };
+    });
   }
 
   /** The subject's manifest descriptor (cached: a manifest digest names immutable content). */

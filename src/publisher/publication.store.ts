@@ -101,6 +101,14 @@ export const laneOf = (p: Pick<NewPublication, 'targetKind' | 'registry' | 'repo
 const COLUMNS =
   'entry_id, log_index, subject, registry, repository, subject_digest, target_kind, artifact_type, state, attempts, next_attempt_at, last_error, last_error_code, digest, via, created_at, updated_at, published_at';
 
+/** How an attempt ended: published, or failed with the next attempt's time. */
+export interface PublicationOutcome {
+  readonly entryId: string;
+  readonly at: number;
+  readonly published?: { readonly digest: string; readonly via: string };
+  readonly failed?: { readonly error: string; readonly code: string; readonly nextAttemptAt: number; readonly digest?: string };
+}
+
 /** Counts by state, for health. */
 export interface PublicationCounts {
   readonly pending: number;
@@ -200,6 +208,17 @@ export class PublicationStore {
 
   markFailed(entryId: string, failure: { error: string; code: string; nextAttemptAt: number; digest?: string }, now: number): void {
     this.q.failed.run(failure.nextAttemptAt, failure.error, failure.code, failure.digest ?? null, now, entryId);
+  }
+
+  /** Records attempts' outcomes in one transaction (the worker's batch of finished attempts). */
+  record(outcomes: readonly PublicationOutcome[]): void {
+    if (outcomes.length === 0) return;
+    this.db.transaction(() => {
+      for (const o of outcomes) {
+        if (o.published) this.markPublished(o.entryId, o.published, o.at);
+        else this.markFailed(o.entryId, o.failed!, o.at);
+      }
+    })();
   }
 
   counts(): PublicationCounts {

@@ -1,6 +1,9 @@
 /**
  * Works the publication table: per-(target, registry, repository) lanes with bounded
- * concurrency, capped exponential backoff with jitter per publication, and a per-registry pause
+ * concurrency, one subject's due publications attempted together (up to 32: their artifacts pushed
+ * side by side and listed in the subject's referrers index by one update — with the tag schema the
+ * index read-modify-write was most of an attempt's requests and serialised every claim about a
+ * subject), capped exponential backoff with jitter per publication, and a per-registry pause
  * when a whole registry is down (network errors, 5xx, 429), so a failing registry costs one probe
  * per backoff period instead of one request per waiting entry — and never holds up other lanes.
  *
@@ -10,13 +13,15 @@
  *    push is idempotent (same entry ⇒ same manifest digest; the index merge de-duplicates).
  * 2. the push succeeded, `markPublished` not yet committed — same as 1: the retry finds the
  *    referrer already listed and changes nothing, then marks the row published.
- * 3. `markPublished` / `markFailed` committed (synchronous=FULL) — the state is final / the next
- *    attempt time is durable.
+ * 3. the outcome recorded — the state is final / the next attempt time is stored. Outcomes are
+ *    recorded in batches: the attempts finished since the last scheduling turn, in one transaction
+ *    at the start of the next (`flush`), before due rows are read again — so a finished attempt is
+ *    never launched twice, and a crash before the flush is case 1 or 2.
  * The per-registry pause lives in memory only: a restart probes every registry again at once.
  */
 import { Logger } from '@nestjs/common';
-import type { PublicationAttempts, PublishFailure } from './publication.attempt.js';
-import type { PublicationRecord, PublicationStore } from './publication.store.js';
+import type { PublicationAttempts, PublishedArtifact, PublishFailure } from './publication.attempt.js';
+import type { PublicationOutcome, PublicationRecord, PublicationStore } from './publication.store.js';
 import { describeError, isRegistryOutage } from './publisher.errors.js';
 
 /**
@@ -40,7 +45,8 @@ export interface RegistryPause {
 
 export interface PublicationWorkerOptions {
   readonly store: PublicationStore;
-  readonly attempts: Pick<PublicationAttempts, 'publish'>;
+  /** `publishMany` when there: one subject's due publications attempted together */
+  readonly attempts: Pick<PublicationAttempts, 'publish'> & Partial<Pick<PublicationAttempts, 'publishMany'>>;
   readonly concurrency: number;
   readonly repositoryConcurrency: number;
   readonly retry: { readonly minMs: number; readonly maxMs: number };
@@ -55,11 +61,15 @@ export interface PublicationWorkerOptions {
 }
 
 const MAX_TIMER_MS = 60_000;
+/** most publications of one subject attempted together (one referrers-index update) */
+const MAX_GROUP = 32;
 const hostOfLane = (lane: string): string => lane.slice(lane.indexOf(':') + 1, lane.indexOf('/'));
 
 export class PublicationWorker {
   private readonly inFlight = new Map<string, Promise<void>>();
+  /** groups attempted per lane */
   private readonly laneActive = new Map<string, number>();
+  private activeGroups = 0;
   private readonly paused = new Map<string, RegistryPause>();
   /** registries whose pause ended and whose single probe attempt is running */
   private readonly probing = new Set<string>();
@@ -71,6 +81,8 @@ export class PublicationWorker {
   private stopped = false;
   /** attempts finished since start */
   attemptsMade = 0;
+  /** finished attempts not yet recorded, with what to tell once they are */
+  private outcomes: { outcome: PublicationOutcome; tell: () => void }[] = [];
 
   constructor(private readonly o: PublicationWorkerOptions) {
     this.now = o.now ?? Date.now;
@@ -109,14 +121,30 @@ export class PublicationWorker {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     await Promise.allSettled([...this.inFlight.values()]);
+    this.flush();
+  }
+
+  /** Records the finished attempts' outcomes in one transaction, then tells the listeners. */
+  private flush(): void {
+    const done = this.outcomes;
+    if (done.length === 0) return;
+    this.outcomes = [];
+    try {
+      this.o.store.record(done.map((d) => d.outcome));
+    } catch (err) {
+      // the rows stay due: their attempts run again (idempotent)
+      this.logger.error(`couldn't record ${done.length} publication outcomes: ${(err as Error).message}`);
+    }
+    for (const d of done) d.tell();
   }
 
   private tick(): void {
+    this.flush();
     if (this.stopped) return;
     const now = this.now();
     try {
       for (const lane of this.o.store.dueLanes(now)) {
-        const room = this.o.concurrency - this.inFlight.size;
+        const room = this.o.concurrency - this.activeGroups;
         if (room <= 0) break;
         const host = hostOfLane(lane);
         if (this.pauseOf(host)) continue;
@@ -127,8 +155,9 @@ export class PublicationWorker {
         const free = halfOpen ? 1 : Math.min(this.o.repositoryConcurrency - active, room);
         if (free <= 0) continue;
         if (halfOpen) this.probing.add(host);
-        const rows = this.o.store.dueInLane(lane, now, free + active).filter((r) => !this.inFlight.has(r.entryId));
-        for (const r of rows.slice(0, free)) this.launch(lane, r);
+        // in-flight rows are still due in the table: read past them
+        const rows = this.o.store.dueInLane(lane, now, (free + active) * MAX_GROUP).filter((r) => !this.inFlight.has(r.entryId));
+        for (const group of [...bySubject(rows, halfOpen ? 1 : MAX_GROUP).values()].slice(0, free)) this.launch(lane, group);
       }
       this.arm(now);
     } catch (err) {
@@ -154,58 +183,89 @@ export class PublicationWorker {
     this.timer.unref();
   }
 
-  private launch(lane: string, rec: PublicationRecord): void {
+  /** Attempts a group of one subject's publications together (one referrers-index update). */
+  private launch(lane: string, group: readonly PublicationRecord[]): void {
     this.laneActive.set(lane, (this.laneActive.get(lane) ?? 0) + 1);
-    const p = this.attempt(rec).finally(() => {
-      this.inFlight.delete(rec.entryId);
+    this.activeGroups++;
+    const p = this.attempt(group).finally(() => {
+      for (const rec of group) this.inFlight.delete(rec.entryId);
+      this.activeGroups--;
       const n = (this.laneActive.get(lane) ?? 1) - 1;
       if (n > 0) this.laneActive.set(lane, n);
       else this.laneActive.delete(lane);
       this.kick();
     });
-    this.inFlight.set(rec.entryId, p);
+    for (const rec of group) this.inFlight.set(rec.entryId, p);
   }
 
   private unpause(registry: string): void {
     if (this.paused.delete(registry)) this.o.onPausesChanged?.(this.pauses());
   }
 
-  private async attempt(rec: PublicationRecord): Promise<void> {
-    const probe = this.probing.has(rec.registry);
+  private async attempt(group: readonly PublicationRecord[]): Promise<void> {
+    const registry = group[0]!.registry;
+    const probe = this.probing.has(registry);
     try {
-      const r = await this.o.attempts.publish(rec);
-      this.o.store.markPublished(rec.entryId, r, this.now()); // commit point 3
-      this.unpause(rec.registry);
-      this.o.onPublished?.(rec);
-    } catch (err) {
-      if (this.stopped) return; // aborted by shutdown: not a failure, the row stays due
-      const failure = err as PublishFailure;
-      const cause = failure.cause ?? err;
-      const now = this.now();
-      const { code, message } = describeError(cause);
-      // A subject nobody may look up will not appear by itself within seconds: wait the longest
-      // backoff at once instead of churning through short retries (measured: with thousands of such
-      // claims the short retries took more of the event loop than registration itself).
-      const delay = code === 'ERR_PUBLISH_SUBJECT_UNKNOWN' ? this.o.retry.maxMs : retryDelay(rec.attempts + 1, this.o.retry, this.random);
-      try {
-        this.o.store.markFailed(rec.entryId, { error: message, code, nextAttemptAt: now + delay, ...(failure.digest ? { digest: failure.digest } : {}) }, now);
-      } catch (dbErr) {
-        this.logger.error(`couldn't record a failed publication of ${rec.entryId}: ${(dbErr as Error).message}`);
+      if (this.o.attempts.publishMany) {
+        const results = await this.o.attempts.publishMany(group).catch((err: unknown) => group.map(() => err));
+        results.forEach((r, i) => this.settle(group[i]!, r));
+        this.attemptsMade += group.length;
+        return;
       }
-      // Attempts that were already running when the registry went down fail together: only a
-      // failure after the pause ended (a probe) lengthens it.
-      if (isRegistryOutage(cause) && !this.pauseOf(rec.registry)) {
-        const failures = (this.paused.get(rec.registry)?.failures ?? 0) + 1;
-        const until = now + retryDelay(failures, this.o.retry, this.random);
-        this.paused.set(rec.registry, { registry: rec.registry, until, failures, error: `${code}: ${message}` });
-        this.o.onPausesChanged?.(this.pauses());
-      } else if (!isRegistryOutage(cause)) {
-        this.unpause(rec.registry); // the registry answered: it is up (this entry has its own problem)
+      // one at a time; an outage ends the group (the rest stay due, untried, for after the pause)
+      for (const rec of group) {
+        const r = await this.o.attempts.publish(rec).catch((err: unknown) => err);
+        this.settle(rec, r);
+        this.attemptsMade++;
+        if (!isPublished(r) && isRegistryOutage((r as PublishFailure).cause ?? r)) break;
       }
-      this.o.onFailure?.(rec, cause);
     } finally {
-      if (probe) this.probing.delete(rec.registry);
-      this.attemptsMade++;
+      if (probe) this.probing.delete(registry);
     }
   }
+
+  /** Records one publication's outcome (at the next flush) and adjusts its registry's pause. */
+  private settle(rec: PublicationRecord, result: PublishedArtifact | unknown): void {
+    if (isPublished(result)) {
+      const r = result;
+      this.outcomes.push({ outcome: { entryId: rec.entryId, at: this.now(), published: { digest: r.digest, via: r.via } }, tell: () => this.o.onPublished?.(rec) }); // commit point 3 at the next flush
+      this.unpause(rec.registry);
+      return;
+    }
+    if (this.stopped) return; // aborted by shutdown: not a failure, the row stays due
+    const failure = result as PublishFailure;
+    const cause = failure.cause ?? result;
+    const now = this.now();
+    const { code, message } = describeError(cause);
+    // A subject nobody may look up will not appear by itself within seconds: wait the longest
+    // backoff at once instead of churning through short retries (measured: with thousands of such
+    // claims the short retries took more of the event loop than registration itself).
+    const delay = code === 'ERR_PUBLISH_SUBJECT_UNKNOWN' ? this.o.retry.maxMs : retryDelay(rec.attempts + 1, this.o.retry, this.random);
+    const failed = { error: message, code, nextAttemptAt: now + delay, ...(failure.digest ? { digest: failure.digest } : {}) };
+    this.outcomes.push({ outcome: { entryId: rec.entryId, at: now, failed }, tell: () => this.o.onFailure?.(rec, cause) });
+    // Attempts that were already running when the registry went down fail together: only a
+    // failure after the pause ended (a probe) lengthens it.
+    if (isRegistryOutage(cause) && !this.pauseOf(rec.registry)) {
+      const failures = (this.paused.get(rec.registry)?.failures ?? 0) + 1;
+      const until = now + retryDelay(failures, this.o.retry, this.random);
+      this.paused.set(rec.registry, { registry: rec.registry, until, failures, error: `${code}: ${message}` });
+      this.o.onPausesChanged?.(this.pauses());
+    } else if (!isRegistryOutage(cause)) {
+      this.unpause(rec.registry); // the registry answered: it is up (this entry has its own problem)
+    }
+  }
+}
+
+const isPublished = (r: unknown): r is PublishedArtifact => typeof r === 'object' && r !== null && !(r instanceof Error) && typeof (r as PublishedArtifact).digest === 'string';
+
+/** Due rows grouped by subject (target, repository and subject digest), at most `max` per group, in order. */
+function bySubject(rows: readonly PublicationRecord[], max: number): Map<string, PublicationRecord[]> {
+  const groups = new Map<string, PublicationRecord[]>();
+  for (const r of rows) {
+    const key = `${r.targetKind}:${r.registry}/${r.repository}@${r.subjectDigest}`;
+    let g = groups.get(key);
+    if (!g) groups.set(key, (g = []));
+    if (g.length < max) g.push(r);
+  }
+  return groups;
 }

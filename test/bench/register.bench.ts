@@ -19,7 +19,9 @@
  * (the service on EVENT_STORE=postgres at $POSTGRES_URL, default 127.0.0.1:5432, in a schema of
  * its own, dropped afterwards; default sqlite), BENCH_SERVICE (the service's main.js, default this
  * tree's dist/src/main.js: point it at a copy of an older build for an A/B in one session). BENCH_NODES=3: several nodes on PostgreSQL instead
- * (test/bench/register-nodes.bench.ts).
+ * (test/bench/register-nodes.bench.ts). BENCH_REGISTRY=1: the subjects are real collections in a
+ * docker-registry started for the run and the service publishes every receipt there; the bench adds
+ * publication throughput and the lag from 201 to referrer (test/bench/register-registry.ts).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Agent, request } from 'node:http';
@@ -31,6 +33,7 @@ import autocannon from 'autocannon';
 import { makeIssuer, signStatement, subjectOf } from '../support/statements.js';
 import { freePort } from '../support/ports.js';
 import { createPostgresJsDriver } from '../../libs/event-store/src/postgres.driver.js';
+import { REGISTRY_MODE, drain, percentile, prepareRegistry, publicationLags, publishedCount, visibleInRegistry, type BenchRegistry, type Created } from './register-registry.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const STORE = process.env.BENCH_STORE ?? 'sqlite';
@@ -87,10 +90,10 @@ const cpuLine = (before: ReturnType<typeof cpuSeconds>, after: ReturnType<typeof
     ? `CPU per registration: service ${Math.round(((after.process - before.process) / requests) * 1e6)} µs, its main thread ${Math.round(((after.mainThread - before.mainThread) / requests) * 1e6)} µs`
     : 'CPU per registration: not measured (no /proc)';
 
-async function startService(dataDir: string, port: number, policyFile: string): Promise<ChildProcess> {
+async function startService(dataDir: string, port: number, policyFile: string, extraEnv: Record<string, string> = {}): Promise<ChildProcess> {
   const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const child = spawn(process.execPath, [...nodeArgs, SERVICE], {
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, POLICY_FILE: policyFile, LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '0', LOG_ID: 'bench', ...storeEnv },
+    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, POLICY_FILE: policyFile, LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '0', LOG_ID: 'bench', ...storeEnv, ...extraEnv },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   for (let i = 0; i < 1200; i++) {
@@ -142,7 +145,12 @@ function load(url: string, bodies: Uint8Array[], from: { next: number }, opts: {
 }
 
 /** Open-loop load at `rate` req/s for `seconds` (see the module comment); latencies from the due time. */
-async function paced(url: string, bodies: Uint8Array[], from: { next: number }, opts: { seconds: number; rate: number; maxInFlight: number }): Promise<Run> {
+async function paced(
+  url: string,
+  bodies: Uint8Array[],
+  from: { next: number },
+  opts: { seconds: number; rate: number; maxInFlight: number; onCreated?: (i: number, location: string, at: number) => void },
+): Promise<Run> {
   const agent = new Agent({ keepAlive: true, maxSockets: opts.maxInFlight });
   const { hostname, port } = new URL(url);
   const total = Math.round(opts.seconds * opts.rate);
@@ -154,11 +162,13 @@ async function paced(url: string, bodies: Uint8Array[], from: { next: number }, 
   const one = (i: number): Promise<void> =>
     new Promise((resolve) => {
       const due = start + (i * 1000) / opts.rate;
-      const body = Buffer.from(bodies[from.next++ % bodies.length]!);
+      const n = from.next++;
+      const body = Buffer.from(bodies[n % bodies.length]!);
       const req = request({ agent, host: hostname, port, method: 'POST', path: '/entries', headers: { 'content-type': 'application/cose', 'content-length': body.length } }, (res) => {
         res.resume();
         res.on('end', () => {
           latencies[i] = performance.now() - due;
+          if (res.statusCode === 201 && opts.onCreated) opts.onCreated(n, String(res.headers.location ?? ''), Date.now());
           if (res.statusCode! >= 200 && res.statusCode! < 300) ok++;
           else non2xx++;
           resolve();
@@ -191,31 +201,44 @@ async function main(): Promise<void> {
   const issuer = await makeIssuer('https://ci.bench.example', 'ES256');
   const policyFile = join(dataDir, 'policy.json');
   writeFileSync(policyFile, JSON.stringify({ version: 1, mode: 'production', issuers: [{ iss: issuer.iss, keys: [{ jwk: issuer.jwk }] }] }));
+  const reg: BenchRegistry | undefined = REGISTRY_MODE ? await prepareRegistry() : undefined;
   const count = Math.ceil(SECONDS * 9000) + 20000;
   process.stdout.write(`pre-signing ${count} distinct ES256 statements … `);
   const bodies: Uint8Array[] = [];
-  for (let i = 0; i < count; i++) bodies.push(await signStatement(issuer, { sub: subjectOf(i), payload: `{"build":${i},"pad":"${'x'.repeat(1200)}"}` }));
+  const subjectAt = (i: number): string => (reg ? reg.subjectOf(i) : subjectOf(i));
+  for (let i = 0; i < count; i++) bodies.push(await signStatement(issuer, { sub: subjectAt(i), payload: `{"build":${i},"pad":"${'x'.repeat(1200)}"}` }));
   console.log(`done (${bodies[0]!.length} bytes each)`);
 
   const port = await freePort();
-  const child = await startService(dataDir, port, policyFile);
+  const child = await startService(dataDir, port, policyFile, reg?.env);
   const url = `http://127.0.0.1:${port}`;
   const cursor = { next: 0 };
   try {
     await load(url, bodies, cursor, { seconds: 2, connections: CONNECTIONS }); // warm-up
     await new Promise((r) => setTimeout(r, 2000)); // let the processors work off the warm-up
+    if (reg) await drain(url, cursor.next, 60_000); // and the publisher the warm-up's receipts
+    const created: Created[] = [];
+    const published0 = reg ? await publishedCount(url) : 0;
     const cpu0 = cpuSeconds(child.pid!);
-    const fixed = await paced(url, bodies, cursor, { seconds: SECONDS, rate: PACED_RATE, maxInFlight: CONNECTIONS });
+    const fixed = await paced(url, bodies, cursor, {
+      seconds: SECONDS,
+      rate: PACED_RATE,
+      maxInFlight: CONNECTIONS,
+      ...(reg ? { onCreated: (n: number, location: string, at: number) => n % 10 === 0 && created.push({ entryId: location.split('/').pop()!, at, subject: subjectAt(n) }) } : {}),
+    });
     const cpu1 = cpuSeconds(child.pid!);
+    if (reg) await reportPublication(url, reg, created, published0, cursor.next, fixed.total);
     if (ONLY_PACED) {
       console.log(`\n  paced ${PACED_RATE} req/s (open loop), ${SECONDS} s: ${fixed.rps.toFixed(0)} /s  p50 ${fixed.p50} ms  p99 ${fixed.p99} ms  (non-2xx ${fixed.non2xx}, errors ${fixed.errors})`);
       console.log(`    ${cpuLine(cpu0, cpu1, fixed.total + fixed.non2xx)}`);
       return;
     }
     const verifyRate = await bareVerifyRate(3000);
+    const published2 = reg ? await publishedCount(url) : 0;
     const cpu2 = cpuSeconds(child.pid!);
     const max = await load(url, bodies, cursor, { seconds: SECONDS, connections: CONNECTIONS });
     const cpu3 = cpuSeconds(child.pid!);
+    const published3 = reg ? await publishedCount(url) : 0;
     const ratio = max.rps / verifyRate;
     console.log(`\nregistration benchmark (ES256, durability on: ${storeLabel}; loopback; 2 cores)`);
     console.log(`  bare ES256 verify, threadpool, 64 in flight : ${verifyRate.toFixed(0)} /s`);
@@ -224,16 +247,35 @@ async function main(): Promise<void> {
     console.log(`  ratio registrations / bare verify            : ${ratio.toFixed(2)}  (target ≥ 0.60)`);
     console.log(`  paced ${PACED_RATE.toLocaleString('en')} req/s (open loop), ${SECONDS} s     : ${fixed.rps.toFixed(0)} /s  p50 ${fixed.p50} ms  p99 ${fixed.p99} ms  (target p99 < 25 ms; non-2xx ${fixed.non2xx}, errors ${fixed.errors})`);
     console.log(`    ${cpuLine(cpu0, cpu1, fixed.total + fixed.non2xx)}`);
+    if (reg) {
+      const backlog = cursor.next - published3;
+      const d = await drain(url, cursor.next, 300_000);
+      console.log(`  publication during the saturated run          : ${((published3 - published2) / SECONDS).toFixed(0)} receipts/s (${(max.rps).toFixed(0)} registrations/s)`);
+      console.log(`  backlog after it: ${backlog} receipts, drained in ${d.ms === undefined ? `> 300 s (${d.published} published)` : `${(d.ms / 1000).toFixed(1)} s: ${((backlog / d.ms) * 1000).toFixed(0)} receipts/s`}`);
+    }
   } finally {
     child.kill('SIGTERM');
     await new Promise((r) => child.once('exit', r));
     rmSync(dataDir, { recursive: true, force: true });
+    await reg?.dispose();
     if (STORE === 'postgres') {
       const d = createPostgresJsDriver({ connectionString: POSTGRES_URL, poolSize: 1 });
       await d.script(`DROP SCHEMA IF EXISTS "${POSTGRES_SCHEMA}" CASCADE`);
       await d.end();
     }
   }
+}
+
+/** After the paced run: how fast its receipts reached the registry (see register-registry.ts). */
+async function reportPublication(url: string, reg: BenchRegistry, created: readonly Created[], published0: number, registered: number, servedInRun: number): Promise<void> {
+  const d = await drain(url, registered, 120_000);
+  const { lags, unpublished } = await publicationLags(url, created);
+  const sample = created.filter((_, k) => k % Math.max(1, Math.floor(created.length / 50)) === 0);
+  const seen = await visibleInRegistry(reg.registry, sample);
+  console.log(`\n  publication of the paced run (real docker-registry, ${servedInRun} registrations)`);
+    console.log(`    backlog drained ${d.ms === undefined ? 'not within 120 s' : `${(d.ms / 1000).toFixed(1)} s after the run`}; ${d.published - published0} receipts published since its start`);
+  console.log(`    201 → referrer in the registry, ${lags.length} sampled: p50 ${percentile(lags, 0.5).toFixed(0)} ms  p99 ${percentile(lags, 0.99).toFixed(0)} ms  max ${percentile(lags, 1).toFixed(0)} ms  (unpublished ${unpublished})`);
+  console.log(`    listed among their subject's referrers in the registry: ${seen} of ${sample.length} checked`);
 }
 
 main().catch((err) => {

@@ -2,7 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sampleArtifact } from '../../../test/support/registry-fixtures.js';
@@ -116,6 +116,23 @@ describe('OCI image layout store', () => {
     writeFileSync(join(store.dir, 'blobs', 'sha256', digest.slice(7)), 'hellO');
     await assert.rejects(store.getBlob(digest), { code: 'ERR_OCI_DIGEST_MISMATCH' });
     await assert.rejects(store.getBlob(sha256Digest(enc('absent'))), { code: 'ERR_OCI_NOT_FOUND' });
+  });
+
+  it('sees index.json changed by another writer (another handle, a tool replacing it, an in-place rewrite) on its next read', async () => {
+    const d = join(dir, 'cache');
+    const reader = await OciLayoutStore.open(d);
+    const other = await OciLayoutStore.open(d);
+    assert.equal(await reader.resolve('v1'), undefined);
+    const first = await putImage(other, 'v1'); // another handle (as another process) replaces index.json
+    assert.equal((await reader.resolve('v1'))?.digest, first.digest);
+    assert.equal((await reader.resolve(first.digest))?.digest, first.digest, 'by digest too');
+    // a tool rewriting the file in place (same inode): size or mtime changes
+    const path = join(d, 'index.json');
+    const index = JSON.parse(readFileSync(path, 'utf8')) as { manifests: Descriptor[] };
+    writeFileSync(path, JSON.stringify({ ...index, manifests: [] }));
+    assert.equal(await reader.resolve('v1'), undefined, 'the emptied index is read again');
+    writeFileSync(path, JSON.stringify(index));
+    assert.equal((await reader.resolve('v1'))?.digest, first.digest);
   });
 
   it('OciLayoutReferrerTarget: one layout for all repositories, or one per repository', async () => {

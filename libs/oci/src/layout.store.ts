@@ -31,6 +31,14 @@ const writers = new KeyedMutex();
  *   await store.listReferrers(artifact.subject.digest);
  */
 export class OciLayoutStore {
+  /**
+   * The last `index.json` read, with the file identity it was read from (inode, size, mtime in ns:
+   * every write here, and any well-behaved tool's, replaces the file or changes them). A reader
+   * then costs one `stat` instead of reading and parsing the whole index — which grows by one entry
+   * per referrer published, and is read by every publication attempt that resolves a subject.
+   */
+  private cached: { readonly key: string; readonly entries: readonly Descriptor[]; byDigest?: Map<string, Descriptor> } | undefined;
+
   private constructor(readonly dir: string) {}
 
   /** Opens a layout, creating `oci-layout` and an empty `index.json` when absent. Throws `ERR_OCI_LAYOUT_INVALID`. */
@@ -81,10 +89,22 @@ export class OciLayoutStore {
     return bytes;
   }
 
-  /** The `index.json` entries. */
-  async index(): Promise<Descriptor[]> {
-    const bytes = new Uint8Array(await readFile(join(this.dir, 'index.json')));
-    return indexManifests(parseJsonObject(bytes, `${this.dir}/index.json`), `${this.dir}/index.json`);
+  /** The `index.json` entries (do not modify the array: it may be the cached one). */
+  async index(): Promise<readonly Descriptor[]> {
+    return (await this.indexState()).entries;
+  }
+
+  private async indexState(): Promise<NonNullable<OciLayoutStore['cached']>> {
+    const path = join(this.dir, 'index.json');
+    const key = fileKey(await stat(path, { bigint: true }));
+    if (this.cached?.key === key) return this.cached;
+    const bytes = new Uint8Array(await readFile(path));
+    const entries = indexManifests(parseJsonObject(bytes, `${this.dir}/index.json`), `${this.dir}/index.json`);
+    // the identity after the read: a write between stat and read is then read again next time
+    const after = fileKey(await stat(path, { bigint: true }));
+    const state = { key: after === key ? key : `stale:${after}`, entries };
+    this.cached = state;
+    return state;
   }
 
   /**
@@ -102,9 +122,14 @@ export class OciLayoutStore {
 
   /** A tag (`org.opencontainers.image.ref.name`) or digest → descriptor, or undefined. */
   async resolve(reference: string): Promise<Descriptor | undefined> {
-    const entries = await this.index();
+    const state = await this.indexState();
+    const entries = state.entries;
     if (isDigest(reference)) {
-      const e = entries.find((x) => x.digest === reference);
+      if (!state.byDigest) {
+        state.byDigest = new Map();
+        for (const x of entries) if (!state.byDigest.has(x.digest)) state.byDigest.set(x.digest, x);
+      }
+      const e = state.byDigest.get(reference);
       if (e) return e;
       if (!(await this.hasBlob(reference))) return undefined;
       const bytes = await this.getBlob(reference);
@@ -183,6 +208,9 @@ function upsert(entries: Descriptor[], d: Descriptor): Descriptor[] {
   if (!clean.artifactType) delete clean.artifactType;
   return [...entries, canonicalDescriptor(clean)];
 }
+
+/** A file's identity for the index cache: inode, size and modification time (ns). */
+const fileKey = (s: { ino: bigint; size: bigint; mtimeNs: bigint }): string => `${s.ino}:${s.size}:${s.mtimeNs}`;
 
 async function exists(path: string): Promise<boolean> {
   return stat(path).then(() => true, () => false);

@@ -106,6 +106,37 @@ describe('referrers on docker-registry 2.8 (tag-schema fallback)', { skip }, () 
     assert.equal(listed.length, 20);
   });
 
+  it('pushReferrers: many artifacts of one subject, one index update; a failing artifact fails alone', async () => {
+    const c = await pushTestCollection(reg.url, 'app/batch');
+    const tagPath = `/v2/app/batch/manifests/${referrersTag(c.descriptor.digest)}`;
+    let indexPuts = 0;
+    const counting: typeof fetch = async (input, init) => {
+      const url = new URL(String(input instanceof Request ? input.url : input));
+      if (init?.method === 'PUT' && url.pathname === tagPath) indexPuts++;
+      return fetch(input, init);
+    };
+    const refs = RegistryReferrerTarget.forClient(new RegistryClient({ registry: reg.host, fetch: counting }));
+    const repo = { registry: reg.host, repository: 'app/batch' };
+    const good = Array.from({ length: 12 }, (_, i) => sampleArtifact(c.descriptor, 200 + i));
+    // one artifact whose blob is not what its descriptor says: the registry refuses that upload
+    const bad = sampleArtifact(c.descriptor, 299);
+    const broken = { ...bad, blobs: bad.blobs.map((b, i) => (i === bad.blobs.length - 1 ? { ...b, bytes: new TextEncoder().encode('not the blob the digest names') } : b)) };
+    const results = await refs.pushReferrers(repo, [...good.slice(0, 6), broken, ...good.slice(6)], { parallel: 4 });
+    assert.equal(results.length, 13);
+    assert.ok(results[6] instanceof Error, 'the broken artifact failed');
+    const ok = results.filter((r) => !(r instanceof Error));
+    assert.equal(ok.length, 12);
+    for (const r of ok) assert.equal((r as { via: string }).via, 'tag');
+    assert.equal(indexPuts, 1, 'one index update for the batch');
+    const listed = await refs.listReferrers(repo, c.descriptor.digest);
+    assert.deepEqual(new Set(listed.map((d) => d.digest)), new Set(good.map((a) => a.digest)));
+    // again: nothing to write (already listed), same answers
+    const again = await refs.pushReferrers(repo, good);
+    assert.ok(again.every((r) => !(r instanceof Error)));
+    assert.equal(indexPuts, 1, 'an index that lists them all is not written again');
+    await assert.rejects(refs.pushReferrers(repo, [good[0]!, sampleArtifact((await pushTestCollection(reg.url, 'app/batch')).descriptor, 1)]), RangeError, 'one subject per batch');
+  });
+
   it('re-reads after writing and retries when another writer overwrote the index (failure injection)', async () => {
     const c = await pushTestCollection(reg.url, 'app/race');
     const tagPath = `/v2/app/race/manifests/${referrersTag(c.descriptor.digest)}`;

@@ -16,7 +16,7 @@ import type { Descriptor } from './descriptor.js';
 import type { CredentialSource } from './docker-config.credentials.js';
 import { referrersTag } from './digest.js';
 import { KeyedMutex } from './keyed.mutex.js';
-import { MEDIA_TYPE_OCI_INDEX } from './media-types.js';
+import { MEDIA_TYPE_OCI_EMPTY, MEDIA_TYPE_OCI_INDEX } from './media-types.js';
 import { OciError, RegistryError } from './oci.errors.js';
 import { mergeReferrersIndex, referrersFromIndex } from './referrers-index.js';
 import type { ListReferrersOptions, PushedReferrer, ReferrersMode, ReferrerTarget, RepositoryRef } from './referrer.target.js';
@@ -58,6 +58,8 @@ export class RegistryReferrerTarget implements ReferrerTarget {
   readonly #support = new Map<string, 'api' | 'tag'>();
   /** One index writer per (registry, repository, subject) on this target. */
   readonly #indexWriters = new KeyedMutex();
+  /** shared blobs (the empty config) known to be in a repository: `registry/repository@digest` */
+  readonly #present = new Set<string>();
 
   constructor(private readonly options: RegistryReferrerTargetOptions = {}) {}
 
@@ -138,21 +140,86 @@ export class RegistryReferrerTarget implements ReferrerTarget {
   }
 
   /**
+   * Pushes several referrer artifacts of one subject: each one's blobs and manifest (up to
+   * `parallel` artifacts at a time), then — for the tag schema — one update of the subject's
+   * referrers index listing every artifact that got there, instead of one read-modify-write of the
+   * index per artifact. Answers per artifact, in order: what {@link pushReferrer} would have
+   * returned, or the error that artifact met (an index failure fails every artifact of the batch).
+   * @example await target.pushReferrers(repo, [a, b], { parallel: 4 }) // [{ via: 'tag', … }, Error]
+   */
+  async pushReferrers(repo: RepositoryRef, artifacts: readonly ReferrerArtifact[], o: { parallel?: number } = {}): Promise<(PushedReferrer | Error)[]> {
+    const subjects = new Set(artifacts.map((a) => a.subject.digest));
+    if (subjects.size > 1) throw new RangeError(`couldn't push referrers: one subject per batch, got ${subjects.size}`);
+    const client = this.client(repo.registry);
+    const pushed: ({ descriptor: Descriptor; ociSubject: string | undefined } | Error)[] = new Array(artifacts.length);
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      for (let i = next++; i < artifacts.length; i = next++) {
+        const a = artifacts[i]!;
+        try {
+          await Promise.all(
+            a.blobs.map(async (b) => {
+              // the empty config is shared by every artifact: once known there, not asked again
+              const shared = `${repo.registry}/${repo.repository}@${b.descriptor.digest}`;
+              if (b.descriptor.mediaType === MEDIA_TYPE_OCI_EMPTY && this.#present.has(shared)) return;
+              await client.pushBlob(repo.repository, b.bytes, { digest: b.descriptor.digest, likelyNew: b.descriptor.mediaType !== MEDIA_TYPE_OCI_EMPTY });
+              if (b.descriptor.mediaType === MEDIA_TYPE_OCI_EMPTY) {
+                if (this.#present.size >= 4096) this.#present.clear();
+                this.#present.add(shared);
+              }
+            }),
+          );
+          const put = await client.putManifest(repo.repository, a.digest, a.manifest, a.descriptor.mediaType);
+          pushed[i] = { descriptor: a.descriptor, ociSubject: put.ociSubject };
+        } catch (err) {
+          // a shared blob may have been collected since: ask again next time
+          for (const b of a.blobs) this.#present.delete(`${repo.registry}/${repo.repository}@${b.descriptor.digest}`);
+          pushed[i] = err instanceof Error ? err : new Error(String(err));
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(o.parallel ?? 4, artifacts.length)) }, worker));
+    const ok = pushed.filter((p): p is { descriptor: Descriptor; ociSubject: string | undefined } => !(p instanceof Error));
+    if (ok.length === 0) return pushed as Error[];
+    let recorded: PushedReferrer[];
+    try {
+      const subject = artifacts[0]!.subject.digest;
+      if ((await this.referrersVia(repo, subject, ok.find((p) => p.ociSubject !== undefined)?.ociSubject)) === 'api') {
+        recorded = ok.map((p) => ({ digest: p.descriptor.digest, descriptor: p.descriptor, via: 'api' }));
+      } else {
+        const indexDigest = await this.addToReferrersIndex(repo, subject, ok.map((p) => p.descriptor));
+        recorded = ok.map((p) => ({ digest: p.descriptor.digest, descriptor: p.descriptor, via: 'tag', indexDigest }));
+      }
+    } catch (err) {
+      const e = err instanceof Error ? err : new Error(String(err));
+      return pushed.map((p) => (p instanceof Error ? p : e));
+    }
+    let k = 0;
+    return pushed.map((p) => (p instanceof Error ? p : recorded[k++]!));
+  }
+
+  /**
    * After a referrer manifest is in the repository: learn from `ociSubject` (the PUT's
    * `OCI-Subject` header), and update the tag-schema index unless the registry has the API.
    */
   async recordReferrer(repo: RepositoryRef, subject: string, descriptor: Descriptor, ociSubject: string | undefined): Promise<PushedReferrer> {
+    if ((await this.referrersVia(repo, subject, ociSubject)) === 'api') return { digest: descriptor.digest, descriptor, via: 'api' };
+    const indexDigest = await this.addToReferrersIndex(repo, subject, [descriptor]);
+    return { digest: descriptor.digest, descriptor, via: 'tag', indexDigest };
+  }
+
+  /** How referrers of `subject` are listed in `repo`: by the registry (`api`) or by us in the tag-schema index. */
+  private async referrersVia(repo: RepositoryRef, subject: string, ociSubject: string | undefined): Promise<'api' | 'tag'> {
     const mode = this.mode(repo.registry);
-    if (mode === 'api') return { digest: descriptor.digest, descriptor, via: 'api' };
+    if (mode === 'api') return 'api';
     if (mode === 'auto') {
       if (ociSubject !== undefined) this.#support.set(key(repo), 'api');
       if ((await this.supportsReferrersApi(repo, subject)) === 'api') {
         // A probe can be inconclusive (unknown repository): only trust a cached answer.
-        if (this.#support.get(key(repo)) === 'api') return { digest: descriptor.digest, descriptor, via: 'api' };
+        if (this.#support.get(key(repo)) === 'api') return 'api';
       }
     }
-    const indexDigest = await this.addToReferrersIndex(repo, subject, [descriptor]);
-    return { digest: descriptor.digest, descriptor, via: 'tag', indexDigest };
+    return 'tag';
   }
 
   /**

@@ -203,12 +203,14 @@ export class RegistryClient {
   async pushBlob(
     repository: string,
     content: Uint8Array | (() => Promise<Uint8Array>),
-    options: { digest?: string; mountFrom?: string } = {},
+    options: { digest?: string; mountFrom?: string; likelyNew?: boolean } = {},
   ): Promise<string> {
     if (typeof content === 'function' && !options.digest) throw new OciError('ERR_OCI_DIGEST_INVALID', `couldn't push blob to ${repository}: a loader needs the digest`);
     const digest = options.digest ?? sha256Digest(content as Uint8Array);
     if (typeof content !== 'function') verifyDigest(content, digest, `blob for ${repository}`);
-    if (await this.blobExists(repository, digest)) return digest;
+    // likelyNew: content unique to this push (a receipt): skip the HEAD that would only say 404 —
+    // uploading a blob the registry already has is harmless (content-addressed)
+    if (!options.likelyNew && (await this.blobExists(repository, digest))) return digest;
     const what = `push blob ${repository}@${digest}`;
     let path = this.path(repository, 'blobs', 'uploads') + '/';
     const scopes = [pushPull(repository)];
