@@ -20,7 +20,7 @@ export function startKafkaPublisher(config: ServiceConfig, stores: LedgerStores)
     batchSize: settings.batchSize,
     logId: stores.logId,
     store: stores.store,
-    checkpoints: stores.checkpoints,
+    checkpoints: stores.publisherCheckpoints, // shared by the nodes of one log (docs/kafka.md)
     source: `${config.issuer}/logs/${stores.logId}`,
     logger: (entry) => logger.warn(`${entry.namespace}: ${entry.message}`),
     onError: (err) => logger.warn(`couldn't publish to ${settings.topic} (will retry): ${(err as Error)?.message ?? String(err)}`),

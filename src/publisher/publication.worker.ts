@@ -16,7 +16,7 @@
  */
 import { Logger } from '@nestjs/common';
 import type { PublicationAttempts, PublishFailure } from './publication.attempt.js';
-import type { PublicationRecord, PublicationStore } from './publication.store.js';
+import type { PublicationBook, PublicationRecord } from './publication.store.js';
 import { describeError, isRegistryOutage } from './publisher.errors.js';
 
 /**
@@ -39,7 +39,8 @@ export interface RegistryPause {
 }
 
 export interface PublicationWorkerOptions {
-  readonly store: PublicationStore;
+  /** the work list: SQLite (one node) or PostgreSQL (several nodes); every answer is awaited */
+  readonly store: PublicationBook;
   readonly attempts: Pick<PublicationAttempts, 'publish'>;
   readonly concurrency: number;
   readonly repositoryConcurrency: number;
@@ -69,6 +70,9 @@ export class PublicationWorker {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private kicked = false;
   private stopped = false;
+  /** a tick is running (its store calls may be asynchronous): a kick meanwhile runs one more after it */
+  private ticking = false;
+  private again = false;
   /** attempts finished since start */
   attemptsMade = 0;
 
@@ -113,9 +117,25 @@ export class PublicationWorker {
 
   private tick(): void {
     if (this.stopped) return;
+    if (this.ticking) {
+      this.again = true;
+      return;
+    }
+    this.ticking = true;
+    void this.schedule().finally(() => {
+      this.ticking = false;
+      if (this.again) {
+        this.again = false;
+        this.tick();
+      }
+    });
+  }
+
+  private async schedule(): Promise<void> {
     const now = this.now();
     try {
-      for (const lane of this.o.store.dueLanes(now)) {
+      for (const lane of await this.o.store.dueLanes(now)) {
+        if (this.stopped) return;
         const room = this.o.concurrency - this.inFlight.size;
         if (room <= 0) break;
         const host = hostOfLane(lane);
@@ -127,20 +147,22 @@ export class PublicationWorker {
         const free = halfOpen ? 1 : Math.min(this.o.repositoryConcurrency - active, room);
         if (free <= 0) continue;
         if (halfOpen) this.probing.add(host);
-        const rows = this.o.store.dueInLane(lane, now, free + active).filter((r) => !this.inFlight.has(r.entryId));
+        const rows = (await this.o.store.dueInLane(lane, now, free + active)).filter((r) => !this.inFlight.has(r.entryId));
+        if (this.stopped) return; // stopped while the store answered: no new attempt
         for (const r of rows.slice(0, free)) this.launch(lane, r);
       }
-      this.arm(now);
+      await this.arm(now);
     } catch (err) {
-      // The publisher's own SQLite file failed: try again later rather than stop for good.
+      // The work list (SQLite file or PostgreSQL table) failed: try again later rather than stop for good.
       this.logger.error(`couldn't schedule publications: ${(err as Error).message}`);
       this.setTimer(this.o.retry.minMs);
     }
   }
 
   /** Sleeps until the next row becomes due or a registry pause ends. */
-  private arm(now: number): void {
-    let next = this.o.store.nextAttemptAfter(now);
+  private async arm(now: number): Promise<void> {
+    let next = await this.o.store.nextAttemptAfter(now);
+    if (this.stopped) return;
     for (const p of this.paused.values()) if (p.until > now && (next === undefined || p.until < next)) next = p.until;
     if (next !== undefined) this.setTimer(next - now);
   }
@@ -174,7 +196,7 @@ export class PublicationWorker {
     const probe = this.probing.has(rec.registry);
     try {
       const r = await this.o.attempts.publish(rec);
-      this.o.store.markPublished(rec.entryId, r, this.now()); // commit point 3
+      await this.o.store.markPublished(rec.entryId, r, this.now()); // commit point 3
       this.unpause(rec.registry);
       this.o.onPublished?.(rec);
     } catch (err) {
@@ -188,7 +210,7 @@ export class PublicationWorker {
       // claims the short retries took more of the event loop than registration itself).
       const delay = code === 'ERR_PUBLISH_SUBJECT_UNKNOWN' ? this.o.retry.maxMs : retryDelay(rec.attempts + 1, this.o.retry, this.random);
       try {
-        this.o.store.markFailed(rec.entryId, { error: message, code, nextAttemptAt: now + delay, ...(failure.digest ? { digest: failure.digest } : {}) }, now);
+        await this.o.store.markFailed(rec.entryId, { error: message, code, nextAttemptAt: now + delay, ...(failure.digest ? { digest: failure.digest } : {}) }, now);
       } catch (dbErr) {
         this.logger.error(`couldn't record a failed publication of ${rec.entryId}: ${(dbErr as Error).message}`);
       }
