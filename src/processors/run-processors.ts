@@ -16,6 +16,7 @@ import { registerProcessorMetrics } from '../metrics/processor.metrics.js';
 import { startProjectionWriter } from '../projections/projections.feature.js';
 import type { RegistryPause } from '../publisher/publication.worker.js';
 import { startReferrerPublisher } from '../publisher/referrer-publisher.feature.js';
+import { openLeaderGuard, type LeaderGuard } from './leader-guard.js';
 import type { Processor, ProcessorHost } from './processor.js';
 
 export interface RunOptions {
@@ -59,6 +60,7 @@ export async function runProcessors(config: ServiceConfig, stores: LedgerStores,
     setLeading: (leading) => publishers.set(leading),
     stop: () => (stopping ??= (async () => {
       await publishers.set(false, true);
+      await publishers.close();
       await stopAll(started);
     })()),
   };
@@ -71,6 +73,8 @@ class Publishers {
   #leading = false;
   #closed = false;
   #chain: Promise<void> = Promise.resolve();
+  /** several nodes: the fence each Kafka batch passes (opened with the first lead, closed at the end) */
+  #guard: LeaderGuard | undefined;
 
   constructor(
     private readonly config: ServiceConfig,
@@ -86,6 +90,12 @@ class Publishers {
     return this.#referrers?.pauses() ?? [];
   }
 
+  /** After the last `set`: closes the guard's connection. */
+  async close(): Promise<void> {
+    await this.#chain;
+    await this.#guard?.close();
+  }
+
   /** Starts (`true`) or stops (after the batch in hand) the publishers; resolves when done. `final`: never again. */
   set(leading: boolean, final = false): Promise<void> {
     const next = this.#chain.then(async () => {
@@ -97,7 +107,8 @@ class Publishers {
         try {
           this.#referrers = startReferrerPublisher(this.config, this.stores, this.o);
           if (this.#referrers) started.push(this.#referrers);
-          const kafka = startKafkaPublisher(this.config, this.stores);
+          this.#guard ??= openLeaderGuard(this.config, this.stores.logId);
+          const kafka = startKafkaPublisher(this.config, this.stores, { guard: this.#guard });
           if (kafka) started.push(kafka);
         } catch (err) {
           this.#referrers = undefined;

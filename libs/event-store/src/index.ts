@@ -21,7 +21,7 @@ export { openSqliteEventStore, type SqliteEventStoreOptions } from './sqlite.fac
 export { startWalCheckpointer, type WalCheckpointer, type WalCheckpointerOptions, type WalCheckpointStats } from './wal-checkpointer.js';
 export { openPostgresEventStore, type PostgresEventStoreOptions } from './postgres.event-store.js';
 export { openPostgresCheckpointStore, type PostgresCheckpointStoreOptions } from './postgres.checkpoint.js';
-export { PostgresLease, leaseKey, type LeaseHolder, type PostgresLeaseOptions } from './postgres.lease.js';
+export { PostgresLease, holderQuery, leaseKey, type LeaseHolder, type PostgresLeaseOptions } from './postgres.lease.js';
 export { openKurrentDbEventStore, type KurrentDbEventStoreOptions } from './kurrentdb.event-store.js';
 export type { KurrentSubscriptionTuning } from './kurrentdb.subscription.js';
 export { createMemoryEventStore, type MemoryEventStoreOptions } from './memory.event-store.js';
