@@ -1,96 +1,28 @@
 /**
  * The publisher's work list on real PostgreSQL (own schema, dropped) behaves as the SQLite one:
- * the same cases run against both (idempotent inserts, due lanes and rows, the next wake-up,
- * published rows never un-published); and two stores on one schema (two nodes) see each other's rows.
+ * the same cases (test/publication-book.cases.ts: idempotent inserts, due lanes and rows, the next
+ * wake-up, published rows never un-published); and two stores on one schema (two nodes) see each
+ * other's rows.
  */
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { POSTGRES_TEST_URL, dropSchema, needPostgres, testSchema } from '../../libs/event-store/test/postgres.fixture.js';
 import { PgPublicationStore } from './publication.pg-store.js';
-import { PublicationStore, type NewPublication, type PublicationBook } from './publication.store.js';
+import { publicationBookCases, publicationRow as row } from './test/publication-book.cases.js';
 
 const skip = await needPostgres();
 
-const row = (n: number, over: Partial<NewPublication> = {}): NewPublication => ({
-  entryId: n.toString(16).padStart(64, '0'),
-  logIndex: n,
-  subject: `r.example/app@sha256:${'a'.repeat(64)}`,
-  registry: 'r.example',
-  repository: 'app',
-  subjectDigest: `sha256:${'a'.repeat(64)}`,
-  targetKind: 'registry',
-  artifactType: 'application/scitt-receipt+cose',
-  createdAt: 1000,
-  ...over,
-});
-
-const schemas: string[] = [];
-const kinds: [string, () => PublicationBook][] = [
-  ['SQLite', () => new PublicationStore(':memory:')],
-  ['PostgreSQL', () => {
+describe('publication work list (PostgreSQL): the cases of the SQLite store', { skip }, () => {
+  const schemas: string[] = [];
+  after(async () => {
+    for (const s of schemas) await dropSchema(s);
+  });
+  publicationBookCases(() => {
     const schema = testSchema('pub');
     schemas.push(schema);
     return new PgPublicationStore({ connectionString: POSTGRES_TEST_URL, schema });
-  }],
-];
-
-for (const [kind, open] of kinds) {
-  describe(`publication work list (${kind})`, { skip: kind === 'PostgreSQL' ? skip : false }, () => {
-    after(async () => {
-      for (const s of schemas.splice(0)) await dropSchema(s);
-    });
-
-    it('inserts idempotently (re-delivered events leave the state alone)', async () => {
-      const s = open();
-      try {
-        assert.equal(await s.insert([row(1), row(2)]), 2);
-        await s.markFailed(row(1).entryId, { error: 'down', code: 'ERR_OCI_NETWORK', nextAttemptAt: 5000 }, 2000);
-        assert.equal(await s.insert([row(1), row(2), row(3)]), 1);
-        assert.equal(await s.insert([]), 0);
-        const r1 = (await s.get(row(1).entryId))!;
-        assert.equal(r1.state, 'failed-retrying');
-        assert.equal(r1.attempts, 1);
-        assert.equal(r1.nextAttemptAt, 5000);
-        assert.equal(r1.lastErrorCode, 'ERR_OCI_NETWORK');
-        assert.equal(r1.logIndex, 1);
-        assert.equal(r1.createdAt, 1000);
-        assert.equal(await s.get('f'.repeat(64)), undefined);
-        assert.deepEqual(await s.counts(), { pending: 2, published: 0, failedRetrying: 1 });
-        assert.deepEqual(await s.backlogByTarget(), { 'r.example': 3 });
-      } finally {
-        await s.close();
-      }
-    });
-
-    it('lists due lanes and rows, oldest due first; the next wake-up time; published rows drop out', async () => {
-      const s = open();
-      try {
-        await s.insert([row(1), row(2), row(3, { repository: 'other' }), row(4, { targetKind: 'oci-layout' })]);
-        await s.markFailed(row(2).entryId, { error: 'x', code: 'ERR_X', nextAttemptAt: 9000 }, 1500);
-        assert.deepEqual(new Set(await s.dueLanes(1000)), new Set(['registry:r.example/app', 'registry:r.example/other', 'oci-layout:r.example/app']));
-        assert.deepEqual((await s.dueInLane('registry:r.example/app', 1000, 10)).map((r) => r.logIndex), [1]);
-        assert.deepEqual((await s.dueInLane('registry:r.example/app', 9000, 10)).map((r) => r.logIndex), [1, 2]);
-        assert.deepEqual((await s.dueInLane('registry:r.example/app', 9000, 1)).map((r) => r.logIndex), [1]);
-        assert.equal(await s.nextAttemptAfter(1000), 9000);
-        assert.equal(await s.nextAttemptAfter(9000), undefined);
-        await s.markPublished(row(2).entryId, { digest: 'sha256:' + 'b'.repeat(64), via: 'tag' }, 9500);
-        const r2 = (await s.get(row(2).entryId))!;
-        assert.equal(r2.state, 'published');
-        assert.equal(r2.attempts, 2);
-        assert.equal(r2.lastError, undefined);
-        assert.equal(r2.publishedAt, 9500);
-        assert.equal(r2.via, 'tag');
-        assert.equal(await s.nextAttemptAfter(1000), undefined);
-        // a late failure report (the old leader's attempt in hand) never un-publishes
-        await s.markFailed(row(2).entryId, { error: 'late', code: 'ERR_X', nextAttemptAt: 1 }, 9600);
-        assert.equal((await s.get(row(2).entryId))!.state, 'published');
-        assert.deepEqual(await s.backlogByTarget(), { 'r.example': 2, 'oci-layout': 1 });
-      } finally {
-        await s.close();
-      }
-    });
   });
-}
+});
 
 describe('publication work list shared by two nodes (PostgreSQL)', { skip }, () => {
   const schema = testSchema('pub');
