@@ -8,7 +8,9 @@
  *    referrers index lists each once); every node answers the publication status;
  *  - kill -9 of the leader while registrations stream in: once a follower leads, every entry's
  *    Kafka event is there (none lost), duplicates stay within the documented window (one
- *    KAFKA_BATCH_SIZE batch: docs/kafka.md "Several nodes"), and every referrer is published.
+ *    KAFKA_BATCH_SIZE batch: docs/kafka.md "Several nodes"), and every referrer is published;
+ *  - a paused (SIGSTOP) leader, replaced, runs again: it steps down and stops its publishers (the
+ *    lease state reaches the processors' thread), and repeats at most one batch.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -89,8 +91,8 @@ describe('several nodes: only the leader publishes, and a new leader continues w
     await kafka?.destroy();
   });
 
-  /** Registers `n` claims about the collection, spread over the live nodes, 8 at a time. */
-  const registerClaims = async (n: number, onAck?: () => void): Promise<void> => {
+  /** Registers `n` claims about the collection, spread over the live nodes (or `among`), 8 at a time. */
+  const registerClaims = async (n: number, onAck?: () => void, among?: () => ClusterNode[]): Promise<void> => {
     const statements = await Promise.all(Array.from({ length: n }, (_, i) => signStatement(issuer, { sub: `oci://${col.reference}`, payload: JSON.stringify({ n: acks.length + i }) })));
     let next = 0;
     await Promise.all(Array.from({ length: 8 }, async () => {
@@ -98,7 +100,7 @@ describe('several nodes: only the leader publishes, and a new leader continues w
         const s = statements[next]!;
         const start = next++;
         acks.push(await registerSomewhere(s, (attempt) => {
-          const live = cluster.alive();
+          const live = among?.() ?? cluster.alive();
           return live[(start + attempt) % live.length]!;
         }));
         onAck?.();
@@ -150,6 +152,12 @@ describe('several nodes: only the leader publishes, and a new leader continues w
     assert.deepEqual(fd.processors.filter((p) => p.name === 'kafka' || p.name === 'oci-referrer-publisher'), [], 'a follower runs no publisher');
   });
 
+  const duplicateCount = (): number => {
+    const seen = new Map<string, number>();
+    for (const r of collector.records) seen.set(ceId(r), (seen.get(ceId(r)) ?? 0) + 1);
+    return [...seen.values()].reduce((sum, n) => sum + n - 1, 0);
+  };
+
   it(`kill -9 of the leader while ${STREAMED} registrations stream in: no event lost, duplicates within one batch`, async () => {
     const old = await cluster.leader();
     const before = acks.length;
@@ -166,7 +174,7 @@ describe('several nodes: only the leader publishes, and a new leader continues w
     await new Promise((r) => setTimeout(r, 1500));
     const seen = new Map<string, number>();
     for (const r of collector.records) seen.set(ceId(r), (seen.get(ceId(r)) ?? 0) + 1);
-    const duplicates = [...seen.values()].reduce((sum, n) => sum + n - 1, 0);
+    const duplicates = duplicateCount();
     console.log(`# failover ${old.id}→${successor.id}: ${collector.records.length} records, ${seen.size} distinct, ${duplicates} duplicates (window: KAFKA_BATCH_SIZE=${BATCH})`);
     assert.ok(duplicates <= BATCH, `${duplicates} duplicate records after one failover (bound: one batch of ${BATCH})`);
     assert.ok([...seen.values()].every((n) => n <= 2), 'no event more than twice');
@@ -176,5 +184,34 @@ describe('several nodes: only the leader publishes, and a new leader continues w
     const listed = await referrersListed();
     assert.deepEqual(new Set(listed), new Set(acks.map((a) => a.entryId)), 'every referrer listed');
     assert.equal(listed.length, total, 'each once');
+  });
+
+  it('a paused leader, replaced, runs again: it steps down, stops publishing, and repeats at most one batch', async () => {
+    const old = await cluster.leader();
+    const others = cluster.alive().filter((n) => n !== old);
+    const dupsBefore = duplicateCount();
+    const outBefore = cluster.output(old).length;
+    old.proc.child.kill('SIGSTOP');
+    try {
+      const successor = await cluster.leader(20_000, others);
+      await registerClaims(20, undefined, () => others);
+      assert.ok(successor !== old);
+    } finally {
+      old.proc.child.kill('SIGCONT');
+    }
+    await until('the old leader steps down', async () => (/lost the sequencer lease/.test(cluster.output(old).slice(outBefore)) ? true : undefined), 20_000);
+    const total = acks.length;
+    await collector.waitFor((rs) => Array.from({ length: total }, (_, i) => entryEventId(i)).every((id) => rs.some((r) => ceId(r) === id)), 60_000, `${total} entry events`);
+    await until('every referrer published', async () => ((await publicationRows()).filter((r) => r.state === 'published').length === total ? true : undefined), 60_000);
+    const details = await until('the old leader as a follower', async () => {
+      const d = (await (await fetch(`${old.proc.url}/health/details`)).json()) as { node: { role: string }; processors: { name: string }[] };
+      return d.node.role === 'follower' ? d : undefined;
+    }, 20_000);
+    assert.deepEqual(details.processors.filter((p) => p.name === 'kafka' || p.name === 'oci-referrer-publisher'), [], 'it stopped its publishers');
+    await new Promise((r) => setTimeout(r, 1500));
+    const dups = duplicateCount() - dupsBefore;
+    console.log(`# SIGSTOP of ${old.id}: ${dups} duplicates after it ran again (window: KAFKA_BATCH_SIZE=${BATCH})`);
+    assert.ok(dups <= BATCH, `${dups} duplicates (bound: one batch of ${BATCH})`);
+    assert.equal((await referrersListed()).length, total, 'each referrer listed once');
   });
 });
