@@ -43,12 +43,16 @@ export interface LedgerStores extends Stores {
   /** this node's checkpoints (the projections': their read models are this node's files) */
   readonly checkpoints: CheckpointStore;
   /**
-   * The publishers' checkpoints: `checkpoints` on a single node; with several nodes
+   * The publishers' checkpoints (read through {@link publisherCheckpointsOf}): with several nodes
    * ({@link sharedStateOf}) the shared PostgreSQL table, so a new leader's publishers continue
-   * where the old leader's stopped (a publisher without a shared row yet starts from this node's own).
+   * where the old leader's stopped (a publisher without a shared row yet starts from this node's
+   * own); absent on a single node: `checkpoints`.
    */
-  readonly publisherCheckpoints: CheckpointStore;
+  readonly publisherCheckpoints?: CheckpointStore;
 }
+
+/** Where the publishers keep their positions: the shared store with several nodes, else `checkpoints`. */
+export const publisherCheckpointsOf = (stores: LedgerStores): CheckpointStore => stores.publisherCheckpoints ?? stores.checkpoints;
 
 /**
  * Where state shared by the nodes of one log lives: the event store's PostgreSQL schema when this
@@ -120,11 +124,12 @@ export async function openStores(config: ServiceConfig, role: StoreRole): Promis
     const checkpoints = openSqliteCheckpointStore(join(config.dataDir, 'checkpoints.sqlite'));
     closers.push(() => checkpoints.close());
     const shared = sharedStateOf(config);
-    let publisherCheckpoints = checkpoints;
+    let publisherCheckpoints: CheckpointStore | undefined;
     if (shared) {
       // postgres.js connects on first use: on the HTTP thread (PROCESSOR_THREAD=worker) it never does
-      publisherCheckpoints = openPostgresCheckpointStore({ ...shared, fallback: checkpoints, applicationName: `scitt-ledger checkpoints ${config.node.id}` });
-      closers.push(() => publisherCheckpoints.close());
+      const pg = openPostgresCheckpointStore({ ...shared, fallback: checkpoints, applicationName: `scitt-ledger checkpoints ${config.node.id}` });
+      publisherCheckpoints = pg;
+      closers.push(() => pg.close());
     }
     if (service && config.sqliteCheckpointMs > 0) {
       const logger = new Logger('stores');
@@ -136,7 +141,7 @@ export async function openStores(config: ServiceConfig, role: StoreRole): Promis
       // closed after the stores (its last checkpoint sees their final WAL), before the lock is released
       closers.splice(1, 0, () => wal.close());
     }
-    return { logId, store, index, checkpoints, publisherCheckpoints, close };
+    return { logId, store, index, checkpoints, ...(publisherCheckpoints ? { publisherCheckpoints } : {}), close };
   } catch (err) {
     await close().catch(() => undefined);
     throw err;

@@ -6,7 +6,7 @@
 import { Logger } from '@nestjs/common';
 import { createKafkaPublisher, kafkaConnectionOptions } from '../../libs/kafka/src/index.js';
 import type { ServiceConfig } from '../infrastructure/config.js';
-import type { LedgerStores } from '../infrastructure/stores.js';
+import { publisherCheckpointsOf, type LedgerStores } from '../infrastructure/stores.js';
 import type { LeaderGuard } from '../processors/leader-guard.js';
 import type { Processor } from '../processors/processor.js';
 
@@ -21,7 +21,7 @@ export function startKafkaPublisher(config: ServiceConfig, stores: LedgerStores,
     batchSize: settings.batchSize,
     logId: stores.logId,
     store: stores.store,
-    checkpoints: stores.publisherCheckpoints, // shared by the nodes of one log (docs/kafka.md)
+    checkpoints: publisherCheckpointsOf(stores), // shared by the nodes of one log (docs/kafka.md)
     source: `${config.issuer}/logs/${stores.logId}`,
     logger: (entry) => logger.warn(`${entry.namespace}: ${entry.message}`),
     // several nodes: each batch is sent only while this node still holds the sequencer lease

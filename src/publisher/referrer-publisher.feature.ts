@@ -30,7 +30,7 @@ import {
 } from '../../libs/oci/src/index.js';
 import type { Registry } from 'prom-client';
 import type { ServiceConfig } from '../infrastructure/config.js';
-import type { LedgerStores } from '../infrastructure/stores.js';
+import { publisherCheckpointsOf, type LedgerStores } from '../infrastructure/stores.js';
 import type { Processor, ProcessorStatus } from '../processors/processor.js';
 import { LogThrottle } from '../common/log-throttle.js';
 import { PublicationAttempts } from './publication.attempt.js';
@@ -122,7 +122,7 @@ export function startReferrerPublisher(
   let lastError: string | undefined;
   const handle = runProcessor({
     store: stores.store,
-    checkpoints: stores.publisherCheckpoints,
+    checkpoints: publisherCheckpointsOf(stores),
     name: PUBLISHER_PROCESSOR,
     filter: { streamPrefixes: [stream], types: ['EntryRegistered'] },
     handle: async (events: RecordedEvent[]) => {
