@@ -153,6 +153,7 @@ export class PublicationWorker {
       }
       await this.arm(now);
     } catch (err) {
+      if (this.stopped) return; // the store closed under a stopped worker
       // The work list (SQLite file or PostgreSQL table) failed: try again later rather than stop for good.
       this.logger.error(`couldn't schedule publications: ${(err as Error).message}`);
       this.setTimer(this.o.retry.minMs);
