@@ -49,7 +49,7 @@ export async function runProcessors(config: ServiceConfig, stores: LedgerStores,
   }
   const processors = (): Processor[] => [...started.map((s) => s.processor), ...publishers.processors()];
   // the metrics read the list at each scrape: publishers that start later are counted
-  if (o.metrics) registerProcessorMetrics(o.metrics, processors, { kafka: config.kafka !== undefined });
+  if (o.metrics) registerProcessorMetrics(o.metrics, processors, { kafka: Boolean(config.kafka) });
   let stopping: Promise<void> | undefined;
   return {
     get processors() {
