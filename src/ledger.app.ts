@@ -106,10 +106,14 @@ async function openLedger(
     if (index.policyDigest() !== digest) serviceEvents.push({ type: 'PolicyChanged', digest, policy: canonical, changedAt: now });
     await sequencer.appendServiceEvents(serviceEvents);
   };
-  // One node (the default), or one of several on PostgreSQL with the sequencer lease: src/log/cluster.parts.ts.
-  const sequencer: LogNode = clusterParts(config, { store, index, logId, newSequencer, onLead });
   const features: ServiceFeature[] = [];
   let processors: ProcessorHost | undefined;
+  // With several nodes only the leader publishes (Kafka, OCI referrers): the processors follow the lease.
+  const onLeading = (leading: boolean): void => {
+    void processors?.setLeading(leading).catch((err: unknown) => logger.error(`couldn't ${leading ? 'start' : 'stop'} the publishers: ${(err as Error).message}`));
+  };
+  // One node (the default), or one of several on PostgreSQL with the sequencer lease: src/log/cluster.parts.ts.
+  const sequencer: LogNode = clusterParts(config, { store, index, logId, newSequencer, onLead, onLeading });
   let app: NestFastifyApplication | undefined;
   // One shutdown, in dependency order, for a normal stop and for a start that failed half-way.
   const shutdown = async (): Promise<void> => {
@@ -129,7 +133,11 @@ async function openLedger(
     // Processors start after the sequencer verified the log; each resumes from its own checkpoint.
     // The processors (projection writer, publishers) run in their own thread by default
     // (processors/processor-host.ts); this thread only answers queries from the projections' file.
-    processors = await startProcessorHost(config, stores, { metrics: metrics.registry });
+    // A single node always publishes; one of several only while it leads (docs/operations.md, "Several nodes").
+    const leads = (): boolean => config.node.mode === 'single' || sequencer.role === 'leader';
+    const leadingAtStart = leads();
+    processors = await startProcessorHost(config, stores, { metrics: metrics.registry, leading: leadingAtStart });
+    if (leads() !== leadingAtStart) onLeading(leads()); // the lease changed hands while they started
     const host = processors;
     features.push(projectionsFeature(config, index)); // reads the file the processors' projection writer opened
     features.push(publicationStatusFeature(config, (registry) => host.pauseOf(registry)));

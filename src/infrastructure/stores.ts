@@ -8,6 +8,9 @@
  * | `processors` | must exist                      | no: its service holds it (same process) | polled every PROCESSOR_POLL_MS | yes (reads) | yes (writes) | no |
  * | `rebuild`    | must exist                      | yes: never beside a running service | plain connection | no | no | no |
  *
+ * With several nodes (NODE_ROLE=auto|follower) the publishers' checkpoints are shared in the event
+ * store's PostgreSQL schema (`publisherCheckpoints`, see {@link sharedStateOf}).
+ *
  * The log id comes from LOG_ID, else `<dataDir>/log-id`: the service creates it on first start, the
  * other roles refuse a data directory without one. Every store opened is closed again if a later
  * one fails; `close()` closes in reverse order and releases the lock last.
@@ -16,7 +19,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { Logger } from '@nestjs/common';
-import { openSqliteCheckpointStore, startWalCheckpointer, type CheckpointStore, type EventStore } from '../../libs/event-store/src/index.js';
+import { openPostgresCheckpointStore, openSqliteCheckpointStore, startWalCheckpointer, type CheckpointStore, type EventStore } from '../../libs/event-store/src/index.js';
 import { LogIndexStore } from '../log/log-index.store.js';
 import { writeDurably } from '../log/service-key.js';
 import type { ServiceConfig } from './config.js';
@@ -37,7 +40,27 @@ export interface Stores {
 /** The service's and the processors' stores. */
 export interface LedgerStores extends Stores {
   readonly index: LogIndexStore;
+  /** this node's checkpoints (the projections': their read models are this node's files) */
   readonly checkpoints: CheckpointStore;
+  /**
+   * The publishers' checkpoints (read through {@link publisherCheckpointsOf}): with several nodes
+   * ({@link sharedStateOf}) the shared PostgreSQL table, so a new leader's publishers continue
+   * where the old leader's stopped (a publisher without a shared row yet starts from this node's
+   * own); absent on a single node: `checkpoints`.
+   */
+  readonly publisherCheckpoints?: CheckpointStore;
+}
+
+/** Where the publishers keep their positions: the shared store with several nodes, else `checkpoints`. */
+export const publisherCheckpointsOf = (stores: LedgerStores): CheckpointStore => stores.publisherCheckpoints ?? stores.checkpoints;
+
+/**
+ * Where state shared by the nodes of one log lives: the event store's PostgreSQL schema when this
+ * node is one of several (NODE_ROLE=auto|follower), else undefined (one node: its data directory).
+ */
+export function sharedStateOf(config: ServiceConfig): { readonly connectionString: string; readonly schema: string } | undefined {
+  if (config.node.mode === 'single' || config.eventStore.kind !== 'postgres') return undefined;
+  return { connectionString: config.eventStore.connectionString, schema: config.eventStore.schema };
 }
 
 const LOG_ID = /^[A-Za-z0-9._-]{1,64}$/;
@@ -100,6 +123,14 @@ export async function openStores(config: ServiceConfig, role: StoreRole): Promis
     closers.push(() => index.close());
     const checkpoints = openSqliteCheckpointStore(join(config.dataDir, 'checkpoints.sqlite'));
     closers.push(() => checkpoints.close());
+    const shared = sharedStateOf(config);
+    let publisherCheckpoints: CheckpointStore | undefined;
+    if (shared) {
+      // postgres.js connects on first use: on the HTTP thread (PROCESSOR_THREAD=worker) it never does
+      const pg = openPostgresCheckpointStore({ ...shared, fallback: checkpoints, applicationName: `scitt-ledger checkpoints ${config.node.id}` });
+      publisherCheckpoints = pg;
+      closers.push(() => pg.close());
+    }
     if (service && config.sqliteCheckpointMs > 0) {
       const logger = new Logger('stores');
       const wal = await startWalCheckpointer({
@@ -110,7 +141,7 @@ export async function openStores(config: ServiceConfig, role: StoreRole): Promis
       // closed after the stores (its last checkpoint sees their final WAL), before the lock is released
       closers.splice(1, 0, () => wal.close());
     }
-    return { logId, store, index, checkpoints, close };
+    return { logId, store, index, checkpoints, ...(publisherCheckpoints ? { publisherCheckpoints } : {}), close };
   } catch (err) {
     await close().catch(() => undefined);
     throw err;

@@ -6,11 +6,12 @@
 import { Logger } from '@nestjs/common';
 import { createKafkaPublisher, kafkaConnectionOptions } from '../../libs/kafka/src/index.js';
 import type { ServiceConfig } from '../infrastructure/config.js';
-import type { LedgerStores } from '../infrastructure/stores.js';
+import { publisherCheckpointsOf, type LedgerStores } from '../infrastructure/stores.js';
+import type { LeaderGuard } from '../processors/leader-guard.js';
 import type { Processor } from '../processors/processor.js';
 
 /** Starts the Kafka publisher, or answers undefined when KAFKA_BROKERS is unset. */
-export function startKafkaPublisher(config: ServiceConfig, stores: LedgerStores): { processor: Processor } | undefined {
+export function startKafkaPublisher(config: ServiceConfig, stores: LedgerStores, o: { readonly guard?: LeaderGuard } = {}): { processor: Processor } | undefined {
   const settings = config.kafka;
   if (!settings) return undefined;
   const logger = new Logger('kafka');
@@ -20,9 +21,11 @@ export function startKafkaPublisher(config: ServiceConfig, stores: LedgerStores)
     batchSize: settings.batchSize,
     logId: stores.logId,
     store: stores.store,
-    checkpoints: stores.checkpoints,
+    checkpoints: publisherCheckpointsOf(stores), // shared by the nodes of one log (docs/kafka.md)
     source: `${config.issuer}/logs/${stores.logId}`,
     logger: (entry) => logger.warn(`${entry.namespace}: ${entry.message}`),
+    // several nodes: each batch is sent only while this node still holds the sequencer lease
+    ...(o.guard ? { guard: () => o.guard!.check() } : {}),
     onError: (err) => logger.warn(`couldn't publish to ${settings.topic} (will retry): ${(err as Error)?.message ?? String(err)}`),
   });
   publisher.start();

@@ -18,6 +18,8 @@ export interface ClusterDeps {
   readonly logId: string;
   readonly newSequencer: () => Sequencer;
   readonly onLead: (sequencer: Sequencer) => Promise<void>;
+  /** NODE_ROLE=auto: told when this node starts and stops leading (LogNodeOptions.onLeading) */
+  readonly onLeading?: (leading: boolean) => void;
 }
 
 /** The URL other nodes reach this one at: NODE_URL, else http://HOST:PORT. */
@@ -50,6 +52,6 @@ export function clusterParts(config: ServiceConfig, deps: ClusterDeps): LogNode 
     index: deps.index,
     timeoutMs: Math.max(config.registerWaitMs, 5000),
   });
-  const node: LogNode = new LogNode({ mode, nodeId: id, url: () => url, newSequencer: deps.newSequencer, onLead: deps.onLead, follower, forwarder, lease, leaseRetryMs: config.node.leaseRetryMs });
+  const node: LogNode = new LogNode({ mode, nodeId: id, url: () => url, newSequencer: deps.newSequencer, onLead: deps.onLead, follower, forwarder, lease, leaseRetryMs: config.node.leaseRetryMs, onLeading: deps.onLeading });
   return node;
 }

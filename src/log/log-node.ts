@@ -53,6 +53,8 @@ export interface LogNodeOptions {
   readonly lease?: Lease;
   /** how often a follower tries the lease and refreshes who leads (default 250 ms) */
   readonly leaseRetryMs?: number;
+  /** told when this node (auto) starts leading (`true`, writes taken) and when it steps down (`false`): the publishers follow it */
+  readonly onLeading?: (leading: boolean) => void;
 }
 
 export interface NodeStatus {
@@ -200,6 +202,7 @@ export class LogNode implements EntrySink {
       await this.lead();
       this.leaderCache = { nodeId: this.o.nodeId, url: this.o.url(), since: new Date() };
       this.logger.log(`took the sequencer lease: node ${this.o.nodeId} leads log at size ${this.size} (reloaded and verified in ${Date.now() - t0} ms)`);
+      this.o.onLeading?.(true);
     } catch (err) {
       this.logger.error(`couldn't lead after taking the sequencer lease (${messageOf(err)}); giving the lease up and following`);
       await this.seq?.stepDown('this node could not start leading').catch(() => undefined);
@@ -224,6 +227,7 @@ export class LogNode implements EntrySink {
     this.logger.error(`lost the sequencer lease (${why}): node ${this.o.nodeId} steps down — it takes no more writes itself, hands registrations to the new leader and follows the log`);
     this.mode = 'follower';
     this.leaderCache = null;
+    this.o.onLeading?.(false);
     const seq = this.seq;
     this.seq = null;
     await seq?.stepDown(`node ${this.o.nodeId} no longer leads the log (${why}); retry`);

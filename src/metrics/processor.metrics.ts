@@ -19,8 +19,11 @@ function statusSnapshot(processors: () => readonly Processor[], ttlMs = 250): ()
 
 const lagOf = (s: ProcessorStatus): number => (typeof s.lag === 'number' && s.lag >= 0 ? s.lag : NaN);
 
-/** Registers the processors' gauges in `registry`. */
-export function registerProcessorMetrics(registry: Registry, processors: () => readonly Processor[]): void {
+/**
+ * Registers the processors' gauges in `registry`. `kafka`: Kafka is configured — its lag gauge is
+ * registered even while the publisher does not run (a node of several that does not lead: NaN).
+ */
+export function registerProcessorMetrics(registry: Registry, processors: () => readonly Processor[], o: { readonly kafka?: boolean } = {}): void {
   const snapshot = statusSnapshot(processors);
   const registers = [registry];
   new Gauge({
@@ -56,10 +59,10 @@ export function registerProcessorMetrics(registry: Registry, processors: () => r
       }
     },
   });
-  if (processors().some((p) => p.name === 'kafka')) {
+  if (o.kafka ?? processors().some((p) => p.name === 'kafka')) {
     new Gauge({
       name: 'scitt_kafka_lag_events',
-      help: 'log events not yet acknowledged by the Kafka brokers (absent when Kafka is off)',
+      help: 'log events not yet acknowledged by the Kafka brokers (absent when Kafka is off; NaN on a node that does not lead)',
       registers,
       async collect() {
         const k = (await snapshot()).find((s) => s.name === 'kafka');

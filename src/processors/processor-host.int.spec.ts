@@ -11,11 +11,11 @@ import { startProcessorHost } from './processor-host.js';
 const standIn = new URL('./test/stand-in.worker.js', import.meta.url);
 
 /** A host of the stand-in thread over real stores in `dir` (the thread itself opens none). */
-async function withHost(dir: string, mode: string, run: (start: () => Promise<ProcessorHost>) => Promise<void>): Promise<void> {
+async function withHost(dir: string, mode: string, run: (start: () => Promise<ProcessorHost>) => Promise<void>, leading = false): Promise<void> {
   const config = loadConfig({ DATA_DIR: dir, LOG_ID: 'test', OCI_PUBLISHER: 'off', STAND_IN_STARTS: join(dir, 'starts'), STAND_IN_MODE: mode });
   const stores: LedgerStores = await openStores(config, 'service');
   try {
-    await run(() => startProcessorHost(config, stores, { script: standIn }));
+    await run(() => startProcessorHost(config, stores, { script: standIn, leading }));
   } finally {
     await stores.close();
   }
@@ -72,6 +72,37 @@ describe("the processors' thread (real worker threads with a stand-in script)", 
         await new Promise((r) => setTimeout(r, 1500));
         assert.equal(starts(dir), 1);
       });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('the lead reaches the thread: publishers start and stop with it, and a restarted thread starts in the latest state', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'host-'));
+    try {
+      await withHost(dir, 'crash-once', async (start) => {
+        const h = await start();
+        try {
+          assert.deepEqual(h.processors.map((p) => p.name), ['stand-in'], 'a follower runs no publisher');
+          await h.setLeading(true);
+          assert.deepEqual(h.processors.map((p) => p.name), ['stand-in', 'stand-in-publisher']);
+          // the thread crashes 100 ms after its first start and is started again after 1 s: leading
+          await until(async () => starts(dir) === 2 && (await h.processors[0]!.status()).running, 5000);
+          assert.deepEqual(h.processors.map((p) => p.name), ['stand-in', 'stand-in-publisher'], 'the new thread was started leading');
+          await h.setLeading(false);
+          assert.deepEqual(h.processors.map((p) => p.name), ['stand-in']);
+        } finally {
+          await h.stop();
+        }
+      });
+      await withHost(dir, 'steady', async (start) => {
+        const h = await start();
+        try {
+          assert.deepEqual(h.processors.map((p) => p.name), ['stand-in', 'stand-in-publisher'], 'leading from the start (a single node)');
+        } finally {
+          await h.stop();
+        }
+      }, true);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

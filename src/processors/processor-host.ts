@@ -30,6 +30,8 @@ export interface ProcessorHostOptions {
   readonly metrics?: Registry;
   /** the thread's script (tests give a stand-in) */
   readonly script?: URL;
+  /** start the publishers at once (default true: a single node; with several, whether this node leads) */
+  readonly leading?: boolean;
 }
 
 /**
@@ -37,8 +39,9 @@ export interface ProcessorHostOptions {
  * own reason if they can't start. `stores` are the HTTP thread's (used with PROCESSOR_THREAD=main).
  */
 export async function startProcessorHost(config: ServiceConfig, stores: LedgerStores, o: ProcessorHostOptions = {}): Promise<ProcessorHost> {
-  if (config.processors.thread === 'main') return runProcessors(config, stores, { metrics: o.metrics });
-  const host = new ThreadHost(config, o.script ?? new URL('./processors.worker.js', import.meta.url));
+  const leading = o.leading ?? true;
+  if (config.processors.thread === 'main') return runProcessors(config, stores, { metrics: o.metrics, leading });
+  const host = new ThreadHost(config, o.script ?? new URL('./processors.worker.js', import.meta.url), leading);
   await host.start();
   return host;
 }
@@ -61,10 +64,14 @@ class ThreadHost implements ProcessorHost {
   #restarts = 0;
   #restartTimer: NodeJS.Timeout | undefined;
   #lastExit: string | undefined;
+  /** whether this node leads: the thread runs the publishers (a restarted thread starts with it) */
+  #leading: boolean;
+  #leadChange: Promise<void> = Promise.resolve();
 
-  constructor(config: ServiceConfig, script: URL) {
+  constructor(config: ServiceConfig, script: URL, leading: boolean) {
     this.#config = config;
     this.#script = script;
+    this.#leading = leading;
   }
 
   /** One proxy per processor the thread runs (known once it started). */
@@ -100,7 +107,7 @@ class ThreadHost implements ProcessorHost {
     this.#worker = worker;
     this.#rpc = rpc;
     try {
-      this.#names = await rpc.call('start', [], { timeoutMs: Infinity }); // a projection rebuild may take long
+      this.#names = await rpc.call('start', [this.#leading], { timeoutMs: Infinity }); // a projection rebuild may take long
     } catch (err) {
       await worker.terminate();
       const why = this.#lastExit ? `: ${this.#lastExit}` : '';
@@ -108,6 +115,21 @@ class ThreadHost implements ProcessorHost {
     }
     started = true;
     this.#restarts = 0;
+  }
+
+  /**
+   * Tells the thread to start or stop the publishers (in order of the calls). A thread that is not
+   * running starts in the latest state when it is started again.
+   */
+  setLeading(leading: boolean): Promise<void> {
+    this.#leading = leading;
+    const next = this.#leadChange.then(async () => {
+      const rpc = this.#rpc;
+      if (!rpc || this.#stopping) return;
+      this.#names = await rpc.call('lead', [leading], { timeoutMs: Infinity }); // stopping waits for the batch in hand
+    });
+    this.#leadChange = next.catch(() => undefined);
+    return next;
   }
 
   #restartLater(code: number): void {

@@ -39,6 +39,11 @@ export interface ProcessorHost {
   readonly processors: readonly Processor[];
   /** a registry the referrer publisher paused after an outage, while the pause lasts */
   pauseOf(registry: string): RegistryPause | undefined;
+  /**
+   * Starts (`true`) or stops (after the batch in hand) the publishers: with several nodes only the
+   * node holding the sequencer lease publishes (run-processors.ts). Resolves when done.
+   */
+  setLeading(leading: boolean): Promise<void>;
   /** the processors' metrics when they live in another thread's registry (merged into /metrics); `[]` on this thread */
   metrics(): Promise<MetricJson>;
   /** stops every processor (after the batch in hand), then closes their files and clients */

@@ -25,6 +25,10 @@ Logger.overrideLogger(serviceLogger(config.logLevel, config.logFormat, { thread:
 const metrics = new Registry();
 let stores: LedgerStores | undefined;
 let running: ProcessorHost | undefined;
+/** resolves once `start` finished (either way): a `lead` that arrives meanwhile waits for it */
+let starting: Promise<unknown> = Promise.resolve();
+let leading = false;
+const names = (): string[] => (running?.processors ?? []).map((p) => p.name);
 
 async function close(): Promise<void> {
   await running?.stop();
@@ -32,25 +36,17 @@ async function close(): Promise<void> {
 }
 
 const rpc = serveRpc<ProcessorsWorkerApi, ProcessorsWorkerPush>(port, {
-  start: async () => {
-    const { nice } = config.processors;
-    if (nice > 0) {
-      // On Linux the nice value belongs to the calling thread: this lowers this thread's priority
-      // only, so on a busy machine HTTP, verification and the sequencer get the CPU first.
-      try {
-        setPriority(nice);
-      } catch (err) {
-        new Logger('processors').warn(`couldn't lower the processors' thread priority (PROCESSOR_NICE=${nice}): ${(err as Error).message}`);
-      }
-    }
-    try {
-      stores = await openStores(config, 'processors');
-      running = await runProcessors(config, stores, { metrics, onPausesChanged: (pauses) => rpc.push({ pauses }) });
-    } catch (err) {
-      await close().catch(() => undefined);
-      throw err;
-    }
-    return running.processors.map((p) => p.name);
+  start: async (lead) => {
+    leading = lead;
+    const done = startProcessors();
+    starting = done.catch(() => undefined);
+    return done;
+  },
+  lead: async (lead) => {
+    leading = lead;
+    await starting;
+    await running?.setLeading(leading);
+    return names();
   },
   status: () => Promise.all((running?.processors ?? []).map(async (p) => p.status())),
   metrics: () => metrics.getMetricsAsJSON(),
@@ -62,3 +58,25 @@ const rpc = serveRpc<ProcessorsWorkerApi, ProcessorsWorkerPush>(port, {
     }
   },
 });
+
+/** Opens this thread's stores and starts the processors (the publishers when `leading`). */
+async function startProcessors(): Promise<string[]> {
+  const { nice } = config.processors;
+  if (nice > 0) {
+    // On Linux the nice value belongs to the calling thread: this lowers this thread's priority
+    // only, so on a busy machine HTTP, verification and the sequencer get the CPU first.
+    try {
+      setPriority(nice);
+    } catch (err) {
+      new Logger('processors').warn(`couldn't lower the processors' thread priority (PROCESSOR_NICE=${nice}): ${(err as Error).message}`);
+    }
+  }
+  try {
+    stores = await openStores(config, 'processors');
+    running = await runProcessors(config, stores, { metrics, leading, onPausesChanged: (pauses) => rpc.push({ pauses }) });
+  } catch (err) {
+    await close().catch(() => undefined);
+    throw err;
+  }
+  return names();
+}

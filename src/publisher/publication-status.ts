@@ -2,7 +2,7 @@
  * Per-entry publication state, for the API (`GET /entries/{id}/publication`) and for other
  * features through DI (inject {@link PublicationStatus}).
  */
-import type { PublicationRecord, PublicationStateName, PublicationStore, PublicationTargetKind } from './publication.store.js';
+import type { PublicationRecord, PublicationBook, PublicationStateName, PublicationTargetKind } from './publication.store.js';
 import type { RegistryPause } from './publication.worker.js';
 
 /** The publication of one entry's receipt as an OCI referrer. Times are RFC 3339. */
@@ -43,7 +43,7 @@ const iso = (ms: number): string => new Date(ms).toISOString();
 export class PublicationStatus {
   constructor(
     private readonly source?: {
-      readonly store: Pick<PublicationStore, 'get'>;
+      readonly store: Pick<PublicationBook, 'get'>;
       readonly layoutDir: string;
       /** DATA_DIR: like the layout's, its absolute path is redacted from error texts */
       readonly dataDir?: string;
@@ -60,10 +60,10 @@ export class PublicationStatus {
    * The publication of `entryId`, or undefined when there is none: the entry's subject is not a
    * collection (an OCI reference with a digest), the publisher has not reached it yet, or it is
    * disabled.
-   * @example status.of(entryId)?.state // 'published'
+   * @example (await status.of(entryId))?.state // 'published'
    */
-  of(entryId: string): PublicationState | undefined {
-    const r = this.source?.store.get(entryId);
+  async of(entryId: string): Promise<PublicationState | undefined> {
+    const r = await this.source?.store.get(entryId);
     return r && this.view(r);
   }
 

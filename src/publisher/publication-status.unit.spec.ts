@@ -4,7 +4,7 @@ import { PublicationStatus } from './publication-status.js';
 import { PublicationStore } from './publication.store.js';
 
 describe('PublicationStatus never shows absolute server paths', () => {
-  it('names the embedded layout without its directory and redacts paths from error texts', () => {
+  it('names the embedded layout without its directory and redacts paths from error texts', async () => {
     const store = new PublicationStore(':memory:');
     const entryId = 'ab'.repeat(32);
     store.insert([{
@@ -15,7 +15,7 @@ describe('PublicationStatus never shows absolute server paths', () => {
     const layoutDir = `${dataDir}/oci-layout`;
     store.markFailed(entryId, { error: `EACCES: permission denied, open '${layoutDir}/blobs/sha256/00'; journal ${dataDir}/x`, code: 'ERR_OCI_LAYOUT', nextAttemptAt: 5000 }, 2000);
     const status = new PublicationStatus({ store, layoutDir, dataDir, pauseOf: () => undefined });
-    const s = status.of(entryId)!;
+    const s = (await status.of(entryId))!;
     assert.equal(s.target, 'oci-layout');
     assert.equal(s.lastError, "EACCES: permission denied, open '$OCI_LAYOUT_DIR/blobs/sha256/00'; journal $DATA_DIR/x");
     assert.ok(!JSON.stringify(s).includes('/srv/secret-place'), JSON.stringify(s));

@@ -24,12 +24,12 @@ export class PublicationController {
   ) {}
 
   @Get(':id/publication')
-  publication(@Param('id') id: string): PublicationState | NoPublication {
+  async publication(@Param('id') id: string): Promise<PublicationState | NoPublication> {
     if (!ENTRY_ID.test(id)) throw notFound(`${JSON.stringify(id.slice(0, 100))} is not an entry id (64 lowercase hex digits)`);
     const entry = this.index.entryById(id);
     if (!entry) throw notFound(`no entry ${id} in this log`);
     if (!this.status.enabled) return { entryId: id, state: 'disabled', subject: entry.sub, attempts: 0, reason: 'the referrer publisher is off (OCI_PUBLISHER=off)' };
-    const state = this.status.of(id);
+    const state = await this.status.of(id);
     if (state) return state;
     if (!isCollectionSubject(entry.sub)) {
       return { entryId: id, state: 'not-applicable', subject: entry.sub, attempts: 0, reason: 'the subject is not an OCI reference with a digest: nothing to publish' };

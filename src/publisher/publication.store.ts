@@ -53,7 +53,8 @@ export interface PublicationRecord extends NewPublication {
   readonly publishedAt?: number;
 }
 
-interface Row {
+/** A row as both stores select it (`COLUMNS`). */
+export interface Row {
   entry_id: string;
   log_index: number;
   subject: string;
@@ -74,7 +75,7 @@ interface Row {
   published_at: number | null;
 }
 
-const toRecord = (r: Row): PublicationRecord => ({
+export const toRecord = (r: Row): PublicationRecord => ({
   entryId: r.entry_id,
   logIndex: r.log_index,
   subject: r.subject,
@@ -98,7 +99,7 @@ const toRecord = (r: Row): PublicationRecord => ({
 /** The lane of a publication: one queue per (target, registry, repository). */
 export const laneOf = (p: Pick<NewPublication, 'targetKind' | 'registry' | 'repository'>): string => `${p.targetKind}:${p.registry}/${p.repository}`;
 
-const COLUMNS =
+export const COLUMNS =
   'entry_id, log_index, subject, registry, repository, subject_digest, target_kind, artifact_type, state, attempts, next_attempt_at, last_error, last_error_code, digest, via, created_at, updated_at, published_at';
 
 /** How an attempt ended: published, or failed with the next attempt's time. */
@@ -116,7 +117,29 @@ export interface PublicationCounts {
   readonly failedRetrying: number;
 }
 
-export class PublicationStore {
+type MaybePromise<T> = T | Promise<T>;
+
+/**
+ * The work list as the publisher and the status endpoint use it: this file's SQLite store (one
+ * node), or the shared PostgreSQL table (several nodes: publication.pg-store.ts). Callers `await`
+ * every answer, so both fit.
+ */
+export interface PublicationBook {
+  insert(rows: readonly NewPublication[]): MaybePromise<number>;
+  get(entryId: string): MaybePromise<PublicationRecord | undefined>;
+  dueLanes(now: number): MaybePromise<string[]>;
+  dueInLane(lane: string, now: number, limit: number): MaybePromise<PublicationRecord[]>;
+  nextAttemptAfter(now: number): MaybePromise<number | undefined>;
+  markPublished(entryId: string, result: { digest: string; via: string }, now: number): MaybePromise<void>;
+  markFailed(entryId: string, failure: { error: string; code: string; nextAttemptAt: number; digest?: string }, now: number): MaybePromise<void>;
+  /** attempts' outcomes, together (one transaction where the store has them) */
+  record(outcomes: readonly PublicationOutcome[]): MaybePromise<void>;
+  counts(): MaybePromise<PublicationCounts>;
+  backlogByTarget(): MaybePromise<Record<string, number>>;
+  close(): MaybePromise<void>;
+}
+
+export class PublicationStore implements PublicationBook {
   private readonly db: Db;
   private readonly q: Record<string, Statement>;
   /** lanes that may hold open publications (loaded once, grown on insert; a closed lane costs one probe) */

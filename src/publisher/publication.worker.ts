@@ -21,7 +21,7 @@
  */
 import { Logger } from '@nestjs/common';
 import type { PublicationAttempts, PublishedArtifact, PublishFailure } from './publication.attempt.js';
-import type { PublicationOutcome, PublicationRecord, PublicationStore } from './publication.store.js';
+import type { PublicationBook, PublicationOutcome, PublicationRecord } from './publication.store.js';
 import { describeError, isRegistryOutage } from './publisher.errors.js';
 
 /**
@@ -44,7 +44,8 @@ export interface RegistryPause {
 }
 
 export interface PublicationWorkerOptions {
-  readonly store: PublicationStore;
+  /** the work list: SQLite (one node) or PostgreSQL (several nodes); every answer is awaited */
+  readonly store: PublicationBook;
   /** `publishMany` when there: one subject's due publications attempted together */
   readonly attempts: Pick<PublicationAttempts, 'publish'> & Partial<Pick<PublicationAttempts, 'publishMany'>>;
   readonly concurrency: number;
@@ -79,6 +80,9 @@ export class PublicationWorker {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private kicked = false;
   private stopped = false;
+  /** a tick is running (its store calls may be asynchronous): a kick meanwhile runs one more after it */
+  private ticking = false;
+  private again = false;
   /** attempts finished since start */
   attemptsMade = 0;
   /** finished attempts not yet recorded, with what to tell once they are */
@@ -121,16 +125,16 @@ export class PublicationWorker {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     await Promise.allSettled([...this.inFlight.values()]);
-    this.flush();
+    await this.flush();
   }
 
   /** Records the finished attempts' outcomes in one transaction, then tells the listeners. */
-  private flush(): void {
+  private async flush(): Promise<void> {
     const done = this.outcomes;
     if (done.length === 0) return;
     this.outcomes = [];
     try {
-      this.o.store.record(done.map((d) => d.outcome));
+      await this.o.store.record(done.map((d) => d.outcome));
     } catch (err) {
       // the rows stay due: their attempts run again (idempotent)
       this.logger.error(`couldn't record ${done.length} publication outcomes: ${(err as Error).message}`);
@@ -139,11 +143,28 @@ export class PublicationWorker {
   }
 
   private tick(): void {
-    this.flush();
+    if (this.stopped) return;
+    if (this.ticking) {
+      this.again = true;
+      return;
+    }
+    this.ticking = true;
+    void this.schedule().finally(() => {
+      this.ticking = false;
+      if (this.again) {
+        this.again = false;
+        this.tick();
+      }
+    });
+  }
+
+  private async schedule(): Promise<void> {
+    await this.flush();
     if (this.stopped) return;
     const now = this.now();
     try {
-      for (const lane of this.o.store.dueLanes(now)) {
+      for (const lane of await this.o.store.dueLanes(now)) {
+        if (this.stopped) return;
         const room = this.o.concurrency - this.activeGroups;
         if (room <= 0) break;
         const host = hostOfLane(lane);
@@ -156,20 +177,23 @@ export class PublicationWorker {
         if (free <= 0) continue;
         if (halfOpen) this.probing.add(host);
         // in-flight rows are still due in the table: read past them
-        const rows = this.o.store.dueInLane(lane, now, (free + active) * MAX_GROUP).filter((r) => !this.inFlight.has(r.entryId));
+        const rows = (await this.o.store.dueInLane(lane, now, (free + active) * MAX_GROUP)).filter((r) => !this.inFlight.has(r.entryId));
+        if (this.stopped) return; // stopped while the store answered: no new attempt
         for (const group of [...bySubject(rows, halfOpen ? 1 : MAX_GROUP).values()].slice(0, free)) this.launch(lane, group);
       }
-      this.arm(now);
+      await this.arm(now);
     } catch (err) {
-      // The publisher's own SQLite file failed: try again later rather than stop for good.
+      if (this.stopped) return; // the store closed under a stopped worker
+      // The work list (SQLite file or PostgreSQL table) failed: try again later rather than stop for good.
       this.logger.error(`couldn't schedule publications: ${(err as Error).message}`);
       this.setTimer(this.o.retry.minMs);
     }
   }
 
   /** Sleeps until the next row becomes due or a registry pause ends. */
-  private arm(now: number): void {
-    let next = this.o.store.nextAttemptAfter(now);
+  private async arm(now: number): Promise<void> {
+    let next = await this.o.store.nextAttemptAfter(now);
+    if (this.stopped) return;
     for (const p of this.paused.values()) if (p.until > now && (next === undefined || p.until < next)) next = p.until;
     if (next !== undefined) this.setTimer(next - now);
   }

@@ -5,7 +5,9 @@
  *
  * Two halves, so that a failing registry never holds the subscription back:
  * - a checkpointed processor (`runProcessor`, EntryRegistered events of `log-<logId>`) records one
- *   row per claim in `data/publisher.sqlite`, then its checkpoint advances;
+ *   row per claim in the work list, then its checkpoint advances. One node: `data/publisher.sqlite`
+ *   and the node's checkpoint; several nodes: both in the shared PostgreSQL schema
+ *   (publication.pg-store.ts), and the publisher runs only on the leader (processors/run-processors.ts);
  * - a {@link PublicationWorker} works that table (per-repository lanes, backoff, registry pauses).
  *
  * Commit points of the processor (the worker's are in publication.worker.ts):
@@ -28,11 +30,12 @@ import {
 } from '../../libs/oci/src/index.js';
 import type { Registry } from 'prom-client';
 import type { ServiceConfig } from '../infrastructure/config.js';
-import type { LedgerStores } from '../infrastructure/stores.js';
+import { publisherCheckpointsOf, type LedgerStores } from '../infrastructure/stores.js';
 import type { Processor, ProcessorStatus } from '../processors/processor.js';
 import { LogThrottle } from '../common/log-throttle.js';
 import { PublicationAttempts } from './publication.attempt.js';
-import { PublicationStore, type NewPublication } from './publication.store.js';
+import { type NewPublication } from './publication.store.js';
+import { openPublicationBook } from './publication.pg-store.js';
 import { PublicationWorker, type RegistryPause } from './publication.worker.js';
 import type { PublisherConfig } from './publisher.config.js';
 import { describeError } from './publisher.errors.js';
@@ -88,9 +91,11 @@ export function startReferrerPublisher(
   // A registry outage or a burst of unresolvable subjects fails thousands of attempts alike: log
   // the first of each kind per repository, then one summary line per minute.
   const failures = new LogThrottle((line) => logger.warn(line), 60_000);
-  const store = new PublicationStore(config.databasePath);
+  const store = openPublicationBook(service, 'publisher');
+  // a node that leads again (several nodes) starts the publisher again: the counter is registered once
   const attemptsTotal = o.metrics
-    ? new Counter({ name: 'scitt_publisher_attempts_total', help: 'attempts to publish a receipt as an OCI referrer, by outcome (published, failed) and target', labelNames: ['outcome', 'target'] as const, registers: [o.metrics] })
+    ? ((o.metrics.getSingleMetric('scitt_publisher_attempts_total') as Counter<'outcome' | 'target'> | undefined) ??
+      new Counter({ name: 'scitt_publisher_attempts_total', help: 'attempts to publish a receipt as an OCI referrer, by outcome (published, failed) and target', labelNames: ['outcome', 'target'] as const, registers: [o.metrics] }))
     : undefined;
   const targetOf = (rec: { targetKind: string; registry: string }): string => (rec.targetKind === 'registry' ? rec.registry : 'oci-layout');
   const stopper = new AbortController();
@@ -117,7 +122,7 @@ export function startReferrerPublisher(
   let lastError: string | undefined;
   const handle = runProcessor({
     store: stores.store,
-    checkpoints: stores.checkpoints,
+    checkpoints: publisherCheckpointsOf(stores),
     name: PUBLISHER_PROCESSOR,
     filter: { streamPrefixes: [stream], types: ['EntryRegistered'] },
     // In the processors' own thread, batches like the projections' (projections.feature.ts): each
@@ -133,7 +138,7 @@ export function startReferrerPublisher(
         if (row) rows.push(row);
       }
       if (rows.length > 0) {
-        store.insert(rows); // commit point 2: durable before the checkpoint moves
+        await store.insert(rows); // commit point 2: durable before the checkpoint moves
         worker.kick();
       }
       lastError = undefined;
@@ -143,12 +148,12 @@ export function startReferrerPublisher(
       logger.error(`publisher processor failed (attempt ${info.attempt}, retry in ${info.delayMs} ms): ${lastError}`);
     },
   });
-  worker.kick(); // rows left from before a restart
+  worker.kick(); // rows left from before a restart (or by the previous leader)
 
   const processor: Processor = {
     name: PUBLISHER_PROCESSOR,
     async status(): Promise<ProcessorStatus> {
-      const counts = store.counts();
+      const [counts, backlog] = await Promise.all([store.counts(), store.backlogByTarget()]);
       return {
         name: PUBLISHER_PROCESSOR,
         running: handle.running,
@@ -159,7 +164,7 @@ export function startReferrerPublisher(
         pending: counts.pending,
         failedRetrying: counts.failedRetrying,
         published: counts.published,
-        backlog: store.backlogByTarget(),
+        backlog,
         inFlight: worker.running,
         registries: [...config.registries.keys()],
         layoutDir: displayPath(config.layoutDir, service.dataDir),

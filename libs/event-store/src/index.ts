@@ -20,7 +20,8 @@ export { DEFAULT_MAX_EVENT_BYTES, MAX_EVENT_TYPE_BYTES, MAX_STREAM_NAME_BYTES } 
 export { openSqliteEventStore, type SqliteEventStoreOptions } from './sqlite.factory.js';
 export { startWalCheckpointer, type WalCheckpointer, type WalCheckpointerOptions, type WalCheckpointStats } from './wal-checkpointer.js';
 export { openPostgresEventStore, type PostgresEventStoreOptions } from './postgres.event-store.js';
-export { PostgresLease, leaseKey, type LeaseHolder, type PostgresLeaseOptions } from './postgres.lease.js';
+export { openPostgresCheckpointStore, type PostgresCheckpointStoreOptions } from './postgres.checkpoint.js';
+export { PostgresLease, holderQuery, leaseKey, type LeaseHolder, type PostgresLeaseOptions } from './postgres.lease.js';
 export { openKurrentDbEventStore, type KurrentDbEventStoreOptions } from './kurrentdb.event-store.js';
 export type { KurrentSubscriptionTuning } from './kurrentdb.subscription.js';
 export { createMemoryEventStore, type MemoryEventStoreOptions } from './memory.event-store.js';

@@ -50,6 +50,21 @@ export function leaseKey(schema: string, name: string): bigint {
   return createHash('sha256').update(`${schema}\0${name}`).digest().readBigInt64BE(0);
 }
 
+/**
+ * The query answering who holds the lease `key` of `schema`: one row (node_id, url, since in ms)
+ * while the session the lease row names holds the lock, none otherwise. Also used by nodes that
+ * only need to know (the publishers' guard, src/processors/leader-guard.ts).
+ */
+export function holderQuery(schema: string, key: bigint): { text: string; params: string[] } {
+  if (!PG_SCHEMA_NAME.test(schema)) throw new EventStoreError('ERR_EVENT_STORE_INVALID_ARGUMENT', `schema ${JSON.stringify(schema)} is not valid`);
+  return {
+    text: `SELECT l.node_id, l.url, (extract(epoch FROM l.acquired_at) * 1000)::float8 AS since FROM ${quoteIdent(schema)}.sequencer_leases l
+       WHERE l.lease_key = $1 AND EXISTS (SELECT 1 FROM pg_locks k WHERE k.locktype = 'advisory' AND k.granted AND k.pid = l.pid
+         AND k.classid::bigint = (($2::bigint >> 32) & 4294967295) AND k.objid::bigint = ($2::bigint & 4294967295) AND k.objsubid = 1)`,
+    params: [key.toString(), key.toString()],
+  };
+}
+
 export class PostgresLease {
   readonly key: bigint;
   readonly #o: PostgresLeaseOptions;
@@ -126,12 +141,8 @@ export class PostgresLease {
   async holder(): Promise<LeaseHolder | null> {
     this.#open();
     await this.#setup();
-    const [row] = await this.#sql.unsafe(
-      `SELECT l.node_id, l.url, (extract(epoch FROM l.acquired_at) * 1000)::float8 AS since FROM ${this.#table} l
-       WHERE l.lease_key = $1 AND EXISTS (SELECT 1 FROM pg_locks k WHERE k.locktype = 'advisory' AND k.granted AND k.pid = l.pid
-         AND k.classid::bigint = (($2::bigint >> 32) & 4294967295) AND k.objid::bigint = ($2::bigint & 4294967295) AND k.objsubid = 1)`,
-      [this.key.toString(), this.key.toString()],
-    );
+    const q = holderQuery(this.#o.schema, this.key);
+    const [row] = await this.#sql.unsafe(q.text, q.params);
     return row ? { nodeId: row.node_id as string, url: row.url as string, since: new Date(Math.floor(row.since as number)) } : null;
   }
 

@@ -56,6 +56,11 @@ export interface KafkaPublisherOptions extends KafkaConnectionOptions {
   readonly producer?: Partial<ProducerConfig>;
   /** Clock for `lastError.at` (default `new Date()`). */
   readonly now?: () => Date;
+  /**
+   * Asked before each batch is sent; a rejection fails the batch before anything is sent (it is
+   * retried with backoff). Several nodes: "does this node still lead?" (src/processors/leader-guard.ts).
+   */
+  readonly guard?: () => Promise<void>;
 }
 
 /** Health detail of the publisher. */
@@ -188,6 +193,7 @@ export function createKafkaPublisher(opts: KafkaPublisherOptions): KafkaPublishe
   };
 
   const handle = async (events: RecordedEvent[]): Promise<void> => {
+    await opts.guard?.();
     const messages: CloudEventMessage[] = [];
     const skipped: string[] = [];
     let lastRevision: number | undefined;

@@ -3,7 +3,8 @@
  * (processors.protocol.ts), runs no processor. Each start appends a line to STAND_IN_STARTS;
  * STAND_IN_MODE says how it behaves: `crash-once` throws 100 ms after its first start (later
  * starts stay up), `fail` refuses to start (with a code and a cause, which must reach the host),
- * `pause` pushes a registry pause right after it started.
+ * `pause` pushes a registry pause right after it started. Leading (`start(true)`, `lead(true)`), it
+ * names a second processor, `stand-in-publisher`.
  */
 import { appendFileSync, readFileSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
@@ -17,7 +18,7 @@ appendFileSync(file, 'start\n');
 const starts = readFileSync(file, 'utf8').trim().split('\n').length;
 
 const rpc = serveRpc<ProcessorsWorkerApi, ProcessorsWorkerPush>(port, {
-  start: async () => {
+  start: async (leading) => {
     if (env.STAND_IN_MODE === 'fail') {
       throw Object.assign(new Error('stand-in refuses to start', { cause: Object.assign(new Error('disk on fire'), { code: 'ERR_STAND_IN_CAUSE' }) }), { code: 'ERR_STAND_IN' });
     }
@@ -27,8 +28,9 @@ const rpc = serveRpc<ProcessorsWorkerApi, ProcessorsWorkerPush>(port, {
       }, 100);
     }
     if (env.STAND_IN_MODE === 'pause') setTimeout(() => rpc.push({ pauses: [{ registry: 'r.example', until: Date.now() + 60_000, failures: 1, error: 'ERR_X: down' }] }), 50);
-    return ['stand-in'];
+    return leading ? ['stand-in', 'stand-in-publisher'] : ['stand-in'];
   },
+  lead: async (leading) => (leading ? ['stand-in', 'stand-in-publisher'] : ['stand-in']),
   status: async () => [{ name: 'stand-in', running: true, position: String(starts) }],
   metrics: async () => [],
   stop: async () => {
