@@ -97,8 +97,10 @@ interface RunResult {
   readonly followers: number[];
 }
 
+let runs = 0;
+
 async function run(n: number, dir: string, bodies: Uint8Array[], cursor: { next: number }, files: Files, tree: string, label: string): Promise<RunResult> {
-  const schema = `bench_nodes_${process.pid}_${n}_${label.replace(/[^a-z0-9]/gi, '').toLowerCase()}`.slice(0, 40);
+  const schema = `bench_nodes_${process.pid}_${++runs}_${n}_${label.replace(/[^a-z0-9]/gi, '').toLowerCase()}`.slice(0, 40); // and the nodes' data directories
   const { urls, children } = await startNodes(n, dir, schema, files, tree);
   try {
     const per = Math.max(1, Math.floor(CONNECTIONS / n));
