@@ -47,7 +47,7 @@ export interface HandoverSettings {
 /** The Nest injection token of the {@link HandoverSettings}. */
 export const HANDOVER = Symbol.for('scitt-ledger.HandoverSettings');
 
-const HEADER = /^v1 node=([A-Za-z0-9._:-]{1,64}) ts=([0-9]{1,15}) kid=((?:x5t:)?[0-9a-f]{2,256}) policy=([0-9a-f]{64}) mac=([A-Za-z0-9_-]{43})$/;
+const HEADER = /^v1 node=([A-Za-z0-9._:-]{1,64}) ts=([0-9]{1,15}) kid=((?:x5t:)?[0-9a-f]{2,1024}) policy=([0-9a-f]{64}) mac=([A-Za-z0-9_-]{43})$/;
 
 export class NodeAuthError extends Error {
   constructor(message: string) {
