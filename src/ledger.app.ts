@@ -39,6 +39,8 @@ import { Sequencer } from './log/sequencer.js';
 import { ENTRY_SINK } from './log/entry-sink.js';
 import { LogNode } from './log/log-node.js';
 import { clusterParts } from './log/cluster.parts.js';
+import { HANDOVER, NodeCredential, type HandoverSettings } from './log/node-credential.js';
+import { HandoverController, handoverGate } from './entries/handover.controller.js';
 import { checkpointSigner, loadOrCreateServiceKey } from './log/service-key.js';
 import { explainDiskFull, probeWritable } from './infrastructure/disk-space.js';
 
@@ -66,8 +68,10 @@ export async function createLedgerApp(config: ServiceConfig): Promise<LedgerApp>
     // the policy and the authentication settings first: a bad one refuses before the data directory is touched
     const policy = loadPolicy(config.policyFile);
     const gate = createAccessGate(config, policy.policy);
+    // a node of several: the node credential of the hand-over (src/log/node-credential.ts)
+    const handover: HandoverSettings | undefined = config.node.secretFile ? { credential: NodeCredential.fromFile(config.node.secretFile), policyDigest: policy.digest } : undefined;
     stores = await openStores(config, 'service');
-    return await openLedger(config, stores, policy, gate, logSink);
+    return await openLedger(config, stores, policy, gate, logSink, handover);
   } catch (err) {
     await stores?.close().catch(() => undefined);
     throw explainDiskFull(err, config.dataDir);
@@ -80,6 +84,7 @@ async function openLedger(
   { policy, digest, canonical }: ReturnType<typeof loadPolicy>,
   gate: ReturnType<typeof createAccessGate>,
   logSink: ReturnType<typeof serviceLogger>,
+  handover: HandoverSettings | undefined,
 ): Promise<LedgerApp> {
   const metrics = new ServiceMetrics();
   const logger = new Logger('ledger');
@@ -107,13 +112,16 @@ async function openLedger(
     await sequencer.appendServiceEvents(serviceEvents);
   };
   const features: ServiceFeature[] = [];
+  // The internal hand-over endpoint exists only on a node of several (a single node answers 404).
+  if (handover) features.push({ providers: [{ provide: HANDOVER, useValue: handover }], controllers: [HandoverController] });
+  if (config.node.testLeaseLossNoticeDelayMs > 0) logger.warn(`TEST_ONLY_LEASE_LOSS_NOTICE_DELAY_MS=${config.node.testLeaseLossNoticeDelayMs}: this node notices a lost sequencer lease late — a test knob, never for a deployment`);
   let processors: ProcessorHost | undefined;
   // With several nodes only the leader publishes (Kafka, OCI referrers): the processors follow the lease.
   const onLeading = (leading: boolean): void => {
     void processors?.setLeading(leading).catch((err: unknown) => logger.error(`couldn't ${leading ? 'start' : 'stop'} the publishers: ${(err as Error).message}`));
   };
   // One node (the default), or one of several on PostgreSQL with the sequencer lease: src/log/cluster.parts.ts.
-  const sequencer: LogNode = clusterParts(config, { store, index, logId, newSequencer, onLead, onLeading });
+  const sequencer: LogNode = clusterParts(config, { store, index, logId, newSequencer, onLead, onLeading, handover });
   let app: NestFastifyApplication | undefined;
   // One shutdown, in dependency order, for a normal stop and for a start that failed half-way.
   const shutdown = async (): Promise<void> => {
@@ -174,6 +182,7 @@ async function openLedger(
     routes = installHttpHooks(fastify, metrics, logSink); // request id and metrics first: every refusal below carries the id and is counted
     // Cheap refusals first (closing, URL length, rate limits, in-flight bytes: src/common/http-edge.ts), then who may register / read (src/auth); both before the body is read.
     inflight = installHttpEdge(fastify, config).inflight;
+    if (handover) handoverGate(fastify, handover.credential, logger);
     fastify.addHook('onRequest', gate.hook);
     fastify.removeAllContentTypeParsers();
     fastify.addContentTypeParser('application/cose', { parseAs: 'buffer', bodyLimit: config.maxBodyBytes }, (_req, body, done) => done(null, body));

@@ -19,6 +19,7 @@ import { getCwtClaims } from '../../libs/cose/src/index.js';
 import { submitterMayRegister, type RegistrationPolicy } from '../../libs/ledger/src/index.js';
 import { toEntry } from '../../libs/receipt/src/index.js';
 import { sendProblem } from '../common/problem.filter.js';
+import { HANDOVER_ROUTE } from '../log/node-credential.js';
 import { ProblemError, tooMany } from '../common/problem.js';
 import { RateLimiter } from '../common/rate-limiter.js';
 import type { ServiceConfig } from '../infrastructure/config.js';
@@ -80,6 +81,7 @@ export class AccessGate {
   async admit(req: FastifyRequest): Promise<void> {
     const register = isRegistration(req);
     const route = req.routeOptions?.url;
+    if (route === HANDOVER_ROUTE) return; // a node's hand-over: the node credential, not a submitter's (src/entries/handover.controller.ts)
     if (!register && (!this.auth.readRequired || (route !== undefined && OPEN_ROUTES.has(route)))) return;
     if (register && !this.auth.required) {
       this.rateLimit(req);

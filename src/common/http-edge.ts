@@ -87,7 +87,8 @@ export function edgeServerOptions(s: HttpEdgeSettings): Partial<FastifyServerOpt
   } as Partial<FastifyServerOptions>;
 }
 
-const isRegistration = (req: FastifyRequest): boolean => req.method === 'POST' && /^\/entries\/?(\?|$)/.test(req.url);
+/** `POST /entries`, and a node's hand-over `POST /_cluster/entries` (the same bytes, the same budget). */
+const isRegistration = (req: FastifyRequest): boolean => req.method === 'POST' && /^\/(_cluster\/)?entries\/?(\?|$)/.test(req.url);
 const isHealth = (url: string): boolean => url === '/health' || url.startsWith('/health/') || url.startsWith('/health?');
 
 /** The bytes a registration will hold: its declared length (Fastify refuses a longer body), else the limit. */

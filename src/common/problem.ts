@@ -3,7 +3,7 @@
  * CBOR map `{-1: title, -2: detail, -4: status, "code": stable error code}` served as
  * `application/concise-problem-details+cbor`. Titles are the SCRAPI draft's where it names one.
  */
-import { encodeCbor } from '../../libs/cose/src/index.js';
+import { decodeCbor, encodeCbor } from '../../libs/cose/src/index.js';
 
 export const PROBLEM_CONTENT_TYPE = 'application/concise-problem-details+cbor';
 
@@ -30,6 +30,18 @@ export function encodeProblem(p: { status: number; title: string; detail: string
       ['code', p.code],
     ]),
   );
+}
+
+/** Reads problem details another node answered (as {@link encodeProblem} writes them); missing fields are ''. */
+export function decodeProblem(body: Uint8Array): { title: string; detail: string; code: string } {
+  let m: unknown;
+  try {
+    m = decodeCbor(body, { maxSize: 64 * 1024 });
+  } catch {
+    return { title: '', detail: '', code: '' };
+  }
+  const get = (k: number | string): string => (m instanceof Map && typeof m.get(k) === 'string' ? (m.get(k) as string) : '');
+  return { title: get(-1), detail: get(-2), code: get('code') };
 }
 
 export const malformed = (detail: string, code = 'ERR_MALFORMED_REQUEST', cause?: unknown): ProblemError =>

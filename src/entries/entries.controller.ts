@@ -4,7 +4,6 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { toTransparentStatement } from '../../libs/receipt/src/index.js';
 import { malformed, notFound, ProblemError } from '../common/problem.js';
 import { LogIndexStore } from '../log/log-index.store.js';
-import { FORWARDED_BY } from '../log/leader-forwarder.js';
 import { LogNode } from '../log/log-node.js';
 import { RegisterStatement, type RegistrationOutcome } from './register-statement.command.js';
 import { registrationProblem } from './registration.problems.js';
@@ -12,6 +11,16 @@ import { registrationProblem } from './registration.problems.js';
 export const COSE = 'application/cose';
 export const STATEMENT_MEDIA_TYPE = 'application/scitt-statement+cose';
 const ENTRY_ID = /^[0-9a-f]{64}$/;
+
+/** A registration's answer (SCRAPI): 201 + the receipt, or 303 + Location while it is pending. */
+export function sendOutcome(reply: FastifyReply, outcome: RegistrationOutcome): void {
+  const location = `/entries/${outcome.entryId}`;
+  if (outcome.status === 'pending') {
+    reply.status(303).headers({ location, 'retry-after': '1' }).send();
+    return;
+  }
+  reply.status(201).headers({ location, 'content-type': COSE }).send(Buffer.from(outcome.receipt));
+}
 
 /**
  * SCRAPI: register signed statements, fetch receipts and transparent statements. A refused
@@ -28,10 +37,6 @@ export class EntriesController {
 
   @Post()
   async register(@Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
-    // A statement another node handed over: only the leader takes it (no second hop; the sender looks the leader up again).
-    if (req.headers[FORWARDED_BY] !== undefined && this.sequencer.role !== 'leader') {
-      throw new ProblemError(503, 'Service Unavailable', `this node (${this.sequencer.role}) does not lead the log; look the leader up again`, 'ERR_NOT_LEADER', { 'retry-after': '1' });
-    }
     const body = req.body;
     if (!(body instanceof Uint8Array) || body.length === 0) throw malformed('the body must be a COSE_Sign1 signed statement (application/cose)', 'ERR_EMPTY_BODY');
     const prefer = String(req.headers.prefer ?? '');
@@ -41,12 +46,7 @@ export class EntriesController {
     } catch (err) {
       throw registrationProblem(err); // typed refusals (checks, sequencer) → problem details
     }
-    const location = `/entries/${outcome.entryId}`;
-    if (outcome.status === 'pending') {
-      reply.status(303).headers({ location, 'retry-after': '1' }).send();
-      return;
-    }
-    reply.status(201).headers({ location, 'content-type': COSE }).send(Buffer.from(outcome.receipt));
+    sendOutcome(reply, outcome);
   }
 
   @Get(':id')

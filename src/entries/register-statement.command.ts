@@ -11,6 +11,8 @@ export class RegisterStatement extends Command<RegistrationOutcome> {
     readonly respondAsync: boolean,
     /** the HTTP request's id, for the handler's log lines */
     readonly requestId?: string,
+    /** set on the leader for a node-authenticated hand-over (src/log/handover.controller.ts): admitted by node `nodeId` with issuer key `kid` */
+    readonly handedOver?: { readonly nodeId: string; readonly kid: string },
   ) {
     super();
   }

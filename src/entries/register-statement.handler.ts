@@ -1,5 +1,6 @@
 import { Inject, Logger } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
+import type { AdmittedEntry } from '../../libs/ledger/src/index.js';
 import { toEntry } from '../../libs/receipt/src/index.js';
 import { LogIndexStore } from '../log/log-index.store.js';
 import type { Registered } from '../log/sequencer.js';
@@ -43,8 +44,9 @@ export class RegisterStatementHandler implements ICommandHandler<RegisterStateme
     // then its index check before each batch), so no second lookup is needed here.
     const known = this.index.entryByIdOrStatement(entryId, statementId);
     if (known?.entryId === entryId) return { status: 'registered', entryId, index: known.index, receipt: this.index.receipt(entryId)! };
-    const admitted = await this.checker.check(decoded.statement, decoded.entry, { entryId, statementId }, cmd.body.length, new Date());
-    await this.rules.check(decoded.statement, admitted); // the policy's CEL rules (docs/policy.md#cel-rules)
+    const admitted = cmd.handedOver
+      ? this.checker.admitHandedOver(decoded.statement, decoded.entry, cmd.body, { entryId, statementId }, cmd.handedOver.kid) // another node verified it
+      : await this.admit(decoded, { entryId, statementId }, cmd.body.length);
     if (known) return { status: 'registered', entryId: known.entryId, index: known.index, receipt: this.index.receipt(known.entryId)! };
     const done: Promise<Registered> = this.sequencer.submit(admitted);
     if (cmd.respondAsync) {
@@ -63,5 +65,12 @@ export class RegisterStatementHandler implements ICommandHandler<RegisterStateme
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /** The checks (statement-checker.ts), then the policy's CEL rules (docs/policy.md#cel-rules). */
+  private async admit(decoded: ReturnType<typeof toEntry>, ids: { entryId: string; statementId: string }, size: number): Promise<AdmittedEntry> {
+    const admitted = await this.checker.check(decoded.statement, decoded.entry, ids, size, new Date());
+    await this.rules.check(decoded.statement, admitted);
+    return admitted;
   }
 }

@@ -143,4 +143,21 @@ export class StatementChecker {
     await this.content?.check(statement, contentType, sub);
     return { entry, entryId: ids.entryId, statementId: ids.statementId, leafHash: hashLeaf(entry), iss, sub, contentType, kid: resolved.kid };
   }
+
+  /**
+   * An entry another node of the cluster admitted (its hand-over is node-authenticated:
+   * src/log/handover.controller.ts): what the leader still checks itself, because it is cheap and
+   * decides what the log records — the body is exactly the entry bytes (tagged, empty unprotected
+   * header: so the entry id and leaf hash are of the bytes stored) and its headers pass step 1
+   * (`iss`, `sub` and content type are read here, never taken from the sender). Not repeated: the
+   * issuer key, the signature, the policy, the CEL rules and the content check (the sender's
+   * work); the key id is the sender's (`kid`, bound by the node credential).
+   */
+  admitHandedOver(statement: CoseSign1, entry: Uint8Array, body: Uint8Array, ids: { entryId: string; statementId: string }, kid: string): AdmittedEntry {
+    if (!sameBytes(entry, body)) throw malformedStatement('a hand-over carries log entry bytes: a tagged COSE_Sign1 with an empty unprotected header', 'ERR_HANDOVER_NOT_AN_ENTRY');
+    const { iss, sub, contentType } = checkHeaders(statement);
+    return { entry, entryId: ids.entryId, statementId: ids.statementId, leafHash: hashLeaf(entry), iss, sub, contentType, kid };
+  }
 }
+
+const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && Buffer.compare(a, b) === 0;

@@ -55,7 +55,17 @@ export interface ServiceConfig {
   /** free bytes the data directory's disk must have to start, and to resume writes after a failure; 0 disables the check */
   readonly minFreeDiskBytes: number;
   /** several nodes, one sequencer (docs/operations.md): `single` is today's one process; `auto` competes for the lease; `follower` never leads */
-  readonly node: { readonly mode: 'single' | 'auto' | 'follower'; readonly id: string; readonly url: string | undefined; readonly leaseTtlMs: number; readonly leaseRetryMs: number };
+  readonly node: {
+    readonly mode: 'single' | 'auto' | 'follower';
+    readonly id: string;
+    readonly url: string | undefined;
+    readonly leaseTtlMs: number;
+    readonly leaseRetryMs: number;
+    /** NODE_SECRET_FILE: the cluster's node credential (src/log/node-credential.ts); set with NODE_ROLE=auto|follower */
+    readonly secretFile: string | undefined;
+    /** TEST_ONLY_LEASE_LOSS_NOTICE_DELAY_MS (tests only, refused unless NODE_ENV=test): see postgres.lease.ts */
+    readonly testLeaseLossNoticeDelayMs: number;
+  };
   /** submitter (and, for private deployments, reader) authentication: src/auth */
   readonly auth: AuthConfig;
   /** LOG_FORMAT: `auto` is pretty on a terminal, JSON otherwise */
@@ -124,7 +134,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Service
     sqliteCheckpointMs: checkpointInterval(r),
     minFreeDiskBytes: r.int('MIN_FREE_DISK_BYTES', 16 * 1024 * 1024, 0, Number.MAX_SAFE_INTEGER),
     auth,
-    node: nodeOf(r, eventStore, port, auth),
+    node: nodeOf(r, eventStore, port, cwd),
     processors: {
       thread: r.oneOf('PROCESSOR_THREAD', 'worker', ['worker', 'main'] as const, true),
       pollIntervalMs: r.int('PROCESSOR_POLL_MS', 20, 1, 10_000),
@@ -147,22 +157,45 @@ function logFormatOf(r: EnvReader): ServiceConfig['logFormat'] {
   return r.problem(`LOG_FORMAT=${JSON.stringify(raw)} is not valid: expected json, pretty or auto`, 'auto');
 }
 
-/** NODE_ROLE and what a node of several needs: a shared store, log id, key and issuer. */
-function nodeOf(r: EnvReader, eventStore: ServiceConfig['eventStore'], port: number, auth: AuthConfig | undefined): ServiceConfig['node'] {
+/** NODE_ROLE and what a node of several needs: a shared store, log id, key, issuer and node secret. */
+function nodeOf(r: EnvReader, eventStore: ServiceConfig['eventStore'], port: number, cwd: string): ServiceConfig['node'] {
   const mode = r.oneOf('NODE_ROLE', 'single', ['single', 'auto', 'follower'] as const);
+  const secret = r.str('NODE_SECRET_FILE');
   if (mode !== 'single') {
     if (eventStore.kind !== 'postgres') r.problem(`NODE_ROLE=${mode} needs EVENT_STORE=postgres: the sequencer lease is a PostgreSQL advisory lock`, undefined);
     for (const name of ['LOG_ID', 'SERVICE_KEY_FILE', 'SERVICE_ISSUER'] as const) {
       if (!r.str(name)) r.problem(`NODE_ROLE=${mode} needs ${name}: every node of a log must use the same one (docs/operations.md)`, undefined);
     }
-    // A follower hands statements to the leader's POST /entries without the client's credential.
-    if (auth?.tokensFile || auth?.oidc) r.problem(`NODE_ROLE=${mode} does not support submitter authentication yet (AUTH_TOKENS_FILE, AUTH_OIDC_ISSUER): a follower's hand-over to the leader carries no credential`, undefined);
-  }
+    // Followers hand admitted entries to the leader's internal endpoint, authenticated with this secret.
+    if (!secret) r.problem(`NODE_ROLE=${mode} needs NODE_SECRET_FILE: the nodes' shared secret that authenticates a follower's hand-over to the leader (docs/operations.md)`, undefined);
+  } else if (secret) r.problem('NODE_SECRET_FILE is set but NODE_ROLE=single: a single node takes no hand-overs (set NODE_ROLE=auto|follower, or unset it)', undefined);
   let url = r.str('NODE_URL');
   if (url !== undefined && !/^https?:\/\/[^/?#]+$/.test(url)) url = r.problem(`NODE_URL=${JSON.stringify(url)} is not valid: expected http(s)://host[:port] (no path), the URL other nodes reach this one at`, undefined);
   let id = r.str('NODE_ID') ?? `${hostname()}:${port}`;
   if (!/^[A-Za-z0-9._:-]{1,64}$/.test(id)) id = r.problem(`NODE_ID=${JSON.stringify(id)} is not valid: expected 1–64 characters of A–Z a–z 0–9 . _ : -`, id);
-  return { mode, id, url, leaseTtlMs: r.int('LEASE_TTL_MS', 3000, 200, 600000), leaseRetryMs: r.int('LEASE_RETRY_MS', 250, 10, 60000) };
+  return {
+    mode,
+    id,
+    url,
+    leaseTtlMs: r.int('LEASE_TTL_MS', 3000, 200, 600000),
+    leaseRetryMs: r.int('LEASE_RETRY_MS', 250, 10, 60000),
+    secretFile: secret && (isAbsolute(secret) ? secret : resolve(cwd, secret)),
+    testLeaseLossNoticeDelayMs: testLeaseKnob(r, mode),
+  };
+}
+
+/**
+ * TEST_ONLY_LEASE_LOSS_NOTICE_DELAY_MS: a test knob (test/e2e/multinode-fence.e2e.spec.ts) that
+ * holds back the lease's own notice of its loss, so that a paused leader's next append reaches the
+ * store first and fails on the revision. Never for a deployment: refused unless NODE_ENV=test and a
+ * node of several; the service logs a warning when it is set.
+ */
+function testLeaseKnob(r: EnvReader, mode: ServiceConfig['node']['mode']): number {
+  const ms = r.int('TEST_ONLY_LEASE_LOSS_NOTICE_DELAY_MS', 0, 0, 60000);
+  if (ms === 0) return 0;
+  if (r.str('NODE_ENV') !== 'test') return r.problem('TEST_ONLY_LEASE_LOSS_NOTICE_DELAY_MS is a test knob (it delays noticing a lost sequencer lease): refused unless NODE_ENV=test', 0);
+  if (mode === 'single') return r.problem('TEST_ONLY_LEASE_LOSS_NOTICE_DELAY_MS needs NODE_ROLE=auto|follower (a single node holds no lease)', 0);
+  return ms;
 }
 
 /** At least one statement of the largest size must fit. */

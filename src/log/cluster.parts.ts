@@ -1,7 +1,8 @@
 /**
  * Builds this node's {@link LogNode} from the configuration: one node (NODE_ROLE=single, the
  * default: a sequencer, no lease) or one of several on PostgreSQL (NODE_ROLE=auto|follower: the
- * sequencer lease, a follower that keeps this node's index, a forwarder to the leader).
+ * sequencer lease, a follower that keeps this node's index, a forwarder that hands admitted
+ * entries to the leader's internal endpoint).
  */
 import { PostgresLease, type EventStore } from '../../libs/event-store/src/index.js';
 import { logStream } from '../../libs/ledger/src/index.js';
@@ -11,6 +12,7 @@ import { LogFollower } from './log-follower.js';
 import type { LogIndexStore } from './log-index.store.js';
 import { LogNode } from './log-node.js';
 import type { Sequencer } from './sequencer.js';
+import type { HandoverSettings } from './node-credential.js';
 
 export interface ClusterDeps {
   readonly store: EventStore;
@@ -20,6 +22,8 @@ export interface ClusterDeps {
   readonly onLead: (sequencer: Sequencer) => Promise<void>;
   /** NODE_ROLE=auto: told when this node starts and stops leading (LogNodeOptions.onLeading) */
   readonly onLeading?: (leading: boolean) => void;
+  /** the node credential and policy digest (NODE_ROLE=auto|follower) */
+  readonly handover?: HandoverSettings;
 }
 
 /** The URL other nodes reach this one at: NODE_URL, else http://HOST:PORT. */
@@ -34,6 +38,7 @@ export function clusterParts(config: ServiceConfig, deps: ClusterDeps): LogNode 
   const { mode, id } = config.node;
   if (mode === 'single') return new LogNode({ mode, nodeId: id, url: () => config.node.url ?? config.issuer, newSequencer: deps.newSequencer, onLead: deps.onLead });
   if (config.eventStore.kind !== 'postgres') throw new Error(`couldn't start a node of several: NODE_ROLE=${mode} needs EVENT_STORE=postgres`);
+  if (!deps.handover) throw new Error(`couldn't start a node of several: NODE_ROLE=${mode} needs the node credential (NODE_SECRET_FILE)`);
   const url = advertisedUrl(config);
   const lease = new PostgresLease({
     connectionString: config.eventStore.connectionString,
@@ -43,6 +48,7 @@ export function clusterParts(config: ServiceConfig, deps: ClusterDeps): LogNode 
     url,
     ttlMs: config.node.leaseTtlMs,
     onLost: (why) => node.lost(why), // called only once the node holds the lease
+    testLossNoticeDelayMs: config.node.testLeaseLossNoticeDelayMs,
   });
   const follower = new LogFollower({ store: deps.store, index: deps.index, logId: deps.logId, stream: logStream(deps.logId) });
   const forwarder = new LeaderForwarder({
@@ -51,6 +57,8 @@ export function clusterParts(config: ServiceConfig, deps: ClusterDeps): LogNode 
     follower,
     index: deps.index,
     timeoutMs: Math.max(config.registerWaitMs, 5000),
+    credential: deps.handover.credential,
+    policyDigest: deps.handover.policyDigest,
   });
   const node: LogNode = new LogNode({ mode, nodeId: id, url: () => url, newSequencer: deps.newSequencer, onLead: deps.onLead, follower, forwarder, lease, leaseRetryMs: config.node.leaseRetryMs, onLeading: deps.onLeading });
   return node;

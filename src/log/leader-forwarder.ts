@@ -1,30 +1,32 @@
 /**
- * The follower's {@link EntrySink}: it hands an admitted statement to the leader and answers once
- * this node's own index holds the entry, so that what a client registered here it can read here.
+ * The follower's {@link EntrySink}: it hands an admitted entry to the leader and answers once this
+ * node's own index holds it, so that what a client registered here it can read here.
  *
- * Built first because it is the simplest correct hand-over: the follower POSTs the entry bytes
- * (the statement with an empty unprotected header, whose entry id is the same) to the leader's
- * public `POST /entries`, which checks it again like any submission. Verification is therefore done
- * twice — once here (an early, local refusal of bad input) and once on the leader — and does not
- * spread the leader's CPU; docs/operations.md says so and what an internal, authenticated hand-over
- * of verified entries would change. The hop carries `scitt-forwarded-by`: a node that is not the
- * leader refuses a forwarded statement (503) instead of forwarding it again.
+ * The hand-over (docs/operations.md, "The hand-over"): this node already authenticated the
+ * submitter, verified the signature and checked the policy, rules and content; it POSTs the entry
+ * bytes (the statement with an empty unprotected header, whose entry id is the same) to the
+ * leader's internal `POST /_cluster/entries`, signed with the cluster's node credential
+ * (node-credential.ts: HMAC over the body, the issuer key id it verified with, the digest of its
+ * policy and a timestamp). The leader checks the credential and what is cheap, and sequences the
+ * entry without verifying the signature again: verification spreads over the followers. The
+ * submitter's own credential never leaves this node. The leader answers the same receipt bytes as
+ * for a registration sent to it.
  *
- * Failures are bounded: no leader, a leader that refuses with 503 or cannot be reached ⇒ look the
- * leader up again and retry until `timeoutMs`, then a retryable 503 (registration is idempotent).
- * A 4xx from the leader is its answer to the statement and is passed on as is.
+ * Failures are bounded: no leader, a leader that refuses with 503, cannot be reached, or refuses
+ * this node (401: another NODE_SECRET_FILE; 409: another policy — both logged as configuration
+ * errors) ⇒ look the leader up again and retry until `timeoutMs`, then a retryable 503
+ * (registration is idempotent). Another 4xx is the leader's answer to the entry, passed on as is.
  */
 import { Logger } from '@nestjs/common';
 import type { AdmittedEntry } from '../../libs/ledger/src/index.js';
 import type { LeaseHolder } from '../../libs/event-store/src/index.js';
-import { ProblemError } from '../common/problem.js';
+import { decodeProblem, ProblemError } from '../common/problem.js';
 import type { EntrySink } from './entry-sink.js';
 import type { LogFollower } from './log-follower.js';
 import type { LogIndexStore } from './log-index.store.js';
 import { messageOf, SequencerError } from './sequencer.errors.js';
 import type { Registered } from './sequencer.queue.js';
-
-export const FORWARDED_BY = 'scitt-forwarded-by';
+import { HANDOVER_ROUTE, NODE_AUTH, type NodeCredential } from './node-credential.js';
 
 export interface LeaderForwarderOptions {
   readonly nodeId: string;
@@ -34,6 +36,10 @@ export interface LeaderForwarderOptions {
   readonly index: LogIndexStore;
   /** give up handing over after this long (ms) */
   readonly timeoutMs: number;
+  /** signs each hand-over (NODE_SECRET_FILE) */
+  readonly credential: NodeCredential;
+  /** SHA-256 hex of this node's registration policy: the leader refuses entries admitted under another */
+  readonly policyDigest: string;
 }
 
 export class LeaderForwarder implements EntrySink {
@@ -77,11 +83,12 @@ export class LeaderForwarder implements EntrySink {
       const leader = await this.o.leader(attempt > 0).catch((err: unknown) => ((why = `couldn't look the leader up: ${messageOf(err)}`), null));
       if (!leader || leader.nodeId === this.o.nodeId) continue;
       let res: Response;
+      const auth = this.o.credential.sign({ nodeId: this.o.nodeId, kid: entry.kid, policyDigest: this.o.policyDigest }, entry.entry, Date.now());
       try {
-        res = await fetch(`${leader.url}/entries`, {
+        res = await fetch(`${leader.url}${HANDOVER_ROUTE}`, {
           method: 'POST',
           body: entry.entry,
-          headers: { 'content-type': 'application/cose', [FORWARDED_BY]: this.o.nodeId },
+          headers: { 'content-type': 'application/cose', [NODE_AUTH]: auth },
           signal: AbortSignal.timeout(Math.max(100, deadline - Date.now())),
         });
       } catch (err) {
@@ -92,6 +99,12 @@ export class LeaderForwarder implements EntrySink {
       if (res.status === 201 || res.status === 303) {
         this.forwarded++;
         return this.registeredHere(entry, (res.headers.get('location') ?? '').split('/').pop() || entry.entryId, deadline);
+      }
+      if (res.status === 401 || res.status === 409) {
+        // The leader refuses this node, not the statement: a configuration error of the cluster.
+        why = `the leader ${leader.nodeId} refused this node's hand-over (${res.status}: ${problemDetail(body)})`;
+        this.logger.error(`${why}: every node must use the same NODE_SECRET_FILE and POLICY_FILE`);
+        continue;
       }
       if (res.status >= 400 && res.status < 500 && res.status !== 429 && res.status !== 421) throw refusedByLeader(res, body);
       why = `the leader ${leader.nodeId} answered ${res.status}${res.status === 503 ? ` (${problemDetail(body)})` : ''}`;
@@ -114,21 +127,12 @@ export class LeaderForwarder implements EntrySink {
 }
 
 function problemDetail(body: Uint8Array): string {
-  try {
-    const p = JSON.parse(new TextDecoder().decode(body)) as { code?: string; detail?: string };
-    return `${p.code ?? ''} ${p.detail ?? ''}`.trim().slice(0, 300);
-  } catch {
-    return 'no problem details';
-  }
+  const p = decodeProblem(body);
+  return `${p.code} ${p.detail}`.trim().slice(0, 300) || 'no problem details';
 }
 
 /** The leader's refusal, passed on: the same status, title, code and detail. */
 function refusedByLeader(res: Response, body: Uint8Array): ProblemError {
-  let p: { title?: string; detail?: string; code?: string } = {};
-  try {
-    p = JSON.parse(new TextDecoder().decode(body)) as typeof p;
-  } catch {
-    // not problem details
-  }
-  return new ProblemError(res.status, p.title ?? 'Refused', `the log's leader refused the statement: ${p.detail ?? `status ${res.status}`}`, p.code ?? 'ERR_REFUSED_BY_LEADER');
+  const p = decodeProblem(body);
+  return new ProblemError(res.status, p.title || 'Refused', `the log's leader refused the statement: ${p.detail || `status ${res.status}`}`, p.code || 'ERR_REFUSED_BY_LEADER');
 }

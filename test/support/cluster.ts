@@ -2,7 +2,7 @@
  * Several real service processes on one PostgreSQL schema (NODE_ROLE=auto): start, find the
  * leader, kill, restart; and clients that keep registering through any node.
  */
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,12 +25,15 @@ export interface NodeDetails {
 
 export class Cluster {
   readonly dir = mkdtempSync(join(tmpdir(), 'scitt-cluster-'));
+  /** the nodes' shared NODE_SECRET_FILE (the hand-over's node credential) */
+  readonly secretFile = join(this.dir, 'node-secret');
   readonly nodes: ClusterNode[] = [];
   private readonly env: Record<string, string>;
 
   constructor(schema: string, issuer: TestIssuer, extra: Record<string, string> = {}) {
     const keyFile = join(this.dir, 'service-key.pem');
     writeFileSync(keyFile, generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }));
+    writeFileSync(this.secretFile, `${randomBytes(48).toString('base64')}\n`, { mode: 0o600 });
     const policyFile = join(this.dir, 'policy.json');
     writeFileSync(policyFile, JSON.stringify({ version: 1, mode: 'production', issuers: [{ iss: issuer.iss, keys: [{ jwk: issuer.jwk }] }] }));
     this.env = {
@@ -40,6 +43,7 @@ export class Cluster {
       NODE_ROLE: 'auto',
       SERVICE_KEY_FILE: keyFile,
       POLICY_FILE: policyFile,
+      NODE_SECRET_FILE: this.secretFile,
       LOG_ID: 'cluster-log',
       LOG_LEVEL: 'info',
       LEASE_TTL_MS: '2000',

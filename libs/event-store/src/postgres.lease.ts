@@ -43,6 +43,13 @@ export interface PostgresLeaseOptions {
   heartbeatMs?: number;
   /** told once when a held lease is lost (connection closed, session ended, heartbeat failed) */
   onLost?: (why: string) => void;
+  /**
+   * TESTS ONLY (TEST_ONLY_LEASE_LOSS_NOTICE_DELAY_MS): the lease's own notices of a loss — the
+   * connection closing, a failed heartbeat — reach `onLost` this many ms late, so that a paused
+   * holder's next append meets the fence (the expected revision) before it knows. A {@link check}
+   * the node asks for (after a conflict) is never delayed. Default 0.
+   */
+  testLossNoticeDelayMs?: number;
 }
 
 /** The advisory lock key: the first 8 bytes of SHA-256(schema NUL name), a signed 64-bit integer. */
@@ -91,7 +98,7 @@ export class PostgresLease {
       // The server ends this session after ttlMs without a statement: a stopped holder loses the lease.
       connection: { application_name: `scitt-ledger lease ${o.schema}`.slice(0, 63), idle_session_timeout: String(this.#ttlMs) } as never,
       onclose: () => {
-        if (this.#pid !== null) this.#lose('the lease connection closed');
+        if (this.#pid !== null) this.#noticeLoss('the lease connection closed');
       },
     });
   }
@@ -124,15 +131,19 @@ export class PostgresLease {
    * connection's (a reconnected connection is another session, without the lock). Resolves false
    * (and calls `onLost`) when it is not.
    */
-  async check(): Promise<boolean> {
+  check(): Promise<boolean> {
+    return this.#check((why) => this.#lose(why));
+  }
+
+  async #check(lose: (why: string) => void): Promise<boolean> {
     if (this.#pid === null || this.#closed) return false;
     const pid = this.#pid;
     try {
       const rows = await this.#sql.unsafe(`UPDATE ${this.#table} SET heartbeat_at = now() WHERE lease_key = $1 AND pid = pg_backend_pid() AND pid = $2 RETURNING 1`, [this.key.toString(), pid]);
       if (rows.length === 1) return true;
-      this.#lose('the lease session ended (the server released the lock)');
+      lose('the lease session ended (the server released the lock)');
     } catch (err) {
-      this.#lose(`the heartbeat failed: ${(err as Error).message}`);
+      lose(`the heartbeat failed: ${(err as Error).message}`);
     }
     return false;
   }
@@ -167,11 +178,18 @@ export class PostgresLease {
     clearTimeout(this.#heartbeat);
     const every = this.#o.heartbeatMs ?? Math.max(50, Math.floor(this.#ttlMs / 6));
     this.#heartbeat = setTimeout(() => {
-      void this.check().then((ok) => {
+      void this.#check((why) => this.#noticeLoss(why)).then((ok) => {
         if (ok && !this.#closed) this.#scheduleHeartbeat();
       });
     }, every);
     this.#heartbeat.unref();
+  }
+
+  /** A loss the lease noticed by itself (heartbeat, connection): at once, or late under the test knob. */
+  #noticeLoss(why: string): void {
+    const delay = this.#o.testLossNoticeDelayMs ?? 0;
+    if (delay <= 0) this.#lose(why);
+    else setTimeout(() => this.#lose(`${why}; noticed ${delay} ms late: TEST_ONLY_LEASE_LOSS_NOTICE_DELAY_MS`), delay).unref();
   }
 
   #lose(why: string): void {
