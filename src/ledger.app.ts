@@ -41,6 +41,7 @@ import { LogNode } from './log/log-node.js';
 import { clusterParts } from './log/cluster.parts.js';
 import { checkpointSigner, loadOrCreateServiceKey } from './log/service-key.js';
 import { explainDiskFull, probeWritable } from './infrastructure/disk-space.js';
+import { installInclusionRoute } from './auditor/inclusion.route.js';
 
 export interface LedgerApp {
   readonly app: NestFastifyApplication;
@@ -167,6 +168,7 @@ async function openLedger(
     // Cheap refusals first (closing, URL length, rate limits, in-flight bytes: src/common/http-edge.ts), then who may register / read (src/auth); both before the body is read.
     inflight = installHttpEdge(fastify, config).inflight;
     fastify.addHook('onRequest', gate.hook);
+    installInclusionRoute(fastify, index); // a hot read as a raw route, after the hooks (src/auditor/inclusion.route.ts)
     fastify.removeAllContentTypeParsers();
     fastify.addContentTypeParser('application/cose', { parseAs: 'buffer', bodyLimit: config.maxBodyBytes }, (_req, body, done) => done(null, body));
     fastify.addContentTypeParser('*', (req, _payload, done) => {
