@@ -92,14 +92,22 @@ export class LogIndexStore implements NodeReader {
   private readonly db: Db;
   private readonly q: Record<string, Statement>;
   private readonly nodes: TreeNodeCache;
-  /** the latest checkpoint (null: none yet; undefined: not read yet); only {@link writeBatch} moves it */
+  /**
+   * The latest checkpoint as this instance wrote it (null: none yet; undefined: not read yet), kept
+   * only by the file's writer (`keepLatest`): another instance on the same file (the processors'
+   * thread) would never see it move, so it reads it from SQLite each time.
+   */
   private latest: Checkpoint | null | undefined;
+  private readonly keepLatest: boolean;
 
   /**
    * `autoCheckpointPages`: SQLite's `wal_autocheckpoint` (default 1000); the service sets a large
    * backstop and checkpoints from a background thread instead (libs/event-store wal-checkpointer).
+   * `keepLatest`: this instance is the file's only writer (the service's sequencer or follower), so
+   * it keeps the latest checkpoint in memory.
    */
-  constructor(path: string, opts: { readonly autoCheckpointPages?: number } = {}) {
+  constructor(path: string, opts: { readonly autoCheckpointPages?: number; readonly keepLatest?: boolean } = {}) {
+    this.keepLatest = opts.keepLatest ?? false;
     this.db = new Database(path);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
@@ -324,10 +332,12 @@ export class LogIndexStore implements NodeReader {
    */
   checkpoint(treeSize?: number): Checkpoint | undefined {
     if (treeSize === undefined) {
-      if (this.latest === undefined) this.latest = (r => (r ? toCheckpoint(r) : null))(this.q.latestCheckpoint.get() as CheckpointRow | undefined);
+      if (this.latest !== undefined && this.keepLatest) return this.latest ?? undefined;
+      const r = this.q.latestCheckpoint.get() as CheckpointRow | undefined;
+      this.latest = r ? toCheckpoint(r) : null;
       return this.latest ?? undefined;
     }
-    if (this.latest?.treeSize === treeSize) return this.latest;
+    if (this.latest?.treeSize === treeSize) return this.latest; // immutable once signed, whoever reads
     const cached = this.receiptCheckpoints.get(treeSize);
     if (cached) return cached;
     const r = this.q.checkpoint.get(treeSize) as CheckpointRow | undefined;
