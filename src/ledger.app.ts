@@ -43,6 +43,7 @@ import { HANDOVER, NodeCredential, type HandoverSettings } from './log/node-cred
 import { HandoverController, handoverGate } from './entries/handover.controller.js';
 import { checkpointSigner, loadOrCreateServiceKey } from './log/service-key.js';
 import { explainDiskFull, probeWritable } from './infrastructure/disk-space.js';
+import { installInclusionRoute } from './auditor/inclusion.route.js';
 
 export interface LedgerApp {
   readonly app: NestFastifyApplication;
@@ -184,6 +185,7 @@ async function openLedger(
     inflight = installHttpEdge(fastify, config).inflight;
     if (handover) handoverGate(fastify, handover.credential, logger);
     fastify.addHook('onRequest', gate.hook);
+    installInclusionRoute(fastify, index); // a hot read as a raw route, after the hooks (src/auditor/inclusion.route.ts)
     fastify.removeAllContentTypeParsers();
     fastify.addContentTypeParser('application/cose', { parseAs: 'buffer', bodyLimit: config.maxBodyBytes }, (_req, body, done) => done(null, body));
     fastify.addContentTypeParser('*', (req, _payload, done) => {

@@ -6,14 +6,14 @@
 import { Controller, Get, Headers, Inject, Param, Query as QueryParams, Res } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
 import type { FastifyReply } from 'fastify';
-import { encodeConsistencyReceipt, encodeInclusionReceipt } from '../../libs/receipt/src/index.js';
+import { encodeConsistencyReceipt } from '../../libs/receipt/src/index.js';
 import { malformed, notFound } from '../common/problem.js';
 import type { ServiceConfig } from '../infrastructure/config.js';
 import { CONFIG } from '../infrastructure/tokens.js';
-import { GetCheckpoint, GetConsistencyProof, GetInclusionProof, GetLogEntries, ListCheckpoints } from './auditor.queries.js';
+import { GetCheckpoint, GetConsistencyProof, GetLogEntries, ListCheckpoints } from './auditor.queries.js';
 import { checkpointCose, checkpointJson, type CheckpointJson } from './checkpoint.view.js';
 import { toHex } from '../../libs/cose/src/index.js';
-import { entryIdParam, int, limitOf, onlyParams, str, type RawQuery } from './query-params.js';
+import { int, limitOf, onlyParams, type RawQuery } from './query-params.js';
 
 export const COSE = 'application/cose';
 
@@ -22,7 +22,7 @@ export function wantsCose(accept: string | undefined): boolean {
   return (accept ?? '').split(',').some((r) => r.split(';')[0]!.trim().toLowerCase() === COSE);
 }
 
-function sendCose(reply: FastifyReply, bytes: Uint8Array): Buffer {
+export function sendCose(reply: FastifyReply, bytes: Uint8Array): Buffer {
   reply.header('content-type', COSE).header('vary', 'Accept');
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
@@ -64,20 +64,7 @@ export class LogController {
     return { items: page.items.map(checkpointJson), next: page.next };
   }
 
-  @Get('proofs/inclusion')
-  async inclusion(@QueryParams() q: RawQuery, @Headers('accept') accept: string | undefined, @Res({ passthrough: true }) reply: FastifyReply): Promise<object> {
-    onlyParams(q, ['entry', 'index', 'treeSize']);
-    const entry = str(q, 'entry');
-    const index = int(q, 'index');
-    if ((entry === undefined) === (index === undefined)) throw malformed('give exactly one of entry=<entry id> or index=<log index>', 'ERR_QUERY_PARAMETER');
-    const p = await this.queries.execute(new GetInclusionProof(entry !== undefined ? { entryId: entryIdParam(entry, 'entry') } : { index: index! }, int(q, 'treeSize')));
-    if (wantsCose(accept)) {
-      if (!p.checkpoint) throw notFound(`no checkpoint was signed at tree size ${p.treeSize}: a receipt needs one (see GET /checkpoints)`);
-      const { protectedHeader, signature } = p.checkpoint;
-      return sendCose(reply, encodeInclusionReceipt({ protectedHeader, signature, treeSize: p.treeSize, leafIndex: p.leafIndex, path: p.path }));
-    }
-    return { entryId: p.entryId, leafIndex: p.leafIndex, treeSize: p.treeSize, leafHash: toHex(p.leafHash), root: toHex(p.root), path: p.path.map(toHex) };
-  }
+  // GET /proofs/inclusion is a raw Fastify route on the same instance (inclusion.route.ts): a hot read.
 
   @Get('proofs/consistency')
   async consistency(@QueryParams() q: RawQuery, @Headers('accept') accept: string | undefined, @Res({ passthrough: true }) reply: FastifyReply): Promise<object> {

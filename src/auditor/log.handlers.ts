@@ -64,24 +64,26 @@ export class ListCheckpointsHandler implements IQueryHandler<ListCheckpoints, Ch
 export class GetInclusionProofHandler implements IQueryHandler<GetInclusionProof, InclusionProofResult> {
   constructor(private readonly index: LogIndexStore) {}
 
+  /** Narrow reads (entry id ↔ index, the leaf hash as the stored level-0 node; checkpoints from memory): a hot path. */
   async execute(q: GetInclusionProof): Promise<InclusionProofResult> {
-    const e = 'entryId' in q.entry ? this.index.entryById(q.entry.entryId) : this.index.entryByIndex(q.entry.index);
-    if (!e) throw notFound('entryId' in q.entry ? `no entry ${q.entry.entryId} in this log` : `no entry at index ${q.entry.index} in this log`);
-    const latest = logSize(this.index);
-    const treeSize = q.treeSize ?? latest;
+    const byId = 'entryId' in q.entry;
+    const entryId = byId ? q.entry.entryId : this.index.entryIdAt(q.entry.index);
+    const at = byId ? this.index.indexOf(q.entry.entryId) : q.entry.index;
+    if (entryId === undefined || at === undefined) throw notFound(byId ? `no entry ${q.entry.entryId} in this log` : `no entry at index ${q.entry.index} in this log`);
+    const treeSize = q.treeSize ?? logSize(this.index);
     withinLog(this.index, treeSize, 'treeSize');
-    if (e.index >= treeSize) throw malformed(`entry ${e.entryId} has index ${e.index}: it is not in the tree of size ${treeSize}`, 'ERR_NOT_IN_TREE');
+    if (at >= treeSize) throw malformed(`entry ${entryId} has index ${at}: it is not in the tree of size ${treeSize}`, 'ERR_NOT_IN_TREE');
     const checkpoint = this.index.checkpoint(treeSize);
     let path: Uint8Array[];
     let root: Uint8Array;
     try {
-      path = await inclusionProof(this.index, e.index, treeSize);
+      path = await inclusionProof(this.index, at, treeSize);
       root = checkpoint?.root ?? (await rootAt(this.index, treeSize));
     } catch (err) {
       throw proofProblem(err);
     }
-    const bytes = this.index.entryBytes(e.entryId)!;
-    return { entryId: e.entryId, leafIndex: e.index, treeSize, leafHash: hashLeaf(bytes), root, path, checkpoint };
+    const leafHash = this.index.leafHash(at) ?? hashLeaf(this.index.entryBytes(entryId)!);
+    return { entryId, leafIndex: at, treeSize, leafHash, root, path, checkpoint };
   }
 }
 

@@ -119,7 +119,7 @@ export async function openStores(config: ServiceConfig, role: StoreRole): Promis
     );
     closers.push(() => store.close());
     const indexPath = join(config.dataDir, 'log-index.sqlite');
-    const index = new LogIndexStore(indexPath, service ? { autoCheckpointPages: backstopPages(config) } : {});
+    const index = new LogIndexStore(indexPath, service ? { autoCheckpointPages: backstopPages(config), keepLatest: true } : {});
     closers.push(() => index.close());
     const checkpoints = openSqliteCheckpointStore(join(config.dataDir, 'checkpoints.sqlite'));
     closers.push(() => checkpoints.close());

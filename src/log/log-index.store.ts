@@ -12,7 +12,8 @@ import Database from 'better-sqlite3';
 import type { Database as Db, Statement } from 'better-sqlite3';
 import { CompactRange, type NodeId, type NodeReader } from '../../libs/merkle/src/index.js';
 import type { Checkpoint, LedgerEvent, NodeWrite } from '../../libs/ledger/src/index.js';
-import { buildReceipt } from './receipt.builder.js';
+import { buildReceiptFrom } from './receipt.builder.js';
+import { TreeNodeCache } from './tree-node.cache.js';
 
 export interface IndexedEntry {
   readonly index: number;
@@ -87,25 +88,26 @@ const SCHEMA = `
   CREATE TABLE IF NOT EXISTS checkpoints (tree_size INTEGER PRIMARY KEY, root BLOB NOT NULL, protected BLOB NOT NULL, signature BLOB NOT NULL, signed_at TEXT NOT NULL);
 `;
 
-/** Tree nodes at this level and above are cached in memory once read (see `upperNodes`). */
-const CACHED_FROM_LEVEL = 8;
-/**
- * Nodes of levels 4–7 are cached too, up to 2¹⁷ of them (≈ 13 MB; a 10⁶-entry tree has ≈ 117 k):
- * a receipt then reads 4 nodes from SQLite — built on read, it costs about what reading a stored
- * receipt did.
- */
-const MIDDLE_FROM_LEVEL = 4;
-const MIDDLE_NODES = 2 ** 17;
-
 export class LogIndexStore implements NodeReader {
   private readonly db: Db;
   private readonly q: Record<string, Statement>;
+  private readonly nodes: TreeNodeCache;
+  /**
+   * The latest checkpoint as this instance wrote it (null: none yet; undefined: not read yet), kept
+   * only by the file's writer (`keepLatest`): another instance on the same file (the processors'
+   * thread) would never see it move, so it reads it from SQLite each time.
+   */
+  private latest: Checkpoint | null | undefined;
+  private readonly keepLatest: boolean;
 
   /**
    * `autoCheckpointPages`: SQLite's `wal_autocheckpoint` (default 1000); the service sets a large
    * backstop and checkpoints from a background thread instead (libs/event-store wal-checkpointer).
+   * `keepLatest`: this instance is the file's only writer (the service's sequencer or follower), so
+   * it keeps the latest checkpoint in memory.
    */
-  constructor(path: string, opts: { readonly autoCheckpointPages?: number } = {}) {
+  constructor(path: string, opts: { readonly autoCheckpointPages?: number; readonly keepLatest?: boolean } = {}) {
+    this.keepLatest = opts.keepLatest ?? false;
     this.db = new Database(path);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
@@ -118,7 +120,6 @@ export class LogIndexStore implements NodeReader {
     this.q = {
       meta: p('SELECT value FROM meta WHERE key = ?'),
       setMeta: p('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value'),
-      node: p('SELECT hash FROM nodes WHERE level = ? AND idx = ?'),
       putNode: p('INSERT OR REPLACE INTO nodes (level, idx, hash) VALUES (?, ?, ?)'),
       putEntry: p('INSERT INTO entries (idx, entry_id, statement_id, iss, sub, content_type, kid, registered_at, receipt_size, entry) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)'),
       putCheckpoint: p('INSERT OR REPLACE INTO checkpoints (tree_size, root, protected, signature, signed_at) VALUES (?, ?, ?, ?, ?)'),
@@ -132,6 +133,8 @@ export class LogIndexStore implements NodeReader {
       byIndex: p(`SELECT ${cols} FROM entries WHERE idx = ?`),
       entryBytes: p('SELECT entry FROM entries WHERE entry_id = ?'),
       receiptOf: p('SELECT idx, receipt_size FROM entries WHERE entry_id = ?'),
+      idAt: p('SELECT entry_id FROM entries WHERE idx = ?').pluck(),
+      indexOf: p('SELECT idx FROM entries WHERE entry_id = ?').pluck(),
       checkpoint: p('SELECT tree_size, root, protected, signature, signed_at FROM checkpoints WHERE tree_size = ?'),
       latestCheckpoint: p('SELECT tree_size, root, protected, signature, signed_at FROM checkpoints ORDER BY tree_size DESC LIMIT 1'),
       issuerOf: p('SELECT iss, kid, sub FROM entries WHERE entry_id = ?'),
@@ -140,6 +143,7 @@ export class LogIndexStore implements NodeReader {
       entriesFrom: p(`SELECT ${cols}, entry FROM entries WHERE idx >= ? ORDER BY idx LIMIT ?`),
       entrySizesFrom: p('SELECT idx, length(entry) AS bytes FROM entries WHERE idx >= ? ORDER BY idx LIMIT ?'),
     };
+    this.nodes = new TreeNodeCache(this.db);
   }
 
   /** Number of stream events already applied here (0 for a new index). */
@@ -169,6 +173,7 @@ export class LogIndexStore implements NodeReader {
       this.q.setMeta.run('range', JSON.stringify({ size: st.size, hashes: st.hashes.map((h) => Buffer.from(h).toString('base64')) }));
       this.q.setMeta.run('appliedEvents', String(b.appliedEvents));
     })();
+    this.latest = b.checkpoint;
   }
 
   /** Record that non-log events (keys, policy) were applied, so replay does not revisit them. */
@@ -212,11 +217,31 @@ export class LogIndexStore implements NodeReader {
   }
 
   async getNodes(ids: readonly NodeId[]): Promise<Uint8Array[]> {
-    return ids.map((id) => {
-      const h = this.nodeLookup(id.level, id.index);
-      if (!h) throw new Error(`couldn't read tree node (${id.level}, ${id.index}): not stored`);
-      return h;
+    const hashes = this.nodes.lookupMany(ids);
+    hashes.forEach((h, i) => {
+      if (!h) throw new Error(`couldn't read tree node (${ids[i]!.level}, ${ids[i]!.index}): not stored`);
     });
+    return hashes as Uint8Array[];
+  }
+
+  /** One stored tree node, undefined when it is not stored. */
+  node(level: number, index: number): Uint8Array | undefined {
+    return this.nodes.lookup(level, index);
+  }
+
+  /** The leaf hash of entry `index` (its level-0 node), undefined beyond the index. */
+  leafHash(index: number): Uint8Array | undefined {
+    return this.nodes.lookup(0, index);
+  }
+
+  /** The entry id at log index `index` (one narrow read). */
+  entryIdAt(index: number): string | undefined {
+    return this.q.idAt.get(index) as string | undefined;
+  }
+
+  /** The log index of entry `entryId` (one narrow read). */
+  indexOf(entryId: string): number | undefined {
+    return this.q.indexOf.get(entryId) as number | undefined;
   }
 
   /**
@@ -277,34 +302,8 @@ export class LogIndexStore implements NodeReader {
     const r = this.q.receiptOf.get(entryId) as { idx: number; receipt_size: number } | undefined;
     if (!r) return undefined;
     const cp = this.checkpointOfReceipts(r.receipt_size);
-    return buildReceipt(cp, r.idx, this.nodeLookup);
+    return buildReceiptFrom(cp, r.idx, (ids) => this.nodes.lookupMany(ids));
   }
-
-  /**
-   * Stored nodes are immutable, and every proof in a tree of n leaves reads one node per level: the
-   * nodes from level {@link CACHED_FROM_LEVEL} up (n / 256 of them: 4 k at 10⁶ entries, ~0.5 MB)
-   * stay in memory once read, so a proof reads only its ~8 lowest nodes from SQLite.
-   */
-  private readonly upperNodes = new Map<number, Uint8Array>();
-  /** levels {@link MIDDLE_FROM_LEVEL}–7: bounded ({@link MIDDLE_NODES}, oldest out first) */
-  private readonly middleNodes = new Map<number, Uint8Array>();
-  private readonly nodeLookup = (level: number, index: number): Uint8Array | undefined => {
-    if (level < MIDDLE_FROM_LEVEL) return this.readNode(level, index);
-    const cache = level >= CACHED_FROM_LEVEL ? this.upperNodes : this.middleNodes;
-    const key = index * 64 + level;
-    let h = cache.get(key);
-    if (h) return h;
-    h = this.readNode(level, index);
-    if (!h) return h;
-    if (cache === this.middleNodes && cache.size >= MIDDLE_NODES) cache.delete(cache.keys().next().value!);
-    cache.set(key, h);
-    return h;
-  };
-
-  private readonly readNode = (level: number, index: number): Uint8Array | undefined => {
-    const h = (this.q.node.get(level, index) as { hash: Buffer } | undefined)?.hash;
-    return h && new Uint8Array(h.buffer, h.byteOffset, h.length);
-  };
 
   /** Checkpoints by tree size (immutable once stored), for receipts: a few recent ones cached. */
   private readonly receiptCheckpoints = new Map<number, Checkpoint>();
@@ -313,8 +312,12 @@ export class LogIndexStore implements NodeReader {
     if (cp) return cp;
     cp = this.checkpoint(treeSize);
     if (!cp) throw new Error(`couldn't build a receipt: the log index holds no checkpoint at tree size ${treeSize}`);
+    return cp;
+  }
+
+  private rememberCheckpoint(cp: Checkpoint): Checkpoint {
     if (this.receiptCheckpoints.size >= 256) this.receiptCheckpoints.delete(this.receiptCheckpoints.keys().next().value!);
-    this.receiptCheckpoints.set(treeSize, cp);
+    this.receiptCheckpoints.set(cp.treeSize, cp);
     return cp;
   }
 
@@ -322,9 +325,23 @@ export class LogIndexStore implements NodeReader {
     return this.q.issuerOf.get(entryId) as { iss: string; kid: string; sub: string } | undefined;
   }
 
+  /**
+   * The checkpoint signed at `treeSize`, or the latest. Both are answered from memory when they can
+   * be (the latest is kept; checkpoints by size are immutable and a few are cached): proofs and
+   * receipts ask on every request.
+   */
   checkpoint(treeSize?: number): Checkpoint | undefined {
-    const r = (treeSize === undefined ? this.q.latestCheckpoint.get() : this.q.checkpoint.get(treeSize)) as CheckpointRow | undefined;
-    return r && toCheckpoint(r);
+    if (treeSize === undefined) {
+      if (this.latest !== undefined && this.keepLatest) return this.latest ?? undefined;
+      const r = this.q.latestCheckpoint.get() as CheckpointRow | undefined;
+      this.latest = r ? toCheckpoint(r) : null;
+      return this.latest ?? undefined;
+    }
+    if (this.latest?.treeSize === treeSize) return this.latest; // immutable once signed, whoever reads
+    const cached = this.receiptCheckpoints.get(treeSize);
+    if (cached) return cached;
+    const r = this.q.checkpoint.get(treeSize) as CheckpointRow | undefined;
+    return r && this.rememberCheckpoint(toCheckpoint(r));
   }
 
   /** Checkpoints with tree size > `afterSize`, ascending (auditors walk them all). */

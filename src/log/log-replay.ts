@@ -30,6 +30,8 @@ export async function checkIndex(index: LogIndexStore, store: EventStore, stream
   if (cp && (cp.treeSize !== range.size || !bytesEqual(cp.root, range.root()))) {
     throw new LogIntegrityError(`the log index is inconsistent: checkpoint ${cp.treeSize} does not match its own tree of ${range.size} entries; ${REBUILD}`);
   }
+  const edge = rightEdgeMismatch(index, range);
+  if (edge) throw new LogIntegrityError(`the log index is inconsistent: its stored tree node ${edge} differs from its right edge at ${range.size} entries; ${REBUILD}`);
   if (applied > 0) {
     // The snapshot must describe this store: its last applied event must exist, and if it is a
     // checkpoint, be the very checkpoint the index holds (a replaced or restored store is caught here).
@@ -41,6 +43,27 @@ export async function checkIndex(index: LogIndexStore, store: EventStore, stream
     }
   }
   return { size: range.size, range, lastCheckpoint: cp ?? null, events: applied };
+}
+
+/**
+ * The right edge (the roots of the perfect subtrees covering the log, largest first) must be the
+ * stored nodes at those places: popcount(size) reads tie the node table to the snapshot, hence to
+ * the checked checkpoint. Returns the first node that differs or is missing, as "(level, index)".
+ */
+function rightEdgeMismatch(index: LogIndexStore, range: LogState['range']): string | undefined {
+  const { size, hashes } = range.state();
+  let start = 0;
+  let i = 0;
+  for (let level = 52; level >= 0 && start < size; level--) {
+    const width = 2 ** level;
+    if (size - start < width) continue;
+    const at = start / width;
+    const stored = index.node(level, at);
+    if (!stored || !bytesEqual(stored, hashes[i]!)) return `(${level}, ${at})`;
+    start += width;
+    i++;
+  }
+  return undefined;
 }
 
 /**

@@ -5,21 +5,30 @@
  * receipt is the same bytes whenever and wherever it is built: the inputs are immutable once the
  * checkpoint is durable, and the encoding is deterministic.
  */
-import { inclusionNodes, rehashProof } from '../../libs/merkle/src/index.js';
+import { inclusionNodes, rehashProof, type NodeId } from '../../libs/merkle/src/index.js';
 import type { Checkpoint } from '../../libs/ledger/src/index.js';
 import { encodeInclusionReceipt } from '../../libs/receipt/src/index.js';
 
 /** Reads one stored node; undefined when it is not stored. */
 export type NodeLookup = (level: number, index: number) => Uint8Array | undefined;
 
+/** Reads a plan's nodes in one go, in order; undefined for those not stored. */
+export type NodesLookup = (ids: readonly NodeId[]) => readonly (Uint8Array | undefined)[];
+
 /**
  * The inclusion receipt of leaf `leafIndex` at `checkpoint.treeSize`. Throws when a node the
  * proof needs is missing (`couldn't build the receipt of leaf …`).
  */
 export function buildReceipt(checkpoint: Checkpoint, leafIndex: number, node: NodeLookup): Uint8Array {
+  return buildReceiptFrom(checkpoint, leafIndex, (ids) => ids.map((id) => node(id.level, id.index)));
+}
+
+/** {@link buildReceipt} with the path's nodes read in one call (the log index: one SQLite statement for the uncached ones). */
+export function buildReceiptFrom(checkpoint: Checkpoint, leafIndex: number, nodes: NodesLookup): Uint8Array {
   const plan = inclusionNodes(leafIndex, checkpoint.treeSize);
-  const hashes = plan.ids.map((id) => {
-    const h = node(id.level, id.index);
+  const read = nodes(plan.ids);
+  const hashes = plan.ids.map((id, i) => {
+    const h = read[i];
     if (!h) throw new Error(`couldn't build the receipt of leaf ${leafIndex} at size ${checkpoint.treeSize}: node (${id.level}, ${id.index}) is not stored`);
     return h;
   });

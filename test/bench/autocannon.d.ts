@@ -6,6 +6,7 @@ declare module 'autocannon' {
     method?: string;
     headers?: Record<string, string>;
     connections?: number;
+    pipelining?: number;
     duration?: number;
     amount?: number;
     overallRate?: number;

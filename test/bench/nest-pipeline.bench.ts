@@ -6,12 +6,14 @@
  * CommandBus round trip to a command handler — what EntriesController does, without the work.
  * Fastify side: a route registered on the adapter's instance, calling the same function.
  * CPU time per request through `inject` (no sockets: the pipeline alone), rounds alternated, min and
- * median printed (BENCH_REQUESTS per round, default 20,000; BENCH_ROUNDS, default 7).
+ * median printed (BENCH_REQUESTS per round, default 20,000; BENCH_ROUNDS, default 7). Then the same
+ * for a GET /proofs/inclusion-shaped route (`@Query`, `@Headers`, `@Res({ passthrough })`, a
+ * QueryBus round trip, a JSON answer) against a raw Fastify GET route returning the same object.
  */
 import 'reflect-metadata';
-import { Catch, Controller, Injectable, Module, Post, Req, Res, type ArgumentsHost, type CanActivate, type ExceptionFilter } from '@nestjs/common';
+import { Catch, Controller, Get, Headers, Injectable, Module, Post, Query, Req, Res, type ArgumentsHost, type CanActivate, type ExceptionFilter } from '@nestjs/common';
 import { APP_GUARD, NestFactory } from '@nestjs/core';
-import { CommandBus, CommandHandler, CqrsModule, type ICommandHandler } from '@nestjs/cqrs';
+import { CommandBus, CommandHandler, CqrsModule, QueryBus, QueryHandler, type ICommandHandler, type IQueryHandler } from '@nestjs/cqrs';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
@@ -28,6 +30,20 @@ const work = (body: Uint8Array): { entryId: string } => ({ entryId: String(body.
 class RegisterHandler implements ICommandHandler<Register, { entryId: string }> {
   async execute(cmd: Register): Promise<{ entryId: string }> {
     return work(cmd.body);
+  }
+}
+
+class Prove {
+  constructor(readonly index: number) {}
+}
+
+/** GET /proofs/inclusion-shaped (issue #17 "Also"): a JSON object of a proof's size */
+const proof = (index: number): object => ({ entryId: 'e'.repeat(64), leafIndex: index, treeSize: 1_000_000, leafHash: 'a'.repeat(64), root: 'b'.repeat(64), path: Array.from({ length: 20 }, () => 'c'.repeat(64)) });
+
+@QueryHandler(Prove)
+class ProveHandler implements IQueryHandler<Prove, object> {
+  async execute(q: Prove): Promise<object> {
+    return proof(q.index);
   }
 }
 
@@ -55,7 +71,16 @@ class Entries {
   }
 }
 
-@Module({ imports: [CqrsModule], controllers: [Entries], providers: [RegisterHandler, { provide: APP_GUARD, useClass: AllowGuard }] })
+@Controller('proofs')
+class Proofs {
+  constructor(private readonly queries: QueryBus) {}
+  @Get('inclusion')
+  async inclusion(@Query() q: Record<string, string>, @Headers('accept') _accept: string | undefined, @Res({ passthrough: true }) _reply: FastifyReply): Promise<object> {
+    return this.queries.execute(new Prove(Number(q.index)));
+  }
+}
+
+@Module({ imports: [CqrsModule], controllers: [Entries, Proofs], providers: [RegisterHandler, ProveHandler, { provide: APP_GUARD, useClass: AllowGuard }] })
 class AppModule {}
 
 const adapter = new FastifyAdapter();
@@ -67,6 +92,7 @@ fastify.post('/raw/entries', async (req, reply) => {
   const out = work(req.body as Uint8Array);
   return reply.status(201).headers({ location: `/entries/${out.entryId}`, 'content-type': 'application/cose' }).send(Buffer.from('ok'));
 });
+fastify.get('/raw/proofs/inclusion', async (req) => proof(Number((req.query as Record<string, string>).index)));
 await app.init();
 await fastify.ready();
 
@@ -76,6 +102,16 @@ async function cpuPerRequest(url: string): Promise<number> {
   for (let i = 0; i < REQUESTS; i++) {
     const r = await fastify.inject({ method: 'POST', url, payload: body, headers: { 'content-type': 'application/cose' } });
     if (r.statusCode !== 201) throw new Error(`${url}: ${r.statusCode}`);
+  }
+  const u = process.cpuUsage(start);
+  return (u.user + u.system) / REQUESTS;
+}
+
+async function cpuPerGet(url: string): Promise<number> {
+  const start = process.cpuUsage();
+  for (let i = 0; i < REQUESTS; i++) {
+    const r = await fastify.inject({ method: 'GET', url: `${url}?index=${i}` });
+    if (r.statusCode !== 200) throw new Error(`${url}: ${r.statusCode}`);
   }
   const u = process.cpuUsage(start);
   return (u.user + u.system) / REQUESTS;
@@ -95,4 +131,14 @@ console.log(`POST /entries-shaped route, ${REQUESTS} requests × ${ROUNDS} round
 console.log(`  Nest (guard, filter, @Req/@Res, CommandBus) : ${f(Math.min(...nest))} / ${f(med(nest))}`);
 console.log(`  raw Fastify route, same instance            : ${f(Math.min(...raw))} / ${f(med(raw))}`);
 console.log(`  Nest's pipeline costs                       : ${f(Math.min(...nest) - Math.min(...raw))} / ${f(med(nest) - med(raw))} µs per request`);
+const nestGet: number[] = [];
+const rawGet: number[] = [];
+for (let r = 0; r < ROUNDS; r++) {
+  nestGet.push(await cpuPerGet('/proofs/inclusion'));
+  rawGet.push(await cpuPerGet('/raw/proofs/inclusion'));
+}
+console.log(`GET /proofs/inclusion-shaped route (JSON answer of a 20-node proof), same rounds:`);
+console.log(`  Nest (guard, filter, @Query/@Headers/@Res, QueryBus) : ${f(Math.min(...nestGet))} / ${f(med(nestGet))}`);
+console.log(`  raw Fastify route, same instance                     : ${f(Math.min(...rawGet))} / ${f(med(rawGet))}`);
+console.log(`  Nest's pipeline costs                                : ${f(Math.min(...nestGet) - Math.min(...rawGet))} / ${f(med(nestGet) - med(rawGet))} µs per request`);
 await app.close();

@@ -1,196 +1,167 @@
 /**
- * `npm run bench:scale` — the service with a large log (default 10⁶ entries): restart time, memory,
- * and the read paths' throughput.
+ * `npm run bench:scale` — the service with a large log (default 10⁶ entries) against a baseline
+ * size (default 10⁴), in one run: fill, cold start, restart, memory, and the read paths'
+ * throughput, with the ratios large / baseline (what grows with n).
  *
+ * For each size:
  * 1. Starts the service once on an empty data directory (it writes its key and log id), stops it.
- * 2. Fills the event store directly (no HTTP, no signing): SCALE_ENTRIES `EntryRegistered` events in
- *    batches of 1,000, each batch sealed by a `CheckpointSigned` whose root is the real RFC 9162
- *    root (the service recomputes and checks every root at start-up). The entries are well-formed
- *    COSE_Sign1 statements with fake signatures and fake checkpoint signatures: nothing on these
- *    paths verifies them (receipts built here do not verify — the throughput is the point). Their
- *    subjects are not OCI references, so the publisher has no work.
- * 3. Starts the service: it replays the stream into the log index (timed: "cold start"), and its
- *    processors build the projections; the bench waits until they have caught up, then stops it.
- * 4. Restarts it and times the spawn → first `201` of a real registration ("restart"), and reads
- *    its RSS (/proc) right after.
- * 5. GET /proofs/inclusion?index=… and GET /entries/{id} (the receipt) for random entries with
- *    autocannon, BENCH_SECONDS each: requests/s, p50/p99, and service CPU per request.
+ * 2. Fills the event store directly (no HTTP, no signing; scale.parts.ts `fill`): checkpointed
+ *    batches of 1,000 entries with real RFC 9162 roots (the service recomputes every root when it
+ *    rebuilds its index), fake statement and checkpoint signatures — nothing on these paths
+ *    verifies them (receipts built here do not verify; throughput is the point). The subjects are
+ *    not OCI references, so the publisher has no work.
+ * 3. Cold start: the service rebuilds its log index from the stream (timed until /health/ready)
+ *    and its processors build the projections (timed until they have caught up); stopped.
+ * 4. Restart: spawn → first `201` of a real registration, the service's start-up messages with
+ *    their times, and its RSS (/proc) right after.
+ * 5. GETs with autocannon (BENCH_CONNECTIONS connections × BENCH_PIPELINING in flight,
+ *    BENCH_SECONDS each): `/health/live` (the framework's floor: Fastify + Nest, no work),
+ *    `/proofs/inclusion?index=<random>` and `/entries/<random id>` (the receipt): requests/s,
+ *    p50/p99, the service's CPU per request (all threads, and its main thread alone: the processors'
+ *    thread may still be catching up).
  *
- * Options (env): SCALE_ENTRIES (default 1000000), BENCH_SECONDS (default 5), BENCH_CONNECTIONS
- * (default 32), BENCH_SERVICE (the service's main.js, default this tree's build), BENCH_DIR (where
- * the data directory goes; default the OS temp directory).
+ * Options (env): SCALE_ENTRIES (default 1000000), SCALE_BASELINE (default 10000; 0 = none),
+ * BENCH_SECONDS (5), BENCH_CONNECTIONS (32), BENCH_PIPELINING (4), BENCH_SERVICE (the service's
+ * main.js; default this tree's build), BENCH_DIR (where data directories go; default the OS temp
+ * directory), SCALE_KEEP=1 (keep each size's data directory as BENCH_DIR/scitt-scale-<n> and reuse
+ * it on the next run: fill and cold start are skipped, "reused" is printed).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import autocannon from 'autocannon';
-import { encodeCbor, encodeSign1 } from '../../libs/cose/src/index.js';
-import { openSqliteEventStore } from '../../libs/event-store/src/index.js';
-import { encodeEventData, logStream, type LedgerEvent } from '../../libs/ledger/src/index.js';
-import { CompactRange, hashLeaf } from '../../libs/merkle/src/index.js';
 import { makeIssuer, signStatement } from '../support/statements.js';
 import { freePort } from '../support/ports.js';
+import { fill, load, rssMb, spawnService, stop, until, type Load, type Spawned } from './scale.parts.js';
 
 const ENTRIES = Number(process.env.SCALE_ENTRIES ?? 1_000_000);
+const BASELINE = Number(process.env.SCALE_BASELINE ?? 10_000);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
-const BATCH = 1000;
-const LOG_ID = 'bench';
+const PIPELINING = Number(process.env.BENCH_PIPELINING ?? 4);
+const KEEP = process.env.SCALE_KEEP === '1';
 const root = new URL('../../..', import.meta.url).pathname;
 const SERVICE = process.env.BENCH_SERVICE ?? join(root, 'dist/src/main.js');
 
-const cpuTicks = (pid: number): number => {
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return Number(f[11]) + Number(f[12]);
-};
-const rssMb = (pid: number): number => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
+const load1 = (): string => loadavg()[0]!.toFixed(1);
 
-/** `phases`: the service logs at info level, and its start-up messages are printed with the seconds since the spawn. */
-function spawnService(dataDir: string, port: number, policyFile: string, phases = false): ChildProcess {
-  const t0 = performance.now();
-  const child = spawn(process.execPath, [SERVICE], {
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, POLICY_FILE: policyFile, LOG_LEVEL: phases ? 'info' : 'warn', RATE_LIMIT_PER_MINUTE: '0', LOG_ID },
-    stdio: ['ignore', phases ? 'pipe' : 'inherit', 'inherit'],
-  });
-  if (phases) {
-    let rest = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
-      const lines = (rest + chunk.toString('utf8')).split('\n');
-      rest = lines.pop()!;
-      for (const line of lines) {
-        const msg = /"msg":"([^"]*)"/.exec(line)?.[1];
-        if (msg && !/request completed|incoming request/.test(msg)) console.log(`    +${((performance.now() - t0) / 1000).toFixed(2)} s  ${msg.slice(0, 140)}`);
-      }
-    });
-  }
-  return child;
+interface SizeResult {
+  readonly n: number;
+  readonly fillS?: number;
+  readonly coldS?: number;
+  readonly caughtUpS?: number;
+  readonly coldRssMb?: number;
+  readonly restartS: number;
+  readonly rssMb: number;
+  readonly gets: Record<string, Load>;
+  readonly load: string;
 }
 
-async function until(what: string, ms: number, probe: () => Promise<boolean>): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    try {
-      if (await probe()) return;
-    } catch {
-      // not yet
-    }
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
+const GETS = ['/health/live', '/proofs/inclusion', '/entries/{id}'] as const;
 
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  await exited;
-}
-
-/** Appends the synthetic log after what the first start wrote (key, policy events). */
-async function fill(dataDir: string): Promise<void> {
-  const store = await openSqliteEventStore({ path: join(dataDir, 'events.sqlite'), worker: false });
-  const stream = logStream(LOG_ID);
-  let revision = -1;
-  for await (const ev of store.readStream(stream)) revision = ev.revision;
-  const range = new CompactRange();
-  const protectedBytes = encodeCbor(new Map<number, unknown>([[1, -7], [3, 'application/json']]));
-  const cpHeader = encodeCbor(new Map<number, unknown>([[1, -7]]));
-  const start = Date.parse('2026-01-01T00:00:00Z');
-  let batch: LedgerEvent[] = [];
-  for (let index = 0; index < ENTRIES; index++) {
-    const payload = new TextEncoder().encode(JSON.stringify({ build: index, pad: 'x'.repeat(200) }));
-    const signature = createHash('sha512').update(`sig-${index}`).digest();
-    const entry = encodeSign1({ protectedBytes, unprotectedHeader: new Map(), payload, signature }, { tagged: true });
-    const leafHash = hashLeaf(entry);
-    range.append(leafHash);
-    const entryId = createHash('sha256').update(entry).digest('hex');
-    const registeredAt = new Date(start + index).toISOString();
-    batch.push({ type: 'EntryRegistered', index, entryId, leafHash, entry, iss: 'https://ci.scale.example', sub: `pkg:generic/scale@${index}`, contentType: 'application/json', kid: 'scale', registeredAt });
-    if (batch.length === BATCH || index === ENTRIES - 1) {
-      batch.push({ type: 'CheckpointSigned', treeSize: index + 1, root: range.root(), protectedHeader: cpHeader, signature: new Uint8Array(64), signedAt: registeredAt });
-      const r = await store.append(stream, batch.map((e) => ({ type: e.type, data: encodeEventData(e), contentType: 'application/json' })), revision < 0 ? 'no_stream' : revision);
-      revision = r.nextExpectedRevision;
-      batch = [];
-    }
-  }
-  await store.close();
-}
-
-async function get(url: string, paths: () => string): Promise<{ rps: number; p50: number; p99: number; non2xx: number }> {
-  return new Promise((resolve, reject) => {
-    autocannon(
-      { url, connections: CONNECTIONS, duration: SECONDS, requests: [{ setupRequest: (req) => ({ ...req, method: 'GET', path: paths() }) }] },
-      (err, r) => (err ? reject(err) : resolve({ rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, non2xx: r.non2xx })),
-    );
-  });
-}
-
-async function main(): Promise<void> {
-  const dataDir = mkdtempSync(join(process.env.BENCH_DIR ?? tmpdir(), 'scitt-scale-'));
+async function runSize(n: number): Promise<SizeResult> {
+  const dataDir = join(process.env.BENCH_DIR ?? tmpdir(), KEEP ? `scitt-scale-${n}` : `scitt-scale-${n}-${process.pid}`);
+  const marker = join(dataDir, 'bench-filled.json');
+  const reused = KEEP && existsSync(marker) && (JSON.parse(readFileSync(marker, 'utf8')) as { entries: number }).entries === n;
+  if (!reused) rmSync(dataDir, { recursive: true, force: true });
+  mkdirSync(dataDir, { recursive: true });
   const issuer = await makeIssuer('https://ci.bench.example', 'ES256');
   const policyFile = join(dataDir, 'policy.json');
   writeFileSync(policyFile, JSON.stringify({ version: 1, mode: 'production', issuers: [{ iss: issuer.iss, keys: [{ jwk: issuer.jwk }] }] }));
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const health = async (): Promise<boolean> => (await fetch(`${url}/health/ready`)).ok;
-  let child = spawnService(dataDir, port, policyFile);
+  const start = (phases = false): Spawned => spawnService(SERVICE, dataDir, port, policyFile, phases);
+  let s: Spawned | undefined;
+  const out: { -readonly [K in keyof SizeResult]?: SizeResult[K] } = { n };
   try {
-    await until('the first start', 60_000, health);
-    await stop(child);
+    if (!reused) {
+      s = start();
+      await until('the first start', 120_000, health);
+      await stop(s.child);
 
-    let t0 = performance.now();
-    await fill(dataDir);
-    console.log(`filled the event store with ${ENTRIES} entries (batches of ${BATCH}) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+      let t0 = performance.now();
+      await fill(dataDir, n);
+      out.fillS = (performance.now() - t0) / 1000;
+      console.log(`[${n}] filled the event store in ${out.fillS.toFixed(1)} s (load ${load1()})`);
 
-    t0 = performance.now();
-    child = spawnService(dataDir, port, policyFile);
-    await until('the cold start', 3_600_000, health);
-    const cold = (performance.now() - t0) / 1000;
-    await until('the processors to catch up', 3_600_000, async () => {
-      const d = (await (await fetch(`${url}/health/details`)).json()) as { processors: { lag?: number }[] };
-      return d.processors.every((p) => (p.lag ?? 0) === 0);
-    });
-    console.log(`cold start (log index rebuilt from the stream): ready after ${cold.toFixed(1)} s; processors caught up after ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-    await stop(child);
+      t0 = performance.now();
+      s = start();
+      await until('the cold start', 3_600_000, health);
+      out.coldS = (performance.now() - t0) / 1000;
+      await until('the processors to catch up', 3_600_000, async () => {
+        // a processor's lag is known only once its thread answered: unknown is not caught up
+        const d = (await (await fetch(`${url}/health/details`)).json()) as { processors: { lag?: number }[] };
+        return d.processors.length > 0 && d.processors.every((p) => p.lag === 0);
+      });
+      out.caughtUpS = (performance.now() - t0) / 1000;
+      out.coldRssMb = rssMb(s.child.pid!);
+      console.log(`[${n}] cold start: ready (log index rebuilt) after ${out.coldS.toFixed(1)} s, processors caught up after ${out.caughtUpS.toFixed(1)} s, RSS ${out.coldRssMb.toFixed(0)} MB (load ${load1()})`);
+      await stop(s.child);
+      if (KEEP) writeFileSync(marker, JSON.stringify({ entries: n }));
+    } else {
+      console.log(`[${n}] reused ${dataDir} (fill and cold start skipped)`);
+    }
 
-    const statement = Buffer.from(await signStatement(issuer, { sub: 'pkg:generic/after-restart@1', payload: '{"restart":1}' }));
-    t0 = performance.now();
-    console.log('restart (service log messages, seconds since the spawn):');
-    child = spawnService(dataDir, port, policyFile, true);
+    const statement = Buffer.from(await signStatement(issuer, { sub: `pkg:generic/after-restart@${Date.now()}`, payload: '{"restart":1}' }));
+    const t0 = performance.now();
+    s = start(true);
     await until('the first registration after the restart', 600_000, async () => {
       const res = await fetch(`${url}/entries`, { method: 'POST', headers: { 'content-type': 'application/cose' }, body: statement });
       await res.arrayBuffer();
       return res.status === 201;
     });
-    const restart = (performance.now() - t0) / 1000;
-    const rss = rssMb(child.pid!);
-    console.log(`restart at ${ENTRIES} entries: first 201 after ${restart.toFixed(2)} s (target < 5 s); RSS ${rss.toFixed(0)} MB (target < 300 MB)`);
+    out.restartS = (performance.now() - t0) / 1000;
+    out.rssMb = rssMb(s.child.pid!);
+    console.log(`[${n}] restart → first 201 after ${out.restartS.toFixed(2)} s, RSS ${out.rssMb.toFixed(0)} MB (load ${load1()}); start-up messages:`);
+    for (const p of s.phases) console.log(`      ${p}`);
 
     // entry ids of random indices, for GET /entries/{id}
     const ids: string[] = [];
     for (let i = 0; i < 2000; i++) {
-      const index = Math.floor(Math.random() * ENTRIES);
-      const res = await fetch(`${url}/proofs/inclusion?index=${index}`);
+      const res = await fetch(`${url}/proofs/inclusion?index=${Math.floor(Math.random() * n)}`);
       ids.push(((await res.json()) as { entryId: string }).entryId);
     }
-    const rows: [string, () => string][] = [
-      ['GET /proofs/inclusion?index=<random> (JSON)', () => `/proofs/inclusion?index=${Math.floor(Math.random() * ENTRIES)}`],
-      ['GET /entries/{random id} (COSE receipt)', () => `/entries/${ids[Math.floor(Math.random() * ids.length)]}`],
-    ];
-    console.log(`\n| request (${CONNECTIONS} connections, ${SECONDS} s, ${ENTRIES} entries) | req/s | p50 / p99 (ms) | service CPU per request (µs) | non-2xx |`);
-    console.log('|---|---:|---:|---:|---:|');
-    for (const [name, path] of rows) {
-      const c0 = cpuTicks(child.pid!);
-      const r = await get(url, path);
-      const cpu = ((cpuTicks(child.pid!) - c0) * 10_000) / (r.rps * SECONDS);
-      console.log(`| ${name} | ${Math.round(r.rps)} | ${r.p50} / ${r.p99} | ${Math.round(cpu)} | ${r.non2xx} |`);
+    const paths: Record<(typeof GETS)[number], () => string> = {
+      '/health/live': () => '/health/live',
+      '/proofs/inclusion': () => `/proofs/inclusion?index=${Math.floor(Math.random() * n)}`,
+      '/entries/{id}': () => `/entries/${ids[Math.floor(Math.random() * ids.length)]}`,
+    };
+    const gets: Record<string, Load> = {};
+    for (const g of GETS) {
+      gets[g] = await load(s.child.pid!, url, { connections: CONNECTIONS, pipelining: PIPELINING, seconds: SECONDS }, paths[g]);
+      console.log(`[${n}] GET ${g}: ${Math.round(gets[g].rps)}/s, p50 ${gets[g].p50} / p99 ${gets[g].p99} ms, ${Math.round(gets[g].cpuUs)} / ${Math.round(gets[g].mainUs)} µs CPU per request (service / main thread), non-2xx ${gets[g].non2xx} (load ${load1()})`);
     }
+    out.rssMb = Math.max(out.rssMb, rssMb(s.child.pid!));
+    return { ...(out as SizeResult), gets, load: load1() };
   } finally {
-    await stop(child);
-    rmSync(dataDir, { recursive: true, force: true });
+    if (s) await stop(s.child);
+    if (!KEEP) rmSync(dataDir, { recursive: true, force: true });
   }
+}
+
+function table(results: SizeResult[]): void {
+  const f = (v: number | undefined, d = 1): string => (v === undefined ? '—' : v.toFixed(d));
+  console.log(`\n| entries | fill (s) | cold start: ready / caught up (s) | restart → first 201 (s) | RSS (MB) | ${GETS.map((g) => `GET ${g} req/s (µs CPU service / main)`).join(' | ')} | load |`);
+  console.log(`|---:|---:|---:|---:|---:|${GETS.map(() => '---:').join('|')}|---:|`);
+  for (const r of results) {
+    const gets = GETS.map((g) => `${Math.round(r.gets[g]!.rps)} (${Math.round(r.gets[g]!.cpuUs)} / ${Math.round(r.gets[g]!.mainUs)})`).join(' | ');
+    console.log(`| ${r.n} | ${f(r.fillS)} | ${f(r.coldS)} / ${f(r.caughtUpS)} | ${f(r.restartS, 2)} | ${f(r.rssMb, 0)} | ${gets} | ${r.load} |`);
+  }
+  if (results.length === 2) {
+    const [b, l] = results as [SizeResult, SizeResult];
+    const q = (x: number | undefined, y: number | undefined): string => (x === undefined || y === undefined ? '—' : (x / y).toFixed(2));
+    const gets = GETS.map((g) => `${q(l.gets[g]!.rps, b.gets[g]!.rps)} (${q(l.gets[g]!.cpuUs, b.gets[g]!.cpuUs)} / ${q(l.gets[g]!.mainUs, b.gets[g]!.mainUs)})`).join(' | ');
+    console.log(`| ratio ${l.n} / ${b.n} | ${q(l.fillS, b.fillS)} | ${q(l.coldS, b.coldS)} / ${q(l.caughtUpS, b.caughtUpS)} | ${q(l.restartS, b.restartS)} | ${q(l.rssMb, b.rssMb)} | ${gets} | |`);
+  }
+  const big = results.at(-1)!;
+  console.log(`\ntargets at ${big.n}: restart → first 201 < 5 s: ${big.restartS.toFixed(2)} s; RSS < 300 MB: ${big.rssMb.toFixed(0)} MB; GET /proofs/inclusion ≥ 20,000/s: ${Math.round(big.gets['/proofs/inclusion']!.rps)}/s`);
+}
+
+async function main(): Promise<void> {
+  console.log(`bench:scale — ${BASELINE > 0 ? `${BASELINE} then ` : ''}${ENTRIES} entries; ${CONNECTIONS} connections × ${PIPELINING} pipelined, ${SECONDS} s per GET; load ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  const results: SizeResult[] = [];
+  for (const n of BASELINE > 0 && BASELINE !== ENTRIES ? [BASELINE, ENTRIES] : [ENTRIES]) results.push(await runSize(n));
+  table(results);
 }
 
 main().catch((err) => {

@@ -284,7 +284,7 @@ describe('rate limiting without authentication, and read authentication', () => 
     const ok = await register(ledger.url, await signStatement(vendor, { sub: subjectOf(1) }), bearer(reader.token));
     assert.equal(ok.status, 201);
     const id = /[0-9a-f]{64}$/.exec(ok.headers.get('location')!)![0];
-    for (const path of ['/log/stats', `/entries/${id}`, `/entries/${id}/statement`, '/checkpoints/latest', '/health/details']) {
+    for (const path of ['/log/stats', `/entries/${id}`, `/entries/${id}/statement`, '/checkpoints/latest', '/proofs/inclusion?index=0', '/health/details']) {
       await refused(await fetch(ledger.url + path), 401, /^ERR_UNAUTHENTICATED$/);
       assert.equal((await fetch(ledger.url + path, { headers: bearer(reader.token) })).status, 200, path);
     }

@@ -1,7 +1,8 @@
 /**
  * Start-up refuses to serve a log it cannot vouch for: an event store replaced under an existing
  * log index, and entry bytes changed in the event store (the replay recomputes every leaf hash
- * and entry id, so the root check covers the bytes). Large batches are cut by bytes.
+ * and entry id, so the root check covers the bytes), and a log index whose stored right edge was
+ * changed. Large batches are cut by bytes.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -50,6 +51,20 @@ describe('start-up integrity', () => {
     db.prepare('UPDATE events SET data = ? WHERE rowid = ?').run(Buffer.from(JSON.stringify({ v: 1, ...json })), row.id);
     db.close();
     await assert.rejects(startLedger({ policy: policy(issuer), dataDir: ledger.dataDir }), /bytes do not match its leaf hash or entry id/);
+  });
+
+  it('refuses a log index whose stored right edge differs from its snapshot (a restart trusts the index only after this check)', async () => {
+    const ledger = await ledgerWith(3); // tree of 3: the right edge is nodes (1, 0) and (0, 2)
+    await ledger.close();
+    const db = new Database(join(ledger.dataDir, 'log-index.sqlite'));
+    db.prepare('UPDATE nodes SET hash = ? WHERE level = 0 AND idx = 2').run(Buffer.alloc(32, 7));
+    db.close();
+    await assert.rejects(startLedger({ policy: policy(issuer), dataDir: ledger.dataDir }), /stored tree node \(0, 2\) differs from its right edge at 3 entries/);
+    // the index is derived: deleting it rebuilds it from the event store, and the log serves again
+    for (const f of ['log-index.sqlite', 'log-index.sqlite-wal', 'log-index.sqlite-shm']) rmSync(join(ledger.dataDir, f), { force: true });
+    const again = await startLedger({ policy: policy(issuer), dataDir: ledger.dataDir });
+    assert.equal((await register(again.url, await signStatement(issuer, { sub: subjectOf(3) }))).status, 201);
+    await again.close();
   });
 
   it('cuts batches by bytes: many statements under a small byte budget each get a checkpoint of their own batch', async () => {

@@ -1,0 +1,49 @@
+/**
+ * `GET /proofs/inclusion` as a raw Fastify route on the service's Fastify instance, beside Nest's
+ * routes: it is the hottest read (auditors, monitors), and Nest's pipeline cost about as much as
+ * the proof itself (docs/benchmarks.md "#17: the log at 10⁶ entries"). Same semantics as a Nest
+ * route: the instance's `onRequest` hooks run first (request id, metrics, URL/rate limits, read
+ * credentials: src/common/http-edge.ts, src/auth/access.gate.ts), the same query parameters and
+ * checks (query-params.ts), the same query handler (log.handlers.ts), and errors become the same
+ * problem details (src/common/problem.filter.ts `sendProblem`).
+ */
+import { Logger } from '@nestjs/common';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { toHex } from '../../libs/cose/src/index.js';
+import { encodeInclusionReceipt } from '../../libs/receipt/src/index.js';
+import { sendProblem } from '../common/problem.filter.js';
+import { malformed, notFound } from '../common/problem.js';
+import type { LogIndexStore } from '../log/log-index.store.js';
+import { GetInclusionProof } from './auditor.queries.js';
+import { GetInclusionProofHandler } from './log.handlers.js';
+import { sendCose, wantsCose } from './log.controller.js';
+import { entryIdParam, int, onlyParams, str, type RawQuery } from './query-params.js';
+
+/** The answer to `GET /proofs/inclusion?entry=…|index=…[&treeSize=…]` (JSON, or the COSE receipt when asked). */
+export async function inclusionAnswer(handler: GetInclusionProofHandler, q: RawQuery, accept: string | undefined, reply: FastifyReply): Promise<object> {
+  onlyParams(q, ['entry', 'index', 'treeSize']);
+  const entry = str(q, 'entry');
+  const index = int(q, 'index');
+  if ((entry === undefined) === (index === undefined)) throw malformed('give exactly one of entry=<entry id> or index=<log index>', 'ERR_QUERY_PARAMETER');
+  const p = await handler.execute(new GetInclusionProof(entry !== undefined ? { entryId: entryIdParam(entry, 'entry') } : { index: index! }, int(q, 'treeSize')));
+  if (wantsCose(accept)) {
+    if (!p.checkpoint) throw notFound(`no checkpoint was signed at tree size ${p.treeSize}: a receipt needs one (see GET /checkpoints)`);
+    const { protectedHeader, signature } = p.checkpoint;
+    return sendCose(reply, encodeInclusionReceipt({ protectedHeader, signature, treeSize: p.treeSize, leafIndex: p.leafIndex, path: p.path }));
+  }
+  return { entryId: p.entryId, leafIndex: p.leafIndex, treeSize: p.treeSize, leafHash: toHex(p.leafHash), root: toHex(p.root), path: p.path.map(toHex) };
+}
+
+/** Registers the route; call after the instance's hooks are installed (they apply to it as to every route). */
+export function installInclusionRoute(fastify: FastifyInstance, index: LogIndexStore): void {
+  const handler = new GetInclusionProofHandler(index);
+  const logger = new Logger('http');
+  fastify.get('/proofs/inclusion', async (req, reply) => {
+    try {
+      return await inclusionAnswer(handler, req.query as RawQuery, req.headers.accept, reply);
+    } catch (err) {
+      sendProblem(reply, err, logger);
+      return reply;
+    }
+  });
+}
