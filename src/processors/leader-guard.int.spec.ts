@@ -15,7 +15,7 @@ describe('leader guard', { skip, timeout: 30_000 }, () => {
   const schema = testSchema('guard');
   after(() => dropSchema(schema));
   const config = (id: string, role = 'auto') =>
-    loadConfig({ EVENT_STORE: 'postgres', POSTGRES_URL: POSTGRES_TEST_URL, POSTGRES_SCHEMA: schema, NODE_ROLE: role, NODE_ID: id, NODE_URL: `http://${id}.test`, LOG_ID: 'g', SERVICE_KEY_FILE: '/k.pem', SERVICE_ISSUER: 'https://l.test' }, '/tmp');
+    loadConfig({ EVENT_STORE: 'postgres', POSTGRES_URL: POSTGRES_TEST_URL, POSTGRES_SCHEMA: schema, NODE_ROLE: role, NODE_ID: id, NODE_URL: `http://${id}.test`, LOG_ID: 'g', SERVICE_KEY_FILE: '/k.pem', SERVICE_ISSUER: 'https://l.test', NODE_SECRET_FILE: '/node-secret' }, '/tmp');
 
   it('passes on the lease holder only, and not after it lost the lease; a single node has none', async () => {
     assert.equal(openLeaderGuard(loadConfig({}, '/tmp'), 'g'), undefined);

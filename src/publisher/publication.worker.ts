@@ -68,6 +68,8 @@ const hostOfLane = (lane: string): string => lane.slice(lane.indexOf(':') + 1, l
 
 export class PublicationWorker {
   private readonly inFlight = new Map<string, Promise<void>>();
+  /** entries whose outcome waits in {@link outcomes} */
+  private readonly unrecorded = new Set<string>();
   /** groups attempted per lane */
   private readonly laneActive = new Map<string, number>();
   private activeGroups = 0;
@@ -139,7 +141,11 @@ export class PublicationWorker {
       // the rows stay due: their attempts run again (idempotent)
       this.logger.error(`couldn't record ${done.length} publication outcomes: ${(err as Error).message}`);
     }
-    for (const d of done) d.tell();
+    for (const d of done) {
+      this.unrecorded.delete(d.outcome.entryId);
+      this.inFlight.delete(d.outcome.entryId);
+      d.tell();
+    }
   }
 
   private tick(): void {
@@ -212,7 +218,10 @@ export class PublicationWorker {
     this.laneActive.set(lane, (this.laneActive.get(lane) ?? 0) + 1);
     this.activeGroups++;
     const p = this.attempt(group).finally(() => {
-      for (const rec of group) this.inFlight.delete(rec.entryId);
+      // a settled publication stays "in flight" until its outcome is recorded (flush): until then
+      // its row is still due in the table, and a scheduling turn reading it (the PostgreSQL work
+      // list answers asynchronously) must not attempt it again
+      for (const rec of group) if (!this.unrecorded.has(rec.entryId)) this.inFlight.delete(rec.entryId);
       this.activeGroups--;
       const n = (this.laneActive.get(lane) ?? 1) - 1;
       if (n > 0) this.laneActive.set(lane, n);
@@ -252,6 +261,7 @@ export class PublicationWorker {
   private settle(rec: PublicationRecord, result: PublishedArtifact | unknown): void {
     if (isPublished(result)) {
       const r = result;
+      this.unrecorded.add(rec.entryId);
       this.outcomes.push({ outcome: { entryId: rec.entryId, at: this.now(), published: { digest: r.digest, via: r.via } }, tell: () => this.o.onPublished?.(rec) }); // commit point 3 at the next flush
       this.unpause(rec.registry);
       return;
@@ -266,6 +276,7 @@ export class PublicationWorker {
     // claims the short retries took more of the event loop than registration itself).
     const delay = code === 'ERR_PUBLISH_SUBJECT_UNKNOWN' ? this.o.retry.maxMs : retryDelay(rec.attempts + 1, this.o.retry, this.random);
     const failed = { error: message, code, nextAttemptAt: now + delay, ...(failure.digest ? { digest: failure.digest } : {}) };
+    this.unrecorded.add(rec.entryId);
     this.outcomes.push({ outcome: { entryId: rec.entryId, at: now, failed }, tell: () => this.o.onFailure?.(rec, cause) });
     // Attempts that were already running when the registry went down fail together: only a
     // failure after the pause ended (a probe) lengthens it.

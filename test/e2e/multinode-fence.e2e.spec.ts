@@ -50,7 +50,7 @@ describe('the revision fence: a paused leader appends before it knows it lost th
     const mark = cluster.output(old).length;
 
     old.proc.child.kill('SIGSTOP');
-    const successor = await cluster.leader(20_000, [other]);
+    const successor = await cluster.leader(60_000, [other]); // generous: under a loaded full suite the follower answers /health/details slowly
     for (let i = 0; i < 3; i++) await registerSomewhere(await statement(), () => successor);
     // A registration waits in the stopped node's socket; continued, it is the first thing it does.
     const waiting = await statement();

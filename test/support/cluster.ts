@@ -79,7 +79,7 @@ export class Cluster {
 
   async details(n: ClusterNode): Promise<NodeDetails | undefined> {
     try {
-      const res = await fetch(`${n.proc.url}/health/details`, { signal: AbortSignal.timeout(2000) });
+      const res = await fetch(`${n.proc.url}/health/details`, { signal: AbortSignal.timeout(5000) });
       return res.status === 200 ? ((await res.json()) as NodeDetails) : undefined;
     } catch {
       return undefined;
