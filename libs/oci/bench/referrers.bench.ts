@@ -32,6 +32,13 @@ try {
       for (let i = k; i < n; i += 8) await refs.pushReferrer({ registry: client.registry, repository: `bench/app${k}` }, sampleArtifact(s.descriptor, 10_000 + i));
     }));
   });
+  await time('registry pushReferrers, one subject, batches of 32 (4 artifacts at a time, one index update per batch)', n, async () => {
+    for (let i = 0; i < n; i += 32) {
+      const batch = Array.from({ length: Math.min(32, n - i) }, (_, k) => sampleArtifact(subjects[1]!.descriptor, 20_000 + i + k));
+      const r = await refs.pushReferrers({ registry: client.registry, repository: 'bench/app1' }, batch, { parallel: 4 });
+      if (r.some((x) => x instanceof Error)) throw new Error('a batched push failed');
+    }
+  });
   await time('registry listReferrers (tag index of n entries)', 20, async () => {
     for (let i = 0; i < 20; i++) await refs.listReferrers({ registry: client.registry, repository: 'bench/app0' }, subjects[0]!.descriptor.digest);
   });
