@@ -3,6 +3,7 @@
  * one SQLite statement or one read transaction, so it sees a committed state of the projection.
  */
 import type { Database, Statement } from 'better-sqlite3';
+import { StatementCache } from './statement-cache.js';
 import { subjectDigestOf } from '../../libs/ledger/src/index.js';
 import { subjectKeys } from './subject.key.js';
 
@@ -154,9 +155,11 @@ export function subjectGroupOf(subject: string): string {
 }
 
 export class ClaimsReader {
-  private readonly cache = new Map<string, Statement>();
+  private readonly statements: StatementCache;
 
-  constructor(private readonly db: Database) {}
+  constructor(private readonly db: Database) {
+    this.statements = new StatementCache(db);
+  }
 
   /**
    * Claims matching `filter`, newest first (log index descending), starting below index `before`
@@ -304,11 +307,6 @@ export class ClaimsReader {
   }
 
   private stmt(sql: string): Statement {
-    let s = this.cache.get(sql);
-    if (!s) {
-      s = this.db.prepare(sql);
-      this.cache.set(sql, s);
-    }
-    return s;
+    return this.statements.get(sql);
   }
 }

@@ -6,6 +6,7 @@
  * stays one snapshot however the log grows between pages.
  */
 import type { Database, Statement } from 'better-sqlite3';
+import { StatementCache } from './statement-cache.js';
 import { parsePurl } from '../../libs/content/src/index.js';
 
 /** A parsed `purl=` query: exact purl (with qualifiers/subpath), one version, or all versions. */
@@ -65,9 +66,11 @@ const CURRENT_AS_OF = `c.duplicate_of IS NULL AND c.is_revocation = 0
   AND (c.revoked_at_index IS NULL OR c.revoked_at_index >= @asOf)`;
 
 export class ContentReader {
-  private readonly cache = new Map<string, Statement>();
+  private readonly statements: StatementCache;
 
-  constructor(private readonly db: Database) {}
+  constructor(private readonly db: Database) {
+    this.statements = new StatementCache(db);
+  }
 
   /** Entries the content projection has applied (the log size as of its position). */
   size(): number {
@@ -131,11 +134,6 @@ export class ContentReader {
   }
 
   private stmt(sql: string): Statement {
-    let s = this.cache.get(sql);
-    if (!s) {
-      s = this.db.prepare(sql);
-      this.cache.set(sql, s);
-    }
-    return s;
+    return this.statements.get(sql);
   }
 }
