@@ -136,6 +136,14 @@ export class PublicationAttempts {
    * subject's lookup or of the index fails them all.
    */
   async publishMany(recs: readonly PublicationRecord[]): Promise<(PublishedArtifact | PublishFailure)[]> {
+    if (recs.length > 1) {
+      // the subject once for the group (then cached), not one lookup per artifact built side by side
+      try {
+        await this.subject(recs[0]!);
+      } catch (err) {
+        return recs.map(() => new PublishFailure(undefined, err));
+      }
+    }
     if (recs.length === 1 || recs[0]!.targetKind !== 'registry') {
       return Promise.all(recs.map((r) => this.publish(r).catch((err: unknown) => (err instanceof PublishFailure ? err : new PublishFailure(undefined, err)))));
     }

@@ -152,22 +152,31 @@ export class RegistryReferrerTarget implements ReferrerTarget {
     if (subjects.size > 1) throw new RangeError(`couldn't push referrers: one subject per batch, got ${subjects.size}`);
     const client = this.client(repo.registry);
     const pushed: ({ descriptor: Descriptor; ociSubject: string | undefined } | Error)[] = new Array(artifacts.length);
+    // The blobs every artifact shares (the empty config) first, once, before the artifacts' own:
+    // uploaded side by side with them, 20 concurrent one-artifact batches made docker-registry 2.8
+    // refuse manifest PUTs with DIGEST_INVALID (3 runs of 3); in this order, none (3 runs of 3).
+    const shared = new Map<string, ReferrerArtifact['blobs'][number]>();
+    for (const a of artifacts) for (const b of a.blobs) if (b.descriptor.mediaType === MEDIA_TYPE_OCI_EMPTY) shared.set(b.descriptor.digest, b);
+    for (const b of shared.values()) {
+      const key = `${repo.registry}/${repo.repository}@${b.descriptor.digest}`;
+      if (this.#present.has(key)) continue;
+      try {
+        await client.pushBlob(repo.repository, b.bytes, { digest: b.descriptor.digest });
+      } catch (err) {
+        const e = err instanceof Error ? err : new Error(String(err));
+        return artifacts.map(() => e);
+      }
+      if (this.#present.size >= 4096) this.#present.clear();
+      this.#present.add(key);
+    }
     let next = 0;
     const worker = async (): Promise<void> => {
       for (let i = next++; i < artifacts.length; i = next++) {
         const a = artifacts[i]!;
         try {
+          // each artifact's own blobs (unique to it: no HEAD first), side by side
           await Promise.all(
-            a.blobs.map(async (b) => {
-              // the empty config is shared by every artifact: once known there, not asked again
-              const shared = `${repo.registry}/${repo.repository}@${b.descriptor.digest}`;
-              if (b.descriptor.mediaType === MEDIA_TYPE_OCI_EMPTY && this.#present.has(shared)) return;
-              await client.pushBlob(repo.repository, b.bytes, { digest: b.descriptor.digest, likelyNew: b.descriptor.mediaType !== MEDIA_TYPE_OCI_EMPTY });
-              if (b.descriptor.mediaType === MEDIA_TYPE_OCI_EMPTY) {
-                if (this.#present.size >= 4096) this.#present.clear();
-                this.#present.add(shared);
-              }
-            }),
+            a.blobs.filter((b) => !shared.has(b.descriptor.digest)).map((b) => client.pushBlob(repo.repository, b.bytes, { digest: b.descriptor.digest, likelyNew: true })),
           );
           const put = await client.putManifest(repo.repository, a.digest, a.manifest, a.descriptor.mediaType);
           pushed[i] = { descriptor: a.descriptor, ociSubject: put.ociSubject };
