@@ -5,7 +5,12 @@
  * manifest digest, and the targets merge the referrers index by digest.
  */
 import {
+  ANNOTATION_REF_NAME,
   OciLayoutReferrerTarget,
+  indexManifests,
+  isIndexMediaType,
+  parseJsonObject,
+  type OciLayoutStore,
   RegistryReferrerTarget,
   buildReceiptArtifact,
   receiptAnnotations,
@@ -14,7 +19,7 @@ import {
 } from '../../libs/oci/src/index.js';
 import { toTransparentStatement } from '../../libs/receipt/src/index.js';
 import type { LogIndexStore } from '../log/log-index.store.js';
-import type { PublicationRecord } from './publication.store.js';
+import type { NewPublication, PublicationRecord } from './publication.store.js';
 import type { PublisherConfig } from './publisher.config.js';
 import { PublisherError } from './publisher.errors.js';
 
@@ -51,8 +56,17 @@ export interface PublicationAttemptOptions {
   readonly signal: AbortSignal;
 }
 
+/** The failure of a subject that is not in the layout, where the layout is the only place to look. */
+export const subjectNotInLayout = (rec: Pick<NewPublication, 'registry' | 'repository' | 'subjectDigest'>): PublisherError =>
+  new PublisherError(
+    'ERR_PUBLISH_SUBJECT_UNKNOWN',
+    `couldn't resolve subject ${rec.registry}/${rec.repository}@${rec.subjectDigest}: the OCI layout does not hold it and OCI_SUBJECT_LOOKUP=layout forbids asking ${rec.registry}`,
+  );
+
 export class PublicationAttempts {
   private readonly subjects = new Map<string, Descriptor>();
+  /** the layout's entries when {@link layoutArrivals} last looked, and their digests */
+  private listed: { readonly entries: readonly Descriptor[]; readonly digests: ReadonlySet<string> } | undefined;
   readonly layout: OciLayoutReferrerTarget;
   /**
    * The registries: one client per host with its configured settings (or, for subject lookups
@@ -72,6 +86,52 @@ export class PublicationAttempts {
       fetch: (input, init) => fetch(input, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, signal]) : signal }),
       userAgent: 'scitt-ledger-publisher/0.1',
     });
+  }
+
+  /**
+   * For each new publication, whether its subject is known to be missing before any attempt: only
+   * for the embedded layout with OCI_SUBJECT_LOOKUP=layout, where the layout is the only place to
+   * look (one read of the cached index for the batch and a stat per unlisted subject — no request).
+   * Everything else answers false and is attempted as usual.
+   */
+  async missingSubjects(rows: readonly NewPublication[]): Promise<boolean[]> {
+    const out = rows.map(() => false);
+    if (this.o.config.subjectLookup !== 'layout') return out;
+    const byStore = new Map<Promise<OciLayoutStore>, number[]>();
+    rows.forEach((r, i) => {
+      if (r.targetKind !== 'oci-layout' || this.subjects.has(`${r.registry}/${r.repository}@${r.subjectDigest}`)) return;
+      const store = this.layout.store(r);
+      byStore.set(store, [...(byStore.get(store) ?? []), i]);
+    });
+    for (const [store, at] of byStore) {
+      const holds = await (await store).holdsAll(at.map((i) => rows[i]!.subjectDigest));
+      at.forEach((i, k) => (out[i] = !holds[k]));
+    }
+    return out;
+  }
+
+  /**
+   * Manifests listed in the embedded layout since the previous call (new `index.json` entries and
+   * the children of new image indexes): subjects that may have arrived, so that the publications
+   * waiting for them need not wait for their next attempt. The first call only takes the baseline.
+   */
+  async layoutArrivals(): Promise<string[]> {
+    const store = await this.layout.store({ registry: '', repository: '' });
+    const entries = await store.index();
+    const before = this.listed;
+    if (before?.entries === entries) return []; // the index was not read again: unchanged
+    const digests = new Set(entries.map((e) => e.digest));
+    this.listed = { entries, digests };
+    if (!before) return [];
+    const added: string[] = [];
+    for (const e of entries) {
+      if (before.digests.has(e.digest)) continue;
+      added.push(e.digest);
+      if (!isIndexMediaType(e.mediaType) || e.annotations?.[ANNOTATION_REF_NAME]?.startsWith('sha256-')) continue; // a referrers index lists referrers, not subjects
+      const children = await store.getBlob(e.digest).then((b) => indexManifests(parseJsonObject(b, e.digest), e.digest), () => []);
+      for (const c of children) added.push(c.digest);
+    }
+    return added;
   }
 
   /** Builds the artifact for `rec` (throws {@link PublishFailure} without a digest when it can't). */
@@ -167,12 +227,7 @@ export class PublicationAttempts {
     if (rec.targetKind === 'oci-layout') {
       const inLayout = await (await this.layout.store(rec)).resolve(rec.subjectDigest);
       if (inLayout) d = { mediaType: inLayout.mediaType, digest: inLayout.digest, size: inLayout.size };
-      else if (this.o.config.subjectLookup === 'layout') {
-        throw new PublisherError(
-          'ERR_PUBLISH_SUBJECT_UNKNOWN',
-          `couldn't resolve subject ${key}: the OCI layout does not hold it and OCI_SUBJECT_LOOKUP=layout forbids asking ${rec.registry}`,
-        );
-      }
+      else if (this.o.config.subjectLookup === 'layout') throw subjectNotInLayout(rec);
     }
     d ??= await this.registries.client(rec.registry).headManifest(rec.repository, rec.subjectDigest);
     if (!d) throw new PublisherError('ERR_PUBLISH_SUBJECT_NOT_FOUND', `couldn't resolve subject ${key}: the registry has no such manifest (yet)`);

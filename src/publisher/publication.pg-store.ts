@@ -16,7 +16,7 @@ import postgres from 'postgres';
 import { quoteIdent } from '../../libs/event-store/src/postgres.driver.js';
 import type { ServiceConfig } from '../infrastructure/config.js';
 import { sharedStateOf } from '../infrastructure/stores.js';
-import { PublicationStore, laneOf, toRecord, type NewPublication, type PublicationBook, type PublicationCounts, type PublicationOutcome, type PublicationRecord, type Row } from './publication.store.js';
+import { PublicationStore, laneOf, toRecord, type NewPublication, type PublicationBook, type PublicationCounts, type PublicationOutcome, type PublicationRecord, type Row, type SubjectHold, type SubjectRef } from './publication.store.js';
 
 /** the columns as `toRecord` expects them (bigint milliseconds as float8: exact below 2^53) */
 const SELECT =
@@ -53,7 +53,8 @@ export class PgPublicationStore implements PublicationBook {
         last_error text, last_error_code text, digest text, via text,
         created_at bigint NOT NULL, updated_at bigint NOT NULL, published_at bigint);
       CREATE INDEX IF NOT EXISTS publications_due ON ${t} (lane, next_attempt_at) WHERE state <> 'published';
-      CREATE INDEX IF NOT EXISTS publications_next ON ${t} (next_attempt_at) WHERE state <> 'published';`;
+      CREATE INDEX IF NOT EXISTS publications_next ON ${t} (next_attempt_at) WHERE state <> 'published';
+      CREATE INDEX IF NOT EXISTS publications_subject ON ${t} (subject_digest, next_attempt_at) WHERE state <> 'published';`;
     return (this.#ready ??= this.#sql
       .unsafe(ddl)
       .simple()
@@ -75,11 +76,15 @@ export class PgPublicationStore implements PublicationBook {
     if (rows.length === 0) return 0;
     const col = <K extends keyof NewPublication>(k: K): unknown[] => rows.map((r) => r[k]);
     const added = await this.#q(
-      `INSERT INTO ${this.#t} (entry_id, log_index, subject, registry, repository, subject_digest, target_kind, lane, artifact_type, state, attempts, next_attempt_at, created_at, updated_at)
-       SELECT e, i, s, r, p, d, k, l, a, 'pending', 0, c, c, c
-       FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::bigint[]) AS u(e, i, s, r, p, d, k, l, a, c)
+      `INSERT INTO ${this.#t} (entry_id, log_index, subject, registry, repository, subject_digest, target_kind, lane, artifact_type, state, attempts, next_attempt_at, last_error, last_error_code, created_at, updated_at)
+       SELECT e, i, s, r, p, d, k, l, a, 'pending', 0, n, le, lc, c, c
+       FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::bigint[], $11::bigint[], $12::text[], $13::text[])
+         AS u(e, i, s, r, p, d, k, l, a, c, n, le, lc)
        ON CONFLICT (entry_id) DO NOTHING RETURNING 1`,
-      [col('entryId'), col('logIndex'), col('subject'), col('registry'), col('repository'), col('subjectDigest'), col('targetKind'), rows.map(laneOf), col('artifactType'), col('createdAt')],
+      [
+        col('entryId'), col('logIndex'), col('subject'), col('registry'), col('repository'), col('subjectDigest'), col('targetKind'), rows.map(laneOf), col('artifactType'), col('createdAt'),
+        rows.map((r) => r.held?.until ?? r.createdAt), rows.map((r) => r.held?.error ?? null), rows.map((r) => r.held?.code ?? null),
+      ],
     );
     return added.length;
   }
@@ -133,6 +138,20 @@ export class PgPublicationStore implements PublicationBook {
     };
     if (outcomes.length === 1) return run((text, params) => this.#q(text, params));
     await this.#sql.begin((tx) => run((text, params) => tx.unsafe(text, params as postgres.ParameterOrJSON<never>[], { prepare: true })));
+  }
+
+  async holdSubject(subject: SubjectRef, hold: SubjectHold, now: number): Promise<number> {
+    const rows = await this.#q(
+      `UPDATE ${this.#t} SET next_attempt_at = $1, last_error = $2, last_error_code = $3, updated_at = $4 WHERE lane = $5 AND subject_digest = $6 AND state <> 'published' AND next_attempt_at < $1 RETURNING 1`,
+      [hold.until, hold.error, hold.code, now, subject.lane, subject.subjectDigest],
+    );
+    return rows.length;
+  }
+
+  async releaseSubjects(subjectDigests: readonly string[], now: number): Promise<number> {
+    if (subjectDigests.length === 0) return 0;
+    const rows = await this.#q(`UPDATE ${this.#t} SET next_attempt_at = $1, updated_at = $1 WHERE subject_digest = ANY($2::text[]) AND state <> 'published' AND next_attempt_at > $1 RETURNING 1`, [now, subjectDigests]);
+    return rows.length;
   }
 
   async counts(): Promise<PublicationCounts> {

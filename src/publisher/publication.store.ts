@@ -36,6 +36,22 @@ export interface NewPublication {
   readonly artifactType: string;
   /** ms since the epoch */
   readonly createdAt: number;
+  /** recorded waiting for its subject (held, not attempted): due at `until`, with the subject's error */
+  readonly held?: SubjectHold;
+}
+
+/** Why and until when a subject's publications wait without being attempted (publication.worker.ts). */
+export interface SubjectHold {
+  /** ms since the epoch */
+  readonly until: number;
+  readonly error: string;
+  readonly code: string;
+}
+
+/** One subject's publications in a lane: what `holdSubject` and `releaseSubject` update. */
+export interface SubjectRef {
+  readonly lane: string;
+  readonly subjectDigest: string;
 }
 
 /** A stored publication row. */
@@ -134,6 +150,13 @@ export interface PublicationBook {
   markFailed(entryId: string, failure: { error: string; code: string; nextAttemptAt: number; digest?: string }, now: number): MaybePromise<void>;
   /** attempts' outcomes, together (one transaction where the store has them) */
   record(outcomes: readonly PublicationOutcome[]): MaybePromise<void>;
+  /**
+   * The subject's publications due before `hold.until` wait until then, unattempted, with the
+   * subject's error (one statement for all of them); answers how many.
+   */
+  holdSubject(subject: SubjectRef, hold: SubjectHold, now: number): MaybePromise<number>;
+  /** The waiting publications about these subject digests (in any lane) are due at `now`: their artifacts were found; answers how many. */
+  releaseSubjects(subjectDigests: readonly string[], now: number): MaybePromise<number>;
   counts(): MaybePromise<PublicationCounts>;
   backlogByTarget(): MaybePromise<Record<string, number>>;
   close(): MaybePromise<void>;
@@ -163,11 +186,16 @@ export class PublicationStore implements PublicationBook {
         created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, published_at INTEGER) STRICT;
       CREATE INDEX IF NOT EXISTS publications_due ON publications (lane, next_attempt_at) WHERE state != 'published';
       CREATE INDEX IF NOT EXISTS publications_next ON publications (next_attempt_at) WHERE state != 'published';
+      CREATE INDEX IF NOT EXISTS publications_subject ON publications (subject_digest, next_attempt_at) WHERE state != 'published';
     `);
     const p = (sql: string): Statement => this.db.prepare(sql);
     this.q = {
       insert: p(`INSERT OR IGNORE INTO publications (entry_id, log_index, subject, registry, repository, subject_digest, target_kind, lane, artifact_type, state, attempts, next_attempt_at, created_at, updated_at)
                  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?)`),
+      insertHeld: p(`INSERT OR IGNORE INTO publications (entry_id, log_index, subject, registry, repository, subject_digest, target_kind, lane, artifact_type, state, attempts, next_attempt_at, last_error, last_error_code, created_at, updated_at)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?, ?, ?)`),
+      hold: p(`UPDATE publications SET next_attempt_at = ?, last_error = ?, last_error_code = ?, updated_at = ? WHERE lane = ? AND subject_digest = ? AND state != 'published' AND next_attempt_at < ?`),
+      release: p(`UPDATE publications SET next_attempt_at = ?, updated_at = ? WHERE subject_digest = ? AND state != 'published' AND next_attempt_at > ?`),
       get: p(`SELECT ${COLUMNS} FROM publications WHERE entry_id = ?`),
       openLanes: p(`SELECT DISTINCT lane FROM publications WHERE state != 'published'`),
       laneDue: p(`SELECT 1 FROM publications WHERE lane = ? AND state != 'published' AND next_attempt_at <= ? LIMIT 1`),
@@ -190,7 +218,12 @@ export class PublicationStore implements PublicationBook {
     try {
       this.db.transaction(() => {
         for (const r of rows) {
-          added += this.q.insert.run(r.entryId, r.logIndex, r.subject, r.registry, r.repository, r.subjectDigest, r.targetKind, laneOf(r), r.artifactType, r.createdAt, r.createdAt, r.createdAt).changes;
+          const at = r.createdAt;
+          added += (
+            r.held
+              ? this.q.insertHeld.run(r.entryId, r.logIndex, r.subject, r.registry, r.repository, r.subjectDigest, r.targetKind, laneOf(r), r.artifactType, r.held.until, r.held.error, r.held.code, at, at)
+              : this.q.insert.run(r.entryId, r.logIndex, r.subject, r.registry, r.repository, r.subjectDigest, r.targetKind, laneOf(r), r.artifactType, at, at, at)
+          ).changes;
           this.lanes?.add(laneOf(r));
         }
       })();
@@ -242,6 +275,18 @@ export class PublicationStore implements PublicationBook {
         else this.markFailed(o.entryId, o.failed!, o.at);
       }
     })();
+  }
+
+  holdSubject(subject: SubjectRef, hold: SubjectHold, now: number): number {
+    return this.q.hold.run(hold.until, hold.error, hold.code, now, subject.lane, subject.subjectDigest, hold.until).changes;
+  }
+
+  releaseSubjects(subjectDigests: readonly string[], now: number): number {
+    let n = 0;
+    this.db.transaction(() => {
+      for (const d of subjectDigests) n += this.q.release.run(now, now, d, now).changes;
+    })();
+    return n;
   }
 
   counts(): PublicationCounts {

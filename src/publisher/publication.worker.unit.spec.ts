@@ -13,6 +13,7 @@ import { sampleArtifact } from '../../test/support/registry-fixtures.js';
 import { PublishFailure, type PublishedArtifact } from './publication.attempt.js';
 import { PublicationStore, laneOf, type NewPublication, type PublicationRecord } from './publication.store.js';
 import { PublicationWorker, retryDelay } from './publication.worker.js';
+import { PublisherError } from './publisher.errors.js';
 import { publicationOf } from './referrer-publisher.feature.js';
 
 const SUBJECT: Descriptor = { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: 'sha256:' + '1'.repeat(64), size: 123 };
@@ -185,6 +186,42 @@ describe('PublicationWorker', () => {
       assert.equal((await layout.listReferrers(SUBJECT.digest)).length, 41);
       assert.deepEqual(changes.at(-1), [], 'the resume was reported too');
       assert.ok(changes.every((c) => !c.includes('up.example')), 'a healthy registry is never reported paused');
+      await worker.stop();
+    }));
+
+  it('holds a subject whose artifact is missing: no attempt per claim, new claims recorded held, all published once it appears', async () =>
+    withLayout(async (layout, store, workers) => {
+      const MISSING = 'sha256:' + '2'.repeat(64);
+      const about = (n: number): NewPublication => ({ ...row(n, 'app'), subject: `r.example/app@${MISSING}`, subjectDigest: MISSING });
+      store.insert([...Array.from({ length: 100 }, (_, i) => about(i + 1)), row(1000, 'app')]);
+      let present = false;
+      let missingCalls = 0;
+      const target = new InjectedLayout(layout, (rec) => {
+        if (rec.subjectDigest !== MISSING || present) return undefined;
+        missingCalls++;
+        return new PublisherError('ERR_PUBLISH_SUBJECT_NOT_FOUND', `couldn't resolve subject r.example/app@${MISSING}: the registry has no such manifest (yet)`);
+      });
+      const worker = new PublicationWorker({ store, attempts: target, concurrency: 4, repositoryConcurrency: 2, retry: { minMs: 100, maxMs: 400 } });
+      workers.push(worker);
+      worker.kick();
+      await until('the other subject published', () => store.get(row(1000, 'app').entryId)!.state === 'published');
+      await new Promise((r) => setTimeout(r, 500));
+      // a probe per backoff period (50–100, 100–200, 200–400 ms …), not an attempt per claim: 100 claims before
+      assert.ok(missingCalls >= 1 && missingCalls <= 8, `${missingCalls} attempts for 100 claims about a missing subject`);
+      const waiting = store.get(about(50).entryId)!;
+      assert.equal(waiting.lastErrorCode, 'ERR_PUBLISH_SUBJECT_NOT_FOUND');
+      assert.ok(waiting.nextAttemptAt > Date.now() - 50, 'held until the next probe');
+
+      // a claim recorded while its subject is held waits with it, unattempted
+      const late = worker.holdOf(about(200));
+      assert.equal(late.held?.code, 'ERR_PUBLISH_SUBJECT_NOT_FOUND');
+      store.insert([late]);
+      assert.deepEqual(store.dueInLane('registry:r.example/app', Date.now(), 500).filter((r) => r.logIndex === 200), []);
+      assert.equal(worker.holdOf(row(1001, 'app')).held, undefined, 'another subject of the lane is not held');
+
+      present = true; // the artifact is pushed: the next probe finds it and releases every claim about it
+      await until('every claim published', () => store.counts().published === 102, 10_000);
+      assert.equal(store.get(about(200).entryId)!.attempts, 1);
       await worker.stop();
     }));
 

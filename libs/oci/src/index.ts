@@ -6,7 +6,7 @@
 export { OciError, RegistryError, parseErrorBody, type OciErrorCode, type RegistryErrorCode, type RegistryErrorEntry } from './oci.errors.js';
 export * from './media-types.js';
 export { sha256Digest, parseDigest, isDigest, verifyDigest, referrersTag } from './digest.js';
-export { canonicalDescriptor, type Descriptor } from './descriptor.js';
+export { canonicalDescriptor, indexManifests, parseJsonObject, type Descriptor } from './descriptor.js';
 export {
   parseReference,
   parseCollectionReference,

@@ -8,6 +8,7 @@
  * `index.json` that names them, so a crash leaves at worst unreferenced blobs. `index.json` updates
  * hold an in-process mutex and a lock file (`index.json.lock`): one writer across processes.
  */
+import { statSync } from 'node:fs';
 import { readFile, stat, mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { ReferrerArtifact } from './artifact.builder.js';
@@ -120,16 +121,23 @@ export class OciLayoutStore {
     return d;
   }
 
+  /**
+   * Whether the layout holds each of `digests` as {@link resolve} would find it: listed in
+   * `index.json`, or a blob (a child manifest of a listed image index). One read of the (cached)
+   * index for all, and a synchronous `stat` per unlisted digest (a miss builds no error object):
+   * for a background batch checking many subjects at once.
+   */
+  async holdsAll(digests: readonly string[]): Promise<boolean[]> {
+    const listed = byDigestOf(await this.indexState());
+    return digests.map((d) => listed.has(d) || (isDigest(d) && statSync(this.blobPath(d), { throwIfNoEntry: false }) !== undefined));
+  }
+
   /** A tag (`org.opencontainers.image.ref.name`) or digest → descriptor, or undefined. */
   async resolve(reference: string): Promise<Descriptor | undefined> {
     const state = await this.indexState();
     const entries = state.entries;
     if (isDigest(reference)) {
-      if (!state.byDigest) {
-        state.byDigest = new Map();
-        for (const x of entries) if (!state.byDigest.has(x.digest)) state.byDigest.set(x.digest, x);
-      }
-      const e = state.byDigest.get(reference);
+      const e = byDigestOf(state).get(reference);
       if (e) return e;
       if (!(await this.hasBlob(reference))) return undefined;
       const bytes = await this.getBlob(reference);
@@ -207,6 +215,15 @@ function upsert(entries: Descriptor[], d: Descriptor): Descriptor[] {
   const clean: Descriptor = { ...d };
   if (!clean.artifactType) delete clean.artifactType;
   return [...entries, canonicalDescriptor(clean)];
+}
+
+/** The index entries by digest (the first entry of each), built once per read of the index. */
+function byDigestOf(state: { readonly entries: readonly Descriptor[]; byDigest?: Map<string, Descriptor> }): Map<string, Descriptor> {
+  if (!state.byDigest) {
+    state.byDigest = new Map();
+    for (const x of state.entries) if (!state.byDigest.has(x.digest)) state.byDigest.set(x.digest, x);
+  }
+  return state.byDigest;
 }
 
 /** A file's identity for the index cache: inode, size and modification time (ns). */

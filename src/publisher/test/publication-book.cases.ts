@@ -74,4 +74,30 @@ export function publicationBookCases(open: () => PublicationBook): void {
       await s.close();
     }
   });
+
+  it("holds a subject's publications (recorded held, or held in one statement) and releases them; other subjects untouched", async () => {
+    const s = open();
+    const other = `sha256:${'e'.repeat(64)}`;
+    const subject = { lane: 'registry:r.example/app', subjectDigest: `sha256:${'a'.repeat(64)}` };
+    try {
+      const held = { until: 8000, error: 'not in the layout', code: 'ERR_PUBLISH_SUBJECT_UNKNOWN' };
+      await s.insert([row(1), row(2), row(3, { subjectDigest: other, subject: `r.example/app@${other}` }), row(4, { held })]);
+      const r4 = (await s.get(row(4).entryId))!;
+      assert.deepEqual([r4.state, r4.attempts, r4.nextAttemptAt, r4.lastErrorCode, r4.lastError], ['pending', 0, 8000, 'ERR_PUBLISH_SUBJECT_UNKNOWN', 'not in the layout']);
+      assert.deepEqual((await s.dueInLane('registry:r.example/app', 2000, 10)).map((r) => r.logIndex), [1, 2, 3]);
+      // the rows due before the hold's end wait with it (row 4 already does); the other subject's row stays due
+      assert.equal(await s.holdSubject(subject, { ...held, until: 9000 }, 2000), 3);
+      assert.deepEqual((await s.dueInLane('registry:r.example/app', 2000, 10)).map((r) => r.logIndex), [3]);
+      assert.equal((await s.get(row(1).entryId))!.lastErrorCode, 'ERR_PUBLISH_SUBJECT_UNKNOWN');
+      assert.equal((await s.get(row(1).entryId))!.attempts, 0);
+      assert.equal(await s.nextAttemptAfter(2000), 9000);
+      // found: every waiting row of the subject is due at once
+      await s.markPublished(row(2).entryId, { digest: 'sha256:' + 'b'.repeat(64), via: 'api' }, 2500);
+      assert.equal(await s.releaseSubjects([subject.subjectDigest, `sha256:${'9'.repeat(64)}`], 3000), 2);
+      assert.deepEqual((await s.dueInLane('registry:r.example/app', 3000, 10)).map((r) => r.logIndex), [3, 1, 4]);
+      assert.equal((await s.get(row(2).entryId))!.state, 'published');
+    } finally {
+      await s.close();
+    }
+  });
 }
