@@ -62,6 +62,21 @@ describe('runProcessor', () => {
     await store.close();
   });
 
+  it('reaches its event loop between batches of a catch-up (a timer fires, a stop is heard before the end)', async () => {
+    const store = createMemoryEventStore();
+    const checkpoints = createMemoryCheckpointStore();
+    await fill(store, 0, 2000);
+    let timerAt: number | undefined;
+    // a handler that never yields (a synchronous projection): only the runner can let the loop run
+    const p = runProcessor({ store, checkpoints, name: 'catch-up', batchSize: 10, lingerMs: 1000, handle: async () => undefined });
+    setTimeout(() => (timerAt = p.handled), 0);
+    await until(() => timerAt !== undefined, 'the timer');
+    assert.ok(timerAt! < 2000, `the timer fired only after the whole catch-up (${timerAt} events handled)`);
+    await p.stop();
+    assert.ok(p.handled < 2000, 'stopped before the end of the catch-up');
+    await store.close();
+  });
+
   it('bounds a batch by bytes too (one large event makes a batch of its own), and a steady stream never holds a batch past the linger', async () => {
     const store = createMemoryEventStore();
     const checkpoints = createMemoryCheckpointStore();
