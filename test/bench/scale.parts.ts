@@ -35,7 +35,7 @@ export interface Spawned {
 export function spawnService(service: string, dataDir: string, port: number, policyFile: string, phases = false): Spawned {
   const t0 = performance.now();
   const child = spawn(process.execPath, [service], {
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, POLICY_FILE: policyFile, LOG_LEVEL: phases ? 'info' : 'warn', RATE_LIMIT_PER_MINUTE: '0', LOG_ID },
+    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, POLICY_FILE: policyFile, LOG_LEVEL: phases ? 'info' : 'warn', RATE_LIMIT_PER_MINUTE: '0', READ_RATE_LIMIT_PER_MINUTE: '0', LOG_ID },
     stdio: ['ignore', phases ? 'pipe' : 'inherit', 'inherit'],
   });
   const seen: string[] = [];
