@@ -117,7 +117,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Service
     sequencer: {
       maxBatch: r.int('SEQUENCER_MAX_BATCH', 512, 1, 10000),
       maxBatchBytes: r.int('SEQUENCER_MAX_BATCH_BYTES', 2 * 1024 * 1024, 1024, 256 * 1024 * 1024),
-      lingerMs: r.int('SEQUENCER_LINGER_MS', 0, 0, 1000),
+      lingerMs: r.int('SEQUENCER_LINGER_MS', 2, 0, 1000),
       maxQueue: r.int('SEQUENCER_MAX_QUEUE', 20000, 1, 1000000),
       maxQueueBytes: r.int('SEQUENCER_MAX_QUEUE_BYTES', 256 * 1024 * 1024, 1024, 16 * 1024 * 1024 * 1024),
       retryMaxMs: r.int('SEQUENCER_RETRY_MAX_MS', 30000, 10, 3600000),

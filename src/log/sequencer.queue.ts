@@ -15,6 +15,8 @@ export interface Registered {
 
 export interface Waiter {
   readonly entry: AdmittedEntry;
+  /** when it was queued (`performance.now()`, ms) */
+  readonly queuedAt: number;
   readonly promise: Promise<Registered>;
   resolve(r: Registered): void;
   reject(e: Error): void;
@@ -74,12 +76,22 @@ export class WaitingStatements {
       reject = rej;
     });
     promise.catch(() => undefined); // callers that gave up (303) must not cause unhandled rejections
-    const w: Waiter = { entry, promise, resolve, reject };
+    const w: Waiter = { entry, queuedAt: performance.now(), promise, resolve, reject };
     this.queue.push(w);
     this.queuedBytes += entry.entry.length;
     this.inFlight.set(keyOf(entry), w);
     this.entryIds.add(entry.entryId);
     return promise;
+  }
+
+  /**
+   * How long the next batch may still wait for more statements (ms, 0: take it now): `lingerMs` from
+   * its oldest statement's arrival (as Kafka's `linger.ms`), unless the queue fills a batch already.
+   */
+  lingerLeft(lingerMs: number, now = performance.now()): number {
+    const head = this.queue[0];
+    if (!head || lingerMs <= 0 || this.queue.length >= this.limits.maxBatch || this.queuedBytes >= (this.limits.maxBatchBytes ?? Infinity)) return 0;
+    return Math.max(0, head.queuedAt + lingerMs - now);
   }
 
   /** The next batch: at most `maxBatch` entries and `maxBatchBytes` entry bytes, at least one entry. */

@@ -164,14 +164,22 @@ export class Sequencer {
         if (this.queue.length === 0 && this.jobs.length === 0 && !this.indexBehind) {
           if (this.closing) break;
           await this.signal.idle();
-          // Woken from idle: let what arrives in the same turn (or within the linger) join the batch.
-          await new Promise((r) => (this.o.lingerMs > 0 ? setTimeout(r, this.o.lingerMs) : setImmediate(r)));
+          // Woken from idle: let what arrives in the same turn join the batch (a linger waits below).
+          if (this.o.lingerMs <= 0) await new Promise((r) => setImmediate(r));
           continue;
         }
         if (this.indexBehind && !(await this.catchUp())) continue;
         const job = this.jobs.shift();
         if (job) await this.appendService(job);
         else if (this.queue.length > 0) {
+          // Group commit: a batch waits up to the linger from its oldest statement's arrival, so that
+          // its fixed costs (checkpoint signature, append and fsync, index transaction) are shared
+          // even at a moderate rate, where a batch per append in flight held ≈ 1.7 statements.
+          const wait = this.closing ? 0 : this.queue.lingerLeft(this.o.lingerMs);
+          if (wait > 0) {
+            await this.signal.idle(wait);
+            continue;
+          }
           batch = this.queue.takeBatch();
           await this.sequence(batch);
           batch = [];

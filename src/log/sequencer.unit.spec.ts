@@ -305,6 +305,24 @@ describe('sequencer: given / when / then, with failures injected', () => {
     assert.equal((await a).index, 0);
   });
 
+  it('given a linger, then statements arriving within it from the oldest share one batch, and a full batch goes at once', async () => {
+    const w = await given({ lingerMs: 150, maxBatch: 3 });
+    const s = await Promise.all(Array.from({ length: 6 }, () => statement()));
+    const t0 = performance.now();
+    const first = w.seq.submit(s[0]!.admitted);
+    await new Promise((r) => setTimeout(r, 40));
+    const second = w.seq.submit(s[1]!.admitted); // within the first one's linger: the same batch
+    const [a, b] = await Promise.all([first, second]);
+    assert.equal(a.treeSize, 2, 'one checkpoint for both');
+    assert.equal(b.treeSize, 2);
+    assert.ok(performance.now() - t0 >= 140, 'the batch waited for the linger from its oldest statement');
+    const t1 = performance.now();
+    const full = await Promise.all(s.slice(2, 5).map((x) => w.seq.submit(x!.admitted))); // maxBatch reached: no wait
+    assert.ok(performance.now() - t1 < 140, `a full batch waited ${Math.round(performance.now() - t1)} ms`);
+    assert.deepEqual(full.map((r) => r.treeSize), [5, 5, 5]);
+    await w.seq.submit(s[5]!.admitted);
+  });
+
   it('when draining, then queued statements are still sequenced and new ones are refused with STOPPED', async () => {
     const w = await given({ lingerMs: 20 });
     const [a, b, late] = await Promise.all([statement(), statement(), statement()]);
