@@ -6,6 +6,8 @@
  */
 import {
   ANNOTATION_REF_NAME,
+  ARTIFACT_TYPE_SCITT_REVOCATION,
+  MEDIA_TYPE_SCITT_RECEIPT,
   OciLayoutReferrerTarget,
   indexManifests,
   isIndexMediaType,
@@ -67,6 +69,8 @@ export class PublicationAttempts {
   private readonly subjects = new Map<string, Descriptor>();
   /** the layout's entries when {@link layoutArrivals} last looked, and their digests */
   private listed: { readonly entries: readonly Descriptor[]; readonly digests: ReadonlySet<string> } | undefined;
+  /** a publication went to the embedded layout (or was checked against it): only then is it watched */
+  private layoutUsed = false;
   readonly layout: OciLayoutReferrerTarget;
   /**
    * The registries: one client per host with its configured settings (or, for subject lookups
@@ -103,6 +107,7 @@ export class PublicationAttempts {
       const store = this.layout.store(r);
       byStore.set(store, [...(byStore.get(store) ?? []), i]);
     });
+    if (byStore.size > 0) await this.watchLayout();
     for (const [store, at] of byStore) {
       const holds = await (await store).holdsAll(at.map((i) => rows[i]!.subjectDigest));
       at.forEach((i, k) => (out[i] = !holds[k]));
@@ -115,7 +120,19 @@ export class PublicationAttempts {
    * the children of new image indexes): subjects that may have arrived, so that the publications
    * waiting for them need not wait for their next attempt. The first call only takes the baseline.
    */
+  /**
+   * From the first publication that involves the layout on: take the baseline of {@link layoutArrivals}
+   * before the layout is first asked about a subject, so that a subject copied in after that answer
+   * is reported as arrived.
+   */
+  private async watchLayout(): Promise<void> {
+    if (this.layoutUsed) return;
+    this.layoutUsed = true;
+    await this.layoutArrivals();
+  }
+
   async layoutArrivals(): Promise<string[]> {
+    if (!this.layoutUsed) return []; // a deployment publishing only to registries never opens the layout
     const store = await this.layout.store({ registry: '', repository: '' });
     const entries = await store.index();
     const before = this.listed;
@@ -125,9 +142,12 @@ export class PublicationAttempts {
     if (!before) return [];
     const added: string[] = [];
     for (const e of entries) {
-      if (before.digests.has(e.digest)) continue;
+      // this publisher's own referrers, and the referrers indexes listing them (tag schema), change
+      // the index all the time: they are nobody's awaited subject
+      if (before.digests.has(e.digest) || e.artifactType === MEDIA_TYPE_SCITT_RECEIPT || e.artifactType === ARTIFACT_TYPE_SCITT_REVOCATION) continue;
+      if (isIndexMediaType(e.mediaType) && e.annotations?.[ANNOTATION_REF_NAME]?.startsWith('sha256-')) continue;
       added.push(e.digest);
-      if (!isIndexMediaType(e.mediaType) || e.annotations?.[ANNOTATION_REF_NAME]?.startsWith('sha256-')) continue; // a referrers index lists referrers, not subjects
+      if (!isIndexMediaType(e.mediaType)) continue;
       const children = await store.getBlob(e.digest).then((b) => indexManifests(parseJsonObject(b, e.digest), e.digest), () => []);
       for (const c of children) added.push(c.digest);
     }
@@ -225,6 +245,7 @@ export class PublicationAttempts {
     if (cached) return cached;
     let d: Descriptor | undefined;
     if (rec.targetKind === 'oci-layout') {
+      await this.watchLayout();
       const inLayout = await (await this.layout.store(rec)).resolve(rec.subjectDigest);
       if (inLayout) d = { mediaType: inLayout.mediaType, digest: inLayout.digest, size: inLayout.size };
       else if (this.o.config.subjectLookup === 'layout') throw subjectNotInLayout(rec);

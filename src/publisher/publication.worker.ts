@@ -102,6 +102,7 @@ export class PublicationWorker {
   private releases: string[] = [];
   /** when the last look for subjects arrived in the layout was taken (ms) */
   private arrivalsAt = 0;
+  private arrivalsFailing = false;
   private readonly now: () => number;
   private readonly random: () => number;
   private readonly logger = new Logger('oci-publisher');
@@ -253,7 +254,16 @@ export class PublicationWorker {
   private async releaseArrived(now: number): Promise<void> {
     if (!this.o.arrivals || now - this.arrivalsAt < ARRIVALS_EVERY_MS) return;
     this.arrivalsAt = now;
-    const arrived = new Set(await this.o.arrivals());
+    let arrived: Set<string>;
+    try {
+      arrived = new Set(await this.o.arrivals());
+      this.arrivalsFailing = false;
+    } catch (err) {
+      // the rows still come due at their own time: log once per failing spell, schedule on
+      if (!this.arrivalsFailing) this.logger.warn(`couldn't look for subjects arrived in the OCI layout (publications wait for their next attempt instead): ${(err as Error).message}`);
+      this.arrivalsFailing = true;
+      return;
+    }
     if (arrived.size === 0) return;
     for (const [key, h] of this.heldSubjects) if (arrived.has(h.subjectDigest)) this.heldSubjects.delete(key);
     await this.o.store.releaseSubjects([...arrived], now);

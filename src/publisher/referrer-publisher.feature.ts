@@ -97,6 +97,10 @@ export function startReferrerPublisher(
     ? ((o.metrics.getSingleMetric('scitt_publisher_attempts_total') as Counter<'outcome' | 'target'> | undefined) ??
       new Counter({ name: 'scitt_publisher_attempts_total', help: 'attempts to publish a receipt as an OCI referrer, by outcome (published, failed) and target', labelNames: ['outcome', 'target'] as const, registers: [o.metrics] }))
     : undefined;
+  const heldTotal = o.metrics
+    ? ((o.metrics.getSingleMetric('scitt_publisher_held_total') as Counter<'target'> | undefined) ??
+      new Counter({ name: 'scitt_publisher_held_total', help: 'receipts recorded waiting for their subject (not in the OCI layout, the only place to look) without an attempt, by target', labelNames: ['target'] as const, registers: [o.metrics] }))
+    : undefined;
   const targetOf = (rec: { targetKind: string; registry: string }): string => (rec.targetKind === 'registry' ? rec.registry : 'oci-layout');
   const stopper = new AbortController();
   const attempts = new PublicationAttempts({ config, index: stores.index, service: service.issuer, signal: stopper.signal });
@@ -144,8 +148,15 @@ export function startReferrerPublisher(
       const missing = await attempts.missingSubjects(rows);
       missing.forEach((m, i) => {
         if (!m || rows[i]!.held) return;
-        const { code, message } = describeError(subjectNotInLayout(rows[i]!));
-        rows[i] = { ...rows[i]!, held: { until: now + config.retry.maxMs, error: message, code } };
+        const row = rows[i]!;
+        const { code, message } = describeError(subjectNotInLayout(row));
+        rows[i] = { ...row, held: { until: now + config.retry.maxMs, error: message, code } };
+        heldTotal?.inc({ target: targetOf(row) });
+        failures.report(
+          `${row.registry}/${row.repository} held`,
+          `the receipt of entry ${row.entryId} waits for its subject: ${message}; it is published when the subject is copied into the layout`,
+          (n) => `${n} more receipts to ${row.registry}/${row.repository} wait for their subject in the OCI layout (last minute; GET /entries/{id}/publication shows one)`,
+        );
       });
       if (rows.length > 0) {
         await store.insert(rows); // commit point 2: durable before the checkpoint moves

@@ -58,8 +58,8 @@ describe('structured logs (pino)', () => {
     assert.equal(res.status, 201);
     const bad = await register(url, new Uint8Array([0xa0]), { 'x-request-id': 'req-logs-2' });
     assert.equal(bad.status, 400);
-    // the processors' thread logs too: the claim's subject is in no registry, so its publication
-    // fails and the publisher warns (from that thread) — wait for that line
+    // the processors' thread logs too: the claim's subject is in no registry nor the layout, so its
+    // publication waits for it and the publisher warns (from that thread) — wait for that line
     for (let i = 0; i < 200 && !out.includes('"thread":"processors"'); i++) await new Promise((r) => setTimeout(r, 100));
     await new Promise((r) => setTimeout(r, 300));
 

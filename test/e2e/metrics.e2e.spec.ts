@@ -91,14 +91,15 @@ for (const thread of ['worker', 'main'] as const) {
       assert.equal(value(s, 'scitt_kafka_lag_events'), undefined, 'no Kafka gauge while Kafka is off');
 
       // The claims' subjects are in no configured registry and not in the layout: each publication
-      // fails and stays in the backlog for the OCI layout target, with its attempts counted.
+      // waits for its subject in the backlog of the OCI layout target, held without an attempt.
       await eventually('the processors to catch up and the publisher to try', async () => {
         const t = await scrape(ledger.url);
         return (
           value(t, 'scitt_projection_lag_entries', { projection: 'claims' }) === 0 &&
           value(t, 'scitt_processor_lag_events', { processor: 'oci-referrer-publisher' }) === 0 &&
           value(t, 'scitt_publisher_lag_entries', { target: 'oci-layout' }) === 3 &&
-          (value(t, 'scitt_publisher_attempts_total', { outcome: 'failed', target: 'oci-layout' }) ?? 0) >= 3
+          value(t, 'scitt_publisher_held_total', { target: 'oci-layout' }) === 3 &&
+          value(t, 'scitt_publisher_attempts_total', { outcome: 'failed', target: 'oci-layout' }) === undefined
         );
       });
       // idle: /health/details agrees (every processor 0 behind, although the log ends with a checkpoint event the publisher skips)
