@@ -58,12 +58,11 @@ export interface PublicationAttemptOptions {
   readonly signal: AbortSignal;
 }
 
-/** The failure of a subject that is not in the layout, where the layout is the only place to look. */
-export const subjectNotInLayout = (rec: Pick<NewPublication, 'registry' | 'repository' | 'subjectDigest'>): PublisherError =>
-  new PublisherError(
-    'ERR_PUBLISH_SUBJECT_UNKNOWN',
-    `couldn't resolve subject ${rec.registry}/${rec.repository}@${rec.subjectDigest}: the OCI layout does not hold it and OCI_SUBJECT_LOOKUP=layout forbids asking ${rec.registry}`,
-  );
+/** Why a subject that is not in the layout, where the layout is the only place to look, can't be resolved. */
+export const subjectNotInLayout = (rec: Pick<NewPublication, 'registry' | 'repository' | 'subjectDigest'>): { readonly code: 'ERR_PUBLISH_SUBJECT_UNKNOWN'; readonly message: string } => ({
+  code: 'ERR_PUBLISH_SUBJECT_UNKNOWN',
+  message: `couldn't resolve subject ${rec.registry}/${rec.repository}@${rec.subjectDigest}: the OCI layout does not hold it and OCI_SUBJECT_LOOKUP=layout forbids asking ${rec.registry}`,
+});
 
 export class PublicationAttempts {
   private readonly subjects = new Map<string, Descriptor>();
@@ -248,7 +247,10 @@ export class PublicationAttempts {
       await this.watchLayout();
       const inLayout = await (await this.layout.store(rec)).resolve(rec.subjectDigest);
       if (inLayout) d = { mediaType: inLayout.mediaType, digest: inLayout.digest, size: inLayout.size };
-      else if (this.o.config.subjectLookup === 'layout') throw subjectNotInLayout(rec);
+      else if (this.o.config.subjectLookup === 'layout') {
+        const why = subjectNotInLayout(rec);
+        throw new PublisherError(why.code, why.message);
+      }
     }
     d ??= await this.registries.client(rec.registry).headManifest(rec.repository, rec.subjectDigest);
     if (!d) throw new PublisherError('ERR_PUBLISH_SUBJECT_NOT_FOUND', `couldn't resolve subject ${key}: the registry has no such manifest (yet)`);

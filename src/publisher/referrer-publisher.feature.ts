@@ -149,7 +149,7 @@ export function startReferrerPublisher(
       missing.forEach((m, i) => {
         if (!m || rows[i]!.held) return;
         const row = rows[i]!;
-        const { code, message } = describeError(subjectNotInLayout(row));
+        const { code, message } = subjectNotInLayout(row); // no Error built per claim
         rows[i] = { ...row, held: { until: now + config.retry.maxMs, error: message, code } };
         heldTotal?.inc({ target: targetOf(row) });
         failures.report(
@@ -171,10 +171,15 @@ export function startReferrerPublisher(
   });
   worker.kick(); // rows left from before a restart (or by the previous leader)
 
+  let tally: { at: number; counts: ReturnType<typeof store.counts>; backlog: ReturnType<typeof store.backlogByTarget> } | undefined;
   const processor: Processor = {
     name: PUBLISHER_PROCESSOR,
     async status(): Promise<ProcessorStatus> {
-      const [counts, backlog] = await Promise.all([store.counts(), store.backlogByTarget()]);
+      // both group the whole work list: counted at most once a second for every asker (health
+      // checks, metric scrapes), not once per call — a work list of 10⁶ rows costs ≈ 0.1 s a count
+      const now = Date.now();
+      if (!tally || now - tally.at >= 1000) tally = { at: now, counts: store.counts(), backlog: store.backlogByTarget() };
+      const [counts, backlog] = await Promise.all([tally.counts, tally.backlog]);
       return {
         name: PUBLISHER_PROCESSOR,
         running: handle.running,
