@@ -96,10 +96,20 @@ export class PublicationStatus {
       ...(r.state !== 'published' ? { nextAttemptAt: iso(Math.max(r.nextAttemptAt, pause?.until ?? 0)) } : {}),
       ...(r.lastError !== undefined ? { lastError: this.redact(r.lastError) } : {}),
       ...(r.lastErrorCode !== undefined ? { lastErrorCode: r.lastErrorCode } : {}),
-      ...(pause ? { waitingFor: `registry ${r.registry} is paused until ${iso(pause.until)} after ${pause.error}` } : {}),
+      ...(pause
+        ? { waitingFor: `registry ${r.registry} is paused until ${iso(pause.until)} after ${pause.error}` }
+        : r.state !== 'published' && r.lastErrorCode !== undefined && SUBJECT_WAITS[r.lastErrorCode]
+          ? { waitingFor: SUBJECT_WAITS[r.lastErrorCode]!(r) }
+          : {}),
       createdAt: iso(r.createdAt),
       updatedAt: iso(r.updatedAt),
       ...(r.publishedAt !== undefined ? { publishedAt: iso(r.publishedAt) } : {}),
     };
   }
 }
+
+/** What a publication held with its subject waits for (publication.worker.ts, docs/oci.md "Missing subjects are held"). */
+const SUBJECT_WAITS: Record<string, ((r: PublicationRecord) => string) | undefined> = {
+  ERR_PUBLISH_SUBJECT_UNKNOWN: (r) => `its subject ${r.subjectDigest} to be copied into the OCI layout (published within about a second of it), or registry ${r.registry} to be configured`,
+  ERR_PUBLISH_SUBJECT_NOT_FOUND: (r) => `its subject ${r.subjectDigest} to appear in ${r.registry}/${r.repository} (probed with backoff)`,
+};

@@ -21,4 +21,20 @@ describe('PublicationStatus never shows absolute server paths', () => {
     assert.ok(!JSON.stringify(s).includes('/srv/secret-place'), JSON.stringify(s));
     store.close();
   });
+
+  it('says what a claim held with its subject waits for', async () => {
+    const store = new PublicationStore(':memory:');
+    const entryId = 'cd'.repeat(32);
+    const digest = `sha256:${'b'.repeat(64)}`;
+    store.insert([{
+      entryId, logIndex: 1, subject: `ghcr.io/app@${digest}`, registry: 'ghcr.io', repository: 'app', subjectDigest: digest, targetKind: 'oci-layout',
+      artifactType: 'application/scitt-receipt+cose', createdAt: 1000, held: { until: 9000, error: 'not in the layout', code: 'ERR_PUBLISH_SUBJECT_UNKNOWN' },
+    }]);
+    const status = new PublicationStatus({ store, layoutDir: '/x/oci-layout', dataDir: '/x', pauseOf: () => undefined });
+    const s = (await status.of(entryId))!;
+    assert.equal(s.state, 'pending');
+    assert.equal(s.attempts, 0);
+    assert.match(s.waitingFor!, /copied into the OCI layout/);
+    store.close();
+  });
 });

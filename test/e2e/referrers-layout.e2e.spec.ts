@@ -27,6 +27,7 @@ interface Publication {
   digest?: string;
   lastErrorCode?: string;
   nextAttemptAt?: string;
+  waitingFor?: string;
   attempts: number;
 }
 
@@ -164,6 +165,7 @@ describe('referrers in the OCI layout with OCI_SUBJECT_LOOKUP=layout (no network
     assert.equal(waiting.lastErrorCode, 'ERR_PUBLISH_SUBJECT_UNKNOWN');
     assert.equal(waiting.targetKind, 'oci-layout');
     assert.equal(waiting.attempts, 0, 'the layout was checked before any attempt');
+    assert.match(waiting.waitingFor ?? '', /to be copied into the OCI layout/);
     assert.ok(Date.parse(waiting.nextAttemptAt!) > Date.now() + 3_000_000, 'held for the longest backoff');
 
     const layout = await OciLayoutStore.open(dir);
