@@ -37,6 +37,9 @@ export { SequencerError, type SequencerErrorCode } from './sequencer.errors.js';
 export type { Registered } from './sequencer.queue.js';
 export type { CheckpointSigner, SequencerOptions, SequencerState, SequencerStatus } from './sequencer.contract.js';
 
+/** the linger applies while a batch was taken within this many lingers */
+const LINGER_BUSY_FACTOR = 10;
+
 export const toNewEvent = (e: LedgerEvent): NewEvent => ({ type: e.type, data: encodeEventData(e), contentType: 'application/json' });
 
 
@@ -54,6 +57,8 @@ export class Sequencer {
   private closing = false;
   private loop: Promise<void> | null = null;
   private readonly signal = new WakeSignal();
+  /** when the last batch was taken (`performance.now()`): the linger applies only while busy */
+  private lastBatchAt = -Infinity;
 
   constructor(private readonly o: SequencerOptions) {
     this.stream = logStream(o.logId);
@@ -174,12 +179,17 @@ export class Sequencer {
         else if (this.queue.length > 0) {
           // Group commit: a batch waits up to the linger from its oldest statement's arrival, so that
           // its fixed costs (checkpoint signature, append and fsync, index transaction) are shared
-          // even at a moderate rate, where a batch per append in flight held ≈ 1.7 statements.
-          const wait = this.closing ? 0 : this.queue.lingerLeft(this.o.lingerMs);
+          // even at a moderate rate, where a batch per append in flight held ≈ 1.7 statements. Only
+          // while statements keep coming (a batch taken within the last ten lingers): a lone
+          // statement after a quiet spell has nobody to share with and goes at once.
+          const now = performance.now();
+          const busy = now - this.lastBatchAt < LINGER_BUSY_FACTOR * this.o.lingerMs;
+          const wait = this.closing || !busy ? 0 : this.queue.lingerLeft(this.o.lingerMs, now);
           if (wait > 0) {
             await this.signal.idle(wait);
             continue;
           }
+          this.lastBatchAt = now;
           batch = this.queue.takeBatch();
           await this.sequence(batch);
           batch = [];

@@ -300,27 +300,32 @@ describe('sequencer: given / when / then, with failures injected', () => {
 
   it('given a full queue, then a statement is refused with QUEUE_FULL', async () => {
     const w = await given({ maxQueue: 1, lingerMs: 30 });
-    const a = w.seq.submit((await statement()).admitted);
-    assert.equal((await rejection(w.seq.submit((await statement()).admitted))).code, 'ERR_SEQUENCER_QUEUE_FULL');
-    assert.equal((await a).index, 0);
+    const [warm, first, second] = await Promise.all([statement(), statement(), statement()]);
+    await w.seq.submit(warm.admitted); // busy from now on: the next statement lingers in the queue
+    const a = w.seq.submit(first.admitted);
+    assert.equal((await rejection(w.seq.submit(second.admitted))).code, 'ERR_SEQUENCER_QUEUE_FULL');
+    assert.equal((await a).index, 1);
   });
 
-  it('given a linger, then statements arriving within it from the oldest share one batch, and a full batch goes at once', async () => {
+  it('given a linger, then a lone statement goes at once, statements arriving within it while busy share one batch, and a full batch goes at once', async () => {
     const w = await given({ lingerMs: 150, maxBatch: 3 });
     const s = await Promise.all(Array.from({ length: 6 }, () => statement()));
+    const t = performance.now();
+    const lone = await w.seq.submit(s[0]!.admitted); // after a quiet spell: nobody to wait for
+    assert.ok(performance.now() - t < 140, `a lone statement waited ${Math.round(performance.now() - t)} ms`);
+    assert.equal(lone.treeSize, 1);
     const t0 = performance.now();
-    const first = w.seq.submit(s[0]!.admitted);
+    const first = w.seq.submit(s[1]!.admitted); // busy now (a batch was just taken): it lingers
     await new Promise((r) => setTimeout(r, 40));
-    const second = w.seq.submit(s[1]!.admitted); // within the first one's linger: the same batch
+    const second = w.seq.submit(s[2]!.admitted); // within the first one's linger: the same batch
     const [a, b] = await Promise.all([first, second]);
-    assert.equal(a.treeSize, 2, 'one checkpoint for both');
-    assert.equal(b.treeSize, 2);
+    assert.equal(a.treeSize, 3, 'one checkpoint for both');
+    assert.equal(b.treeSize, 3);
     assert.ok(performance.now() - t0 >= 140, 'the batch waited for the linger from its oldest statement');
     const t1 = performance.now();
-    const full = await Promise.all(s.slice(2, 5).map((x) => w.seq.submit(x!.admitted))); // maxBatch reached: no wait
+    const full = await Promise.all(s.slice(3, 6).map((x) => w.seq.submit(x!.admitted))); // maxBatch reached: no wait
     assert.ok(performance.now() - t1 < 140, `a full batch waited ${Math.round(performance.now() - t1)} ms`);
-    assert.deepEqual(full.map((r) => r.treeSize), [5, 5, 5]);
-    await w.seq.submit(s[5]!.admitted);
+    assert.deepEqual(full.map((r) => r.treeSize), [6, 6, 6]);
   });
 
   it('when draining, then queued statements are still sequenced and new ones are refused with STOPPED', async () => {

@@ -36,7 +36,8 @@ describe('rate limiting and backpressure', () => {
     const issuer = await makeIssuer('https://ci.queue.example');
     const ledger = await startLedger({
       policy: { version: 1, mode: 'production', issuers: [{ iss: issuer.iss, keys: [{ jwk: issuer.jwk }] }] },
-      env: { SEQUENCER_MAX_QUEUE: '1', SEQUENCER_MAX_BATCH: '1', SEQUENCER_LINGER_MS: '50', RATE_LIMIT_PER_MINUTE: '0' },
+      // a batch (up to 2) lingers 50 ms once busy while the queue (1) holds its statement: the others find it full
+      env: { SEQUENCER_MAX_QUEUE: '1', SEQUENCER_MAX_BATCH: '2', SEQUENCER_LINGER_MS: '50', RATE_LIMIT_PER_MINUTE: '0' },
     });
     ledgers.push(ledger);
     const statements = await Promise.all(Array.from({ length: 20 }, (_, i) => signStatement(issuer, { sub: subjectOf(100 + i) })));
