@@ -26,8 +26,9 @@
  */
 import { Logger } from '@nestjs/common';
 import type { PublicationAttempts, PublishedArtifact, PublishFailure } from './publication.attempt.js';
-import { laneOf, type NewPublication, type PublicationBook, type PublicationOutcome, type PublicationRecord, type SubjectHold, type SubjectRef } from './publication.store.js';
+import type { NewPublication, PublicationBook, PublicationOutcome, PublicationRecord } from './publication.store.js';
 import { describeError, isRegistryOutage } from './publisher.errors.js';
+import { SUBJECT_MISSING, SubjectHolds, subjectKey } from './subject-holds.js';
 
 /**
  * The delay before attempt `failures + 1`: `min · 2^(failures−1)` capped at `max`, with "equal
@@ -68,18 +69,9 @@ export interface PublicationWorkerOptions {
   readonly onPausesChanged?: (pauses: RegistryPause[]) => void;
 }
 
-/** a subject held after such a failure (in memory: a restart probes each subject again) */
-interface HeldSubject extends SubjectRef, SubjectHold {
-  readonly failures: number;
-}
-
 const MAX_TIMER_MS = 60_000;
 /** how often subjects that arrived are looked for while publications wait (`arrivals`: a stat of the layout's index) */
 const ARRIVALS_EVERY_MS = 1000;
-/** failures meaning the subject's artifact is not there: every claim about it would fail alike */
-const SUBJECT_MISSING = new Set(['ERR_PUBLISH_SUBJECT_UNKNOWN', 'ERR_PUBLISH_SUBJECT_NOT_FOUND']);
-/** held subjects remembered (the oldest forgotten first: it is probed again sooner, nothing else) */
-const MAX_HELD_SUBJECTS = 65_536;
 /** most publications of one subject attempted together (one referrers-index update) */
 const MAX_GROUP = 32;
 const hostOfLane = (lane: string): string => lane.slice(lane.indexOf(':') + 1, lane.indexOf('/'));
@@ -94,12 +86,8 @@ export class PublicationWorker {
   private readonly paused = new Map<string, RegistryPause>();
   /** registries whose pause ended and whose single probe attempt is running */
   private readonly probing = new Set<string>();
-  /** subjects whose artifact was not found, by {@link subjectKey}, most recently held last */
-  private readonly heldSubjects = new Map<string, HeldSubject>();
-  /** held subjects whose hold ended and whose probe group is running */
-  private readonly probingSubjects = new Set<string>();
-  /** subjects found again (their digests): their held publications are due at the next flush */
-  private releases: string[] = [];
+  /** subjects whose artifact was not found (subject-holds.ts) */
+  private readonly subjects: SubjectHolds;
   /** when the last look for subjects arrived in the layout was taken (ms) */
   private arrivalsAt = 0;
   private arrivalsFailing = false;
@@ -120,6 +108,9 @@ export class PublicationWorker {
   constructor(private readonly o: PublicationWorkerOptions) {
     this.now = o.now ?? Date.now;
     this.random = o.random ?? Math.random;
+    // Not in the layout, the only place this service may look: it arrives only when copied in
+    // (layoutArrivals releases it then), so it waits the longest backoff at once.
+    this.subjects = new SubjectHolds((failures, code) => (code === 'ERR_PUBLISH_SUBJECT_UNKNOWN' ? o.retry.maxMs : retryDelay(failures, o.retry, this.random)));
   }
 
   /** Number of attempts running. */
@@ -143,13 +134,7 @@ export class PublicationWorker {
    * held (its artifact was not found lately), so that it costs no attempt; as it is otherwise.
    */
   holdOf(row: NewPublication): NewPublication {
-    const h = this.heldNow(subjectKey(row), this.now());
-    return h ? { ...row, held: { until: h.until, error: h.error, code: h.code } } : row;
-  }
-
-  private heldNow(key: string, now: number): HeldSubject | undefined {
-    const h = this.heldSubjects.get(key);
-    return h && h.until > now ? h : undefined;
+    return this.subjects.holdOf(row, this.now());
   }
 
   /** Looks for due work soon (new rows were recorded, or an attempt finished). Coalesced. */
@@ -174,10 +159,9 @@ export class PublicationWorker {
   /** Records the finished attempts' outcomes in one transaction, then tells the listeners. */
   private async flush(): Promise<void> {
     const done = this.outcomes;
-    const releases = this.releases;
+    const releases = this.subjects.takeFound();
     if (done.length === 0 && releases.length === 0) return;
     this.outcomes = [];
-    this.releases = [];
     try {
       await this.o.store.record(done.map((d) => d.outcome));
       const now = this.now();
@@ -230,10 +214,12 @@ export class PublicationWorker {
         if (halfOpen) this.probing.add(host);
         // in-flight rows are still due in the table: read past them
         const rows = (await this.o.store.dueInLane(lane, now, (free + active) * MAX_GROUP)).filter((r) => !this.inFlight.has(r.entryId));
-        const ready = await this.holdWithSubject(rows, now);
+        // rows of a held subject wait with it (one statement per subject), of a probed one for the probe
+        const { ready, hold } = this.subjects.sortOut(rows, now);
+        for (const h of hold) await this.o.store.holdSubject(h, h, now);
         if (this.stopped) return; // stopped while the store answered: no new attempt
         for (const [key, group] of [...bySubject(ready, halfOpen ? 1 : MAX_GROUP)].slice(0, free)) {
-          if (this.heldSubjects.has(key)) this.probingSubjects.add(key); // its hold ended: this group probes it
+          this.subjects.launching(key);
           this.launch(lane, group);
         }
       }
@@ -265,43 +251,8 @@ export class PublicationWorker {
       return;
     }
     if (arrived.size === 0) return;
-    for (const [key, h] of this.heldSubjects) if (arrived.has(h.subjectDigest)) this.heldSubjects.delete(key);
+    this.subjects.arrived(arrived);
     await this.o.store.releaseSubjects([...arrived], now);
-  }
-
-  /**
-   * Due rows of a held subject wait with it (one statement per subject: they were recorded before
-   * the hold, or the probe failed while they waited); rows of a subject being probed wait for the
-   * probe's outcome. Answers the rest.
-   */
-  private async holdWithSubject(rows: readonly PublicationRecord[], now: number): Promise<PublicationRecord[]> {
-    const ready: PublicationRecord[] = [];
-    const hold = new Map<string, HeldSubject>();
-    for (const r of rows) {
-      const key = subjectKey(r);
-      if (this.probingSubjects.has(key)) continue;
-      const h = this.heldNow(key, now);
-      if (h) hold.set(key, h);
-      else ready.push(r);
-    }
-    for (const h of hold.values()) await this.o.store.holdSubject(h, h, now);
-    return ready;
-  }
-
-  /** Holds the subject of a publication that failed because its artifact was not found (unless it is held already). */
-  private holdSubject(rec: PublicationRecord, code: string, error: string, now: number): HeldSubject {
-    const key = subjectKey(rec);
-    const current = this.heldNow(key, now);
-    if (current) return current;
-    const failures = (this.heldSubjects.get(key)?.failures ?? 0) + 1;
-    // Not in the layout, the only place this service may look: it arrives only when copied in
-    // (layoutArrivals releases it then), so wait the longest backoff at once.
-    const delay = code === 'ERR_PUBLISH_SUBJECT_UNKNOWN' ? this.o.retry.maxMs : retryDelay(failures, this.o.retry, this.random);
-    const held: HeldSubject = { lane: laneOf(rec), subjectDigest: rec.subjectDigest, until: now + delay, error, code, failures };
-    this.heldSubjects.delete(key);
-    this.heldSubjects.set(key, held);
-    if (this.heldSubjects.size > MAX_HELD_SUBJECTS) this.heldSubjects.delete(this.heldSubjects.keys().next().value!);
-    return held;
   }
 
   /** Sleeps until the next row becomes due or a registry pause ends. */
@@ -366,7 +317,7 @@ export class PublicationWorker {
       }
     } finally {
       if (probe) this.probing.delete(registry);
-      this.probingSubjects.delete(subject);
+      this.subjects.settled(subject);
     }
   }
 
@@ -378,7 +329,7 @@ export class PublicationWorker {
       this.outcomes.push({ outcome: { entryId: rec.entryId, at: this.now(), published: { digest: r.digest, via: r.via } }, tell: () => this.o.onPublished?.(rec) }); // commit point 3 at the next flush
       this.unpause(rec.registry);
       // its artifact is there now: the publications held with the subject are due
-      if (this.heldSubjects.delete(subjectKey(rec))) this.releases.push(rec.subjectDigest);
+      this.subjects.published(rec);
       return;
     }
     if (this.stopped) return; // aborted by shutdown: not a failure, the row stays due
@@ -387,7 +338,7 @@ export class PublicationWorker {
     const now = this.now();
     const { code, message } = describeError(cause);
     // A missing subject holds every publication about it: they wait for its next probe together.
-    const nextAttemptAt = SUBJECT_MISSING.has(code) ? this.holdSubject(rec, code, message, now).until : now + retryDelay(rec.attempts + 1, this.o.retry, this.random);
+    const nextAttemptAt = SUBJECT_MISSING.has(code) ? this.subjects.missing(rec, code, message, now).until : now + retryDelay(rec.attempts + 1, this.o.retry, this.random);
     const failed = { error: message, code, nextAttemptAt, ...(failure.digest ? { digest: failure.digest } : {}) };
     this.unrecorded.add(rec.entryId);
     this.outcomes.push({ outcome: { entryId: rec.entryId, at: now, failed }, tell: () => this.o.onFailure?.(rec, cause) });
@@ -405,9 +356,6 @@ export class PublicationWorker {
 }
 
 const isPublished = (r: unknown): r is PublishedArtifact => typeof r === 'object' && r !== null && !(r instanceof Error) && typeof (r as PublishedArtifact).digest === 'string';
-
-/** A subject: its lane (target, registry, repository) and its digest. */
-const subjectKey = (r: Pick<NewPublication, 'targetKind' | 'registry' | 'repository' | 'subjectDigest'>): string => `${laneOf(r)}@${r.subjectDigest}`;
 
 /** Due rows grouped by subject ({@link subjectKey}), at most `max` per group, in order. */
 function bySubject(rows: readonly PublicationRecord[], max: number): Map<string, PublicationRecord[]> {
