@@ -26,7 +26,8 @@ import {
 } from '../../libs/ledger/src/index.js';
 import { ConcurrencyError, type NewEvent } from '../../libs/event-store/src/index.js';
 import { batchReceipts, integrateBatch } from './batch-integrator.js';
-import type { BatchRecord, LogIndexStore } from './log-index.store.js';
+import { IndexedAnswers } from './indexed-answers.js';
+import type { BatchRecord } from './log-index.store.js';
 import { checkIndex, replayStream } from './log-replay.js';
 import type { SequencerOptions, SequencerState, SequencerStatus, ServiceJob } from './sequencer.contract.js';
 import { messageOf, SequencerError, type SequencerErrorCode } from './sequencer.errors.js';
@@ -36,9 +37,6 @@ import { WaitingStatements, type Registered, type Waiter } from './sequencer.que
 export { SequencerError, type SequencerErrorCode } from './sequencer.errors.js';
 export type { Registered } from './sequencer.queue.js';
 export type { CheckpointSigner, SequencerOptions, SequencerState, SequencerStatus } from './sequencer.contract.js';
-
-/** the linger applies while a batch was taken within this many lingers */
-const LINGER_BUSY_FACTOR = 10;
 
 export const toNewEvent = (e: LedgerEvent): NewEvent => ({ type: e.type, data: encodeEventData(e), contentType: 'application/json' });
 
@@ -57,14 +55,14 @@ export class Sequencer {
   private closing = false;
   private loop: Promise<void> | null = null;
   private readonly signal = new WakeSignal();
-  /** when the last batch was taken (`performance.now()`): the linger applies only while busy */
-  private lastBatchAt = -Infinity;
+  private readonly answers: IndexedAnswers;
 
   constructor(private readonly o: SequencerOptions) {
     this.stream = logStream(o.logId);
     this.clock = o.clock ?? (() => new Date());
     this.queue = new WaitingStatements(o);
     this.backoff = new RecoveryBackoff(o, this.clock);
+    this.answers = new IndexedAnswers(o.index, this.logger);
   }
 
   get size(): number {
@@ -177,19 +175,13 @@ export class Sequencer {
         const job = this.jobs.shift();
         if (job) await this.appendService(job);
         else if (this.queue.length > 0) {
-          // Group commit: a batch waits up to the linger from its oldest statement's arrival, so that
-          // its fixed costs (checkpoint signature, append and fsync, index transaction) are shared
-          // even at a moderate rate, where a batch per append in flight held ≈ 1.7 statements. Only
-          // while statements keep coming (a batch taken within the last ten lingers): a lone
-          // statement after a quiet spell has nobody to share with and goes at once.
-          const now = performance.now();
-          const busy = now - this.lastBatchAt < LINGER_BUSY_FACTOR * this.o.lingerMs;
-          const wait = this.closing || !busy ? 0 : this.queue.lingerLeft(this.o.lingerMs, now);
+          // Group commit (sequencer.queue.ts `lingerLeft`): the batch's fixed costs — checkpoint
+          // signature, append and fsync, index transaction — shared at moderate rates too.
+          const wait = this.closing ? 0 : this.queue.lingerLeft(this.o.lingerMs);
           if (wait > 0) {
             await this.signal.idle(wait);
             continue;
           }
-          this.lastBatchAt = now;
           batch = this.queue.takeBatch();
           await this.sequence(batch);
           batch = [];
@@ -209,7 +201,7 @@ export class Sequencer {
   private async sequence(batch: Waiter[]): Promise<void> {
     // A statement re-sent after an append that failed but landed, or registered while its twin was
     // being checked, is already in the log: answer from the index. One lookup for the whole batch.
-    const known = this.knownStatements(batch);
+    const known = this.answers.known(batch);
     batch = batch.filter((w) => !(known === undefined || known.has(w.entry.statementId)) || !this.settleFromIndex(w));
     if (batch.length === 0) return;
     const now = this.clock();
@@ -375,33 +367,11 @@ export class Sequencer {
     return this.state.events === 0 ? 'no_stream' : this.state.events - 1;
   }
 
-  /** The batch's statement ids that the index holds; undefined if the index can't say (check each). */
-  private knownStatements(batch: readonly Waiter[]): Set<string> | undefined {
-    try {
-      return this.o.index.knownStatements(batch.map((w) => w.entry.statementId));
-    } catch (err) {
-      this.logger.error(`couldn't read the log index: ${messageOf(err)}`);
-      return undefined;
-    }
-  }
-
-  /**
-   * Resolve `w` from the log index when its statement (by statement id: a twin gets the first
-   * entry) is already there — the index holds only durable entries.
-   */
+  /** Resolves `w` from the log index when its statement is already there. */
   private settleFromIndex(w: Waiter): boolean {
-    let known: ReturnType<LogIndexStore['entryByStatement']>;
-    let receipt: Uint8Array | undefined;
-    try {
-      known = this.o.index.entryByStatement(w.entry.statementId);
-      receipt = known && this.o.index.receipt(known.entryId);
-    } catch (err) {
-      this.logger.error(`couldn't read the log index: ${messageOf(err)}`);
-      return false;
-    }
-    if (!known || !receipt) return false;
-    this.queue.resolve(w, { entryId: known.entryId, index: known.index, treeSize: known.receiptTreeSize, receipt });
-    return true;
+    const r = this.answers.registered(w.entry.statementId);
+    if (r) this.queue.resolve(w, r);
+    return r !== undefined;
   }
 
   private refuseAll(err: Error): void {
