@@ -78,13 +78,28 @@ export function isLedgerEventType(type: string): type is EventTypeName {
 
 /** Serialise an event's data (without `type`, which travels as the store's event type). */
 export function encodeEventData(event: LedgerEvent): Uint8Array {
+  if (event.type === 'EntryRegistered' && Object.keys(event).length === ENTRY_REGISTERED_KEYS) return utf8.encode(entryRegisteredJson(event));
   const out: Record<string, unknown> = { v: 1 };
   const binary = BINARY[event.type];
   for (const [k, v] of Object.entries(event)) {
     if (k === 'type') continue;
     out[k] = binary.includes(k) ? toBase64Url(v as Uint8Array) : v;
   }
-  return new TextEncoder().encode(JSON.stringify(out));
+  return utf8.encode(JSON.stringify(out));
+}
+
+const utf8 = new TextEncoder();
+/** `type` and the nine fields of {@link EntryRegistered} */
+const ENTRY_REGISTERED_KEYS = 10;
+
+/**
+ * The one event written per registration, written directly: the same text `JSON.stringify` makes of
+ * the generic form (members in the interface's order, which is the order the decider builds them
+ * in; the unit test compares both byte for byte), without building the intermediate object.
+ */
+function entryRegisteredJson(e: EntryRegistered): string {
+  const q = JSON.stringify;
+  return `{"v":1,"index":${q(e.index)},"entryId":${q(e.entryId)},"leafHash":"${toBase64Url(e.leafHash)}","entry":"${toBase64Url(e.entry)}","iss":${q(e.iss)},"sub":${q(e.sub)},"contentType":${q(e.contentType)},"kid":${q(e.kid)},"registeredAt":${q(e.registeredAt)}}`;
 }
 
 export class EventDecodeError extends Error {
@@ -117,6 +132,22 @@ export function decodeEventData(type: string, data: Uint8Array): LedgerEvent {
     }
   }
   return out as unknown as LedgerEvent;
+}
+
+const decodedByData = new WeakMap<Uint8Array, LedgerEvent>();
+
+/**
+ * {@link decodeEventData} of a recorded event, once per event object: the result is remembered
+ * with the event's `data` (weakly) and returned again to the next caller, so processors that share
+ * the pages they read (the SQLite store's `recentEvents`) decode each event once. The result is
+ * shared between those callers: treat it, and its byte arrays, as read-only.
+ */
+export function decodeRecordedEvent(e: { readonly type: string; readonly data: Uint8Array }): LedgerEvent {
+  const held = decodedByData.get(e.data);
+  if (held !== undefined && held.type === e.type) return held;
+  const decoded = decodeEventData(e.type, e.data);
+  decodedByData.set(e.data, decoded);
+  return decoded;
 }
 
 /** The stream that holds log `logId`. */
