@@ -14,6 +14,8 @@ export interface OpenStoreOptions {
   autoCheckpointPages?: number;
   /** How often idle subscriptions re-read (SQLite: the only wake-up for other processes' writes; PostgreSQL: the fallback to LISTEN). */
   pollIntervalMs?: number;
+  /** SQLite only: the last events read kept in memory for the connection's other subscriptions (default none). */
+  recentEvents?: number;
 }
 
 export async function openConfiguredEventStore(config: ServiceConfig, opts: OpenStoreOptions = {}): Promise<EventStore> {
@@ -29,6 +31,7 @@ export async function openConfiguredEventStore(config: ServiceConfig, opts: Open
         worker: opts.worker ?? false,
         autoCheckpointPages: opts.autoCheckpointPages,
         pollIntervalMs: opts.pollIntervalMs,
+        recentEvents: opts.recentEvents,
       });
   }
 }

@@ -16,7 +16,7 @@
 import Database from 'better-sqlite3';
 import type { Database as Db, Statement } from 'better-sqlite3';
 import type { CheckpointStore, RecordedEvent } from '../../libs/event-store/src/index.js';
-import { decodeEventData, isLedgerEventType, logStream } from '../../libs/ledger/src/index.js';
+import { decodeRecordedEvent, isLedgerEventType, logStream } from '../../libs/ledger/src/index.js';
 import type { Projection, ProjectionApplier, ProjectedEvent } from './projection.port.js';
 
 export class ProjectionError extends Error {
@@ -164,7 +164,7 @@ export class ProjectionStore {
         let pe: ProjectedEvent | undefined;
         targets.forEach((t, i) => {
           if (e.position <= after[i]!) return;
-          pe ??= { event: decodeEventData(e.type, e.data), position: e.position, stream: e.stream, revision: e.revision };
+          pe ??= { event: decodeRecordedEvent(e), position: e.position, stream: e.stream, revision: e.revision };
           try {
             t.applier.apply(pe);
           } catch (cause) {

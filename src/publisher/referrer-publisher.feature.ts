@@ -20,7 +20,7 @@
 import { Logger } from '@nestjs/common';
 import { Counter } from 'prom-client';
 import { runProcessor, type RecordedEvent } from '../../libs/event-store/src/index.js';
-import { REVOCATION_CONTENT_TYPE, decodeEventData, logStream, type EntryRegistered } from '../../libs/ledger/src/index.js';
+import { REVOCATION_CONTENT_TYPE, decodeRecordedEvent, logStream, type EntryRegistered } from '../../libs/ledger/src/index.js';
 import {
   ARTIFACT_TYPE_SCITT_REVOCATION,
   MEDIA_TYPE_SCITT_RECEIPT,
@@ -139,7 +139,7 @@ export function startReferrerPublisher(
       const rows: NewPublication[] = [];
       for (const ev of events) {
         if (ev.stream !== stream || ev.type !== 'EntryRegistered') continue; // a prefix also matches log-<logId>x
-        const row = publicationOf(decodeEventData(ev.type, ev.data) as EntryRegistered, config, now);
+        const row = publicationOf(decodeRecordedEvent(ev) as EntryRegistered, config, now);
         if (row) rows.push(worker.holdOf(row)); // held with its subject when its artifact was not found lately
       }
       // A subject the layout does not hold, where the layout is the only place to look, waits

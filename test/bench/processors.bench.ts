@@ -62,7 +62,9 @@ async function child(build: string): Promise<RunResult> {
     }
     await fill.close();
     const { openConfiguredEventStore } = await import(join(build, 'src/infrastructure/event-store.factory.js'));
-    const store = await openConfiguredEventStore(config, { pollIntervalMs: config.processors.pollIntervalMs });
+    // as the processors' thread opens it (an older build has no processorsStoreOptions)
+    const { processorsStoreOptions } = await import(join(build, 'src/infrastructure/stores.js'));
+    const store = await openConfiguredEventStore(config, processorsStoreOptions?.(config) ?? { pollIntervalMs: config.processors.pollIntervalMs });
     const index = new LogIndexStore(join(dataDir, 'log-index.sqlite'), {});
     const checkpoints = openSqliteCheckpointStore(join(dataDir, 'checkpoints.sqlite'));
     const stores = { logId, store, index, checkpoints, close: async () => undefined };

@@ -42,6 +42,20 @@ runEventStoreContract('sqlite in a worker thread (default)', async () => {
   };
 });
 
+runEventStoreContract('sqlite on the main thread, keeping the last 3 events read (recentEvents)', async () => {
+  const { dir, rm } = tempDir();
+  const path = join(dir, 'data', 'events.sqlite');
+  const store = await openSqliteEventStore({ path, worker: false, recentEvents: 3 });
+  return {
+    store,
+    reopen: () => openSqliteEventStore({ path, worker: false, recentEvents: 3 }),
+    cleanup: async () => {
+      await store.close();
+      rm();
+    },
+  };
+});
+
 const ev = (s: string, type = 'T') => ({ type, data: new TextEncoder().encode(s) });
 
 describe('sqlite event store', () => {
@@ -107,6 +121,51 @@ describe('sqlite event store', () => {
       await sub.close();
       await a.close();
       await b.close();
+    } finally {
+      rm();
+    }
+  });
+});
+
+describe('sqlite event store keeping recent events', () => {
+  it('reads what a plain connection reads, whatever the pages asked, while another connection appends', async () => {
+    const { dir, rm } = tempDir();
+    try {
+      const path = join(dir, 'events.sqlite');
+      const writer = await openSqliteEventStore({ path, worker: false });
+      const plain = await openSqliteEventStore({ path, worker: false });
+      const kept = await openSqliteEventStore({ path, worker: false, recentEvents: 7 });
+      let seed = 7;
+      const rnd = (n: number): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n);
+      let revision = -1;
+      const ids = (es: { position: bigint; id: string }[]): string[] => es.map((e) => `${e.position}:${e.id}`);
+      for (let round = 0; round < 300; round++) {
+        if (rnd(3) === 0) {
+          const n = 1 + rnd(4);
+          const r = await writer.append('s-1', Array.from({ length: n }, (_, i) => ev(`r${round}e${i}`)), revision < 0 ? 'no_stream' : revision);
+          revision = r.nextExpectedRevision;
+        }
+        const head = Number(await plain.headPosition());
+        const after = BigInt(rnd(head + 2));
+        const maxCount = 1 + rnd(9);
+        assert.deepEqual(ids(await kept.readAll({ after, maxCount })), ids(await plain.readAll({ after, maxCount })), `round ${round}: after ${after}, ${maxCount}`);
+      }
+      for (const s of [writer, plain, kept]) await s.close();
+    } finally {
+      rm();
+    }
+  });
+
+  it('hands two subscriptions that follow the log together the same event objects (read and decoded once)', async () => {
+    const { dir, rm } = tempDir();
+    try {
+      const store = await openSqliteEventStore({ path: join(dir, 'events.sqlite'), worker: false, recentEvents: 64 });
+      await store.append('s-1', Array.from({ length: 10 }, (_, i) => ev(`e${i}`)), 'no_stream');
+      const a = await take(store.subscribeToAll(), 10);
+      const b = await take(store.subscribeToAll(), 10);
+      assert.equal(a.length, 10);
+      a.forEach((e, i) => assert.equal(b[i], e, `event ${i}: the same object`));
+      await store.close();
     } finally {
       rm();
     }

@@ -36,6 +36,7 @@ import type {
 } from './event-store.port.js';
 import { DEFAULT_MAX_EVENT_BYTES, checkAfter, planReadStream, validateAppend, type ValidEvent } from './event-validation.js';
 import { ChangeSignal, PagedSubscription, type PagedSubscriptionOptions } from './paged.subscription.js';
+import { RecentEvents } from './recent-events.js';
 
 /** The engine's options; `openSqliteEventStore` (sqlite.factory.ts) adds the `worker` switch. */
 export interface SqliteEngineOptions extends PagedSubscriptionOptions {
@@ -52,6 +53,12 @@ export interface SqliteEngineOptions extends PagedSubscriptionOptions {
    * {@link startWalCheckpointer} running beside the store, set a large value here (a backstop).
    */
   autoCheckpointPages?: number;
+  /**
+   * Keep the last this many events read from `$all` in memory (default 0: none), so that several
+   * subscriptions on this connection that follow the log together read each page once
+   * (recent-events.ts). The processors' thread sets it.
+   */
+  recentEvents?: number;
 }
 
 const SCHEMA_VERSION = 1;
@@ -118,10 +125,12 @@ class SqliteEventStore implements EventStore {
   readonly #subs = new Set<PagedSubscription>();
   readonly #q;
   readonly #appendTx: (stream: string, events: ValidEvent[], expected: ExpectedRevision, at: number) => AppendResult;
+  readonly #recent: RecentEvents | undefined;
 
   constructor(db: Database.Database, opts: SqliteEngineOptions) {
     this.#db = db;
     this.#opts = opts;
+    this.#recent = opts.recentEvents ? new RecentEvents(opts.recentEvents) : undefined;
     const cols = 'position, stream, revision, id, type, content_type, data, metadata, recorded_at';
     this.#q = {
       lastRevision: db.prepare<[string], { r: number | null }>('SELECT MAX(revision) AS r FROM events WHERE stream = ?'),
@@ -222,7 +231,15 @@ class SqliteEventStore implements EventStore {
 
   #page(after: bigint, maxCount: number): RecordedEvent[] {
     if (after >= MAX_POSITION) return [];
-    return this.#read(() => this.#q.all.all(after, maxCount), '$all').map(toEvent);
+    const recent = this.#recent;
+    if (!recent) return this.#read(() => this.#q.all.all(after, maxCount), '$all').map(toEvent);
+    const held = recent.page(after, maxCount);
+    if (held.length === maxCount) return held;
+    // the rest of the page from the store, after the last event held
+    const from = held.length > 0 ? held[held.length - 1]!.position : after;
+    const read = this.#read(() => this.#q.all.all(from, maxCount - held.length), '$all').map(toEvent);
+    recent.remember(from, read);
+    return held.length === 0 ? read : held.concat(read);
   }
 
   #read<T>(f: () => T, what: string): T {

@@ -4,7 +4,7 @@
  * messages with the same ids, so a re-sent batch carries the ids consumers already saw.
  */
 import { createHash } from 'node:crypto';
-import { decodeEventData, logStream, type CheckpointSigned, type EntryRegistered } from '../../ledger/src/events.js';
+import { decodeRecordedEvent, logStream, type CheckpointSigned, type EntryRegistered } from '../../ledger/src/events.js';
 import { parseRevocationPayload, REVOCATION_CONTENT_TYPE } from '../../ledger/src/revocation.js';
 import { decodeSign1 } from '../../cose/src/sign1.codec.js';
 import { toHex } from '../../cose/src/bytes.js';
@@ -167,7 +167,7 @@ export function toIntegrationEvents(stored: StoredEvent, opts: MappingOptions): 
   const source = opts.source ?? `/logs/${logId}`;
   let event;
   try {
-    event = decodeEventData(stored.type, stored.data);
+    event = decodeRecordedEvent(stored);
   } catch (cause) {
     throw new IntegrationEventMappingError(
       `couldn't map ${stored.type} at ${stored.stream}@${stored.revision} (position ${stored.position}): the stored data does not decode`,
