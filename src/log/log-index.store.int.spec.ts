@@ -4,6 +4,7 @@
  * every new checkpoint; proofs read their nodes in one statement and say which node is missing.
  */
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -78,6 +79,44 @@ describe('LogIndexStore', () => {
       await assert.rejects(missing.getNodes([{ level: 0, index: 1 }, { level: 2, index: 0 }]), /tree node \(0, 1\): not stored/);
       missing.close();
       index.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('the writer answers "not in the log" from its id filter, and finds every entry and statement, old or new', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'log-index-'));
+    const hex = (s: string): string => createHash('sha256').update(s).digest('hex');
+    const entryAt = (i: number) => ({ index: i, entryId: hex(`entry ${i}`), statementId: hex(`statement ${i}`), iss: 'https://ci.example', sub: 'sub', contentType: 'text/plain', kid: 'k', registeredAt: new Date(0).toISOString(), receiptTreeSize: i + 1, entry: new Uint8Array([i]) });
+    try {
+      const path = join(dir, 'log-index.sqlite');
+      const range = new CompactRange();
+      const write = (index: LogIndexStore, from: number, to: number, applied: number): void => {
+        const entries = [];
+        for (let i = from; i < to; i++) {
+          range.append(hashLeaf(new Uint8Array([i])));
+          entries.push(entryAt(i));
+        }
+        index.writeBatch({ entries, nodes: [], checkpoint: checkpointAt(range), range, appliedEvents: applied });
+      };
+      const first = new LogIndexStore(path, { keepLatest: true });
+      write(first, 0, 30, 31);
+      first.close();
+      const writer = new LogIndexStore(path, { keepLatest: true });
+      const reader = new LogIndexStore(path);
+      assert.equal(writer.entryByIdOrStatement(entryAt(3).entryId, hex('new'))?.index, 3, 'found while the filter loads');
+      await writer.idsLoaded;
+      write(writer, 30, 40, 41);
+      for (const i of [0, 17, 29, 30, 39]) {
+        assert.equal(writer.entryByIdOrStatement(entryAt(i).entryId, hex('new'))?.index, i, `entry ${i} by its id`);
+        assert.equal(writer.entryByIdOrStatement(hex('new'), entryAt(i).statementId)?.index, i, `entry ${i} by its statement`);
+      }
+      assert.equal(writer.entryByIdOrStatement(hex('new'), hex('new statement')), undefined);
+      assert.deepEqual([...writer.knownStatements([hex('a'), entryAt(5).statementId, entryAt(35).statementId, hex('b')])].sort(), [entryAt(5).statementId, entryAt(35).statementId].sort());
+      assert.deepEqual(writer.knownStatements([hex('a'), hex('b')]), new Set());
+      assert.equal(reader.entryByIdOrStatement(entryAt(35).entryId, hex('new'))?.index, 35, 'a reader instance (no filter) reads SQLite');
+      writer.close();
+      reader.close();
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

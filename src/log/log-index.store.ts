@@ -14,6 +14,7 @@ import { CompactRange, type NodeId, type NodeReader } from '../../libs/merkle/sr
 import type { Checkpoint, LedgerEvent, NodeWrite } from '../../libs/ledger/src/index.js';
 import { buildReceiptFrom } from './receipt.builder.js';
 import { TreeNodeCache } from './tree-node.cache.js';
+import { IdFilter, loadIdFilter } from './id-filter.js';
 
 export interface IndexedEntry {
   readonly index: number;
@@ -99,6 +100,10 @@ export class LogIndexStore implements NodeReader {
    */
   private latest: Checkpoint | null | undefined;
   private readonly keepLatest: boolean;
+  /** the ids the log may hold (the writer's only: it sees every write), filled in the background at open */
+  private readonly ids: IdFilter | undefined;
+  /** resolves when {@link ids} is ready (or could not be filled) */
+  readonly idsLoaded: Promise<void>;
 
   /**
    * `autoCheckpointPages`: SQLite's `wal_autocheckpoint` (default 1000); the service sets a large
@@ -144,6 +149,13 @@ export class LogIndexStore implements NodeReader {
       entrySizesFrom: p('SELECT idx, length(entry) AS bytes FROM entries WHERE idx >= ? ORDER BY idx LIMIT ?'),
     };
     this.nodes = new TreeNodeCache(this.db);
+    if (this.keepLatest) {
+      const ids = (this.ids = new IdFilter(2 * ((this.db.prepare('SELECT MAX(idx) FROM entries').pluck().get() as number | null) ?? 0)));
+      const chunk = this.db.prepare('SELECT idx, entry_id AS entryId, statement_id AS statementId FROM entries WHERE idx >= ? ORDER BY idx LIMIT ?');
+      this.idsLoaded = loadIdFilter(ids, (from, n) => chunk.all(from, n) as { idx: number; entryId: string; statementId: string }[]);
+    } else {
+      this.idsLoaded = Promise.resolve();
+    }
   }
 
   /** Number of stream events already applied here (0 for a new index). */
@@ -174,6 +186,12 @@ export class LogIndexStore implements NodeReader {
       this.q.setMeta.run('appliedEvents', String(b.appliedEvents));
     })();
     this.latest = b.checkpoint;
+    if (this.ids) {
+      for (const e of b.entries) {
+        this.ids.add(e.entryId);
+        this.ids.add(e.statementId);
+      }
+    }
   }
 
   /** Record that non-log events (keys, policy) were applied, so replay does not revisit them. */
@@ -270,17 +288,20 @@ export class LogIndexStore implements NodeReader {
 
   /**
    * Registration's dedupe in one lookup: the entry `entryId` if the log holds it, else the first
-   * entry of statement `statementId` (a twin), else undefined.
+   * entry of statement `statementId` (a twin), else undefined. The writer answers "neither" from
+   * its id filter without SQLite when it can (id-filter.ts).
    */
   entryByIdOrStatement(entryId: string, statementId: string): IndexedEntry | undefined {
+    if (this.ids && !this.ids.mightHold(entryId) && !this.ids.mightHold(statementId)) return undefined;
     const r = this.q.byIdOrStatement.get({ entryId, statementId }) as Row | undefined;
     return r && toEntry(r);
   }
 
   /** The statement ids among `statementIds` that the log holds (usually none). */
   knownStatements(statementIds: readonly string[]): Set<string> {
-    if (statementIds.length === 0) return new Set();
-    return new Set(this.q.knownStatements.all(JSON.stringify(statementIds)) as string[]);
+    const maybe = this.ids ? statementIds.filter((id) => this.ids!.mightHold(id)) : statementIds;
+    if (maybe.length === 0) return new Set();
+    return new Set(this.q.knownStatements.all(JSON.stringify(maybe)) as string[]);
   }
 
   entryByIndex(index: number): IndexedEntry | undefined {
