@@ -28,18 +28,22 @@ describe('IdFilter', () => {
     assert.equal(f.mightHold(''), true);
   });
 
-  it('loads in chunks, yielding between them, and stays not ready when the read fails', async () => {
-    const rows = Array.from({ length: 45 }, (_, i) => ({ idx: i, entryId: id(`e${i}`), statementId: id(`s${i}`) }));
-    const reads: number[] = [];
+  it('loads each kind of id in chunks, after the last one read, and stays not ready when a read fails', async () => {
+    const entries = Array.from({ length: 45 }, (_, i) => id(`e${i}`)).sort();
+    const statements = Array.from({ length: 7 }, (_, i) => id(`s${i}`)).sort();
+    const reads: string[] = [];
+    const lister = (name: string, all: string[]) => (after: string, n: number) => (reads.push(`${name} ${all.indexOf(after)}`), all.filter((x) => x > after).slice(0, n));
     const f = new IdFilter();
-    await loadIdFilter(f, (from, n) => (reads.push(from), rows.filter((r) => r.idx >= from).slice(0, n)), 20);
-    assert.deepEqual(reads, [0, 20, 40]);
+    await loadIdFilter(f, [lister('e', entries), lister('s', statements)], { chunk: 20, pauseMs: 0 });
+    assert.deepEqual(reads, ['e -1', 'e 19', 'e 39', 's -1']);
     assert.equal(f.ready, true);
-    assert.ok(rows.every((r) => f.mightHold(r.entryId) && f.mightHold(r.statementId)));
+    assert.ok([...entries, ...statements].every((x) => f.mightHold(x)));
     const broken = new IdFilter();
-    await loadIdFilter(broken, () => {
-      throw new TypeError('The database connection is not open');
-    });
+    await loadIdFilter(broken, [
+      () => {
+        throw new TypeError('The database connection is not open');
+      },
+    ]);
     assert.equal(broken.ready, false);
     assert.equal(broken.mightHold(id('anything')), true);
   });

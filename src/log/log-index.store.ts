@@ -151,8 +151,10 @@ export class LogIndexStore implements NodeReader {
     this.nodes = new TreeNodeCache(this.db);
     if (this.keepLatest) {
       const ids = (this.ids = new IdFilter(2 * ((this.db.prepare('SELECT MAX(idx) FROM entries').pluck().get() as number | null) ?? 0)));
-      const chunk = this.db.prepare('SELECT idx, entry_id AS entryId, statement_id AS statementId FROM entries WHERE idx >= ? ORDER BY idx LIMIT ?');
-      this.idsLoaded = loadIdFilter(ids, (from, n) => chunk.all(from, n) as { idx: number; entryId: string; statementId: string }[]);
+      // each from its covering index, in order (the entries' bytes are not read)
+      const entryIds = this.db.prepare('SELECT entry_id FROM entries WHERE entry_id > ? ORDER BY entry_id LIMIT ?').pluck();
+      const statementIds = this.db.prepare('SELECT statement_id FROM entries INDEXED BY entries_by_statement WHERE statement_id > ? ORDER BY statement_id LIMIT ?').pluck();
+      this.idsLoaded = loadIdFilter(ids, [(after, n) => entryIds.all(after, n) as string[], (after, n) => statementIds.all(after, n) as string[]]);
     } else {
       this.idsLoaded = Promise.resolve();
     }
