@@ -206,9 +206,11 @@ export function runProcessor(opts: RunProcessorOptions): ProcessorHandle {
       // otherwise make a catch-up read the store many times over — measured: polled every 25 ms,
       // 5× the catch-up's CPU). Events appended meanwhile show at the next count.
       const now = Date.now();
+      // A count that reached LAG_SCAN_LIMIT is a lower bound: once what was handled since uses it up,
+      // count again rather than answer 0 while behind (the head check above said we are).
       if (lagCount && now - lagCount.at < LAG_COUNT_TTL_MS) {
         const left = lagCount.value - BigInt(state.handled - lagCount.handled);
-        return left > 0n ? left : 0n;
+        if (left > 0n) return left;
       }
       const value = await countMatching(store, after, opts.filter);
       lagCount = { at: now, value, handled: state.handled };

@@ -4,7 +4,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { createMemoryCheckpointStore } from './checkpoint.store.js';
 import type { EventStore, RecordedEvent } from './event-store.port.js';
 import { createMemoryEventStore } from './memory.event-store.js';
-import { runProcessor } from './run-processor.js';
+import { LAG_SCAN_LIMIT, runProcessor } from './run-processor.js';
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -138,6 +138,38 @@ describe('runProcessor', () => {
     await add('CheckpointSigned');
     await until(() => seen.length === 7, 'the live entry');
     await until(() => p.handled === 7, 'its checkpoint');
+    assert.equal(await p.lag(), 0n);
+    await p.stop();
+    await store.close();
+  });
+
+  it('lag never answers 0 while behind, though the count it reuses was a lower bound (the scan limit)', async () => {
+    const store = createMemoryEventStore();
+    const checkpoints = createMemoryCheckpointStore();
+    const total = LAG_SCAN_LIMIT + 5_000;
+    const events = Array.from({ length: total }, (_, i) => ({ type: 'N', data: enc.encode(String(i)) }));
+    for (let i = 0; i < total; i += 1000) await store.append('log-1', events.slice(i, i + 1000), i === 0 ? 'no_stream' : i - 1);
+    let seen = 0;
+    let release!: () => void;
+    const hold = new Promise<void>((r) => (release = r));
+    let open!: () => void;
+    const start = new Promise<void>((r) => (open = r));
+    const p = runProcessor({
+      store, checkpoints, name: 'big', batchSize: 1000,
+      handle: async (batch) => {
+        await start;
+        if (seen >= LAG_SCAN_LIMIT + 1000) await hold; // stop well behind the head
+        seen += batch.length;
+      },
+    });
+    assert.equal(await p.lag(), BigInt(LAG_SCAN_LIMIT), 'the count stops at the scan limit: a lower bound');
+    open();
+    await until(() => p.handled >= LAG_SCAN_LIMIT + 1000, 'more events than the count said were left');
+    const lag = await p.lag(); // within the count's 5 s: it was used up, so the processor counts again
+    assert.ok(lag > 0n, `behind by ${total - p.handled} events, lag says ${lag}`);
+    assert.equal(lag, BigInt(total - p.handled));
+    release();
+    await until(() => p.handled === total, 'the rest');
     assert.equal(await p.lag(), 0n);
     await p.stop();
     await store.close();
