@@ -35,21 +35,28 @@ class Segment {
   }
 
   add(id: string): void {
-    const base = (hexAt(id, 0, 7) & this.blockMask) * 16;
-    for (let i = 0; i < PROBES; i++) {
-      const bit = hexAt(id, 7 + 3 * i, 3) & 511;
-      this.words[base + (bit >>> 5)]! |= 1 << (bit & 31);
-    }
+    this.visit(id, true);
     this.count++;
   }
 
   has(id: string): boolean {
+    return this.visit(id, false);
+  }
+
+  /** The id's seven bits, set (`set`) or only tested: true when all of them were set already. */
+  private visit(id: string, set: boolean): boolean {
     const base = (hexAt(id, 0, 7) & this.blockMask) * 16;
+    let all = true;
     for (let i = 0; i < PROBES; i++) {
       const bit = hexAt(id, 7 + 3 * i, 3) & 511;
-      if ((this.words[base + (bit >>> 5)]! & (1 << (bit & 31))) === 0) return false;
+      const w = base + (bit >>> 5);
+      const mask = 1 << (bit & 31);
+      if ((this.words[w]! & mask) !== 0) continue;
+      if (!set) return false;
+      all = false;
+      this.words[w]! |= mask;
     }
-    return true;
+    return all;
   }
 }
 
