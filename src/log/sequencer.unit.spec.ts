@@ -299,33 +299,40 @@ describe('sequencer: given / when / then, with failures injected', () => {
   });
 
   it('given a full queue, then a statement is refused with QUEUE_FULL', async () => {
-    const w = await given({ maxQueue: 1, lingerMs: 30 });
-    const [warm, first, second] = await Promise.all([statement(), statement(), statement()]);
-    await w.seq.submit(warm.admitted); // busy from now on: the next statement lingers in the queue
+    const w = await given({ maxQueue: 2, lingerMs: 30 });
+    const [warm1, warm2, first, filler, second] = await Promise.all([statement(), statement(), statement(), statement(), statement()]);
+    await Promise.all([w.seq.submit(warm1.admitted), w.seq.submit(warm2.admitted)]); // one batch of two: busy, the next statements linger in the queue
     const a = w.seq.submit(first.admitted);
+    const f = w.seq.submit(filler.admitted);
     assert.equal((await rejection(w.seq.submit(second.admitted))).code, 'ERR_SEQUENCER_QUEUE_FULL');
-    assert.equal((await a).index, 1);
+    assert.deepEqual([(await a).index, (await f).index], [2, 3]);
   });
 
   it('given a linger, then a lone statement goes at once, statements arriving within it while busy share one batch, and a full batch goes at once', async () => {
     const w = await given({ lingerMs: 150, maxBatch: 3 });
-    const s = await Promise.all(Array.from({ length: 6 }, () => statement()));
+    const s = await Promise.all(Array.from({ length: 9 }, () => statement()));
     const t = performance.now();
     const lone = await w.seq.submit(s[0]!.admitted); // after a quiet spell: nobody to wait for
     assert.ok(performance.now() - t < 140, `a lone statement waited ${Math.round(performance.now() - t)} ms`);
     assert.equal(lone.treeSize, 1);
+    const tSerial = performance.now();
+    const next = await w.seq.submit(s[1]!.admitted); // one at a time (the last batch held one): no wait either
+    assert.ok(performance.now() - tSerial < 140, `a client registering one at a time waited ${Math.round(performance.now() - tSerial)} ms`);
+    assert.equal(next.treeSize, 2);
+    const pair = await Promise.all([w.seq.submit(s[2]!.admitted), w.seq.submit(s[3]!.admitted)]); // arriving together: one batch of two
+    assert.deepEqual(pair.map((r) => r.treeSize), [4, 4]);
     const t0 = performance.now();
-    const first = w.seq.submit(s[1]!.admitted); // busy now (a batch was just taken): it lingers
+    const first = w.seq.submit(s[4]!.admitted); // busy now (the last batch held two): it lingers
     await new Promise((r) => setTimeout(r, 40));
-    const second = w.seq.submit(s[2]!.admitted); // within the first one's linger: the same batch
+    const second = w.seq.submit(s[5]!.admitted); // within the first one's linger: the same batch
     const [a, b] = await Promise.all([first, second]);
-    assert.equal(a.treeSize, 3, 'one checkpoint for both');
-    assert.equal(b.treeSize, 3);
+    assert.equal(a.treeSize, 6, 'one checkpoint for both');
+    assert.equal(b.treeSize, 6);
     assert.ok(performance.now() - t0 >= 140, 'the batch waited for the linger from its oldest statement');
     const t1 = performance.now();
-    const full = await Promise.all(s.slice(3, 6).map((x) => w.seq.submit(x!.admitted))); // maxBatch reached: no wait
+    const full = await Promise.all(s.slice(6, 9).map((x) => w.seq.submit(x!.admitted))); // maxBatch reached: no wait
     assert.ok(performance.now() - t1 < 140, `a full batch waited ${Math.round(performance.now() - t1)} ms`);
-    assert.deepEqual(full.map((r) => r.treeSize), [6, 6, 6]);
+    assert.deepEqual(full.map((r) => r.treeSize), [9, 9, 9]);
   });
 
   it('when draining, then queued statements are still sequenced and new ones are refused with STOPPED', async () => {

@@ -11,7 +11,8 @@
  * autocannon's `overallRate` is not that: it spends each second's budget in a closed-loop burst at
  * full speed, which measured the saturated latency instead (p50 ≈ 20 ms at "1,000 req/s").
  * The paced run comes before the throughput run, so the service is not still working off the
- * throughput run's backlog (projections, publisher) while it is measured.
+ * throughput run's backlog (projections, publisher) while it is measured. After it, one client
+ * registers 300 statements one at a time: the latency a lone publisher (a CI step) sees.
  *
  * Options (env): BENCH_SECONDS (default 10), BENCH_CONNECTIONS (default 64), BENCH_RATE (the paced
  * run's rate, default 1000), BENCH_ONLY=paced (warm-up and paced run only), BENCH_NODE_ARGS (for the
@@ -46,6 +47,7 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 64);
 /** BENCH_ONLY=paced: only the warm-up and the paced run (for profiling the latency) */
 const ONLY_PACED = process.env.BENCH_ONLY === 'paced';
 const PACED_RATE = Number(process.env.BENCH_RATE ?? 1000);
+const SERIAL_COUNT = 300;
 const root = new URL('../../..', import.meta.url).pathname;
 const SERVICE = process.env.BENCH_SERVICE ?? join(root, 'dist/src/main.js');
 
@@ -195,6 +197,35 @@ async function paced(
   return { rps: total / elapsed, p50: q(0.5), p99: q(0.99), non2xx, errors, total: ok };
 }
 
+/**
+ * One client registering one statement at a time (a CI pipeline's step): the latency a lone
+ * publisher sees, which the sequencer's linger must not add to (sequencer.queue.ts `lingerLeft`).
+ */
+async function serial(url: string, bodies: Uint8Array[], from: { next: number }, count: number): Promise<{ p50: number; p99: number; failed: number }> {
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  const { hostname, port } = new URL(url);
+  const latencies: number[] = [];
+  let failed = 0;
+  for (let i = 0; i < count; i++) {
+    const body = Buffer.from(bodies[from.next++ % bodies.length]!);
+    const t = performance.now();
+    const status = await new Promise<number>((resolve) => {
+      const req = request({ agent, host: hostname, port, method: 'POST', path: '/entries', headers: { 'content-type': 'application/cose', 'content-length': body.length } }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      });
+      req.on('error', () => resolve(0));
+      req.end(body);
+    });
+    latencies.push(performance.now() - t);
+    if (status !== 201) failed++;
+  }
+  agent.destroy();
+  const sorted = latencies.sort((a, b) => a - b);
+  const q = (f: number): number => Math.round(sorted[Math.min(sorted.length - 1, Math.floor(f * sorted.length))]! * 10) / 10;
+  return { p50: q(0.5), p99: q(0.99), failed };
+}
+
 async function main(): Promise<void> {
   if (Number(process.env.BENCH_NODES ?? 1) > 1) return (await import('./register-nodes.bench.js')).main();
   const dataDir = mkdtempSync(join(tmpdir(), 'scitt-bench-'));
@@ -228,9 +259,13 @@ async function main(): Promise<void> {
     });
     const cpu1 = cpuSeconds(child.pid!);
     if (reg) await reportPublication(url, reg, created, published0, cursor.next, fixed.total);
+    await new Promise((r) => setTimeout(r, 1000)); // the paced run's backlog (processors) off the cores
+    const lone = await serial(url, bodies, cursor, SERIAL_COUNT);
+    const loneLine = `one client, one statement at a time, ${SERIAL_COUNT}: p50 ${lone.p50} ms  p99 ${lone.p99} ms  (not 201: ${lone.failed})`;
     if (ONLY_PACED) {
       console.log(`\n  paced ${PACED_RATE} req/s (open loop), ${SECONDS} s: ${fixed.rps.toFixed(0)} /s  p50 ${fixed.p50} ms  p99 ${fixed.p99} ms  (non-2xx ${fixed.non2xx}, errors ${fixed.errors})`);
       console.log(`    ${cpuLine(cpu0, cpu1, fixed.total + fixed.non2xx)}`);
+      console.log(`  ${loneLine}`);
       return;
     }
     const verifyRate = await bareVerifyRate(3000);
@@ -247,6 +282,7 @@ async function main(): Promise<void> {
     console.log(`  ratio registrations / bare verify            : ${ratio.toFixed(2)}  (target ≥ 0.60)`);
     console.log(`  paced ${PACED_RATE.toLocaleString('en')} req/s (open loop), ${SECONDS} s     : ${fixed.rps.toFixed(0)} /s  p50 ${fixed.p50} ms  p99 ${fixed.p99} ms  (target p99 < 25 ms; non-2xx ${fixed.non2xx}, errors ${fixed.errors})`);
     console.log(`    ${cpuLine(cpu0, cpu1, fixed.total + fixed.non2xx)}`);
+    console.log(`  ${loneLine}`);
     if (reg) {
       const backlog = cursor.next - published3;
       const d = await drain(url, cursor.next, 300_000);
