@@ -227,6 +227,12 @@ describe('auditor API', () => {
     }
     const byIndex = await json(`${ledger.url}/proofs/inclusion?index=2`);
     assert.equal(byIndex.entryId, ids.a2);
+    // the body is written directly (inclusion.route.ts): the bytes JSON.stringify gives, as JSON
+    const raw = await fetch(`${ledger.url}/proofs/inclusion?index=2`);
+    assert.match(raw.headers.get('content-type') ?? '', /^application\/json; charset=utf-8$/);
+    const text = await raw.text();
+    assert.equal(text, JSON.stringify(JSON.parse(text)));
+    assert.deepEqual(Object.keys(JSON.parse(text)), ['entryId', 'leafIndex', 'treeSize', 'leafHash', 'root', 'path']);
     const res = await fetch(`${ledger.url}/proofs/inclusion?entry=${ids.a1}&treeSize=4`, { headers: { accept: 'application/cose' } });
     assert.equal(res.status, 200);
     const v = await verifyReceipt(new Uint8Array(await res.arrayBuffer()), statements.a1!, keys, { expectedLogId: 'test-log' });

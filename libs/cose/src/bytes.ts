@@ -1,8 +1,16 @@
-/** Small byte helpers (internal; no Node Buffer so the library also runs in a browser). */
+/** Small byte helpers (internal; no Node Buffer needed, so the library also runs in a browser). */
 
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 
+/** Node's Buffer where there is one: its hex encoder is native (a proof's 20 hashes: docs/benchmarks.md, fifth pass). */
+const NodeBuffer = (globalThis as { Buffer?: { from(b: ArrayBufferLike, offset: number, length: number): { toString(encoding: 'hex'): string } } }).Buffer;
+
 export function toHex(b: Uint8Array): string {
+  return NodeBuffer ? NodeBuffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex') : portableHex(b);
+}
+
+/** {@link toHex} without Buffer (browsers); exported for the test that both agree. */
+export function portableHex(b: Uint8Array): string {
   let s = '';
   for (let i = 0; i < b.length; i++) s += HEX[b[i]!];
   return s;
