@@ -1,15 +1,12 @@
-import { availableParallelism } from 'node:os';
 import { Logger } from '@nestjs/common';
 import { loadConfig } from './infrastructure/config.js';
 import { createLedgerApp } from './ledger.app.js';
 
-/**
- * Verification threads. Statement signatures are verified on the libuv threadpool; its default
- * of 4 threads on a 2-core machine starves the event loop (HTTP, sequencing) under load. One
- * thread per core but one, leaving a core for the event loop, measured 2.6–3.3× the throughput
- * of the default on 2 cores (docs/benchmarks.md). Must be set before the pool is first used.
- */
-process.env.UV_THREADPOOL_SIZE ??= String(Math.max(1, availableParallelism() - 1));
+// Verification threads: statement signatures are verified on the libuv threadpool, whose size
+// libuv reads from UV_THREADPOOL_SIZE when the pool first starts. This module cannot set it: the
+// ES module loader has started the pool by the time any of its code runs (docs/operations.md). An
+// earlier `process.env.UV_THREADPOOL_SIZE ??= …` here changed nothing: the service had 14 threads
+// with it and 11 with UV_THREADPOOL_SIZE=1 set in the environment.
 
 async function main(): Promise<void> {
   const config = loadConfig();
