@@ -97,7 +97,8 @@ export class WaitingStatements {
    * lingers, held more than one. A lone statement after a quiet spell has nobody to share a batch
    * with and goes at once, and so does a client registering one statement at a time (each of its
    * batches holds its one statement: waiting would only delay it). Measured at 1,000/s, where a
-   * batch per append in flight held ≈ 1.7 statements: −17 % CPU with 2 ms, a further −15 % with 5.
+   * batch per append in flight held ≈ 1.7 statements: −17 % CPU with 2 ms (5 ms: a further −11 %,
+   * but p99 +5 ms; docs/benchmarks.md, #17 fifth pass).
    */
   lingerLeft(lingerMs: number, now = performance.now()): number {
     const head = this.queue[0];
