@@ -10,6 +10,7 @@
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { AppendResult, EventStore, ExpectedRevision, NewEvent } from '../../libs/event-store/src/index.js';
+import { registerThreadCpu } from './thread-cpu.js';
 
 /** What the sequencer gauges read (the Sequencer satisfies it). */
 export interface SequencerView {
@@ -46,6 +47,7 @@ export class ServiceMetrics {
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
+    registerThreadCpu(this.registry, 'main');
   }
 
   /** Records one answered request (`route` is the route template, e.g. `/entries/:id`). */

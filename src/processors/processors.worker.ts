@@ -11,6 +11,7 @@ import { Logger } from '@nestjs/common';
 import { Registry } from 'prom-client';
 import { serveRpc } from '../../libs/threads/src/index.js';
 import { serviceLogger } from '../common/service.logger.js';
+import { registerThreadCpu } from '../metrics/thread-cpu.js';
 import { loadConfig } from '../infrastructure/config.js';
 import { openStores, type LedgerStores } from '../infrastructure/stores.js';
 import type { ProcessorHost } from './processor.js';
@@ -23,6 +24,7 @@ const config = loadConfig(data.env, data.cwd); // validated by the host already:
 Logger.overrideLogger(serviceLogger(config.logLevel, config.logFormat, { thread: 'processors' }));
 /** this thread's metrics, merged into the HTTP thread's /metrics at each scrape */
 const metrics = new Registry();
+registerThreadCpu(metrics, 'processors');
 let stores: LedgerStores | undefined;
 let running: ProcessorHost | undefined;
 /** resolves once `start` finished (either way): a `lead` that arrives meanwhile waits for it */

@@ -87,10 +87,29 @@ function cpuSeconds(pid: number): { process: number; mainThread: number } | unde
   }
 }
 
-const cpuLine = (before: ReturnType<typeof cpuSeconds>, after: ReturnType<typeof cpuSeconds>, requests: number): string =>
-  before && after
-    ? `CPU per registration: service ${Math.round(((after.process - before.process) / requests) * 1e6)} µs, its main thread ${Math.round(((after.mainThread - before.mainThread) / requests) * 1e6)} µs`
-    : 'CPU per registration: not measured (no /proc)';
+type Cpu = { process: number; mainThread: number; processors?: number };
+
+/** {@link cpuSeconds}, and the processors' thread's from the service's /metrics (`scitt_thread_cpu_seconds_total`). */
+async function cpuNow(pid: number, url: string): Promise<Cpu | undefined> {
+  const cpu = cpuSeconds(pid);
+  if (!cpu) return undefined;
+  const text = await fetch(`${url}/metrics`).then((r) => r.text(), () => '');
+  const m = /^scitt_thread_cpu_seconds_total\{thread="processors"\} ([0-9.e+-]+)$/m.exec(text);
+  return m ? { ...cpu, processors: Number(m[1]) } : cpu;
+}
+
+const cpuLine = (before: Cpu | undefined, after: Cpu | undefined, requests: number): string => {
+  if (!before || !after) return 'CPU per registration: not measured (no /proc)';
+  const us = (s: number): number => Math.round((s / requests) * 1e6);
+  const service = after.process - before.process;
+  const main = after.mainThread - before.mainThread;
+  let line = `CPU per registration: service ${us(service)} µs, its main thread ${us(main)} µs`;
+  if (before.processors !== undefined && after.processors !== undefined) {
+    const processors = after.processors - before.processors;
+    line += `, processors' thread ${us(processors)} µs, the rest ${us(service - main - processors)} µs (store worker, verification, V8)`;
+  }
+  return line;
+};
 
 async function startService(dataDir: string, port: number, policyFile: string, extraEnv: Record<string, string> = {}): Promise<ChildProcess> {
   const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
@@ -250,14 +269,14 @@ async function main(): Promise<void> {
     if (reg) await drain(url, cursor.next, 60_000); // and the publisher the warm-up's receipts
     const created: Created[] = [];
     const published0 = reg ? await publishedCount(url) : 0;
-    const cpu0 = cpuSeconds(child.pid!);
+    const cpu0 = await cpuNow(child.pid!, url);
     const fixed = await paced(url, bodies, cursor, {
       seconds: SECONDS,
       rate: PACED_RATE,
       maxInFlight: CONNECTIONS,
       ...(reg ? { onCreated: (n: number, location: string, at: number) => n % 10 === 0 && created.push({ entryId: location.split('/').pop()!, at, subject: subjectAt(n) }) } : {}),
     });
-    const cpu1 = cpuSeconds(child.pid!);
+    const cpu1 = await cpuNow(child.pid!, url);
     if (reg) await reportPublication(url, reg, created, published0, cursor.next, fixed.total);
     await new Promise((r) => setTimeout(r, 1000)); // the paced run's backlog (processors) off the cores
     const lone = await serial(url, bodies, cursor, SERIAL_COUNT);
@@ -270,9 +289,9 @@ async function main(): Promise<void> {
     }
     const verifyRate = await bareVerifyRate(3000);
     const published2 = reg ? await publishedCount(url) : 0;
-    const cpu2 = cpuSeconds(child.pid!);
+    const cpu2 = await cpuNow(child.pid!, url);
     const max = await load(url, bodies, cursor, { seconds: SECONDS, connections: CONNECTIONS });
-    const cpu3 = cpuSeconds(child.pid!);
+    const cpu3 = await cpuNow(child.pid!, url);
     const published3 = reg ? await publishedCount(url) : 0;
     const ratio = max.rps / verifyRate;
     console.log(`\nregistration benchmark (ES256, durability on: ${storeLabel}; loopback; 2 cores)`);

@@ -86,6 +86,12 @@ for (const thread of ['worker', 'main'] as const) {
       assert.ok(age >= 0 && age < 120, `checkpoint age ${age}`);
       assert.ok((value(s, 'process_cpu_user_seconds_total') ?? -1) > 0, "Node's default process metrics");
       assert.ok(value(s, 'nodejs_eventloop_lag_seconds') !== undefined);
+      if (process.platform === 'linux') {
+        // per-thread CPU (thread-cpu.ts): the HTTP thread always, the processors' thread when it is one
+        assert.ok((value(s, 'scitt_thread_cpu_seconds_total', { thread: 'main' }) ?? 0) > 0, "the HTTP thread's CPU");
+        if (thread === 'worker') assert.ok((value(s, 'scitt_thread_cpu_seconds_total', { thread: 'processors' }) ?? 0) > 0, "the processors' thread's CPU");
+        else assert.equal(value(s, 'scitt_thread_cpu_seconds_total', { thread: 'processors' }), undefined, "processors on the HTTP thread count as main's");
+      }
       assert.equal(value(s, 'scitt_processor_metrics_up'), 1);
       assert.equal(value(s, 'scitt_processor_running', { processor: 'oci-referrer-publisher' }), 1);
       assert.equal(value(s, 'scitt_kafka_lag_events'), undefined, 'no Kafka gauge while Kafka is off');
