@@ -7,7 +7,7 @@ import type { Registered } from '../log/sequencer.js';
 import { ENTRY_SINK, type EntrySink } from '../log/entry-sink.js';
 import { CONFIG } from '../infrastructure/tokens.js';
 import type { ServiceConfig } from '../infrastructure/config.js';
-import { entryIdOfEntry, statementIdOfStatement } from '../log/statement-id.js';
+import { entryIdOfEntry, statementIdOfDecoded } from '../log/statement-id.js';
 import { StatementChecker } from './statement-checker.js';
 import { malformedStatement } from './statement-rejection.js';
 import { PolicyRulesCheck } from './policy-rules.check.js';
@@ -37,7 +37,7 @@ export class RegisterStatementHandler implements ICommandHandler<RegisterStateme
     // signature that does not verify, or that the policy no longer admits, is refused — and then
     // answered with the first entry's id and receipt; it never becomes an entry of its own.
     // (a detached payload has no visible signed content: the checker refuses it below)
-    const statementId = decoded.statement.payload === null ? entryId : statementIdOfStatement(decoded.statement);
+    const statementId = statementIdOfDecoded(decoded.statement, decoded.entry, entryId);
     // One index lookup per statement: the very entry (a resubmission, answered without a check) or
     // the statement's first entry (a twin, answered after the check). A statement that becomes
     // durable while this one is checked is answered by the sequencer (its queue by statement id,

@@ -24,3 +24,11 @@ export function statementIdOfEntry(entry: Uint8Array, entryId: string): string {
     return entryId;
   }
 }
+
+/**
+ * {@link statementIdOfEntry} when the entry's statement is decoded already (null: it is not a
+ * COSE_Sign1): an attached payload is hashed from the decoded statement without decoding the entry
+ * again; anything else goes through {@link statementIdOfEntry}.
+ */
+export const statementIdOfDecoded = (statement: CoseSign1 | null, entry: Uint8Array, entryId: string): string =>
+  statement !== null && statement.payload !== null ? statementIdOfStatement(statement) : statementIdOfEntry(entry, entryId);

@@ -33,7 +33,7 @@ import {
   type EntryRegistered,
   type RevocationPayload,
 } from '../../libs/ledger/src/index.js';
-import { statementIdOfEntry, statementIdOfStatement } from '../log/statement-id.js';
+import { statementIdOfDecoded } from '../log/statement-id.js';
 import type { Projection, ProjectionApplier, ProjectedEvent } from './projection.port.js';
 import { subjectKeys } from './subject.key.js';
 
@@ -184,8 +184,7 @@ class ClaimsApplier implements ProjectionApplier {
     if (event.type !== 'EntryRegistered') return;
     const e = event;
     const s = decoded(e);
-    // from the statement decoded once for every projection (statementIdOfEntry would decode it again)
-    const sid = s && s.payload !== null ? statementIdOfStatement(s) : statementIdOfEntry(e.entry, e.entryId);
+    const sid = statementIdOfDecoded(s, e.entry, e.entryId); // from the statement decoded once for every projection
     const keys = subjectKeys(e.sub);
     const digest = subjectDigestOf(keys.subject);
     const group = digest ?? keys.subject;
