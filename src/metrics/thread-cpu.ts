@@ -12,11 +12,15 @@
 import { readFileSync } from 'node:fs';
 import { Counter, type Registry } from 'prom-client';
 
-/** The calling thread's CPU seconds so far (user + system), or undefined where /proc has no thread-self. */
-export function threadCpuSeconds(): number | undefined {
+/**
+ * CPU seconds (user + system) of the process or thread whose /proc `stat` file is `path`
+ * (`/proc/<pid>/stat`, `/proc/<pid>/task/<tid>/stat`, `/proc/thread-self/stat`), or undefined when
+ * it can't be read (not Linux, gone). The benches read other processes' CPU with it too.
+ */
+export function statCpuSeconds(path: string): number | undefined {
   let stat: string;
   try {
-    stat = readFileSync('/proc/thread-self/stat', 'utf8');
+    stat = readFileSync(path, 'utf8');
   } catch {
     return undefined;
   }
@@ -25,6 +29,9 @@ export function threadCpuSeconds(): number | undefined {
   const ticks = Number(fields[11]) + Number(fields[12]);
   return Number.isFinite(ticks) ? ticks / 100 : undefined;
 }
+
+/** The calling thread's CPU seconds so far (user + system), or undefined where /proc has no thread-self. */
+export const threadCpuSeconds = (): number | undefined => statCpuSeconds('/proc/thread-self/stat');
 
 /** Counts the calling thread's CPU under `thread` in `registry`, read at each scrape (from this thread). */
 export function registerThreadCpu(registry: Registry, thread: string): void {

@@ -14,11 +14,12 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { createPostgresJsDriver } from '../../libs/event-store/src/postgres.driver.js';
+import { statCpuSeconds } from '../../src/metrics/thread-cpu.js';
 import { freePort } from '../support/ports.js';
 import { makeIssuer, signStatement, subjectOf } from '../support/statements.js';
 
@@ -30,14 +31,7 @@ const root = new URL('../../..', import.meta.url).pathname;
 const BASELINE = process.env.BENCH_BASELINE;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 
-const cpuOf = (pid: number): number => {
-  try {
-    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(f[11]) + Number(f[12])) / 100;
-  } catch {
-    return NaN;
-  }
-};
+const cpuOf = (pid: number): number => statCpuSeconds(`/proc/${pid}/stat`) ?? NaN;
 
 interface Files {
   readonly policyFile: string;

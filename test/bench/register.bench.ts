@@ -27,12 +27,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Agent, request } from 'node:http';
 import { generateKeyPairSync, sign, verify } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { makeIssuer, signStatement, subjectOf } from '../support/statements.js';
 import { freePort } from '../support/ports.js';
+import { statCpuSeconds } from '../../src/metrics/thread-cpu.js';
 import { createPostgresJsDriver } from '../../libs/event-store/src/postgres.driver.js';
 import { REGISTRY_MODE, drain, percentile, prepareRegistry, publicationLags, publishedCount, visibleInRegistry, type BenchRegistry, type Created } from './register-registry.js';
 
@@ -76,15 +77,9 @@ async function bareVerifyRate(ms: number): Promise<number> {
  * compares builds more reliably than latency on a shared 2-core machine.
  */
 function cpuSeconds(pid: number): { process: number; mainThread: number } | undefined {
-  const ticks = (path: string): number => {
-    const fields = readFileSync(path, 'utf8').split(') ')[1]!.split(' ');
-    return Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15 of stat)
-  };
-  try {
-    return { process: ticks(`/proc/${pid}/stat`) / 100, mainThread: ticks(`/proc/${pid}/task/${pid}/stat`) / 100 };
-  } catch {
-    return undefined; // not Linux
-  }
+  const process = statCpuSeconds(`/proc/${pid}/stat`);
+  const mainThread = statCpuSeconds(`/proc/${pid}/task/${pid}/stat`);
+  return process === undefined || mainThread === undefined ? undefined : { process, mainThread }; // undefined: not Linux
 }
 
 type Cpu = { process: number; mainThread: number; processors?: number };
@@ -165,6 +160,21 @@ function load(url: string, bodies: Uint8Array[], from: { next: number }, opts: {
   });
 }
 
+const tenths = (ms: number): number => Math.round(ms * 10) / 10;
+
+/** One POST /entries; status 0 when the request failed (no answer). */
+function postStatement(agent: Agent, host: string, port: string, statement: Uint8Array): Promise<{ status: number; location: string }> {
+  const body = Buffer.from(statement);
+  return new Promise((resolve) => {
+    const req = request({ agent, host, port, method: 'POST', path: '/entries', headers: { 'content-type': 'application/cose', 'content-length': body.length } }, (res) => {
+      res.resume();
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, location: String(res.headers.location ?? '') }));
+    });
+    req.on('error', () => resolve({ status: 0, location: '' }));
+    req.end(body);
+  });
+}
+
 /** Open-loop load at `rate` req/s for `seconds` (see the module comment); latencies from the due time. */
 async function paced(
   url: string,
@@ -180,28 +190,16 @@ async function paced(
   let non2xx = 0;
   let errors = 0;
   const start = performance.now() + 50;
-  const one = (i: number): Promise<void> =>
-    new Promise((resolve) => {
-      const due = start + (i * 1000) / opts.rate;
-      const n = from.next++;
-      const body = Buffer.from(bodies[n % bodies.length]!);
-      const req = request({ agent, host: hostname, port, method: 'POST', path: '/entries', headers: { 'content-type': 'application/cose', 'content-length': body.length } }, (res) => {
-        res.resume();
-        res.on('end', () => {
-          latencies[i] = performance.now() - due;
-          if (res.statusCode === 201 && opts.onCreated) opts.onCreated(n, String(res.headers.location ?? ''), Date.now());
-          if (res.statusCode! >= 200 && res.statusCode! < 300) ok++;
-          else non2xx++;
-          resolve();
-        });
-      });
-      req.on('error', () => {
-        latencies[i] = performance.now() - due;
-        errors++;
-        resolve();
-      });
-      req.end(body);
-    });
+  const one = async (i: number): Promise<void> => {
+    const due = start + (i * 1000) / opts.rate;
+    const n = from.next++;
+    const { status, location } = await postStatement(agent, hostname, port, bodies[n % bodies.length]!);
+    latencies[i] = performance.now() - due;
+    if (status === 0) errors++;
+    else if (status >= 200 && status < 300) ok++;
+    else non2xx++;
+    if (status === 201 && opts.onCreated) opts.onCreated(n, location, Date.now());
+  };
   const all: Promise<void>[] = [];
   for (let i = 0; i < total; i++) {
     const wait = start + (i * 1000) / opts.rate - performance.now();
@@ -212,8 +210,7 @@ async function paced(
   const elapsed = (performance.now() - start) / 1000;
   agent.destroy();
   const sorted = Array.from(latencies).sort((a, b) => a - b);
-  const q = (f: number): number => Math.round(sorted[Math.min(sorted.length - 1, Math.floor(f * sorted.length))]! * 10) / 10;
-  return { rps: total / elapsed, p50: q(0.5), p99: q(0.99), non2xx, errors, total: ok };
+  return { rps: total / elapsed, p50: tenths(percentile(sorted, 0.5)), p99: tenths(percentile(sorted, 0.99)), non2xx, errors, total: ok };
 }
 
 /**
@@ -226,23 +223,14 @@ async function serial(url: string, bodies: Uint8Array[], from: { next: number },
   const latencies: number[] = [];
   let failed = 0;
   for (let i = 0; i < count; i++) {
-    const body = Buffer.from(bodies[from.next++ % bodies.length]!);
     const t = performance.now();
-    const status = await new Promise<number>((resolve) => {
-      const req = request({ agent, host: hostname, port, method: 'POST', path: '/entries', headers: { 'content-type': 'application/cose', 'content-length': body.length } }, (res) => {
-        res.resume();
-        res.on('end', () => resolve(res.statusCode ?? 0));
-      });
-      req.on('error', () => resolve(0));
-      req.end(body);
-    });
+    const { status } = await postStatement(agent, hostname, port, bodies[from.next++ % bodies.length]!);
     latencies.push(performance.now() - t);
     if (status !== 201) failed++;
   }
   agent.destroy();
   const sorted = latencies.sort((a, b) => a - b);
-  const q = (f: number): number => Math.round(sorted[Math.min(sorted.length - 1, Math.floor(f * sorted.length))]! * 10) / 10;
-  return { p50: q(0.5), p99: q(0.99), failed };
+  return { p50: tenths(percentile(sorted, 0.5)), p99: tenths(percentile(sorted, 0.99)), failed };
 }
 
 async function main(): Promise<void> {

@@ -11,6 +11,7 @@ import { encodeCbor, encodeSign1 } from '../../libs/cose/src/index.js';
 import { openSqliteEventStore } from '../../libs/event-store/src/index.js';
 import { encodeEventData, logStream, type LedgerEvent } from '../../libs/ledger/src/index.js';
 import { CompactRange, hashLeaf } from '../../libs/merkle/src/index.js';
+import { statCpuSeconds } from '../../src/metrics/thread-cpu.js';
 
 export const LOG_ID = 'bench';
 /** entries per checkpoint (the sequencer's batches are at most this large) */
@@ -20,8 +21,9 @@ const BATCHES_PER_APPEND = 20;
 
 /** CPU ticks (10 ms) of a process, or of one of its threads (`tid`; the main thread's is the pid). */
 export const cpuTicks = (pid: number, tid?: number): number => {
-  const f = readFileSync(tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return Number(f[11]) + Number(f[12]);
+  const s = statCpuSeconds(tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`);
+  if (s === undefined) throw new Error(`couldn't read the CPU of ${pid}${tid === undefined ? '' : `/${tid}`} from /proc (Linux only)`);
+  return Math.round(s * 100);
 };
 export const rssMb = (pid: number): number => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
 

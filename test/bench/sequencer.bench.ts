@@ -19,6 +19,7 @@ import type { AdmittedEntry } from '../../libs/ledger/src/index.js';
 import { hashLeaf } from '../../libs/merkle/src/index.js';
 import { toEntry } from '../../libs/receipt/src/index.js';
 import { statementIdOfStatement } from '../../src/log/statement-id.js';
+import { statCpuSeconds } from '../../src/metrics/thread-cpu.js';
 
 const here = new URL('../..', import.meta.url).pathname; // dist/
 const BUILDS = (process.env.BENCH_BUILDS ?? here).split(',').filter(Boolean);
@@ -28,8 +29,9 @@ const IN_FLIGHT = Number(process.env.BENCH_IN_FLIGHT ?? 256);
 const LOG = 'bench';
 
 const mainThreadSeconds = (): number => {
-  const f = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(f[11]) + Number(f[12])) / 100;
+  const s = statCpuSeconds(`/proc/self/task/${process.pid}/stat`);
+  if (s === undefined) throw new Error("couldn't read this thread's CPU from /proc (Linux only)");
+  return s;
 };
 
 function admitted(n: number): AdmittedEntry {
