@@ -35,8 +35,8 @@ function variablesRead(): Set<string> {
 
 /** Read by the service, but not its own settings: they belong to Node, the shell or Docker's tools. */
 const NOT_OURS = new Set(['HOME', 'DOCKER_CONFIG']);
-/** Documented, read outside loadConfig: libuv reads it (main.ts only sets its default). */
-const READ_ELSEWHERE = new Set(['UV_THREADPOOL_SIZE']);
+/** Documented, read outside loadConfig: libuv reads the pool's size, the dynamic loader the preload (an allocator). */
+const READ_ELSEWHERE = new Set(['UV_THREADPOOL_SIZE', 'LD_PRELOAD']);
 
 describe('docs/operations.md: the configuration table', () => {
   const read = variablesRead();
