@@ -212,8 +212,14 @@ describe('PublicationWorker', () => {
       assert.equal(waiting.lastErrorCode, 'ERR_PUBLISH_SUBJECT_NOT_FOUND');
       assert.ok(waiting.nextAttemptAt > Date.now() - 50, 'held until the next probe');
 
-      // a claim recorded while its subject is held waits with it, unattempted
-      const late = worker.holdOf(about(200));
+      // a claim recorded while its subject is held waits with it, unattempted. Between two holds the
+      // subject is probed and not held (rows about it wait for the probe instead), so take a moment
+      // when it is held for ≥ 50 ms more: a slow machine could otherwise land between them.
+      let late = about(200);
+      await until('the subject held for a while yet', () => {
+        late = worker.holdOf(about(200));
+        return late.held !== undefined && late.held.until - Date.now() >= 50;
+      });
       assert.equal(late.held?.code, 'ERR_PUBLISH_SUBJECT_NOT_FOUND');
       store.insert([late]);
       assert.deepEqual(store.dueInLane('registry:r.example/app', Date.now(), 500).filter((r) => r.logIndex === 200), []);
