@@ -16,6 +16,7 @@
  */
 import { pushTestCollection } from '../support/registry-collection.js';
 import { startRegistry, type TestRegistry } from '../support/registry.js';
+import { samplesOf, sumOf } from './service-metrics.js';
 
 export const REGISTRY_MODE = process.env.BENCH_REGISTRY === '1';
 const SUBJECTS = Number(process.env.BENCH_SUBJECTS ?? 500);
@@ -51,12 +52,7 @@ export async function prepareRegistry(): Promise<BenchRegistry> {
 
 /** Receipts the service has published so far (its metrics). */
 export async function publishedCount(url: string): Promise<number> {
-  const text = await (await fetch(`${url}/metrics`)).text();
-  let n = 0;
-  for (const line of text.split('\n')) {
-    if (line.startsWith('scitt_publisher_attempts_total{') && line.includes('outcome="published"')) n += Number(line.slice(line.lastIndexOf(' ') + 1));
-  }
-  return n;
+  return sumOf(samplesOf(await (await fetch(`${url}/metrics`)).text()), 'scitt_publisher_attempts_total', { outcome: 'published' }) ?? 0;
 }
 
 /** Waits until `target` receipts are published or `timeoutMs` passes; the time it took (ms), or undefined. */

@@ -37,8 +37,8 @@ import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { makeIssuer, signStatement, subjectOf } from '../support/statements.js';
 import { freePort } from '../support/ports.js';
-import { statCpuSeconds } from '../../src/metrics/thread-cpu.js';
 import { createPostgresJsDriver } from '../../libs/event-store/src/postgres.driver.js';
+import { cpuLine, scrape, serverSideLine } from './service-metrics.js';
 import { REGISTRY_MODE, drain, percentile, prepareRegistry, publicationLags, publishedCount, visibleInRegistry, type BenchRegistry, type Created } from './register-registry.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -74,99 +74,6 @@ async function bareVerifyRate(ms: number): Promise<number> {
   );
   return done / (ms / 1000);
 }
-
-/**
- * CPU seconds (user + system) a process, and its main thread, have used so far: from /proc (Linux;
- * clock ticks of 10 ms). CPU per registration does not depend on what else the machine runs, so it
- * compares builds more reliably than latency on a shared 2-core machine.
- */
-function cpuSeconds(pid: number): { process: number; mainThread: number } | undefined {
-  const process = statCpuSeconds(`/proc/${pid}/stat`);
-  const mainThread = statCpuSeconds(`/proc/${pid}/task/${pid}/stat`);
-  return process === undefined || mainThread === undefined ? undefined : { process, mainThread }; // undefined: not Linux
-}
-
-type Cpu = { process: number; mainThread: number; processors?: number };
-
-/** The service's /metrics text ('' when it does not answer). */
-const metricsText = (url: string): Promise<string> => fetch(`${url}/metrics`).then((r) => r.text(), () => '');
-
-/** {@link cpuSeconds}, and the processors' thread's from the service's /metrics (`scitt_thread_cpu_seconds_total`). */
-function cpuNow(pid: number, metrics: string): Cpu | undefined {
-  const cpu = cpuSeconds(pid);
-  if (!cpu) return undefined;
-  const m = /^scitt_thread_cpu_seconds_total\{thread="processors"\} ([0-9.e+-]+)$/m.exec(metrics);
-  return m ? { ...cpu, processors: Number(m[1]) } : cpu;
-}
-
-/** A scrape's CPU and its text (for {@link serverSideLine}). */
-async function scrape(pid: number, url: string): Promise<{ cpu: Cpu | undefined; metrics: string }> {
-  const metrics = await metricsText(url);
-  return { cpu: cpuNow(pid, metrics), metrics };
-}
-
-/**
- * A histogram's cumulative bucket counts (`le` → count) in a /metrics text, summed over the series
- * whose labels contain `match` (e.g. `outcome="registered"`), and its `_sum`.
- */
-function histogram(metrics: string, name: string, match = ''): { buckets: Map<number, number>; sum: number } {
-  const buckets = new Map<number, number>();
-  let sum = 0;
-  for (const line of metrics.split('\n')) {
-    const m = /^(\w+?)_(bucket|sum)(?:\{([^}]*)\})? ([0-9.e+-]+)$/.exec(line);
-    if (!m || m[1] !== name || !(m[3] ?? '').includes(match)) continue;
-    if (m[2] === 'sum') {
-      sum += Number(m[4]);
-      continue;
-    }
-    const le = /le="([^"]+)"/.exec(m[3] ?? '')?.[1];
-    if (le === undefined) continue;
-    const bound = le === '+Inf' ? Infinity : Number(le);
-    buckets.set(bound, (buckets.get(bound) ?? 0) + Number(m[4]));
-  }
-  return { buckets, sum };
-}
-
-/** The smallest bucket bound under which a share `q` of the observations between two scrapes fell. */
-function quantileBound(before: Map<number, number>, after: Map<number, number>, q: number): number | undefined {
-  const bounds = [...after.keys()].sort((a, b) => a - b);
-  const total = (after.get(Infinity) ?? 0) - (before.get(Infinity) ?? 0);
-  if (total <= 0) return undefined;
-  return bounds.find((b) => (after.get(b) ?? 0) - (before.get(b) ?? 0) >= q * total);
-}
-
-/**
- * Where a paced run's latency went, from the service's own histograms (bucket bounds, not exact
- * quantiles): the registration inside the service, the event store's durable append in it, and the
- * batches the sequencer made. A p99 far above the append's is queueing for the cores, not the disk.
- */
-function serverSideLine(before: string, after: string): string {
-  const ms = (s: number | undefined): string => (s === undefined ? '?' : s === Infinity ? '> max bucket' : `≤ ${+(s * 1000).toFixed(1)} ms`);
-  const reg = ['scitt_registration_duration_seconds', 'outcome="registered"'] as const;
-  const [r0, r1] = [histogram(before, ...reg), histogram(after, ...reg)];
-  const [a0, a1] = [histogram(before, 'scitt_event_store_append_duration_seconds'), histogram(after, 'scitt_event_store_append_duration_seconds')];
-  const [b0, b1] = [histogram(before, 'scitt_sequencer_batch_size'), histogram(after, 'scitt_sequencer_batch_size')];
-  const batches = (b1.buckets.get(Infinity) ?? 0) - (b0.buckets.get(Infinity) ?? 0);
-  if (batches <= 0) return 'server side: not measured (no histograms in /metrics)';
-  const q = (h0: typeof r0, h1: typeof r1, p: number): string => ms(quantileBound(h0.buckets, h1.buckets, p));
-  return (
-    `server side: registration p50 ${q(r0, r1, 0.5)}, p99 ${q(r0, r1, 0.99)}; durable append p50 ${q(a0, a1, 0.5)}, p99 ${q(a0, a1, 0.99)}; ` +
-    `${batches} batches of ${((b1.sum - b0.sum) / batches).toFixed(1)} statements on average`
-  );
-}
-
-const cpuLine = (before: Cpu | undefined, after: Cpu | undefined, requests: number): string => {
-  if (!before || !after) return 'CPU per registration: not measured (no /proc)';
-  const us = (s: number): number => Math.round((s / requests) * 1e6);
-  const service = after.process - before.process;
-  const main = after.mainThread - before.mainThread;
-  let line = `CPU per registration: service ${us(service)} µs, its main thread ${us(main)} µs`;
-  if (before.processors !== undefined && after.processors !== undefined) {
-    const processors = after.processors - before.processors;
-    line += `, processors' thread ${us(processors)} µs, the rest ${us(service - main - processors)} µs (store worker, verification, V8)`;
-  }
-  return line;
-};
 
 /** BENCH_SERVICE_ENV: `NAME=value` pairs separated by spaces, set for the service's process only. */
 function serviceEnv(): Record<string, string> {
@@ -330,15 +237,15 @@ async function main(): Promise<void> {
     if (reg) await drain(url, cursor.next, 60_000); // and the publisher the warm-up's receipts
     const created: Created[] = [];
     const published0 = reg ? await publishedCount(url) : 0;
-    const { cpu: cpu0, metrics: metrics0 } = await scrape(child.pid!, url);
+    const { cpu: cpu0, samples: samples0 } = await scrape(child.pid!, url);
     const fixed = await paced(url, bodies, cursor, {
       seconds: SECONDS,
       rate: PACED_RATE,
       maxInFlight: CONNECTIONS,
       ...(reg ? { onCreated: (n: number, location: string, at: number) => n % 10 === 0 && created.push({ entryId: location.split('/').pop()!, at, subject: subjectAt(n) }) } : {}),
     });
-    const { cpu: cpu1, metrics: metrics1 } = await scrape(child.pid!, url);
-    const serverSide = serverSideLine(metrics0, metrics1);
+    const { cpu: cpu1, samples: samples1 } = await scrape(child.pid!, url);
+    const serverSide = serverSideLine(samples0, samples1);
     if (reg) await reportPublication(url, reg, created, published0, cursor.next, fixed.total);
     await new Promise((r) => setTimeout(r, 1000)); // the paced run's backlog (processors) off the cores
     const lone = await serial(url, bodies, cursor, SERIAL_COUNT);
