@@ -100,6 +100,7 @@ async function openLedger(
       ...config.sequencer,
       // Readiness comes back after a failure only when the data directory takes writes again.
       probe: () => probeWritable(config.dataDir, config.minFreeDiskBytes),
+      onReleased: metrics.released,
     });
   // Service events (key, policy) are appended by whoever leads, once it verified the log.
   const onLead = async (sequencer: Sequencer): Promise<void> => {

@@ -1,4 +1,4 @@
-import { Inject, Logger } from '@nestjs/common';
+import { Inject, Logger, Optional } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import type { AdmittedEntry } from '../../libs/ledger/src/index.js';
 import { toEntry } from '../../libs/receipt/src/index.js';
@@ -6,6 +6,7 @@ import { LogIndexStore } from '../log/log-index.store.js';
 import type { Registered } from '../log/sequencer.js';
 import { ENTRY_SINK, type EntrySink } from '../log/entry-sink.js';
 import { CONFIG } from '../infrastructure/tokens.js';
+import { ServiceMetrics } from '../metrics/service.metrics.js';
 import type { ServiceConfig } from '../infrastructure/config.js';
 import { entryIdOfEntry, statementIdOfDecoded } from '../log/statement-id.js';
 import { StatementChecker } from './statement-checker.js';
@@ -22,9 +23,11 @@ export class RegisterStatementHandler implements ICommandHandler<RegisterStateme
     private readonly checker: StatementChecker,
     private readonly rules: PolicyRulesCheck,
     @Inject(CONFIG) private readonly config: ServiceConfig,
+    @Optional() private readonly metrics?: ServiceMetrics,
   ) {}
 
   async execute(cmd: RegisterStatement): Promise<RegistrationOutcome> {
+    const startedAt = performance.now();
     let decoded: ReturnType<typeof toEntry>;
     try {
       decoded = toEntry(cmd.body, { maxSize: this.config.maxBodyBytes });
@@ -46,7 +49,7 @@ export class RegisterStatementHandler implements ICommandHandler<RegisterStateme
     if (known?.entryId === entryId) return { status: 'registered', entryId, index: known.index, receipt: this.index.receipt(entryId)! };
     const admitted = cmd.handedOver
       ? this.checker.admitHandedOver(decoded.statement, decoded.entry, cmd.body, { entryId, statementId }, cmd.handedOver.kid) // another node verified it
-      : await this.admit(decoded, { entryId, statementId }, cmd.body.length);
+      : await this.admit(decoded, { entryId, statementId }, cmd.body.length, startedAt);
     if (known) return { status: 'registered', entryId: known.entryId, index: known.index, receipt: this.index.receipt(known.entryId)! };
     const done: Promise<Registered> = this.sequencer.submit(admitted);
     if (cmd.respondAsync) {
@@ -68,9 +71,10 @@ export class RegisterStatementHandler implements ICommandHandler<RegisterStateme
   }
 
   /** The checks (statement-checker.ts), then the policy's CEL rules (docs/policy.md#cel-rules). */
-  private async admit(decoded: ReturnType<typeof toEntry>, ids: { entryId: string; statementId: string }, size: number): Promise<AdmittedEntry> {
+  private async admit(decoded: ReturnType<typeof toEntry>, ids: { entryId: string; statementId: string }, size: number, startedAt: number): Promise<AdmittedEntry> {
     const admitted = await this.checker.check(decoded.statement, decoded.entry, ids, size, new Date());
     await this.rules.check(decoded.statement, admitted);
+    this.metrics?.checked(performance.now() - startedAt);
     return admitted;
   }
 }

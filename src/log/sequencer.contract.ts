@@ -40,6 +40,15 @@ export interface SequencerOptions {
   /** run before resuming after a failure: throws when the store's disk does not take writes (full, read-only) */
   readonly probe?: () => Promise<void> | void;
   readonly clock?: () => Date;
+  /** told after each batch's receipts are released (the service's latency metrics); must not throw, and a throw is only logged */
+  readonly onReleased?: (timing: BatchTiming) => void;
+}
+
+/** When a batch's statements were queued, and when the batch was taken and released (`performance.now()`, ms). */
+export interface BatchTiming {
+  readonly queuedAt: readonly number[];
+  readonly takenAt: number;
+  readonly releasedAt: number;
 }
 
 /** A service append (keys, policy) waiting for its turn in the loop. */

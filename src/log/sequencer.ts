@@ -36,7 +36,7 @@ import { WaitingStatements, type Registered, type Waiter } from './sequencer.que
 
 export { SequencerError, type SequencerErrorCode } from './sequencer.errors.js';
 export type { Registered } from './sequencer.queue.js';
-export type { CheckpointSigner, SequencerOptions, SequencerState, SequencerStatus } from './sequencer.contract.js';
+export type { BatchTiming, CheckpointSigner, SequencerOptions, SequencerState, SequencerStatus } from './sequencer.contract.js';
 
 export const toNewEvent = (e: LedgerEvent): NewEvent => ({ type: e.type, data: encodeEventData(e), contentType: 'application/json' });
 
@@ -199,6 +199,7 @@ export class Sequencer {
 
   /** One batch: decide, sign, append, index, release. */
   private async sequence(batch: Waiter[]): Promise<void> {
+    const takenAt = performance.now();
     // A statement re-sent after an append that failed but landed, or registered while its twin was
     // being checked, is already in the log: answer from the index. One lookup for the whole batch.
     const known = this.answers.known(batch);
@@ -262,6 +263,17 @@ export class Sequencer {
       this.queue.resolve(w, { entryId: e.entryId, index: e.index, treeSize: e.receiptTreeSize, receipt: receipts[i]! });
     });
     // COMMIT POINT 3: released — the clients have their receipts (201).
+    this.reportReleased(batch, takenAt);
+  }
+
+  /** Latency metrics (`onReleased`): never a reason to fail a batch that is already released. */
+  private reportReleased(batch: readonly Waiter[], takenAt: number): void {
+    if (!this.o.onReleased) return;
+    try {
+      this.o.onReleased({ queuedAt: batch.map((w) => w.queuedAt), takenAt, releasedAt: performance.now() });
+    } catch (err) {
+      this.logger.error(`the batch's latency report failed: ${messageOf(err)}`);
+    }
   }
 
   /**

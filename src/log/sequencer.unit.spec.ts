@@ -17,7 +17,7 @@ import { FailingEventStore } from '../../test/support/failing-event-store.js';
 import { FailingLogIndexStore } from '../../test/support/failing-log-index.js';
 import { makeIssuer, signStatement, subjectOf, twinOf, type TestIssuer } from '../../test/support/statements.js';
 import { LogIndexStore } from './log-index.store.js';
-import { Sequencer, SequencerError, type CheckpointSigner, type Registered, type SequencerOptions } from './sequencer.js';
+import { Sequencer, SequencerError, type BatchTiming, type CheckpointSigner, type Registered, type SequencerOptions } from './sequencer.js';
 import { checkpointSigner } from './service-key.js';
 import { statementIdOfStatement } from './statement-id.js';
 
@@ -333,6 +333,27 @@ describe('sequencer: given / when / then, with failures injected', () => {
     const full = await Promise.all(s.slice(6, 9).map((x) => w.seq.submit(x!.admitted))); // maxBatch reached: no wait
     assert.ok(performance.now() - t1 < 140, `a full batch waited ${Math.round(performance.now() - t1)} ms`);
     assert.deepEqual(full.map((r) => r.treeSize), [9, 9, 9]);
+  });
+
+  it('given a latency observer, then it is told each released batch: when its statements were queued, taken and released', async () => {
+    const told: BatchTiming[] = [];
+    const w = await given({ lingerMs: 30, onReleased: (t) => told.push(t) });
+    const s = await Promise.all(Array.from({ length: 4 }, () => statement()));
+    const before = performance.now();
+    await w.seq.submit(s[0]!.admitted);
+    const pair = await Promise.all([w.seq.submit(s[1]!.admitted), w.seq.submit(s[2]!.admitted)]);
+    assert.deepEqual(pair.map((r) => r.treeSize), [3, 3]);
+    assert.deepEqual(told.map((t) => t.queuedAt.length), [1, 2], 'one report per batch, one queue time per statement');
+    for (const t of told) {
+      for (const q of t.queuedAt) assert.ok(before <= q && q <= t.takenAt, 'queued before the batch was taken');
+      assert.ok(t.takenAt <= t.releasedAt && t.releasedAt <= performance.now());
+    }
+    // an observer that throws is a bug in the metrics: logged, and the log goes on
+    const failing = await given({ onReleased: () => { throw new Error('observer bug (injected)'); } });
+    const r = await failing.seq.submit(s[3]!.admitted);
+    await verified(r, s[3]!);
+    assert.equal(failing.seq.status().ready, true);
+    assert.deepEqual(await foldedLog(failing.store), [s[3]!.admitted.entryId]);
   });
 
   it('when draining, then queued statements are still sequenced and new ones are refused with STOPPED', async () => {

@@ -6,10 +6,12 @@
  * and what an alert on it means.
  *
  * Hot-path cost: one counter increment and one histogram observation per request on cached label
- * children (no label hashing per request); gauges are computed only when scraped.
+ * children (no label hashing per request), and three stage observations per registration; gauges
+ * are computed only when scraped.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { AppendResult, EventStore, ExpectedRevision, NewEvent } from '../../libs/event-store/src/index.js';
+import type { BatchTiming } from '../log/sequencer.contract.js';
 import { registerThreadCpu } from './thread-cpu.js';
 
 /** What the sequencer gauges read (the Sequencer satisfies it). */
@@ -32,6 +34,11 @@ export function registrationOutcomeOf(status: number): RegistrationOutcome {
 }
 
 const SECONDS_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+/** the stages of a registration are often well under a millisecond */
+const STAGE_BUCKETS = [0.0005, ...SECONDS_BUCKETS];
+
+/** Where a registration's time goes inside the service ({@link ServiceMetrics.checked}, {@link ServiceMetrics.released}). */
+export type RegistrationStage = 'check' | 'queue' | 'sequence';
 
 export class ServiceMetrics {
   readonly registry = new Registry();
@@ -41,6 +48,18 @@ export class ServiceMetrics {
   private readonly registrationSeconds = new Histogram({ name: 'scitt_registration_duration_seconds', help: 'POST /entries duration (receipt included when registered), by outcome', labelNames: ['outcome'] as const, buckets: SECONDS_BUCKETS, registers: [this.registry] });
   private readonly batchSize = new Histogram({ name: 'scitt_sequencer_batch_size', help: 'entries per sequencing batch (one atomic append and one signed checkpoint each)', buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 4096], registers: [this.registry] });
   private readonly appendSeconds = new Histogram({ name: 'scitt_event_store_append_duration_seconds', help: 'duration of the sequencer\'s durable appends to the event store', buckets: SECONDS_BUCKETS, registers: [this.registry] });
+  private readonly stageSeconds = new Histogram({
+    name: 'scitt_registration_stage_seconds',
+    help: "where a registered statement's time went: check (decoding, the dedupe lookup, signature and policy), queue (waiting for its batch: the linger and the batch before it), sequence (its batch: checkpoint signature, durable append, index write, receipts)",
+    labelNames: ['stage'] as const,
+    buckets: STAGE_BUCKETS,
+    registers: [this.registry],
+  });
+  private readonly stages: Record<RegistrationStage, Histogram.Internal<'stage'>> = {
+    check: this.stageSeconds.labels('check'),
+    queue: this.stageSeconds.labels('queue'),
+    sequence: this.stageSeconds.labels('sequence'),
+  };
   /** cached label children: the hot path does not hash label sets */
   private readonly children = new Map<string, { count: Counter.Internal; seconds: Histogram.Internal<'method' | 'route'> }>();
   private readonly outcomeChildren = new Map<RegistrationOutcome, { count: Counter.Internal; seconds: Histogram.Internal<'outcome'> }>();
@@ -71,6 +90,20 @@ export class ServiceMetrics {
       o.seconds.observe(seconds);
     }
   }
+
+  /** A statement passed its checks after `ms` (from the command's start: decoding, the dedupe lookup, signature, policy). */
+  checked(ms: number): void {
+    this.stages.check.observe(ms / 1000);
+  }
+
+  /** The sequencer released a batch (its `onReleased`): each statement's wait for the batch, and the batch's turn. */
+  readonly released = (t: BatchTiming): void => {
+    const turn = (t.releasedAt - t.takenAt) / 1000;
+    for (const queued of t.queuedAt) {
+      this.stages.queue.observe(Math.max(0, t.takenAt - queued) / 1000);
+      this.stages.sequence.observe(turn);
+    }
+  };
 
   /** Gauges read from the sequencer when scraped. */
   watchSequencer(sequencer: SequencerView, now: () => number = Date.now): void {

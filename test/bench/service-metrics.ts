@@ -98,8 +98,9 @@ function quantileBound(before: Map<number, number>, after: Map<number, number>, 
 
 /**
  * Where a paced run's latency went, from the service's own histograms (bucket bounds, not exact
- * quantiles): the registration inside the service, the event store's durable append in it, and the
- * batches the sequencer made. A p99 far above the append's is queueing for the cores, not the disk.
+ * quantiles): the registration inside the service, the event store's durable append in it, the
+ * batches the sequencer made, and each registered statement's stages (check, queue for its batch,
+ * its batch's turn). A p99 far above the append's is queueing for the cores, not the disk.
  */
 export function serverSideLine(before: readonly Sample[], after: readonly Sample[]): string {
   const ms = (s: number | undefined): string => (s === undefined ? '?' : s === Infinity ? '> max bucket' : `≤ ${+(s * 1000).toFixed(1)} ms`);
@@ -110,8 +111,15 @@ export function serverSideLine(before: readonly Sample[], after: readonly Sample
   const { h0: b0, h1: b1 } = between('scitt_sequencer_batch_size');
   const batches = (b1.buckets.get(Infinity) ?? 0) - (b0.buckets.get(Infinity) ?? 0);
   if (batches <= 0) return 'server side: not measured (no histograms in /metrics)';
+  // the stages of a registered statement (scitt_registration_stage_seconds): their p99 bounds and means say which one the tail is
+  const stages = ['check', 'queue', 'sequence'].map((stage) => {
+    const h = between('scitt_registration_stage_seconds', { stage });
+    const n = (h.h1.buckets.get(Infinity) ?? 0) - (h.h0.buckets.get(Infinity) ?? 0);
+    return n > 0 ? `${stage} p99 ${q(h, 0.99)} (mean ${(((h.h1.sum - h.h0.sum) / n) * 1000).toFixed(1)} ms)` : undefined;
+  });
   return (
     `server side: registration p50 ${q(registration, 0.5)}, p99 ${q(registration, 0.99)}; durable append p50 ${q(append, 0.5)}, p99 ${q(append, 0.99)}; ` +
-    `${batches} batches of ${((b1.sum - b0.sum) / batches).toFixed(1)} statements on average`
+    `${batches} batches of ${((b1.sum - b0.sum) / batches).toFixed(1)} statements on average` +
+    (stages.every(Boolean) ? `\n      stages: ${stages.join('; ')}` : '')
   );
 }

@@ -76,6 +76,10 @@ for (const thread of ['worker', 'main'] as const) {
       assert.equal(value(s, 'scitt_registrations_total', { outcome: 'rejected' }), 1);
       assert.equal(value(s, 'scitt_registration_duration_seconds_count', { outcome: 'registered' }), 3);
       assert.equal(value(s, 'scitt_registration_duration_seconds_bucket', { outcome: 'registered', le: '+Inf' }), 3);
+      // where each registration's time went: once per registered statement and stage (the refused one has no stage)
+      for (const stage of ['check', 'queue', 'sequence']) assert.equal(value(s, 'scitt_registration_stage_seconds_count', { stage }), 3, stage);
+      const stageSum = ['check', 'queue', 'sequence'].reduce((sum, stage) => sum + value(s, 'scitt_registration_stage_seconds_sum', { stage })!, 0);
+      assert.ok(stageSum > 0 && stageSum <= value(s, 'scitt_registration_duration_seconds_sum', { outcome: 'registered' })!, `the stages (${stageSum} s) lie within the registrations' time`);
       assert.equal(value(s, 'scitt_http_requests_total', { method: 'POST', route: '/entries', status: '201' }), 3);
       assert.equal(value(s, 'scitt_http_requests_total', { method: 'GET', route: 'unmatched', status: '404' }), 1, 'unknown URLs share one label value');
       assert.equal(value(s, 'scitt_log_tree_size'), 3);
