@@ -27,18 +27,17 @@
  * (test/bench/register-nodes.bench.ts). BENCH_REGISTRY=1: the subjects are real collections in a
  * docker-registry started for the run and the service publishes every receipt there; the bench adds
  * publication throughput and the lag from 201 to referrer (test/bench/register-registry.ts).
+ * BENCH_AB="<A>|<B>": two configurations or builds alternated in one run, medians and paired
+ * ratios (test/bench/register-ab.ts).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { Agent, request } from 'node:http';
-import { generateKeyPairSync, sign, verify } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import autocannon from 'autocannon';
 import { makeIssuer, signStatement, subjectOf } from '../support/statements.js';
 import { freePort } from '../support/ports.js';
 import { createPostgresJsDriver } from '../../libs/event-store/src/postgres.driver.js';
 import { cpuLine, scrape, serverSideLine } from './service-metrics.js';
+import { bareVerifyRate, envPairs, load, paced, serial, startService } from './register.load.js';
 import { REGISTRY_MODE, drain, percentile, prepareRegistry, publicationLags, publishedCount, visibleInRegistry, type BenchRegistry, type Created } from './register-registry.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -56,165 +55,9 @@ const SERIAL_COUNT = 300;
 const root = new URL('../../..', import.meta.url).pathname;
 const SERVICE = process.env.BENCH_SERVICE ?? join(root, 'dist/src/main.js');
 
-async function bareVerifyRate(ms: number): Promise<number> {
-  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-  const data = Buffer.alloc(1200, 7);
-  const sig = sign('sha256', data, { key: privateKey, dsaEncoding: 'ieee-p1363' });
-  let done = 0;
-  const end = performance.now() + ms;
-  await Promise.all(
-    Array.from({ length: 64 }, async () => {
-      while (performance.now() < end) {
-        await new Promise<void>((resolve, reject) =>
-          verify('sha256', data, { key: publicKey, dsaEncoding: 'ieee-p1363' }, sig, (err, ok) => (err || !ok ? reject(err ?? new Error('bad')) : resolve())),
-        );
-        done++;
-      }
-    }),
-  );
-  return done / (ms / 1000);
-}
-
-/** BENCH_SERVICE_ENV: `NAME=value` pairs separated by spaces, set for the service's process only. */
-function serviceEnv(): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const pair of (process.env.BENCH_SERVICE_ENV ?? '').split(' ').filter(Boolean)) {
-    const eq = pair.indexOf('=');
-    if (eq <= 0) throw new Error(`BENCH_SERVICE_ENV: expected NAME=value pairs separated by spaces, got ${JSON.stringify(pair)}`);
-    out[pair.slice(0, eq)] = pair.slice(eq + 1);
-  }
-  return out;
-}
-
-async function startService(dataDir: string, port: number, policyFile: string, extraEnv: Record<string, string> = {}): Promise<ChildProcess> {
-  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const child = spawn(process.execPath, [...nodeArgs, SERVICE], {
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, POLICY_FILE: policyFile, LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '0', LOG_ID: 'bench', ...storeEnv, ...extraEnv, ...serviceEnv() },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-  for (let i = 0; i < 1200; i++) {
-    try {
-      if ((await fetch(`http://127.0.0.1:${port}/health`)).ok) return child;
-    } catch {
-      // not up yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  child.kill('SIGKILL');
-  throw new Error('the service did not start');
-}
-
-interface Run {
-  readonly rps: number;
-  readonly p50: number;
-  readonly p99: number;
-  readonly non2xx: number;
-  readonly errors: number;
-  readonly total: number;
-}
-
-function load(url: string, bodies: Uint8Array[], from: { next: number }, opts: { seconds: number; connections: number; rate?: number }): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    autocannon(
-      {
-        url: `${url}/entries`,
-        method: 'POST',
-        headers: { 'content-type': 'application/cose' },
-        connections: opts.connections,
-        duration: opts.seconds,
-        ...(opts.rate ? { overallRate: opts.rate } : {}),
-        requests: [
-          {
-            setupRequest: (req) => {
-              const body = bodies[from.next++ % bodies.length]!;
-              return { ...req, body: Buffer.from(body) };
-            },
-          },
-        ],
-      },
-      (err, r) => {
-        if (err) return reject(err);
-        resolve({ rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, non2xx: r.non2xx, errors: r.errors, total: r['2xx'] });
-      },
-    );
-  });
-}
-
-const tenths = (ms: number): number => Math.round(ms * 10) / 10;
-
-/** One POST /entries; status 0 when the request failed (no answer). */
-function postStatement(agent: Agent, host: string, port: string, statement: Uint8Array): Promise<{ status: number; location: string }> {
-  const body = Buffer.from(statement);
-  return new Promise((resolve) => {
-    const req = request({ agent, host, port, method: 'POST', path: '/entries', headers: { 'content-type': 'application/cose', 'content-length': body.length } }, (res) => {
-      res.resume();
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, location: String(res.headers.location ?? '') }));
-    });
-    req.on('error', () => resolve({ status: 0, location: '' }));
-    req.end(body);
-  });
-}
-
-/** Open-loop load at `rate` req/s for `seconds` (see the module comment); latencies from the due time. */
-async function paced(
-  url: string,
-  bodies: Uint8Array[],
-  from: { next: number },
-  opts: { seconds: number; rate: number; maxInFlight: number; onCreated?: (i: number, location: string, at: number) => void },
-): Promise<Run> {
-  const agent = new Agent({ keepAlive: true, maxSockets: opts.maxInFlight });
-  const { hostname, port } = new URL(url);
-  const total = Math.round(opts.seconds * opts.rate);
-  const latencies = new Float64Array(total);
-  let ok = 0;
-  let non2xx = 0;
-  let errors = 0;
-  const start = performance.now() + 50;
-  const one = async (i: number): Promise<void> => {
-    const due = start + (i * 1000) / opts.rate;
-    const n = from.next++;
-    const { status, location } = await postStatement(agent, hostname, port, bodies[n % bodies.length]!);
-    latencies[i] = performance.now() - due;
-    if (status === 0) errors++;
-    else if (status >= 200 && status < 300) ok++;
-    else non2xx++;
-    if (status === 201 && opts.onCreated) opts.onCreated(n, location, Date.now());
-  };
-  const all: Promise<void>[] = [];
-  for (let i = 0; i < total; i++) {
-    const wait = start + (i * 1000) / opts.rate - performance.now();
-    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
-    all.push(one(i));
-  }
-  await Promise.all(all);
-  const elapsed = (performance.now() - start) / 1000;
-  agent.destroy();
-  const sorted = Array.from(latencies).sort((a, b) => a - b);
-  return { rps: total / elapsed, p50: tenths(percentile(sorted, 0.5)), p99: tenths(percentile(sorted, 0.99)), non2xx, errors, total: ok };
-}
-
-/**
- * One client registering one statement at a time (a CI pipeline's step): the latency a lone
- * publisher sees, which the sequencer's linger must not add to (sequencer.queue.ts `lingerLeft`).
- */
-async function serial(url: string, bodies: Uint8Array[], from: { next: number }, count: number): Promise<{ p50: number; p99: number; failed: number }> {
-  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
-  const { hostname, port } = new URL(url);
-  const latencies: number[] = [];
-  let failed = 0;
-  for (let i = 0; i < count; i++) {
-    const t = performance.now();
-    const { status } = await postStatement(agent, hostname, port, bodies[from.next++ % bodies.length]!);
-    latencies.push(performance.now() - t);
-    if (status !== 201) failed++;
-  }
-  agent.destroy();
-  const sorted = latencies.sort((a, b) => a - b);
-  return { p50: tenths(percentile(sorted, 0.5)), p99: tenths(percentile(sorted, 0.99)), failed };
-}
-
 async function main(): Promise<void> {
   if (Number(process.env.BENCH_NODES ?? 1) > 1) return (await import('./register-nodes.bench.js')).main();
+  if (process.env.BENCH_AB !== undefined) return (await import('./register-ab.js')).main();
   const dataDir = mkdtempSync(join(tmpdir(), 'scitt-bench-'));
   const issuer = await makeIssuer('https://ci.bench.example', 'ES256');
   const policyFile = join(dataDir, 'policy.json');
@@ -228,7 +71,7 @@ async function main(): Promise<void> {
   console.log(`done (${bodies[0]!.length} bytes each)`);
 
   const port = await freePort();
-  const child = await startService(dataDir, port, policyFile, reg?.env);
+  const child = await startService({ service: SERVICE, dataDir, port, policyFile, env: { ...storeEnv, ...reg?.env, ...envPairs(process.env.BENCH_SERVICE_ENV ?? '', 'BENCH_SERVICE_ENV') } });
   const url = `http://127.0.0.1:${port}`;
   const cursor = { next: 0 };
   try {
