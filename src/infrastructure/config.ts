@@ -73,7 +73,7 @@ export interface ServiceConfig {
   /** SQLITE_WORKER: the embedded store's connection in its own thread (the HTTP thread's store) */
   readonly sqliteWorker: boolean;
   /** where the background processors run (processors/processor-host.ts) */
-  readonly processors: { readonly thread: 'worker' | 'main'; readonly pollIntervalMs: number; readonly nice: number };
+  readonly processors: { readonly thread: 'worker' | 'main'; readonly pollIntervalMs: number; readonly nice: number; readonly lingerMs: number };
   /** the projections' SQLite file (PROJECTIONS_DB, default `<dataDir>/projections.sqlite`) */
   readonly projectionsPath: string;
   /** the OCI referrer publisher (docs/oci.md) */
@@ -139,6 +139,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Service
       thread: r.oneOf('PROCESSOR_THREAD', 'worker', ['worker', 'main'] as const, true),
       pollIntervalMs: r.int('PROCESSOR_POLL_MS', 20, 1, 10_000),
       nice: r.int('PROCESSOR_NICE', 10, 0, 19),
+      lingerMs: r.int('PROCESSOR_LINGER_MS', 100, 0, 1000),
     },
     projectionsPath: projectionsDb ? (isAbsolute(projectionsDb) ? projectionsDb : resolve(cwd, projectionsDb)) : join(dataDir, 'projections.sqlite'),
     publisher: r.section(() => loadPublisherConfig(env, dataDir)),

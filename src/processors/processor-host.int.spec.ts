@@ -129,10 +129,11 @@ describe("the processors' thread (real worker threads with a stand-in script)", 
     }
   });
 
-  it('PROCESSOR_THREAD, PROCESSOR_POLL_MS and PROCESSOR_NICE are validated with a message naming the variable', () => {
+  it('PROCESSOR_THREAD, PROCESSOR_POLL_MS, PROCESSOR_NICE and PROCESSOR_LINGER_MS are validated with a message naming the variable', () => {
     const p = (env: Record<string, string>) => loadConfig(env, '/srv').processors;
-    assert.deepEqual(p({}), { thread: 'worker', pollIntervalMs: 20, nice: 10 });
-    assert.deepEqual(p({ PROCESSOR_THREAD: 'main', PROCESSOR_POLL_MS: '5', PROCESSOR_NICE: '0' }), { thread: 'main', pollIntervalMs: 5, nice: 0 });
+    assert.deepEqual(p({}), { thread: 'worker', pollIntervalMs: 20, nice: 10, lingerMs: 100 });
+    assert.deepEqual(p({ PROCESSOR_THREAD: 'main', PROCESSOR_POLL_MS: '5', PROCESSOR_NICE: '0', PROCESSOR_LINGER_MS: '0' }), { thread: 'main', pollIntervalMs: 5, nice: 0, lingerMs: 0 });
+    assert.throws(() => p({ PROCESSOR_LINGER_MS: '1001' }), /PROCESSOR_LINGER_MS="1001" is not valid/);
     assert.throws(() => p({ PROCESSOR_THREAD: 'fork' }), /PROCESSOR_THREAD="fork" is not valid/);
     assert.throws(() => p({ PROCESSOR_POLL_MS: '0' }), /PROCESSOR_POLL_MS="0" is not valid/);
     assert.throws(() => p({ PROCESSOR_POLL_MS: '1.5' }), /PROCESSOR_POLL_MS/);

@@ -53,16 +53,17 @@ export const PROJECTIONS = [claimsProjection, contentProjection] as const;
  */
 /**
  * In the processors' own thread (the default) the projections take batches of up to 256 events,
- * waiting up to 30 ms from a batch's first event for more (longer than that thread's 20 ms store
- * poll, so a steady stream fills batches, yet a batch never waits longer), and at most 1 MiB of
- * event data (an SBOM's components are parsed inside the transaction: the bytes bound the pause):
- * one read, one transaction per batch. Measured per event applied (claims projection, in-process,
- * alternated): ≈ 160–180 µs of CPU in batches of 32, ≈ 130 in batches of 128, ≈ 90 in batches of
- * 512 — the claims become visible up to ~¼ s later under load. On the HTTP thread
+ * waiting up to PROCESSOR_LINGER_MS (default 100) from a batch's first event for more while events
+ * keep coming (a lone event after a quiet spell goes at once: libs/event-store run-processor.ts),
+ * and at most 1 MiB of event data (an SBOM's components are parsed inside the transaction: the
+ * bytes bound the pause): one read, one transaction per batch. Measured per event applied (claims
+ * projection, in-process, alternated): ≈ 160–180 µs of CPU in batches of 32, ≈ 130 in batches of
+ * 128, ≈ 90 in batches of 512; at 1,000 registrations/s a linger of 100 ms instead of 30 took 18 %
+ * of this thread's CPU (docs/benchmarks.md, #17 seventh pass). On the HTTP thread
  * (PROCESSOR_THREAD=main) the small batches stay: they bound its pauses.
  */
 function projectionBatching(config: ServiceConfig): { batchSize?: number; lingerMs?: number; maxBatchBytes?: number } {
-  return config.processors.thread === 'main' ? { maxBatchBytes: 256 * 1024 } : { batchSize: 256, lingerMs: 30, maxBatchBytes: 1024 * 1024 };
+  return config.processors.thread === 'main' ? { maxBatchBytes: 256 * 1024 } : { batchSize: 256, lingerMs: config.processors.lingerMs, maxBatchBytes: 1024 * 1024 };
 }
 
 export function startProjectionWriter(config: ServiceConfig, stores: Pick<LedgerStores, 'store' | 'logId'>): { processor: ProjectionProcessor; processors: Processor[]; close(): void } {

@@ -132,8 +132,9 @@ export function startReferrerPublisher(
     filter: { streamPrefixes: [stream], types: ['EntryRegistered'] },
     // In the processors' own thread, batches like the projections' (projections.feature.ts): each
     // batch costs two fsyncs (the rows, then the checkpoint), so at 1,000 registrations/s the
-    // default 100 events / 5 ms made them per handful of events. Rows wait up to 30 ms longer.
-    ...(service.processors.thread === 'main' ? {} : { batchSize: 256, lingerMs: 30 }),
+    // default 100 events / 5 ms made them per handful of events. Rows wait up to PROCESSOR_LINGER_MS
+    // longer while claims keep coming (none after a quiet spell).
+    ...(service.processors.thread === 'main' ? {} : { batchSize: 256, lingerMs: service.processors.lingerMs }),
     handle: async (events: RecordedEvent[]) => {
       const now = Date.now();
       const rows: NewPublication[] = [];

@@ -26,7 +26,11 @@ export interface RunProcessorOptions {
    * many large events would otherwise hold the processor's thread, and its one transaction, for seconds.
    */
   maxBatchBytes?: number;
-  /** How long, from the batch's first event, to wait for more before handing over a partial batch (default 5 ms). */
+  /**
+   * How long, from the batch's first event, to wait for more before handing over a partial batch
+   * (default 5 ms) — only while events keep coming: when the last batch ended less than a linger
+   * before this one's first event. After a quiet spell a batch takes what the store holds and goes.
+   */
   lingerMs?: number;
   /** Stops the processor: the batch in progress is abandoned without saving its checkpoint. */
   signal?: AbortSignal;
@@ -121,6 +125,8 @@ export function runProcessor(opts: RunProcessorOptions): ProcessorHandle {
   };
 
   /** One subscription's life; returns true when the store ended it (closed), false on abort. */
+  /** when the last batch was handed over (`performance.now()`): the linger applies while events keep coming */
+  let lastBatchAt = -Infinity;
   const runOnce = async (): Promise<boolean> => {
     const after = await checkpoints.load(name);
     state.position = after;
@@ -137,8 +143,11 @@ export function runProcessor(opts: RunProcessorOptions): ProcessorHandle {
         const batch = [first.value];
         let ended = false;
         // the linger counts from the batch's first event (as Kafka's linger.ms): a steady stream
-        // must not hold a batch open until it is full
-        const deadline = Date.now() + lingerMs;
+        // must not hold a batch open until it is full. It applies only while events keep coming
+        // (as the sequencer's group commit, src/log/sequencer.queue.ts): a lone event after a quiet
+        // spell has nothing to wait for — it goes with what the store already holds.
+        const busy = performance.now() - lastBatchAt < lingerMs;
+        const deadline = Date.now() + (busy ? lingerMs : 0);
         let bytes = first.value.data.byteLength;
         while (batch.length < batchSize && bytes < maxBatchBytes) {
           pending = it.next();
@@ -152,6 +161,7 @@ export function runProcessor(opts: RunProcessorOptions): ProcessorHandle {
           batch.push(r.value);
           bytes += r.value.data.byteLength;
         }
+        lastBatchAt = performance.now();
         if (!(await handleUntilDone(batch))) return false;
         const last = batch[batch.length - 1]!.position;
         await checkpoints.save(name, last); // commit point 3

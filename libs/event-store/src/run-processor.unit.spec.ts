@@ -104,6 +104,27 @@ describe('runProcessor', () => {
     await steady.close();
   });
 
+  it('lingers only while events keep coming: a lone event after a quiet spell goes at once, one right after a batch waits for company', async () => {
+    const store = createMemoryEventStore();
+    const checkpoints = createMemoryCheckpointStore();
+    const handed: { at: number; size: number }[] = [];
+    const p = runProcessor({ store, checkpoints, name: 'lone', batchSize: 100, lingerMs: 400, handle: async (events) => void handed.push({ at: performance.now(), size: events.length }) });
+    const t0 = performance.now();
+    await store.append('log-1', [{ type: 'N', data: enc.encode('0') }], 'no_stream');
+    await until(() => handed.length === 1, 'the lone event');
+    assert.ok(handed[0]!.at - t0 < 300, `a lone event waited ${Math.round(handed[0]!.at - t0)} ms (the linger is 400)`);
+    // right after that batch: events are coming, so the next batch waits the linger for more
+    const t1 = performance.now();
+    await store.append('log-1', [{ type: 'N', data: enc.encode('1') }], 0);
+    await delay(50);
+    await store.append('log-1', [{ type: 'N', data: enc.encode('2') }], 1);
+    await until(() => handed.length === 2, 'the second batch');
+    assert.equal(handed[1]!.size, 2, 'the event within the linger joined the batch');
+    assert.ok(handed[1]!.at - t1 >= 380, `the busy batch went after ${Math.round(handed[1]!.at - t1)} ms, before its linger`);
+    await p.stop();
+    await store.close();
+  });
+
   it('lag counts only the events its filter passes: 0 once caught up even when the store ends with filtered-out events', async () => {
     const store = createMemoryEventStore();
     const checkpoints = createMemoryCheckpointStore();
