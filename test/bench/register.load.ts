@@ -47,7 +47,12 @@ export async function startService(o: { service: string; dataDir: string; port: 
     env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: o.dataDir, POLICY_FILE: o.policyFile, LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '0', LOG_ID: 'bench', ...o.env },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
-  for (let i = 0; i < 1200; i++) {
+  return untilHealthy(child, port, 1200);
+}
+
+/** Resolves with `child` once its /health answers on `port` (polled every 100 ms, `tries` times); kills it otherwise. */
+export async function untilHealthy(child: ChildProcess, port: number, tries: number): Promise<ChildProcess> {
+  for (let i = 0; i < tries; i++) {
     try {
       if ((await fetch(`http://127.0.0.1:${port}/health`)).ok) return child;
     } catch {
