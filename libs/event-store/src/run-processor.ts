@@ -124,9 +124,9 @@ export function runProcessor(opts: RunProcessorOptions): ProcessorHandle {
     }
   };
 
-  /** One subscription's life; returns true when the store ended it (closed), false on abort. */
   /** when the last batch was handed over (`performance.now()`): the linger applies while events keep coming */
   let lastBatchAt = -Infinity;
+  /** One subscription's life; returns true when the store ended it (closed), false on abort. */
   const runOnce = async (): Promise<boolean> => {
     const after = await checkpoints.load(name);
     state.position = after;
