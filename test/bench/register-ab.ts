@@ -13,13 +13,12 @@
  * saturated (BENCH_CONNECTIONS closed-loop connections). Prints each run, then per figure the
  * medians, the median of the pairs' ratios B/A, and in how many pairs B was lower.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../support/ports.js';
-import { makeIssuer, signStatement, subjectOf } from '../support/statements.js';
-import { envPairs, load, paced, startService, type Run } from './register.load.js';
-import { scrape, serverSideLine } from './service-metrics.js';
+import { benchStatements, envPairs, load, paced, startService, type Run } from './register.load.js';
+import { cpuPerRegistration, scrape, serverSideLine } from './service-metrics.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const ROUNDS = Number(process.env.BENCH_AB_ROUNDS ?? 4);
@@ -74,13 +73,9 @@ async function once(side: Side, bodies: Uint8Array[], policyFile: string): Promi
     const before = await scrape(child.pid!, url);
     const run: Run = MODE === 'saturated' ? await load(url, bodies, cursor, { seconds: SECONDS, connections: CONNECTIONS }) : await paced(url, bodies, cursor, { seconds: SECONDS, rate: RATE, maxInFlight: CONNECTIONS });
     const after = await scrape(child.pid!, url);
-    const served = run.total + run.non2xx;
-    if (before.cpu?.processors === undefined || after.cpu?.processors === undefined) throw new Error('no per-thread CPU (/proc and the service metrics are needed)');
-    const us = (s: number): number => Math.round((s / served) * 1e6);
-    const service = us(after.cpu.process - before.cpu.process);
-    const main = us(after.cpu.mainThread - before.cpu.mainThread);
-    const processors = us(after.cpu.processors - before.cpu.processors);
-    const figures = { service, main, processors, rest: service - main - processors, p50: run.p50, p99: run.p99, rps: Math.round(run.rps) };
+    const cpu = cpuPerRegistration(before.cpu, after.cpu, run.total + run.non2xx);
+    if (cpu?.processors === undefined || cpu.rest === undefined) throw new Error('no per-thread CPU (/proc and the service metrics are needed)');
+    const figures = { service: cpu.service, main: cpu.main, processors: cpu.processors, rest: cpu.rest, p50: run.p50, p99: run.p99, rps: Math.round(run.rps) };
     return { figures, ...(MODE === 'paced' ? { serverSide: serverSideLine(before.samples, after.samples) } : {}) };
   } finally {
     child.kill('SIGTERM');
@@ -95,15 +90,8 @@ export async function main(): Promise<void> {
   const [a, b] = sides(process.env.BENCH_AB!);
   const dir = mkdtempSync(join(tmpdir(), 'scitt-bench-ab-policy-'));
   try {
-    const issuer = await makeIssuer('https://ci.bench.example', 'ES256');
-    const policyFile = join(dir, 'policy.json');
-    writeFileSync(policyFile, JSON.stringify({ version: 1, mode: 'production', issuers: [{ iss: issuer.iss, keys: [{ jwk: issuer.jwk }] }] }));
     // every run is a fresh log: the same statements serve them all
-    const count = Math.ceil(SECONDS * (MODE === 'saturated' ? 4000 : RATE * 1.05)) + 10_000;
-    process.stdout.write(`pre-signing ${count} distinct ES256 statements … `);
-    const bodies: Uint8Array[] = [];
-    for (let i = 0; i < count; i++) bodies.push(await signStatement(issuer, { sub: subjectOf(i), payload: `{"build":${i},"pad":"${'x'.repeat(1200)}"}` }));
-    console.log('done');
+    const { policyFile, bodies } = await benchStatements(dir, Math.ceil(SECONDS * (MODE === 'saturated' ? 4000 : RATE * 1.05)) + 10_000);
     const what = MODE === 'paced' ? `paced ${RATE}/s open loop` : `saturated, ${CONNECTIONS} connections`;
     console.log(`A/B, ${what}, ${SECONDS} s per run, ${ROUNDS} pairs\n  A: ${a.label} (${a.service})\n  B: ${b.label} (${b.service})`);
     const results: { a: Figures; b: Figures }[] = [];

@@ -21,7 +21,7 @@ import autocannon from 'autocannon';
 import { createPostgresJsDriver } from '../../libs/event-store/src/postgres.driver.js';
 import { statCpuSeconds } from '../../src/metrics/thread-cpu.js';
 import { freePort } from '../support/ports.js';
-import { makeIssuer, signStatement, subjectOf } from '../support/statements.js';
+import { benchStatements } from './register.load.js';
 
 const NODES = Number(process.env.BENCH_NODES ?? 3);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -133,20 +133,13 @@ export async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'scitt-bench-nodes-'));
   const loadBefore = loadavg().map((l) => l.toFixed(1)).join(' ');
   try {
-    const issuer = await makeIssuer('https://ci.bench.example', 'ES256');
-    const policyFile = join(dir, 'policy.json');
-    writeFileSync(policyFile, JSON.stringify({ version: 1, mode: 'production', issuers: [{ iss: issuer.iss, keys: [{ jwk: issuer.jwk }] }] }));
+    // Each run has its own schema: the cursor may wrap from one run to the next, not within one.
+    const { policyFile, bodies } = await benchStatements(dir, Math.ceil(SECONDS * 4000) + 10000);
     const keyFile = join(dir, 'service-key.pem');
     writeFileSync(keyFile, generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }));
     const secretFile = join(dir, 'node-secret');
     writeFileSync(secretFile, randomBytes(48).toString('base64'), { mode: 0o600 });
     const files = { policyFile, keyFile, secretFile };
-    // Each run has its own schema: the cursor may wrap from one run to the next, not within one.
-    const count = Math.ceil(SECONDS * 4000) + 10000;
-    process.stdout.write(`pre-signing ${count} distinct ES256 statements … `);
-    const bodies: Uint8Array[] = [];
-    for (let i = 0; i < count; i++) bodies.push(await signStatement(issuer, { sub: subjectOf(i), payload: `{"build":${i},"pad":"${'x'.repeat(1200)}"}` }));
-    console.log('done');
     const cursor = { next: 0 };
     const one = await run(1, dir, bodies, cursor, files, root, 'this build');
     // With a baseline: alternate baseline / this build ROUNDS times (drift of a shared machine hits both).

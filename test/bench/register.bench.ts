@@ -30,14 +30,14 @@
  * BENCH_AB="<A>|<B>": two configurations or builds alternated in one run, medians and paired
  * ratios (test/bench/register-ab.ts).
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { makeIssuer, signStatement, subjectOf } from '../support/statements.js';
+import { subjectOf } from '../support/statements.js';
 import { freePort } from '../support/ports.js';
 import { createPostgresJsDriver } from '../../libs/event-store/src/postgres.driver.js';
 import { cpuLine, scrape, serverSideLine } from './service-metrics.js';
-import { bareVerifyRate, envPairs, load, paced, serial, startService } from './register.load.js';
+import { bareVerifyRate, benchStatements, envPairs, load, paced, serial, startService } from './register.load.js';
 import { REGISTRY_MODE, drain, percentile, prepareRegistry, publicationLags, publishedCount, visibleInRegistry, type BenchRegistry, type Created } from './register-registry.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -59,16 +59,9 @@ async function main(): Promise<void> {
   if (Number(process.env.BENCH_NODES ?? 1) > 1) return (await import('./register-nodes.bench.js')).main();
   if (process.env.BENCH_AB !== undefined) return (await import('./register-ab.js')).main();
   const dataDir = mkdtempSync(join(tmpdir(), 'scitt-bench-'));
-  const issuer = await makeIssuer('https://ci.bench.example', 'ES256');
-  const policyFile = join(dataDir, 'policy.json');
-  writeFileSync(policyFile, JSON.stringify({ version: 1, mode: 'production', issuers: [{ iss: issuer.iss, keys: [{ jwk: issuer.jwk }] }] }));
   const reg: BenchRegistry | undefined = REGISTRY_MODE ? await prepareRegistry() : undefined;
-  const count = Math.ceil(SECONDS * 9000) + 20000;
-  process.stdout.write(`pre-signing ${count} distinct ES256 statements … `);
-  const bodies: Uint8Array[] = [];
   const subjectAt = (i: number): string => (reg ? reg.subjectOf(i) : subjectOf(i));
-  for (let i = 0; i < count; i++) bodies.push(await signStatement(issuer, { sub: subjectAt(i), payload: `{"build":${i},"pad":"${'x'.repeat(1200)}"}` }));
-  console.log(`done (${bodies[0]!.length} bytes each)`);
+  const { policyFile, bodies } = await benchStatements(dataDir, Math.ceil(SECONDS * 9000) + 20000, subjectAt);
 
   const port = await freePort();
   const child = await startService({ service: SERVICE, dataDir, port, policyFile, env: { ...storeEnv, ...reg?.env, ...envPairs(process.env.BENCH_SERVICE_ENV ?? '', 'BENCH_SERVICE_ENV') } });

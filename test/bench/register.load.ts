@@ -6,8 +6,27 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Agent, request } from 'node:http';
 import { generateKeyPairSync, sign, verify } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import autocannon from 'autocannon';
+import { makeIssuer, signStatement, subjectOf } from '../support/statements.js';
 import { percentile } from './register-registry.js';
+
+/**
+ * The benches' publisher: one ES256 issuer, registered by a production policy written to
+ * `<dir>/policy.json`, and `count` distinct statements it signed (statement i about `subjectAt(i)`,
+ * ≈ 1.5 KB each), pre-signed before any load so that signing costs the load nothing.
+ */
+export async function benchStatements(dir: string, count: number, subjectAt: (i: number) => string = subjectOf): Promise<{ policyFile: string; bodies: Uint8Array[] }> {
+  const issuer = await makeIssuer('https://ci.bench.example', 'ES256');
+  const policyFile = join(dir, 'policy.json');
+  writeFileSync(policyFile, JSON.stringify({ version: 1, mode: 'production', issuers: [{ iss: issuer.iss, keys: [{ jwk: issuer.jwk }] }] }));
+  process.stdout.write(`pre-signing ${count} distinct ES256 statements … `);
+  const bodies: Uint8Array[] = [];
+  for (let i = 0; i < count; i++) bodies.push(await signStatement(issuer, { sub: subjectAt(i), payload: `{"build":${i},"pad":"${'x'.repeat(1200)}"}` }));
+  console.log(`done (${bodies[0]!.length} bytes each)`);
+  return { policyFile, bodies };
+}
 
 export async function bareVerifyRate(ms: number): Promise<number> {
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });

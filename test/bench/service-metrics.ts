@@ -63,17 +63,23 @@ export async function scrape(pid: number, url: string): Promise<{ cpu: Cpu | und
   return { cpu: cpu && processors !== undefined ? { ...cpu, processors } : cpu, samples };
 }
 
-/** CPU per registration between two scrapes, by thread where the service tells. */
-export function cpuLine(before: Cpu | undefined, after: Cpu | undefined, requests: number): string {
-  if (!before || !after) return 'CPU per registration: not measured (no /proc)';
+/** CPU per registration (µs) between two scrapes: the service, its main thread, and the processors' thread and the rest where the service tells. */
+export function cpuPerRegistration(before: Cpu | undefined, after: Cpu | undefined, requests: number): { service: number; main: number; processors?: number; rest?: number } | undefined {
+  if (!before || !after) return undefined;
   const us = (s: number): number => Math.round((s / requests) * 1e6);
   const service = after.process - before.process;
   const main = after.mainThread - before.mainThread;
-  let line = `CPU per registration: service ${us(service)} µs, its main thread ${us(main)} µs`;
-  if (before.processors !== undefined && after.processors !== undefined) {
-    const processors = after.processors - before.processors;
-    line += `, processors' thread ${us(processors)} µs, the rest ${us(service - main - processors)} µs (store worker, verification, V8)`;
-  }
+  if (before.processors === undefined || after.processors === undefined) return { service: us(service), main: us(main) };
+  const processors = after.processors - before.processors;
+  return { service: us(service), main: us(main), processors: us(processors), rest: us(service - main - processors) };
+}
+
+/** CPU per registration between two scrapes, by thread where the service tells. */
+export function cpuLine(before: Cpu | undefined, after: Cpu | undefined, requests: number): string {
+  const c = cpuPerRegistration(before, after, requests);
+  if (!c) return 'CPU per registration: not measured (no /proc)';
+  let line = `CPU per registration: service ${c.service} µs, its main thread ${c.main} µs`;
+  if (c.processors !== undefined) line += `, processors' thread ${c.processors} µs, the rest ${c.rest} µs (store worker, verification, V8)`;
   return line;
 }
 
