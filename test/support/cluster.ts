@@ -6,7 +6,7 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { POSTGRES_TEST_URL } from '../../libs/event-store/test/postgres.fixture.js';
+import { POSTGRES_TEST_URL, sql } from '../../libs/event-store/test/postgres.fixture.js';
 import { spawnService, waitFor, type ServiceProcess } from './service-process.js';
 import type { TestIssuer } from './statements.js';
 
@@ -93,7 +93,18 @@ export class Cluster {
       for (const n of among ?? this.alive()) if ((await this.details(n))?.node.role === 'leader') return n;
       await new Promise((r) => setTimeout(r, 25));
     }
-    throw new Error(`no node leads after ${ms} ms: ${JSON.stringify(await Promise.all(this.alive().map((n) => this.details(n))))}`);
+    throw new Error(`no node leads after ${ms} ms: ${JSON.stringify(await Promise.all(this.alive().map((n) => this.details(n))))}\n${await this.diagnosis()}`);
+  }
+
+  /** What a failed wait prints: the database's lease sessions and locks, and each node's last log lines. */
+  async diagnosis(): Promise<string> {
+    const sessions = await sql(
+      `SELECT a.pid, a.application_name, a.state, a.wait_event_type, a.wait_event, now() - a.state_change AS in_state, left(a.query, 120) AS query,
+              (SELECT string_agg(k.locktype || ':' || k.mode || (CASE WHEN k.granted THEN '' ELSE ' (waiting)' END), ', ') FROM pg_locks k WHERE k.pid = a.pid AND k.locktype IN ('advisory', 'transactionid')) AS locks
+         FROM pg_stat_activity a WHERE a.application_name LIKE 'scitt-ledger%' OR a.pid IN (SELECT pid FROM pg_locks WHERE locktype = 'advisory')`,
+    ).then((r) => JSON.stringify(r.rows), (err: unknown) => `(couldn't read pg_stat_activity: ${(err as Error).message})`);
+    const tails = this.nodes.map((n) => `--- ${n.id} (last lines)\n${this.output(n).split('\n').slice(-25).join('\n')}`);
+    return [`sessions: ${sessions}`, ...tails].join('\n');
   }
 
   /** Everything node `n` logged (all its runs). */
