@@ -11,7 +11,9 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { CompactRange, hashChildren, hashLeaf, inclusionProof, verifyInclusion } from '../../libs/merkle/src/index.js';
 import type { Checkpoint, NodeWrite } from '../../libs/ledger/src/index.js';
+import Database from 'better-sqlite3';
 import { LogIndexStore } from './log-index.store.js';
+import { nodePosition } from './tree-node.cache.js';
 
 const checkpointAt = (range: CompactRange): Checkpoint => ({ treeSize: range.size, root: range.root(), protectedHeader: new Uint8Array([0xa0]), signature: new Uint8Array(64), signedAt: new Date(0).toISOString() });
 
@@ -79,6 +81,52 @@ describe('LogIndexStore', () => {
       await assert.rejects(missing.getNodes([{ level: 0, index: 1 }, { level: 2, index: 0 }]), /tree node \(0, 1\): not stored/);
       missing.close();
       index.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('numbers tree nodes in the order an append-only tree completes them (post-order), to 2^40 leaves', () => {
+    const range = new CompactRange();
+    let next = 0;
+    for (let i = 0; i < 5000; i++) {
+      range.append(hashLeaf(new Uint8Array([i & 255, i >> 8])), (level, index) => {
+        assert.equal(nodePosition(level, index), next, `node (${level}, ${index}) at position ${next}`);
+        next++;
+      });
+    }
+    // far out, against the same count in BigInt: 2n − popcount(n) nodes are complete after leaf n
+    const complete = (n: bigint): bigint => 2n * n - BigInt([...n.toString(2)].filter((b) => b === '1').length);
+    for (const [level, index] of [[0, 2 ** 40 - 1], [0, 2 ** 40 - 2], [1, 2 ** 39 - 1], [40, 0], [17, 2 ** 23 - 3], [3, 123_456_789_012]] as const) {
+      const n = BigInt(index + 1) << BigInt(level);
+      let trailing = 0;
+      while (((n >> BigInt(trailing)) & 1n) === 0n) trailing++;
+      assert.equal(BigInt(nodePosition(level, index)), complete(n) - 1n - BigInt(trailing - level), `node (${level}, ${index})`);
+    }
+  });
+
+  it('moves the nodes of an index written by (level, index) over to positions, and still serves every proof', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'log-index-'));
+    try {
+      const path = join(dir, 'log-index.sqlite');
+      const n = 45;
+      const { leaves, nodes, range } = treeOf(n);
+      const created = new LogIndexStore(path, { keepLatest: true });
+      created.writeBatch({ entries: [], nodes: [], checkpoint: checkpointAt(range), range, appliedEvents: n + 1 });
+      created.close();
+      // the layout before positions: a WITHOUT ROWID table keyed by (level, idx)
+      const old = new Database(path);
+      old.exec('DROP TABLE tree_nodes; CREATE TABLE nodes (level INTEGER NOT NULL, idx INTEGER NOT NULL, hash BLOB NOT NULL, PRIMARY KEY (level, idx)) WITHOUT ROWID');
+      const put = old.prepare('INSERT INTO nodes (level, idx, hash) VALUES (?, ?, ?)');
+      for (const node of nodes) put.run(node.level, node.index, node.hash);
+      old.close();
+      const index = new LogIndexStore(path, { keepLatest: true });
+      for (let at = 0; at < n; at++) verifyInclusion(leaves[at]!, at, n, await inclusionProof(index, at, n), range.root());
+      index.close();
+      const after = new Database(path, { readonly: true });
+      assert.equal(after.prepare("SELECT count(*) FROM sqlite_schema WHERE name = 'nodes'").pluck().get(), 0, 'the old table is gone');
+      assert.equal(after.prepare('SELECT count(*) FROM tree_nodes').pluck().get(), nodes.length);
+      after.close();
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -13,7 +13,7 @@ import type { Database as Db, Statement } from 'better-sqlite3';
 import { CompactRange, type NodeId, type NodeReader } from '../../libs/merkle/src/index.js';
 import type { Checkpoint, LedgerEvent, NodeWrite } from '../../libs/ledger/src/index.js';
 import { buildReceiptFrom } from './receipt.builder.js';
-import { TreeNodeCache } from './tree-node.cache.js';
+import { TreeNodeCache, nodePosition } from './tree-node.cache.js';
 import { IdFilter, loadIdFilter } from './id-filter.js';
 
 export interface IndexedEntry {
@@ -81,7 +81,7 @@ const toCheckpoint = (r: CheckpointRow): Checkpoint => ({
 
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-  CREATE TABLE IF NOT EXISTS nodes (level INTEGER NOT NULL, idx INTEGER NOT NULL, hash BLOB NOT NULL, PRIMARY KEY (level, idx)) WITHOUT ROWID;
+  CREATE TABLE IF NOT EXISTS tree_nodes (pos INTEGER PRIMARY KEY, hash BLOB NOT NULL);
   CREATE TABLE IF NOT EXISTS entries (
     idx INTEGER PRIMARY KEY, entry_id TEXT NOT NULL UNIQUE, iss TEXT NOT NULL, sub TEXT NOT NULL,
     content_type TEXT NOT NULL, kid TEXT NOT NULL, registered_at TEXT NOT NULL, receipt_size INTEGER NOT NULL,
@@ -125,7 +125,7 @@ export class LogIndexStore implements NodeReader {
     this.q = {
       meta: p('SELECT value FROM meta WHERE key = ?'),
       setMeta: p('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value'),
-      putNode: p('INSERT OR REPLACE INTO nodes (level, idx, hash) VALUES (?, ?, ?)'),
+      putNode: p('INSERT OR REPLACE INTO tree_nodes (pos, hash) VALUES (?, ?)'),
       putEntry: p('INSERT INTO entries (idx, entry_id, statement_id, iss, sub, content_type, kid, registered_at, receipt_size, entry) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)'),
       putCheckpoint: p('INSERT OR REPLACE INTO checkpoints (tree_size, root, protected, signature, signed_at) VALUES (?, ?, ?, ?, ?)'),
       byId: p(`SELECT ${cols} FROM entries WHERE entry_id = ?`),
@@ -177,7 +177,7 @@ export class LogIndexStore implements NodeReader {
   /** Write one sequenced batch, all or nothing. */
   writeBatch(b: BatchRecord): void {
     this.db.transaction(() => {
-      for (const n of b.nodes) this.q.putNode.run(n.level, n.index, n.hash);
+      for (const n of b.nodes) this.q.putNode.run(nodePosition(n.level, n.index), n.hash);
       for (const e of b.entries) {
         this.q.putEntry.run(e.index, e.entryId, e.statementId, e.iss, e.sub, e.contentType, e.kid, e.registeredAt, e.receiptTreeSize, e.entry);
       }
@@ -270,11 +270,18 @@ export class LogIndexStore implements NodeReader {
    */
   private migrate(): void {
     const columns = this.db.prepare('PRAGMA table_info(entries)').all() as { name: string }[];
+    if (!columns.some((c) => c.name === 'statement_id')) {
+      this.db.exec('DROP TABLE entries; DROP TABLE IF EXISTS nodes; DROP TABLE tree_nodes; DROP TABLE checkpoints; DELETE FROM meta;');
+      this.db.exec(SCHEMA);
+      return;
+    }
     // stored receipts (before receipts were built on read): the column goes, the rest stays valid
     if (columns.some((c) => c.name === 'receipt')) this.db.exec('ALTER TABLE entries DROP COLUMN receipt');
-    if (columns.some((c) => c.name === 'statement_id')) return;
-    this.db.exec('DROP TABLE entries; DROP TABLE nodes; DROP TABLE checkpoints; DELETE FROM meta;');
-    this.db.exec(SCHEMA);
+    // tree nodes keyed by (level, index), before post-order positions (tree-node.cache.ts): moved over, in key order
+    if (this.db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'nodes'").get()) {
+      this.db.function('scitt_node_position', { deterministic: true }, (level, index) => nodePosition(Number(level), Number(index)));
+      this.db.transaction(() => this.db.exec('INSERT OR REPLACE INTO tree_nodes (pos, hash) SELECT scitt_node_position(level, idx), hash FROM nodes ORDER BY 1; DROP TABLE nodes;'))();
+    }
   }
 
   entryById(entryId: string): IndexedEntry | undefined {

@@ -12,11 +12,16 @@
  * statement, random 64-hex entry and statement ids, a collection subject, the tree nodes each
  * batch completes (from a real compact range), a checkpoint row and the right edge.
  *
- * Env: BENCH_BATCHES (default `1,4,16,64`), BENCH_FILL, BENCH_MEASURE, BENCH_ROUNDS.
+ * After the CPU rounds, each size's WAL volume: BENCH_FRAMES entries more (default 2,000) on the
+ * filled file with automatic checkpoints off, the WAL's growth counted in frames (one b-tree page
+ * each) per entry and per batch — what the WAL checkpointer must copy back and the kernel write.
+ *
+ * Env: BENCH_BATCHES (default `1,4,16,64`), BENCH_FILL, BENCH_MEASURE, BENCH_ROUNDS, BENCH_FRAMES.
  * What it showed is in docs/benchmarks.md ("Issue #17, sixth pass").
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import Database from 'better-sqlite3';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { NodeWrite } from '../../libs/ledger/src/index.js';
@@ -27,6 +32,7 @@ const BATCHES = (process.env.BENCH_BATCHES ?? '1,4,16,64').split(',').map(Number
 const FILL = Number(process.env.BENCH_FILL ?? 20_000);
 const MEASURE = Number(process.env.BENCH_MEASURE ?? 12_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const FRAMES = Number(process.env.BENCH_FRAMES ?? 2_000);
 if (BATCHES.some((b) => !Number.isInteger(b) || b < 1)) throw new Error(`BENCH_BATCHES=${process.env.BENCH_BATCHES}: expected positive integers separated by commas`);
 
 const statement = randomBytes(1474);
@@ -81,6 +87,30 @@ function measure(size: number): number {
   }
 }
 
+/** WAL frames per entry of writing FRAMES entries in batches of `size`, after FILL entries, with automatic checkpoints off. */
+function frames(size: number): number {
+  const dir = mkdtempSync(join(tmpdir(), 'scitt-lix-bench-'));
+  const path = join(dir, 'log-index.sqlite');
+  try {
+    const range = new CompactRange();
+    let events = 0;
+    const filled = new LogIndexStore(path, { keepLatest: true });
+    for (let done = 0; done < FILL; done += size) filled.writeBatch(nextBatch(range, size, (events += size + 1)));
+    filled.close();
+    const index = new LogIndexStore(path, { keepLatest: true, autoCheckpointPages: 0 });
+    const other = new Database(path);
+    other.pragma('wal_checkpoint(TRUNCATE)');
+    const pageSize = other.pragma('page_size', { simple: true }) as number;
+    for (let done = 0; done < FRAMES; done += size) index.writeBatch(nextBatch(range, size, (events += size + 1)));
+    const walBytes = statSync(`${path}-wal`).size - 32; // the WAL's header, then frames of 24 + page bytes
+    other.close();
+    index.close();
+    return walBytes / (24 + pageSize) / (Math.ceil(FRAMES / size) * size);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 function main(): void {
@@ -95,6 +125,12 @@ function main(): void {
       `  batch of ${String(b).padStart(3)}: ${perEntry.toFixed(0).padStart(4)} µs per entry, ${(perEntry * b).toFixed(0).padStart(5)} µs per batch  ` +
         `(${(perEntry / base).toFixed(2)}× the batch of ${baseline}'s cost per entry; rounds ${samples.get(b)!.map((x) => x.toFixed(0)).join(' / ')})`,
     );
+  }
+  if (FRAMES <= 0) return;
+  console.log(`WAL written (${FRAMES} entries more, automatic checkpoints off):`);
+  for (const b of BATCHES) {
+    const f = frames(b);
+    console.log(`  batch of ${String(b).padStart(3)}: ${f.toFixed(2)} frames (pages) per entry, ${(f * b).toFixed(1)} per batch`);
   }
 }
 
