@@ -132,39 +132,109 @@ describe('LogIndexStore', () => {
     }
   });
 
-  it('the writer answers "not in the log" from its id filter, and finds every entry and statement, old or new', async () => {
+  const hex = (text: string): string => createHash('sha256').update(text).digest('hex');
+  const entryAt = (i: number, ids: { entryId?: string; statementId?: string } = {}) => ({
+    index: i, entryId: ids.entryId ?? hex(`entry ${i}`), statementId: ids.statementId ?? hex(`statement ${i}`), iss: 'https://ci.example', sub: 'sub',
+    contentType: 'text/plain', kid: 'k', registeredAt: new Date(0).toISOString(), receiptTreeSize: i + 1, entry: new Uint8Array([i]),
+  });
+  /** Writes `entries` as one batch (tree nodes left out: these tests look entries up). */
+  const writeEntries = (index: LogIndexStore, range: CompactRange, entries: ReturnType<typeof entryAt>[], applied: number): void => {
+    for (const e of entries) range.append(hashLeaf(new Uint8Array([e.index & 255, e.index >> 8])));
+    index.writeBatch({ entries, nodes: [], checkpoint: checkpointAt(range), range, appliedEvents: applied });
+  };
+  const span = (from: number, to: number) => Array.from({ length: to - from }, (_, k) => entryAt(from + k));
+
+  it('finds every entry and statement by id, old or new, in the writer and in another instance (no SQLite index on the ids)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'log-index-'));
-    const hex = (s: string): string => createHash('sha256').update(s).digest('hex');
-    const entryAt = (i: number) => ({ index: i, entryId: hex(`entry ${i}`), statementId: hex(`statement ${i}`), iss: 'https://ci.example', sub: 'sub', contentType: 'text/plain', kid: 'k', registeredAt: new Date(0).toISOString(), receiptTreeSize: i + 1, entry: new Uint8Array([i]) });
     try {
       const path = join(dir, 'log-index.sqlite');
       const range = new CompactRange();
-      const write = (index: LogIndexStore, from: number, to: number, applied: number): void => {
-        const entries = [];
-        for (let i = from; i < to; i++) {
-          range.append(hashLeaf(new Uint8Array([i])));
-          entries.push(entryAt(i));
-        }
-        index.writeBatch({ entries, nodes: [], checkpoint: checkpointAt(range), range, appliedEvents: applied });
-      };
       const first = new LogIndexStore(path, { keepLatest: true });
-      write(first, 0, 30, 31);
+      writeEntries(first, range, span(0, 30), 31);
       first.close();
       const writer = new LogIndexStore(path, { keepLatest: true });
       const reader = new LogIndexStore(path);
-      assert.equal(writer.entryByIdOrStatement(entryAt(3).entryId, hex('new'))?.index, 3, 'found while the filter loads');
+      assert.equal(writer.entryByIdOrStatement(entryAt(3).entryId, hex('new'))?.index, 3, 'found while the locators load');
       await writer.idsLoaded;
-      write(writer, 30, 40, 41);
+      assert.equal(reader.entryById(entryAt(7).entryId)?.index, 7, 'a reader instance locates on its first lookup');
+      writeEntries(writer, range, span(30, 40), 41);
       for (const i of [0, 17, 29, 30, 39]) {
         assert.equal(writer.entryByIdOrStatement(entryAt(i).entryId, hex('new'))?.index, i, `entry ${i} by its id`);
         assert.equal(writer.entryByIdOrStatement(hex('new'), entryAt(i).statementId)?.index, i, `entry ${i} by its statement`);
+        assert.equal(writer.indexOf(entryAt(i).entryId), i);
+        assert.deepEqual(writer.entryBytes(entryAt(i).entryId), new Uint8Array([i]));
       }
       assert.equal(writer.entryByIdOrStatement(hex('new'), hex('new statement')), undefined);
       assert.deepEqual([...writer.knownStatements([hex('a'), entryAt(5).statementId, entryAt(35).statementId, hex('b')])].sort(), [entryAt(5).statementId, entryAt(35).statementId].sort());
       assert.deepEqual(writer.knownStatements([hex('a'), hex('b')]), new Set());
-      assert.equal(reader.entryByIdOrStatement(entryAt(35).entryId, hex('new'))?.index, 35, 'a reader instance (no filter) reads SQLite');
+      assert.equal(reader.entryByIdOrStatement(entryAt(35).entryId, hex('new'))?.index, 35, 'the reader catches up with what was written since');
+      assert.equal(reader.entryByStatement(entryAt(38).statementId)?.index, 38);
+      assert.deepEqual(reader.entryBytesAt(12, entryAt(12).entryId), new Uint8Array([12]), 'by index, with the id compared');
+      assert.equal(reader.entryBytesAt(12, entryAt(13).entryId), undefined, 'by index, another id: nothing');
+      for (const bad of ['', 'x', entryAt(3).entryId.toUpperCase(), `${entryAt(3).entryId}0`, entryAt(3).entryId.slice(0, 63)]) {
+        assert.equal(writer.entryById(bad), undefined, `not an id the log holds: ${JSON.stringify(bad)}`);
+      }
       writer.close();
       reader.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("ids that share their first 32 bits are told apart by the whole id; a statement's first entry wins", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'log-index-'));
+    try {
+      const index = new LogIndexStore(join(dir, 'log-index.sqlite'), { keepLatest: true });
+      const twinOf = (id: string, last: string): string => `${id.slice(0, 8)}${last.repeat(56)}`;
+      const base = hex('shared prefix');
+      const statement = hex('one statement, two encodings');
+      const entries = [
+        entryAt(0, { entryId: twinOf(base, 'a'), statementId: twinOf(statement, '1') }),
+        entryAt(1, { entryId: twinOf(base, 'b'), statementId: statement }),
+        entryAt(2, { entryId: twinOf(base, 'c'), statementId: statement }),
+      ];
+      writeEntries(index, new CompactRange(), entries, 4);
+      for (const e of entries) assert.equal(index.entryById(e.entryId)?.index, e.index, `entry ${e.index}`);
+      assert.equal(index.entryById(twinOf(base, 'd')), undefined, 'same first 32 bits, not held');
+      assert.equal(index.entryByStatement(statement)?.index, 1, 'the first of the twins');
+      assert.equal(index.entryByStatement(twinOf(statement, '1'))?.index, 0);
+      assert.equal(index.entryByStatement(twinOf(statement, '2')), undefined);
+      assert.equal(index.entryByIdOrStatement(twinOf(base, 'c'), statement)?.index, 2, 'its own id first');
+      index.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('moves an index whose ids SQLite indexed (UNIQUE entry_id, entries_by_statement) to the locators, keeping every entry', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'log-index-'));
+    try {
+      const path = join(dir, 'log-index.sqlite');
+      const range = new CompactRange();
+      const created = new LogIndexStore(path, { keepLatest: true });
+      writeEntries(created, range, span(0, 25), 26);
+      created.close();
+      // the layout before the locators: the same entries in a table with its ids indexed, no id_keys
+      const old = new Database(path);
+      old.exec(`CREATE TABLE old_entries (
+          idx INTEGER PRIMARY KEY, entry_id TEXT NOT NULL UNIQUE, iss TEXT NOT NULL, sub TEXT NOT NULL,
+          content_type TEXT NOT NULL, kid TEXT NOT NULL, registered_at TEXT NOT NULL, receipt_size INTEGER NOT NULL,
+          entry BLOB NOT NULL, statement_id TEXT NOT NULL);
+        INSERT INTO old_entries SELECT * FROM entries; DROP TABLE entries; ALTER TABLE old_entries RENAME TO entries;
+        CREATE INDEX entries_by_statement ON entries (statement_id, idx); DROP TABLE id_keys;`);
+      old.close();
+      const index = new LogIndexStore(path, { keepLatest: true });
+      for (let i = 0; i < 25; i++) {
+        assert.equal(index.entryById(entryAt(i).entryId)?.index, i);
+        assert.equal(index.entryByStatement(entryAt(i).statementId)?.index, i);
+      }
+      writeEntries(index, range, span(25, 27), 28);
+      assert.equal(index.entryById(entryAt(26).entryId)?.index, 26);
+      index.close();
+      const after = new Database(path, { readonly: true });
+      assert.deepEqual(after.prepare("SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'entries'").pluck().all(), [], 'no index on the entries');
+      assert.equal(after.prepare('SELECT sum(length(keys)) / 8 FROM id_keys').pluck().get(), 27, 'every entry keyed: the 25 moved over, the 2 written since');
+      after.close();
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

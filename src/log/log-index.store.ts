@@ -14,7 +14,7 @@ import { CompactRange, type NodeId, type NodeReader } from '../../libs/merkle/sr
 import type { Checkpoint, LedgerEvent, NodeWrite } from '../../libs/ledger/src/index.js';
 import { buildReceiptFrom } from './receipt.builder.js';
 import { TreeNodeCache, nodePosition } from './tree-node.cache.js';
-import { IdFilter, loadIdFilter } from './id-filter.js';
+import { IdLocator, idKey } from './id-locator.js';
 
 export interface IndexedEntry {
   readonly index: number;
@@ -79,13 +79,34 @@ const toCheckpoint = (r: CheckpointRow): Checkpoint => ({
   signedAt: r.signed_at,
 });
 
+/** The entries by log index; their ids are found through `id_keys` and the locators (id-locator.ts), no SQLite index. */
+const ENTRIES = `(
+    idx INTEGER PRIMARY KEY, entry_id TEXT NOT NULL, iss TEXT NOT NULL, sub TEXT NOT NULL,
+    content_type TEXT NOT NULL, kid TEXT NOT NULL, registered_at TEXT NOT NULL, receipt_size INTEGER NOT NULL,
+    entry BLOB NOT NULL, statement_id TEXT NOT NULL)`;
+const ENTRY_COLUMNS = 'idx, entry_id, iss, sub, content_type, kid, registered_at, receipt_size, entry, statement_id';
+
+interface IdRow {
+  readonly index: number;
+  readonly entryId: string;
+  readonly statementId: string;
+}
+
+/** An `id_keys` row's keys: per entry, in log order, the key of its entry id and of its statement id. */
+function keysOf(entries: readonly IdRow[]): Buffer {
+  const keys = Buffer.allocUnsafe(8 * entries.length);
+  entries.forEach((e, k) => {
+    keys.writeUInt32LE(idKey(e.entryId), 8 * k);
+    keys.writeUInt32LE(idKey(e.statementId), 8 * k + 4);
+  });
+  return keys;
+}
+
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
   CREATE TABLE IF NOT EXISTS tree_nodes (pos INTEGER PRIMARY KEY, hash BLOB NOT NULL);
-  CREATE TABLE IF NOT EXISTS entries (
-    idx INTEGER PRIMARY KEY, entry_id TEXT NOT NULL UNIQUE, iss TEXT NOT NULL, sub TEXT NOT NULL,
-    content_type TEXT NOT NULL, kid TEXT NOT NULL, registered_at TEXT NOT NULL, receipt_size INTEGER NOT NULL,
-    entry BLOB NOT NULL, statement_id TEXT NOT NULL);
+  CREATE TABLE IF NOT EXISTS entries ${ENTRIES};
+  CREATE TABLE IF NOT EXISTS id_keys (first_idx INTEGER PRIMARY KEY, keys BLOB NOT NULL);
   CREATE TABLE IF NOT EXISTS checkpoints (tree_size INTEGER PRIMARY KEY, root BLOB NOT NULL, protected BLOB NOT NULL, signature BLOB NOT NULL, signed_at TEXT NOT NULL);
 `;
 
@@ -100,9 +121,20 @@ export class LogIndexStore implements NodeReader {
    */
   private latest: Checkpoint | null | undefined;
   private readonly keepLatest: boolean;
-  /** the ids the log may hold (the writer's only: it sees every write), filled in the background at open */
-  private readonly ids: IdFilter | undefined;
-  /** resolves when {@link ids} is ready (or could not be filled) */
+  /**
+   * Where the log holds each entry id and statement id (id-locator.ts), filled from `id_keys`
+   * (a row per batch: from its first log index on, each entry's {@link idKey} of its entry id and
+   * of its statement id, little-endian 32-bit words, so a load reads one row per batch):
+   * the writer's in the background at open (a lookup before it is done finishes it at once), and
+   * kept by its own writes; another instance's on its first lookup by id, then caught up before each.
+   */
+  private readonly entryIds = new IdLocator();
+  private readonly statementIds = new IdLocator();
+  /** the entries below this log index are in the locators */
+  private located = 0;
+  /** the index the writer's background load stops at (the writer adds what it writes itself) */
+  private loadUntil: number | undefined;
+  /** resolves when the locators hold every id the file held at open (the writer's) */
   readonly idsLoaded: Promise<void>;
 
   /**
@@ -119,7 +151,6 @@ export class LogIndexStore implements NodeReader {
     if (opts.autoCheckpointPages !== undefined) this.db.pragma(`wal_autocheckpoint = ${Math.max(0, Math.floor(opts.autoCheckpointPages))}`);
     this.db.exec(SCHEMA);
     this.migrate();
-    this.db.exec('CREATE INDEX IF NOT EXISTS entries_by_statement ON entries (statement_id, idx)');
     const p = (sql: string): Statement => this.db.prepare(sql);
     const cols = 'idx, entry_id, statement_id, iss, sub, content_type, kid, registered_at, receipt_size';
     this.q = {
@@ -127,22 +158,17 @@ export class LogIndexStore implements NodeReader {
       setMeta: p('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value'),
       putNode: p('INSERT OR REPLACE INTO tree_nodes (pos, hash) VALUES (?, ?)'),
       putEntry: p('INSERT INTO entries (idx, entry_id, statement_id, iss, sub, content_type, kid, registered_at, receipt_size, entry) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)'),
+      putKeys: p('INSERT INTO id_keys (first_idx, keys) VALUES (?, ?)'),
+      keysFrom: p('SELECT first_idx, keys FROM id_keys WHERE first_idx >= ? AND first_idx < ? ORDER BY first_idx LIMIT ?').raw(),
+      nextIndex: p('SELECT coalesce((SELECT first_idx + length(keys) / 8 FROM id_keys ORDER BY first_idx DESC LIMIT 1), 0)').pluck(),
       putCheckpoint: p('INSERT OR REPLACE INTO checkpoints (tree_size, root, protected, signature, signed_at) VALUES (?, ?, ?, ?, ?)'),
-      byId: p(`SELECT ${cols} FROM entries WHERE entry_id = ?`),
-      // the first entry of a statement (a log written before statement identity may hold twins)
-      byStatement: p(`SELECT ${cols} FROM entries WHERE statement_id = ? ORDER BY idx LIMIT 1`),
-      // one lookup for registration's dedupe: the entry itself if stored, else the statement's first
-      byIdOrStatement: p(`SELECT ${cols} FROM entries WHERE entry_id = @entryId OR statement_id = @statementId ORDER BY entry_id = @entryId DESC, idx LIMIT 1`),
-      // which of a batch's statement ids the log already holds (one call per batch, not per statement)
-      knownStatements: p('SELECT DISTINCT statement_id FROM entries WHERE statement_id IN (SELECT value FROM json_each(?))').pluck(),
       byIndex: p(`SELECT ${cols} FROM entries WHERE idx = ?`),
-      entryBytes: p('SELECT entry FROM entries WHERE entry_id = ?'),
-      receiptOf: p('SELECT idx, receipt_size FROM entries WHERE entry_id = ?'),
+      entryBytesAt: p('SELECT entry_id, entry FROM entries WHERE idx = ?'),
+      receiptAt: p('SELECT idx, entry_id, receipt_size FROM entries WHERE idx = ?'),
+      statementAt: p('SELECT idx, statement_id FROM entries WHERE idx = ?'),
       idAt: p('SELECT entry_id FROM entries WHERE idx = ?').pluck(),
-      indexOf: p('SELECT idx FROM entries WHERE entry_id = ?').pluck(),
       checkpoint: p('SELECT tree_size, root, protected, signature, signed_at FROM checkpoints WHERE tree_size = ?'),
       latestCheckpoint: p('SELECT tree_size, root, protected, signature, signed_at FROM checkpoints ORDER BY tree_size DESC LIMIT 1'),
-      issuerOf: p('SELECT iss, kid, sub FROM entries WHERE entry_id = ?'),
       checkpointsAfter: p('SELECT tree_size, root, protected, signature, signed_at FROM checkpoints WHERE tree_size > ? ORDER BY tree_size LIMIT ?'),
       checkpointAtOrAfter: p('SELECT tree_size, root, protected, signature, signed_at FROM checkpoints WHERE tree_size >= ? ORDER BY tree_size LIMIT 1'),
       entriesFrom: p(`SELECT ${cols}, entry FROM entries WHERE idx >= ? ORDER BY idx LIMIT ?`),
@@ -150,14 +176,76 @@ export class LogIndexStore implements NodeReader {
     };
     this.nodes = new TreeNodeCache(this.db);
     if (this.keepLatest) {
-      const ids = (this.ids = new IdFilter(2 * ((this.db.prepare('SELECT MAX(idx) FROM entries').pluck().get() as number | null) ?? 0)));
-      // each from its covering index, in order (the entries' bytes are not read)
-      const entryIds = this.db.prepare('SELECT entry_id FROM entries WHERE entry_id > ? ORDER BY entry_id LIMIT ?').pluck();
-      const statementIds = this.db.prepare('SELECT statement_id FROM entries INDEXED BY entries_by_statement WHERE statement_id > ? ORDER BY statement_id LIMIT ?').pluck();
-      this.idsLoaded = loadIdFilter(ids, [(after, n) => entryIds.all(after, n) as string[], (after, n) => statementIds.all(after, n) as string[]]);
+      this.loadUntil = this.q.nextIndex.get() as number;
+      this.idsLoaded = this.loadInBackground();
     } else {
       this.idsLoaded = Promise.resolve();
     }
+  }
+
+  /**
+   * Fills the locators from `id_keys` up to {@link loadUntil} in chunks, pausing between them at
+   * least twice as long as a chunk took (a third of the event loop at most). A closed file stops it;
+   * a lookup meanwhile finishes it synchronously ({@link locate}).
+   */
+  private async loadInBackground(): Promise<void> {
+    let worked = 0;
+    while (this.located < this.loadUntil!) {
+      await new Promise<void>((resolve) => setTimeout(resolve, Math.max(2, 2 * worked)));
+      if (!this.db.open) return;
+      const started = performance.now();
+      this.locateRows(this.loadUntil!, 5_000);
+      worked = performance.now() - started;
+    }
+  }
+
+  /** Adds the `id_keys` rows (batches) from {@link located} below `until` (at most `limit`) to the locators. */
+  private locateRows(until: number, limit: number): void {
+    const rows = this.q.keysFrom.all(this.located, until, limit) as [number, Buffer][];
+    for (const [first, keys] of rows) {
+      const n = keys.length >>> 3;
+      for (let k = 0; k < n; k++) {
+        this.entryIds.addKey(keys.readUInt32LE(8 * k), first + k);
+        this.statementIds.addKey(keys.readUInt32LE(8 * k + 4), first + k);
+      }
+      this.located = first + n;
+    }
+    if (rows.length < limit && until !== Number.MAX_SAFE_INTEGER) this.located = until;
+  }
+
+  /**
+   * Brings the locators up to what the file holds (the writer: what it held at open; it adds its
+   * own writes). True when it added any.
+   */
+  private locate(): boolean {
+    const before = this.located;
+    if (this.loadUntil === undefined) this.locateRows(Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
+    else if (this.located < this.loadUntil) this.locateRows(this.loadUntil, Number.MAX_SAFE_INTEGER);
+    return this.located !== before;
+  }
+
+  /**
+   * The row `read` gives for the first candidate of `id` in `locator` whose row `matches`. Ids are
+   * never removed, so a hit needs no catch-up; a miss catches up with the file once (another
+   * instance's writes, or the writer's load not done yet) and, if that added any, looks again.
+   */
+  private find<T>(locator: IdLocator, id: string, read: Statement, matches: (row: T) => boolean): T | undefined {
+    do {
+      for (const index of locator.candidates(id)) {
+        const r = read.get(index) as T | undefined;
+        if (r !== undefined && matches(r)) return r;
+      }
+    } while (this.locate());
+    return undefined;
+  }
+
+  private findEntry<T extends { entry_id: string }>(entryId: string, read: Statement): T | undefined {
+    return this.find<T>(this.entryIds, entryId, read, (r) => r.entry_id === entryId);
+  }
+
+  /** The first entry of statement `statementId` as `read` gives it (a log written before statement identity may hold twins). */
+  private findStatement<T extends { statement_id: string }>(statementId: string, read: Statement): T | undefined {
+    return this.find<T>(this.statementIds, statementId, read, (r) => r.statement_id === statementId);
   }
 
   /** Number of stream events already applied here (0 for a new index). */
@@ -181,6 +269,7 @@ export class LogIndexStore implements NodeReader {
       for (const e of b.entries) {
         this.q.putEntry.run(e.index, e.entryId, e.statementId, e.iss, e.sub, e.contentType, e.kid, e.registeredAt, e.receiptTreeSize, e.entry);
       }
+      if (b.entries.length > 0) this.q.putKeys.run(b.entries[0]!.index, keysOf(b.entries));
       const c = b.checkpoint;
       this.q.putCheckpoint.run(c.treeSize, c.root, c.protectedHeader, c.signature, c.signedAt);
       const st = b.range.state();
@@ -188,10 +277,10 @@ export class LogIndexStore implements NodeReader {
       this.q.setMeta.run('appliedEvents', String(b.appliedEvents));
     })();
     this.latest = b.checkpoint;
-    if (this.ids) {
+    if (this.keepLatest) {
       for (const e of b.entries) {
-        this.ids.add(e.entryId);
-        this.ids.add(e.statementId);
+        this.entryIds.add(e.entryId, e.index);
+        this.statementIds.add(e.statementId, e.index);
       }
     }
   }
@@ -259,9 +348,9 @@ export class LogIndexStore implements NodeReader {
     return this.q.idAt.get(index) as string | undefined;
   }
 
-  /** The log index of entry `entryId` (one narrow read). */
+  /** The log index of entry `entryId`. */
   indexOf(entryId: string): number | undefined {
-    return this.q.indexOf.get(entryId) as number | undefined;
+    return this.findEntry<{ entry_id: string; idx: number }>(entryId, this.q.receiptAt)?.idx;
   }
 
   /**
@@ -271,7 +360,7 @@ export class LogIndexStore implements NodeReader {
   private migrate(): void {
     const columns = this.db.prepare('PRAGMA table_info(entries)').all() as { name: string }[];
     if (!columns.some((c) => c.name === 'statement_id')) {
-      this.db.exec('DROP TABLE entries; DROP TABLE IF EXISTS nodes; DROP TABLE tree_nodes; DROP TABLE checkpoints; DELETE FROM meta;');
+      this.db.exec('DROP TABLE entries; DROP TABLE IF EXISTS nodes; DROP TABLE tree_nodes; DROP TABLE id_keys; DROP TABLE checkpoints; DELETE FROM meta;');
       this.db.exec(SCHEMA);
       return;
     }
@@ -282,35 +371,53 @@ export class LogIndexStore implements NodeReader {
       this.db.function('scitt_node_position', { deterministic: true }, (level, index) => nodePosition(Number(level), Number(index)));
       this.db.transaction(() => this.db.exec('INSERT OR REPLACE INTO tree_nodes (pos, hash) SELECT scitt_node_position(level, idx), hash FROM nodes ORDER BY 1; DROP TABLE nodes;'))();
     }
+    // entries whose ids SQLite indexed (UNIQUE entry_id, entries_by_statement), before the locators:
+    // the table is copied without the indexes (a UNIQUE constraint can't be dropped) and id_keys filled
+    if (this.db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'entries'").get()) {
+      this.db.transaction(() => {
+        this.db.exec(`CREATE TABLE entries_unindexed ${ENTRIES};
+          INSERT INTO entries_unindexed (${ENTRY_COLUMNS}) SELECT ${ENTRY_COLUMNS} FROM entries ORDER BY idx;
+          DROP TABLE entries;
+          ALTER TABLE entries_unindexed RENAME TO entries;
+          DELETE FROM id_keys;`);
+        const ids = this.db.prepare('SELECT idx AS "index", entry_id AS entryId, statement_id AS statementId FROM entries WHERE idx >= ? ORDER BY idx LIMIT 256');
+        const put = this.db.prepare('INSERT INTO id_keys (first_idx, keys) VALUES (?, ?)');
+        for (let rows = ids.all(0) as IdRow[]; rows.length > 0; rows = ids.all(rows[rows.length - 1]!.index + 1) as IdRow[]) {
+          // runs of consecutive indexes (a log index has no gaps; this keeps a row's meaning if one had)
+          let from = 0;
+          for (let k = 1; k <= rows.length; k++) {
+            if (k < rows.length && rows[k]!.index === rows[k - 1]!.index + 1) continue;
+            put.run(rows[from]!.index, keysOf(rows.slice(from, k)));
+            from = k;
+          }
+        }
+      })();
+    }
   }
 
   entryById(entryId: string): IndexedEntry | undefined {
-    const r = this.q.byId.get(entryId) as Row | undefined;
+    const r = this.findEntry<Row>(entryId, this.q.byIndex);
     return r && toEntry(r);
   }
 
   /** The entry that registered this statement first (docs/receipts.md "Statement identity"). */
   entryByStatement(statementId: string): IndexedEntry | undefined {
-    const r = this.q.byStatement.get(statementId) as Row | undefined;
+    const r = this.findStatement<Row>(statementId, this.q.byIndex);
     return r && toEntry(r);
   }
 
   /**
    * Registration's dedupe in one lookup: the entry `entryId` if the log holds it, else the first
-   * entry of statement `statementId` (a twin), else undefined. The writer answers "neither" from
-   * its id filter without SQLite when it can (id-filter.ts).
+   * entry of statement `statementId` (a twin), else undefined. "Neither", nearly every
+   * registration's answer, comes from the locators without SQLite.
    */
   entryByIdOrStatement(entryId: string, statementId: string): IndexedEntry | undefined {
-    if (this.ids && !this.ids.mightHold(entryId) && !this.ids.mightHold(statementId)) return undefined;
-    const r = this.q.byIdOrStatement.get({ entryId, statementId }) as Row | undefined;
-    return r && toEntry(r);
+    return this.entryById(entryId) ?? this.entryByStatement(statementId);
   }
 
   /** The statement ids among `statementIds` that the log holds (usually none). */
   knownStatements(statementIds: readonly string[]): Set<string> {
-    const maybe = this.ids ? statementIds.filter((id) => this.ids!.mightHold(id)) : statementIds;
-    if (maybe.length === 0) return new Set();
-    return new Set(this.q.knownStatements.all(JSON.stringify(maybe)) as string[]);
+    return new Set(statementIds.filter((id) => this.findStatement(id, this.q.statementAt) !== undefined));
   }
 
   entryByIndex(index: number): IndexedEntry | undefined {
@@ -319,8 +426,14 @@ export class LogIndexStore implements NodeReader {
   }
 
   entryBytes(entryId: string): Uint8Array | undefined {
-    const r = this.q.entryBytes.get(entryId) as { entry: Buffer } | undefined;
+    const r = this.findEntry<{ entry_id: string; entry: Buffer }>(entryId, this.q.entryBytesAt);
     return r && new Uint8Array(r.entry);
+  }
+
+  /** The bytes of entry `index`, when its id is `entryId` (a reader that knows the index: no lookup by id). */
+  entryBytesAt(index: number, entryId: string): Uint8Array | undefined {
+    const r = this.q.entryBytesAt.get(index) as { entry_id: string; entry: Buffer } | undefined;
+    return r?.entry_id === entryId ? new Uint8Array(r.entry) : undefined;
   }
 
   /**
@@ -329,10 +442,18 @@ export class LogIndexStore implements NodeReader {
    * registration. Undefined for an entry the log does not hold.
    */
   receipt(entryId: string): Uint8Array | undefined {
-    const r = this.q.receiptOf.get(entryId) as { idx: number; receipt_size: number } | undefined;
-    if (!r) return undefined;
-    const cp = this.checkpointOfReceipts(r.receipt_size);
-    return buildReceiptFrom(cp, r.idx, (ids) => this.nodes.lookupMany(ids));
+    const r = this.findEntry<{ entry_id: string; idx: number; receipt_size: number }>(entryId, this.q.receiptAt);
+    return r && this.receiptFor(r.idx, r.receipt_size);
+  }
+
+  /** The receipt of `entry` (read by index: no lookup by id). */
+  receiptOfEntry(entry: IndexedEntry): Uint8Array {
+    return this.receiptFor(entry.index, entry.receiptTreeSize);
+  }
+
+  private receiptFor(index: number, receiptTreeSize: number): Uint8Array {
+    const cp = this.checkpointOfReceipts(receiptTreeSize);
+    return buildReceiptFrom(cp, index, (ids) => this.nodes.lookupMany(ids));
   }
 
   /** Checkpoints by tree size (immutable once stored), for receipts: a few recent ones cached. */
@@ -352,7 +473,8 @@ export class LogIndexStore implements NodeReader {
   }
 
   issuerOf(entryId: string): { iss: string; kid: string; sub: string } | undefined {
-    return this.q.issuerOf.get(entryId) as { iss: string; kid: string; sub: string } | undefined;
+    const e = this.entryById(entryId);
+    return e && { iss: e.iss, kid: e.kid, sub: e.sub };
   }
 
   /**

@@ -20,7 +20,7 @@ import {
   type ReferrerArtifact,
 } from '../../libs/oci/src/index.js';
 import { toTransparentStatement } from '../../libs/receipt/src/index.js';
-import type { LogIndexStore } from '../log/log-index.store.js';
+import type { IndexedEntry, LogIndexStore } from '../log/log-index.store.js';
 import type { NewPublication, PublicationRecord } from './publication.store.js';
 import type { PublisherConfig } from './publisher.config.js';
 import { PublisherError } from './publisher.errors.js';
@@ -160,13 +160,18 @@ export class PublicationAttempts {
     const subject = await this.subject(rec);
     // The event can arrive before the sequencer's log-index write that follows the same append
     // (the processors run in their own thread, on their own connection): wait for it briefly.
-    let meta = this.o.index.entryById(rec.entryId);
+    // Read by the record's log index (a point read), the id compared: no lookup by id here.
+    const indexed = (): IndexedEntry | undefined => {
+      const e = this.o.index.entryByIndex(rec.logIndex);
+      return e?.entryId === rec.entryId ? e : undefined;
+    };
+    let meta = indexed();
     for (let waited = 0; !meta && waited < INDEX_WAIT_MS && !this.o.signal.aborted; waited += 10) {
       await new Promise((r) => setTimeout(r, 10));
-      meta = this.o.index.entryById(rec.entryId);
+      meta = indexed();
     }
-    const entry = meta && this.o.index.entryBytes(rec.entryId);
-    const receipt = meta && this.o.index.receipt(rec.entryId);
+    const entry = meta && this.o.index.entryBytesAt(meta.index, rec.entryId);
+    const receipt = meta && this.o.index.receiptOfEntry(meta);
     if (!entry || !receipt || !meta) {
       throw new PublisherError('ERR_PUBLISH_NOT_INDEXED', `couldn't publish entry ${rec.entryId}: its receipt is not in the log index yet`);
     }
