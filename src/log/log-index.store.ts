@@ -128,8 +128,8 @@ export class LogIndexStore implements NodeReader {
    * the writer's in the background at open (a lookup before it is done finishes it at once), and
    * kept by its own writes; another instance's on its first lookup by id, then caught up before each.
    */
-  private readonly entryIds = new IdLocator();
-  private readonly statementIds = new IdLocator();
+  private readonly entryIds: IdLocator;
+  private readonly statementIds: IdLocator;
   /** the entries below this log index are in the locators */
   private located = 0;
   /** the index the writer's background load stops at (the writer adds what it writes itself) */
@@ -175,8 +175,12 @@ export class LogIndexStore implements NodeReader {
       entrySizesFrom: p('SELECT idx, length(entry) AS bytes FROM entries WHERE idx >= ? ORDER BY idx LIMIT ?'),
     };
     this.nodes = new TreeNodeCache(this.db);
+    // sized for what the file holds now (the writer's): no doubling while they load
+    const held = this.keepLatest ? (this.q.nextIndex.get() as number) : 0;
+    this.entryIds = new IdLocator(held);
+    this.statementIds = new IdLocator(held);
     if (this.keepLatest) {
-      this.loadUntil = this.q.nextIndex.get() as number;
+      this.loadUntil = held;
       this.idsLoaded = this.loadInBackground();
     } else {
       this.idsLoaded = Promise.resolve();
