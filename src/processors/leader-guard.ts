@@ -27,7 +27,7 @@ export function openLeaderGuard(config: ServiceConfig, logId: string): LeaderGua
   const sql = postgres(shared.connectionString, { max: 1, onnotice: () => undefined, connect_timeout: 10, connection: { application_name: `scitt-ledger guard ${me}`.slice(0, 63) } });
   return {
     async check() {
-      const [row] = await sql.unsafe(q.text, q.params);
+      const [row] = await sql.unsafe(q, [], { simple: true });
       const holder = row?.node_id as string | undefined;
       if (holder !== me) {
         throw Object.assign(new Error(`node ${me} no longer holds the sequencer lease (${holder ? `node ${holder} does` : 'nobody does'}): not publishing`), { code: 'ERR_NOT_LEADER' });

@@ -4,9 +4,11 @@
  * ends (as it does for a stopped node after the TTL) is told, and another node takes over.
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
 import { POSTGRES_TEST_URL, dropSchema, needPostgres, sql, testSchema } from '../test/postgres.fixture.js';
-import { PostgresLease, leaseKey, type PostgresLeaseOptions } from './postgres.lease.js';
+import { PostgresLease, holderQuery, leaseKey, sqlLiteral, type PostgresLeaseOptions } from './postgres.lease.js';
 
 const skip = await needPostgres();
 
@@ -79,5 +81,65 @@ describe('postgres sequencer lease', { skip, timeout: 60_000 }, () => {
     const w = Date.now();
     while (lost.length === 0 && Date.now() - w < 3000) await new Promise((r) => setTimeout(r, 20));
     assert.equal(lost.length, 1, 'and the silent holder learns it');
+  });
+
+  it('a holder process stopped at any moment (SIGSTOP mid-heartbeat) loses the lease after its TTL', async () => {
+    // Ten real holders, heartbeats back to back, each stopped at a random moment. When the lease
+    // sent parameterised statements, a stop between the driver's Describe and its Bind left the
+    // session waiting with no timeout: 5 of 20 such holders kept the lease for good.
+    const ttlMs = 500;
+    const child = fileURLToPath(new URL('../test/lease-holder-child.js', import.meta.url));
+    const holders = Array.from({ length: 10 }, (_, i) => {
+      const p = spawn(process.execPath, [child, POSTGRES_TEST_URL, schema, `stopped-${i}`, String(ttlMs), '1'], { stdio: ['ignore', 'pipe', 'inherit'] });
+      const held = new Promise<void>((resolve, reject) => {
+        p.stdout!.on('data', (d: Buffer) => d.toString().includes('held') && resolve());
+        p.once('exit', (code) => reject(new Error(`holder ${i} exited (${code}) before it held the lease`)));
+      });
+      return { p, held, name: `stopped-${i}` };
+    });
+    try {
+      await Promise.all(holders.map((h) => h.held));
+      await Promise.all(holders.map(async (h) => {
+        await new Promise((r) => setTimeout(r, Math.random() * 200));
+        h.p.kill('SIGSTOP');
+      }));
+      const stoppedAt = Date.now();
+      const successors = holders.map((h) => lease(`after-${h.name}`, { name: h.name, ttlMs }));
+      const tookAfter = await Promise.all(successors.map(async (l) => {
+        while (Date.now() - stoppedAt < ttlMs + 3000) {
+          if (await l.tryAcquire()) return Date.now() - stoppedAt;
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        return -1;
+      }));
+      const kept = holders.filter((_, i) => tookAfter[i] === -1).map((h) => h.name);
+      assert.deepEqual(kept, [], `stopped holders that kept their lease past TTL + 3 s: ${kept.join(', ')}`);
+      console.log(`# 10 holders stopped mid-heartbeat: each lease taken over ${Math.min(...tookAfter)}–${Math.max(...tookAfter)} ms after the stop (TTL ${ttlMs} ms)`);
+    } finally {
+      for (const h of holders) {
+        h.p.kill('SIGCONT');
+        h.p.kill('SIGKILL');
+      }
+    }
+  });
+
+  it('writes its values into its statements as literals: quotes doubled, NUL refused, integers only', () => {
+    assert.equal(sqlLiteral("node 'a'"), "'node ''a'''");
+    assert.equal(sqlLiteral('back\\slash'), "'back\\slash'");
+    assert.equal(sqlLiteral(42), '42');
+    assert.equal(sqlLiteral(-9223372036854775808n), '-9223372036854775808');
+    assert.throws(() => sqlLiteral('a\0b'), /NUL/);
+    assert.throws(() => sqlLiteral(1.5), /not an integer/);
+    assert.match(holderQuery(schema, leaseKey(schema, 'log-1')), new RegExp(`lease_key = '${leaseKey(schema, 'log-1')}'`));
+  });
+
+  it("a node id or URL with quotes in it is stored and read back as it is", async () => {
+    const odd = lease("o'brien", { name: 'log-quotes', url: "http://o'brien.test/'; DROP TABLE x; --" });
+    assert.equal(await odd.tryAcquire(), true);
+    const seen = await lease('reader', { name: 'log-quotes' }).holder();
+    assert.equal(seen?.nodeId, "o'brien");
+    assert.equal(seen?.url, "http://o'brien.test/'; DROP TABLE x; --");
+    assert.equal(await odd.check(), true);
+    await odd.close();
   });
 });

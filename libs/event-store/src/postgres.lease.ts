@@ -15,6 +15,15 @@
  *
  * Who leads (node id and URL, for followers that forward registrations) is a row in
  * `<schema>.sequencer_leases`, written by the holder and trusted only while its session holds the lock.
+ *
+ * Every statement on the lease session is one simple-protocol Query message, its values written
+ * into it as literals ({@link sqlLiteral}), never a parameterised statement. The server arms
+ * `idle_session_timeout` only when it has answered ReadyForQuery; a parameterised statement whose
+ * types the driver must first ask about (Parse, Describe, Flush — then Bind, Execute, Sync) leaves
+ * the session waiting for the client between the two halves with no timeout at all. A holder
+ * stopped in that gap kept the lease for as long as its TCP connection lived: 5 of 20 holders
+ * stopped at random with back-to-back heartbeats did (the CI failure "no node leads after 20000
+ * ms" after a leader's SIGSTOP). postgres.lease.int.spec.ts stops real holders to show it no longer can.
  */
 import { createHash } from 'node:crypto';
 import postgres from 'postgres';
@@ -58,18 +67,32 @@ export function leaseKey(schema: string, name: string): bigint {
 }
 
 /**
- * The query answering who holds the lease `key` of `schema`: one row (node_id, url, since in ms)
- * while the session the lease row names holds the lock, none otherwise. Also used by nodes that
- * only need to know (the publishers' guard, src/processors/leader-guard.ts).
+ * A string or integer as an SQL literal, for statements sent as one simple-protocol message (see
+ * the module comment): a string in single quotes with each quote doubled (the server's
+ * `standard_conforming_strings`, on since PostgreSQL 9.1 and set on the lease session, keeps
+ * backslashes literal); NUL, which no text value may hold, is refused.
  */
-export function holderQuery(schema: string, key: bigint): { text: string; params: string[] } {
+export function sqlLiteral(v: string | number | bigint): string {
+  if (typeof v !== 'string') {
+    if (typeof v === 'number' && !Number.isSafeInteger(v)) throw new EventStoreError('ERR_EVENT_STORE_INVALID_ARGUMENT', `${v} is not an integer`);
+    return v.toString();
+  }
+  if (v.includes('\0')) throw new EventStoreError('ERR_EVENT_STORE_INVALID_ARGUMENT', 'a value for the lease holds a NUL character');
+  return `'${v.replaceAll("'", "''")}'`;
+}
+
+/**
+ * The query answering who holds the lease `key` of `schema`: one row (node_id, url, since in ms)
+ * while the session the lease row names holds the lock, none otherwise — one statement with its
+ * values inlined (no parameters: see the module comment). Also used by nodes that only need to know
+ * (the publishers' guard, src/processors/leader-guard.ts).
+ */
+export function holderQuery(schema: string, key: bigint): string {
   if (!PG_SCHEMA_NAME.test(schema)) throw new EventStoreError('ERR_EVENT_STORE_INVALID_ARGUMENT', `schema ${JSON.stringify(schema)} is not valid`);
-  return {
-    text: `SELECT l.node_id, l.url, (extract(epoch FROM l.acquired_at) * 1000)::float8 AS since FROM ${quoteIdent(schema)}.sequencer_leases l
-       WHERE l.lease_key = $1 AND EXISTS (SELECT 1 FROM pg_locks k WHERE k.locktype = 'advisory' AND k.granted AND k.pid = l.pid
-         AND k.classid::bigint = (($2::bigint >> 32) & 4294967295) AND k.objid::bigint = ($2::bigint & 4294967295) AND k.objsubid = 1)`,
-    params: [key.toString(), key.toString()],
-  };
+  const k = sqlLiteral(key);
+  return `SELECT l.node_id, l.url, (extract(epoch FROM l.acquired_at) * 1000)::float8 AS since FROM ${quoteIdent(schema)}.sequencer_leases l
+       WHERE l.lease_key = '${k}' AND EXISTS (SELECT 1 FROM pg_locks k WHERE k.locktype = 'advisory' AND k.granted AND k.pid = l.pid
+         AND k.classid::bigint = ((${k}::bigint >> 32) & 4294967295) AND k.objid::bigint = (${k}::bigint & 4294967295) AND k.objsubid = 1)`;
 }
 
 export class PostgresLease {
@@ -96,7 +119,7 @@ export class PostgresLease {
       connect_timeout: 5,
       onnotice: () => undefined,
       // The server ends this session after ttlMs without a statement: a stopped holder loses the lease.
-      connection: { application_name: `scitt-ledger lease ${o.schema}`.slice(0, 63), idle_session_timeout: String(this.#ttlMs) } as never,
+      connection: { application_name: `scitt-ledger lease ${o.schema}`.slice(0, 63), idle_session_timeout: String(this.#ttlMs), standard_conforming_strings: 'on' } as never,
       onclose: () => {
         if (this.#pid !== null) this.#noticeLoss('the lease connection closed');
       },
@@ -113,13 +136,13 @@ export class PostgresLease {
     this.#open();
     if (this.#pid !== null) return true;
     await this.#setup();
-    const [row] = await this.#sql.unsafe('SELECT pg_try_advisory_lock($1::bigint) AS ok, pg_backend_pid() AS pid', [this.key.toString()]);
+    const [row] = await this.#query(`SELECT pg_try_advisory_lock(${sqlLiteral(this.key)}::bigint) AS ok, pg_backend_pid() AS pid`);
     if (row?.ok !== true) return false;
     const pid = Number(row.pid);
-    await this.#sql.unsafe(
-      `INSERT INTO ${this.#table} (lease_key, node_id, url, pid, acquired_at, heartbeat_at) VALUES ($1, $2, $3, $4, now(), now())
-       ON CONFLICT (lease_key) DO UPDATE SET node_id = $2, url = $3, pid = $4, acquired_at = now(), heartbeat_at = now()`,
-      [this.key.toString(), this.#o.nodeId, this.#o.url, pid],
+    const [key, node, url] = [sqlLiteral(this.key.toString()), sqlLiteral(this.#o.nodeId), sqlLiteral(this.#o.url)];
+    await this.#query(
+      `INSERT INTO ${this.#table} (lease_key, node_id, url, pid, acquired_at, heartbeat_at) VALUES (${key}, ${node}, ${url}, ${sqlLiteral(pid)}, now(), now())
+       ON CONFLICT (lease_key) DO UPDATE SET node_id = ${node}, url = ${url}, pid = ${sqlLiteral(pid)}, acquired_at = now(), heartbeat_at = now()`,
     );
     this.#pid = pid;
     this.#scheduleHeartbeat();
@@ -139,7 +162,7 @@ export class PostgresLease {
     if (this.#pid === null || this.#closed) return false;
     const pid = this.#pid;
     try {
-      const rows = await this.#sql.unsafe(`UPDATE ${this.#table} SET heartbeat_at = now() WHERE lease_key = $1 AND pid = pg_backend_pid() AND pid = $2 RETURNING 1`, [this.key.toString(), pid]);
+      const rows = await this.#query(`UPDATE ${this.#table} SET heartbeat_at = now() WHERE lease_key = ${sqlLiteral(this.key.toString())} AND pid = pg_backend_pid() AND pid = ${sqlLiteral(pid)} RETURNING 1`);
       if (rows.length === 1) return true;
       lose('the lease session ended (the server released the lock)');
     } catch (err) {
@@ -152,8 +175,7 @@ export class PostgresLease {
   async holder(): Promise<LeaseHolder | null> {
     this.#open();
     await this.#setup();
-    const q = holderQuery(this.#o.schema, this.key);
-    const [row] = await this.#sql.unsafe(q.text, q.params);
+    const [row] = await this.#query(holderQuery(this.#o.schema, this.key));
     return row ? { nodeId: row.node_id as string, url: row.url as string, since: new Date(Math.floor(row.since as number)) } : null;
   }
 
@@ -162,7 +184,7 @@ export class PostgresLease {
     if (this.#pid === null) return;
     this.#pid = null;
     clearTimeout(this.#heartbeat);
-    await this.#sql.unsafe('SELECT pg_advisory_unlock_all()');
+    await this.#query('SELECT pg_advisory_unlock_all()');
   }
 
   /** Gives the lease up (the session ends) and closes the connection. */
@@ -197,22 +219,26 @@ export class PostgresLease {
     this.#pid = null;
     clearTimeout(this.#heartbeat);
     // The session may still be alive (a failed heartbeat): end it, so the server releases the lock.
-    void this.#sql.unsafe('SELECT pg_advisory_unlock_all()').catch(() => undefined);
+    void this.#query('SELECT pg_advisory_unlock_all()').catch(() => undefined);
     this.#o.onLost?.(why);
   }
 
   #setup(): Promise<void> {
     const create = `CREATE TABLE IF NOT EXISTS ${this.#table} (lease_key text PRIMARY KEY, node_id text NOT NULL, url text NOT NULL, pid int NOT NULL, acquired_at timestamptz NOT NULL, heartbeat_at timestamptz NOT NULL)`;
     // Two nodes creating the table at once: one of them may fail on the catalog's unique index; once more settles it.
-    this.#ready ??= this.#sql
-      .unsafe(create)
-      .catch(() => new Promise((r) => setTimeout(r, 50)).then(() => this.#sql.unsafe(create)))
+    this.#ready ??= this.#query(create)
+      .catch(() => new Promise((r) => setTimeout(r, 50)).then(() => this.#query(create)))
       .then(() => undefined)
       .catch((err: unknown) => {
         this.#ready = undefined;
         throw new EventStoreError('ERR_EVENT_STORE_UNAVAILABLE', `couldn't create the lease table ${this.#table}: ${(err as Error).message}`, { cause: err });
       });
     return this.#ready;
+  }
+
+  /** One statement, as one simple-protocol message (no parameters: see the module comment). */
+  #query(text: string): Promise<postgres.Row[]> {
+    return this.#sql.unsafe(text, [], { simple: true });
   }
 
   #open(): void {
