@@ -13,7 +13,7 @@ import { CompactRange, hashChildren, hashLeaf, inclusionProof, verifyInclusion }
 import type { Checkpoint, NodeWrite } from '../../libs/ledger/src/index.js';
 import Database from 'better-sqlite3';
 import { LogIndexStore } from './log-index.store.js';
-import { nodePosition } from './tree-node.cache.js';
+import { TreeNodeCache, nodePosition } from './tree-node.cache.js';
 
 const checkpointAt = (range: CompactRange): Checkpoint => ({ treeSize: range.size, root: range.root(), protectedHeader: new Uint8Array([0xa0]), signature: new Uint8Array(64), signedAt: new Date(0).toISOString() });
 
@@ -102,6 +102,35 @@ describe('LogIndexStore', () => {
       let trailing = 0;
       while (((n >> BigInt(trailing)) & 1n) === 0n) trailing++;
       assert.equal(BigInt(nodePosition(level, index)), complete(n) - 1n - BigInt(trailing - level), `node (${level}, ${index})`);
+    }
+  });
+
+  it('keeps the levels from 4 up in memory, 32 bytes a node, and answers the same from memory as from SQLite', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'log-index-'));
+    try {
+      const path = join(dir, 'log-index.sqlite');
+      const n = 3000;
+      const { nodes, range } = treeOf(n);
+      const index = new LogIndexStore(path, { keepLatest: true });
+      index.writeBatch({ entries: [], nodes, checkpoint: checkpointAt(range), range, appliedEvents: n + 1 });
+      index.close();
+      const db = new Database(path, { readonly: true });
+      const cache = new TreeNodeCache(db);
+      const upper = nodes.filter((x) => x.level >= 4);
+      for (const pass of ['from SQLite', 'from memory']) {
+        for (const x of nodes) assert.deepEqual(cache.lookup(x.level, x.index), x.hash, `(${x.level}, ${x.index}) ${pass}`);
+        assert.deepEqual(cache.lookupMany(nodes.slice(0, 40)), nodes.slice(0, 40).map((x) => x.hash), `many ${pass}`);
+      }
+      assert.equal(cache.lookup(4, n), undefined, 'a node beyond the tree');
+      // a budget smaller than the levels: the lowest cached levels are given up, the answers stay
+      const small = new TreeNodeCache(db, 3 * 33 * 1024);
+      for (let pass = 0; pass < 2; pass++) for (const x of upper) assert.deepEqual(small.lookup(x.level, x.index), x.hash);
+      assert.ok(small.memoryBytes <= 3 * 33 * 1024, `${small.memoryBytes} bytes within a budget of ${3 * 33 * 1024}`);
+      // each level's buffer rounds up to a power of two (at least 1,024 nodes) plus its bitmap
+      assert.ok(cache.memoryBytes <= 33 * 1024 * new Set(upper.map((x) => x.level)).size, `${cache.memoryBytes} bytes for ${upper.length} cached nodes`);
+      db.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 

@@ -1,12 +1,11 @@
 /**
  * The log index's tree nodes as proofs and receipts read them (log-index.store.ts): stored nodes
  * are immutable, and every proof in a tree of n leaves reads one node per level, so the levels
- * above the leaves are kept in memory once read, bounded:
- *  - levels ≥ {@link UPPER_FROM_LEVEL} (n / 256 nodes: 4 k at 10⁶ entries, ≈ 0.5 MB), all of them;
- *  - levels {@link MIDDLE_FROM_LEVEL}–7, up to {@link MIDDLE_NODES} (2¹⁷, ≈ 13 MB; a 10⁶-entry tree
- *    has ≈ 117 k), oldest out first;
- *  - levels 0–3 (15 of every 16 nodes) are read from SQLite, the path's four in one statement.
- * Memory stays bounded whatever n is: the upper levels hold n / 128 hashes at most.
+ * from {@link CACHED_FROM_LEVEL} up (n / 8 nodes: 125 k at 10⁶ entries) are kept in memory once
+ * read, 32 bytes each in one buffer per level ({@link LevelHashes}: 4 MB at 10⁶; as a Map of
+ * Buffers they took ≈ 200 bytes a node). Levels 0–3 (15 of every 16 nodes) are read from SQLite,
+ * the path's four in one statement. Bounded whatever n is: past {@link CACHE_BYTES} the lowest
+ * cached level is given up and read from SQLite instead (at ≈ 4·10⁶ entries, level 4).
  *
  * Nodes are stored by their position in the tree's post-order ({@link nodePosition}), the order in
  * which an append-only tree completes them: a batch's new nodes are one run of consecutive keys,
@@ -17,11 +16,43 @@
 import type { Database as Db, Statement } from 'better-sqlite3';
 import type { NodeId } from '../../libs/merkle/src/index.js';
 
-const UPPER_FROM_LEVEL = 8;
-const MIDDLE_FROM_LEVEL = 4;
-const MIDDLE_NODES = 2 ** 17;
+const CACHED_FROM_LEVEL = 4;
+const CACHE_BYTES = 16 * 2 ** 20;
 
 const asBytes = (h: Buffer): Uint8Array => new Uint8Array(h.buffer, h.byteOffset, h.length);
+
+/** One level's cached hashes by node index: one buffer, grown by doubling, and a bitmap of those held. */
+class LevelHashes {
+  bytes = new Uint8Array(0);
+  held = new Uint8Array(0);
+
+  get(index: number): Uint8Array | undefined {
+    if (index >= this.held.length * 8 || (this.held[index >>> 3]! & (1 << (index & 7))) === 0) return undefined;
+    return this.bytes.subarray(32 * index, 32 * index + 32);
+  }
+
+  /** Keeps `h` as node `index`'s hash; returns how many bytes the level grew by. */
+  set(index: number, h: Uint8Array): number {
+    let grew = 0;
+    if (index >= this.held.length * 8) {
+      const nodes = Math.max(1024, 2 ** Math.ceil(Math.log2(index + 1)));
+      const bytes = new Uint8Array(32 * nodes);
+      bytes.set(this.bytes);
+      const held = new Uint8Array(nodes / 8);
+      held.set(this.held);
+      grew = bytes.length + held.length - this.bytes.length - this.held.length;
+      this.bytes = bytes;
+      this.held = held;
+    }
+    this.bytes.set(h, 32 * index);
+    this.held[index >>> 3]! |= 1 << (index & 7);
+    return grew;
+  }
+
+  get byteLength(): number {
+    return this.bytes.length + this.held.length;
+  }
+}
 
 const TWO_32 = 2 ** 32;
 
@@ -50,29 +81,40 @@ export function nodePosition(level: number, index: number): number {
 }
 
 export class TreeNodeCache {
-  private readonly upper = new Map<number, Uint8Array>();
-  private readonly middle = new Map<number, Uint8Array>();
+  /** cached levels by level number, from {@link lowest} up */
+  private readonly levels = new Map<number, LevelHashes>();
+  private lowest = CACHED_FROM_LEVEL;
+  private cachedBytes = 0;
   private readonly one: Statement;
   /** `SELECT … WHERE pos IN (…)` with k positions, prepared once per k */
   private readonly many = new Map<number, Statement>();
 
-  constructor(private readonly db: Db) {
+  /** `budgetBytes`: what the cached levels may hold (default {@link CACHE_BYTES}) */
+  constructor(
+    private readonly db: Db,
+    private readonly budgetBytes = CACHE_BYTES,
+  ) {
     this.one = db.prepare('SELECT hash FROM tree_nodes WHERE pos = ?');
   }
 
   /** One node, undefined when it is not stored. */
   readonly lookup = (level: number, index: number): Uint8Array | undefined => {
-    if (level < MIDDLE_FROM_LEVEL) return this.read(level, index);
-    const cache = level >= UPPER_FROM_LEVEL ? this.upper : this.middle;
-    const key = nodePosition(level, index);
-    let h = cache.get(key);
-    if (h) return h;
-    h = this.readAt(key);
-    if (!h) return h;
-    if (cache === this.middle && cache.size >= MIDDLE_NODES) cache.delete(cache.keys().next().value!);
-    cache.set(key, h);
+    if (level < this.lowest) return this.read(level, index);
+    const cached = this.cached(level, index);
+    if (cached) return cached;
+    const h = this.read(level, index);
+    if (h) this.remember(level, index, h);
     return h;
   };
+
+  /** Bytes the cached levels hold (for tests and the docs' figures). */
+  get memoryBytes(): number {
+    return this.cachedBytes;
+  }
+
+  private cached(level: number, index: number): Uint8Array | undefined {
+    return level >= this.lowest ? this.levels.get(level)?.get(index) : undefined;
+  }
 
   /**
    * Many nodes (a proof's plan), in order; undefined for those not stored. The cached ones come
@@ -84,12 +126,11 @@ export class TreeNodeCache {
     const positions: number[] = [];
     for (let i = 0; i < ids.length; i++) {
       const { level, index } = ids[i]!;
-      const pos = nodePosition(level, index);
-      const h = level >= UPPER_FROM_LEVEL ? this.upper.get(pos) : level >= MIDDLE_FROM_LEVEL ? this.middle.get(pos) : undefined;
+      const h = this.cached(level, index);
       if (h) out[i] = h;
       else {
         missing.push(i);
-        positions.push(pos);
+        positions.push(nodePosition(level, index));
       }
     }
     if (missing.length === 1) out[missing[0]!] = this.lookup(ids[missing[0]!]!.level, ids[missing[0]!]!.index);
@@ -100,16 +141,23 @@ export class TreeNodeCache {
       missing.forEach((i, k) => {
         const h = found.get(positions[k]!);
         out[i] = h;
-        if (h && ids[i]!.level >= MIDDLE_FROM_LEVEL) this.remember(ids[i]!.level, positions[k]!, h);
+        if (h) this.remember(ids[i]!.level, ids[i]!.index, h);
       });
     }
     return out;
   }
 
-  private remember(level: number, pos: number, h: Uint8Array): void {
-    const cache = level >= UPPER_FROM_LEVEL ? this.upper : this.middle;
-    if (cache === this.middle && cache.size >= MIDDLE_NODES) cache.delete(cache.keys().next().value!);
-    cache.set(pos, h);
+  /** Caches a node of a cached level; past the budget the lowest cached level goes. */
+  private remember(level: number, index: number, h: Uint8Array): void {
+    if (level < this.lowest) return;
+    let hashes = this.levels.get(level);
+    if (!hashes) this.levels.set(level, (hashes = new LevelHashes()));
+    this.cachedBytes += hashes.set(index, h);
+    while (this.cachedBytes > this.budgetBytes && this.levels.size > 1) {
+      this.cachedBytes -= this.levels.get(this.lowest)?.byteLength ?? 0;
+      this.levels.delete(this.lowest);
+      this.lowest++;
+    }
   }
 
   private statementFor(k: number): Statement {
