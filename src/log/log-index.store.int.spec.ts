@@ -33,10 +33,19 @@ function treeOf(n: number): { leaves: Uint8Array[]; nodes: NodeWrite[]; range: C
   return { leaves, nodes, range };
 }
 
+/** Runs `fn` in a fresh temporary directory, removed after it whatever happens. */
+async function inTempDir(fn: (dir: string) => void | Promise<void>): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'log-index-'));
+  try {
+    await fn(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 describe('LogIndexStore', () => {
   it('keeps the latest checkpoint in the writer, and a second instance on the file sees every new one', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'log-index-'));
-    try {
+    return inTempDir(async (dir) => {
       const path = join(dir, 'log-index.sqlite');
       const writer = new LogIndexStore(path, { keepLatest: true });
       const reader = new LogIndexStore(path);
@@ -52,14 +61,11 @@ describe('LogIndexStore', () => {
       }
       writer.close();
       reader.close();
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   it('serves inclusion proofs from its nodes (levels read together), and names a node it lacks', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'log-index-'));
-    try {
+    return inTempDir(async (dir) => {
       const index = new LogIndexStore(join(dir, 'log-index.sqlite'), { keepLatest: true });
       const n = 37;
       const { leaves, nodes, range } = treeOf(n);
@@ -81,9 +87,7 @@ describe('LogIndexStore', () => {
       await assert.rejects(missing.getNodes([{ level: 0, index: 1 }, { level: 2, index: 0 }]), /tree node \(0, 1\): not stored/);
       missing.close();
       index.close();
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   it('numbers tree nodes in the order an append-only tree completes them (post-order), to 2^40 leaves', () => {
@@ -106,8 +110,7 @@ describe('LogIndexStore', () => {
   });
 
   it('keeps the levels from 4 up in memory, 32 bytes a node, and answers the same from memory as from SQLite', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'log-index-'));
-    try {
+    return inTempDir(async (dir) => {
       const path = join(dir, 'log-index.sqlite');
       const n = 3000;
       const { nodes, range } = treeOf(n);
@@ -129,14 +132,11 @@ describe('LogIndexStore', () => {
       // each level's buffer rounds up to a power of two (at least 1,024 nodes) plus its bitmap
       assert.ok(cache.memoryBytes <= 33 * 1024 * new Set(upper.map((x) => x.level)).size, `${cache.memoryBytes} bytes for ${upper.length} cached nodes`);
       db.close();
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   it('moves the nodes of an index written by (level, index) over to positions, and still serves every proof', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'log-index-'));
-    try {
+    return inTempDir(async (dir) => {
       const path = join(dir, 'log-index.sqlite');
       const n = 45;
       const { leaves, nodes, range } = treeOf(n);
@@ -156,9 +156,7 @@ describe('LogIndexStore', () => {
       assert.equal(after.prepare("SELECT count(*) FROM sqlite_schema WHERE name = 'nodes'").pluck().get(), 0, 'the old table is gone');
       assert.equal(after.prepare('SELECT count(*) FROM tree_nodes').pluck().get(), nodes.length);
       after.close();
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   const hex = (text: string): string => createHash('sha256').update(text).digest('hex');
@@ -174,8 +172,7 @@ describe('LogIndexStore', () => {
   const span = (from: number, to: number) => Array.from({ length: to - from }, (_, k) => entryAt(from + k));
 
   it('finds every entry and statement by id, old or new, in the writer and in another instance (no SQLite index on the ids)', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'log-index-'));
-    try {
+    return inTempDir(async (dir) => {
       const path = join(dir, 'log-index.sqlite');
       const range = new CompactRange();
       const first = new LogIndexStore(path, { keepLatest: true });
@@ -205,14 +202,11 @@ describe('LogIndexStore', () => {
       }
       writer.close();
       reader.close();
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   it("ids that share their first 32 bits are told apart by the whole id; a statement's first entry wins", () => {
-    const dir = mkdtempSync(join(tmpdir(), 'log-index-'));
-    try {
+    return inTempDir(async (dir) => {
       const index = new LogIndexStore(join(dir, 'log-index.sqlite'), { keepLatest: true });
       const twinOf = (id: string, last: string): string => `${id.slice(0, 8)}${last.repeat(56)}`;
       const base = hex('shared prefix');
@@ -230,14 +224,11 @@ describe('LogIndexStore', () => {
       assert.equal(index.entryByStatement(twinOf(statement, '2')), undefined);
       assert.equal(index.entryByIdOrStatement(twinOf(base, 'c'), statement)?.index, 2, 'its own id first');
       index.close();
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   it('moves an index whose ids SQLite indexed (UNIQUE entry_id, entries_by_statement) to the locators, keeping every entry', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'log-index-'));
-    try {
+    return inTempDir(async (dir) => {
       const path = join(dir, 'log-index.sqlite');
       const range = new CompactRange();
       const created = new LogIndexStore(path, { keepLatest: true });
@@ -264,8 +255,6 @@ describe('LogIndexStore', () => {
       assert.deepEqual(after.prepare("SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'entries'").pluck().all(), [], 'no index on the entries');
       assert.equal(after.prepare('SELECT sum(length(keys)) / 8 FROM id_keys').pluck().get(), 27, 'every entry keyed: the 25 moved over, the 2 written since');
       after.close();
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 });
