@@ -131,7 +131,7 @@ describe('referrers in the embedded OCI layout (no registry configured), subject
       const attempts = new PublicationAttempts({ config, index: ledger.index, service: 'https://ledger.test', signal: new AbortController().signal });
       const [registry, ...rest] = col.reference.split('@')[0]!.split('/');
       const rec = {
-        entryId: id, logIndex: 0, subject: col.reference, registry: registry!, repository: rest.join('/'), subjectDigest: col.descriptor.digest,
+        entryId: id, logIndex: ledger.index.indexOf(id)!, subject: col.reference, registry: registry!, repository: rest.join('/'), subjectDigest: col.descriptor.digest,
         targetKind: 'oci-layout' as const, artifactType: 'application/scitt-receipt+cose', createdAt: 0, state: 'pending' as const, attempts: 0, nextAttemptAt: 0, updatedAt: 0,
       };
       return (await attempts.artifact(rec)).manifest;
