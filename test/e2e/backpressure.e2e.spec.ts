@@ -36,8 +36,10 @@ describe('rate limiting and backpressure', () => {
     const issuer = await makeIssuer('https://ci.queue.example');
     const ledger = await startLedger({
       policy: { version: 1, mode: 'production', issuers: [{ iss: issuer.iss, keys: [{ jwk: issuer.jwk }] }] },
-      // a batch (up to 2) lingers 50 ms once busy while the queue (1) holds its statement: the others find it full
-      env: { SEQUENCER_MAX_QUEUE: '1', SEQUENCER_MAX_BATCH: '2', SEQUENCER_LINGER_MS: '50', RATE_LIMIT_PER_MINUTE: '0' },
+      // the first statement goes at once; from then on a batch (up to 2) lingers a whole second while the queue (1)
+      // holds its statement, so the others, sent together, find it full — even on a loaded machine (at 50 ms they
+      // sometimes trickled in one linger apart and were all accepted: the fresh-clone CI run of c53b9e6)
+      env: { SEQUENCER_MAX_QUEUE: '1', SEQUENCER_MAX_BATCH: '2', SEQUENCER_LINGER_MS: '1000', RATE_LIMIT_PER_MINUTE: '0' },
     });
     ledgers.push(ledger);
     const statements = await Promise.all(Array.from({ length: 20 }, (_, i) => signStatement(issuer, { sub: subjectOf(100 + i) })));
