@@ -91,7 +91,7 @@ export function holderQuery(schema: string, key: bigint): string {
   if (!PG_SCHEMA_NAME.test(schema)) throw new EventStoreError('ERR_EVENT_STORE_INVALID_ARGUMENT', `schema ${JSON.stringify(schema)} is not valid`);
   const k = sqlLiteral(key);
   return `SELECT l.node_id, l.url, (extract(epoch FROM l.acquired_at) * 1000)::float8 AS since FROM ${quoteIdent(schema)}.sequencer_leases l
-       WHERE l.lease_key = '${k}' AND EXISTS (SELECT 1 FROM pg_locks k WHERE k.locktype = 'advisory' AND k.granted AND k.pid = l.pid
+       WHERE l.lease_key = ${sqlLiteral(key.toString())} AND EXISTS (SELECT 1 FROM pg_locks k WHERE k.locktype = 'advisory' AND k.granted AND k.pid = l.pid
          AND k.classid::bigint = ((${k}::bigint >> 32) & 4294967295) AND k.objid::bigint = (${k}::bigint & 4294967295) AND k.objsubid = 1)`;
 }
 
