@@ -14,7 +14,8 @@ import { CompactRange, type NodeId, type NodeReader } from '../../libs/merkle/sr
 import type { Checkpoint, LedgerEvent, NodeWrite } from '../../libs/ledger/src/index.js';
 import { buildReceiptFrom } from './receipt.builder.js';
 import { TreeNodeCache, nodePosition } from './tree-node.cache.js';
-import { IdLocator, idKey } from './id-locator.js';
+import { EntryIds } from './log-index.ids.js';
+import { prepareLogIndexSchema } from './log-index.schema.js';
 
 export interface IndexedEntry {
   readonly index: number;
@@ -79,37 +80,6 @@ const toCheckpoint = (r: CheckpointRow): Checkpoint => ({
   signedAt: r.signed_at,
 });
 
-/** The entries by log index; their ids are found through `id_keys` and the locators (id-locator.ts), no SQLite index. */
-const ENTRIES = `(
-    idx INTEGER PRIMARY KEY, entry_id TEXT NOT NULL, iss TEXT NOT NULL, sub TEXT NOT NULL,
-    content_type TEXT NOT NULL, kid TEXT NOT NULL, registered_at TEXT NOT NULL, receipt_size INTEGER NOT NULL,
-    entry BLOB NOT NULL, statement_id TEXT NOT NULL)`;
-const ENTRY_COLUMNS = 'idx, entry_id, iss, sub, content_type, kid, registered_at, receipt_size, entry, statement_id';
-
-interface IdRow {
-  readonly index: number;
-  readonly entryId: string;
-  readonly statementId: string;
-}
-
-/** An `id_keys` row's keys: per entry, in log order, the key of its entry id and of its statement id. */
-function keysOf(entries: readonly IdRow[]): Buffer {
-  const keys = Buffer.allocUnsafe(8 * entries.length);
-  entries.forEach((e, k) => {
-    keys.writeUInt32LE(idKey(e.entryId), 8 * k);
-    keys.writeUInt32LE(idKey(e.statementId), 8 * k + 4);
-  });
-  return keys;
-}
-
-const SCHEMA = `
-  CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-  CREATE TABLE IF NOT EXISTS tree_nodes (pos INTEGER PRIMARY KEY, hash BLOB NOT NULL);
-  CREATE TABLE IF NOT EXISTS entries ${ENTRIES};
-  CREATE TABLE IF NOT EXISTS id_keys (first_idx INTEGER PRIMARY KEY, keys BLOB NOT NULL);
-  CREATE TABLE IF NOT EXISTS checkpoints (tree_size INTEGER PRIMARY KEY, root BLOB NOT NULL, protected BLOB NOT NULL, signature BLOB NOT NULL, signed_at TEXT NOT NULL);
-`;
-
 export class LogIndexStore implements NodeReader {
   private readonly db: Db;
   private readonly q: Record<string, Statement>;
@@ -121,20 +91,9 @@ export class LogIndexStore implements NodeReader {
    */
   private latest: Checkpoint | null | undefined;
   private readonly keepLatest: boolean;
-  /**
-   * Where the log holds each entry id and statement id (id-locator.ts), filled from `id_keys`
-   * (a row per batch: from its first log index on, each entry's {@link idKey} of its entry id and
-   * of its statement id, little-endian 32-bit words, so a load reads one row per batch):
-   * the writer's in the background at open (a lookup before it is done finishes it at once), and
-   * kept by its own writes; another instance's on its first lookup by id, then caught up before each.
-   */
-  private readonly entryIds: IdLocator;
-  private readonly statementIds: IdLocator;
-  /** the entries below this log index are in the locators */
-  private located = 0;
-  /** the index the writer's background load stops at (the writer adds what it writes itself) */
-  private loadUntil: number | undefined;
-  /** resolves when the locators hold every id the file held at open (the writer's) */
+  /** lookups by entry id and statement id (log-index.ids.ts) */
+  private readonly ids: EntryIds;
+  /** resolves when the writer's id lookup holds every id the file held at open */
   readonly idsLoaded: Promise<void>;
 
   /**
@@ -149,8 +108,7 @@ export class LogIndexStore implements NodeReader {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
     if (opts.autoCheckpointPages !== undefined) this.db.pragma(`wal_autocheckpoint = ${Math.max(0, Math.floor(opts.autoCheckpointPages))}`);
-    this.db.exec(SCHEMA);
-    this.migrate();
+    prepareLogIndexSchema(this.db);
     const p = (sql: string): Statement => this.db.prepare(sql);
     const cols = 'idx, entry_id, statement_id, iss, sub, content_type, kid, registered_at, receipt_size';
     this.q = {
@@ -158,9 +116,6 @@ export class LogIndexStore implements NodeReader {
       setMeta: p('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value'),
       putNode: p('INSERT OR REPLACE INTO tree_nodes (pos, hash) VALUES (?, ?)'),
       putEntry: p('INSERT INTO entries (idx, entry_id, statement_id, iss, sub, content_type, kid, registered_at, receipt_size, entry) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)'),
-      putKeys: p('INSERT INTO id_keys (first_idx, keys) VALUES (?, ?)'),
-      keysFrom: p('SELECT first_idx, keys FROM id_keys WHERE first_idx >= ? AND first_idx < ? ORDER BY first_idx LIMIT ?').raw(),
-      nextIndex: p('SELECT coalesce((SELECT first_idx + length(keys) / 8 FROM id_keys ORDER BY first_idx DESC LIMIT 1), 0)').pluck(),
       putCheckpoint: p('INSERT OR REPLACE INTO checkpoints (tree_size, root, protected, signature, signed_at) VALUES (?, ?, ?, ?, ?)'),
       byIndex: p(`SELECT ${cols} FROM entries WHERE idx = ?`),
       entryBytesAt: p('SELECT entry_id, entry FROM entries WHERE idx = ?'),
@@ -175,81 +130,8 @@ export class LogIndexStore implements NodeReader {
       entrySizesFrom: p('SELECT idx, length(entry) AS bytes FROM entries WHERE idx >= ? ORDER BY idx LIMIT ?'),
     };
     this.nodes = new TreeNodeCache(this.db);
-    // sized for what the file holds now (the writer's): no doubling while they load
-    const held = this.keepLatest ? (this.q.nextIndex.get() as number) : 0;
-    this.entryIds = new IdLocator(held);
-    this.statementIds = new IdLocator(held);
-    if (this.keepLatest) {
-      this.loadUntil = held;
-      this.idsLoaded = this.loadInBackground();
-    } else {
-      this.idsLoaded = Promise.resolve();
-    }
-  }
-
-  /**
-   * Fills the locators from `id_keys` up to {@link loadUntil} in chunks, pausing between them at
-   * least twice as long as a chunk took (a third of the event loop at most). A closed file stops it;
-   * a lookup meanwhile finishes it synchronously ({@link locate}).
-   */
-  private async loadInBackground(): Promise<void> {
-    let worked = 0;
-    while (this.located < this.loadUntil!) {
-      await new Promise<void>((resolve) => setTimeout(resolve, Math.max(2, 2 * worked)));
-      if (!this.db.open) return;
-      const started = performance.now();
-      this.locateRows(this.loadUntil!, 5_000);
-      worked = performance.now() - started;
-    }
-  }
-
-  /** Adds the `id_keys` rows (batches) from {@link located} below `until` (at most `limit`) to the locators. */
-  private locateRows(until: number, limit: number): void {
-    const rows = this.q.keysFrom.all(this.located, until, limit) as [number, Buffer][];
-    for (const [first, keys] of rows) {
-      const n = keys.length >>> 3;
-      for (let k = 0; k < n; k++) {
-        this.entryIds.addKey(keys.readUInt32LE(8 * k), first + k);
-        this.statementIds.addKey(keys.readUInt32LE(8 * k + 4), first + k);
-      }
-      this.located = first + n;
-    }
-    if (rows.length < limit && until !== Number.MAX_SAFE_INTEGER) this.located = until;
-  }
-
-  /**
-   * Brings the locators up to what the file holds (the writer: what it held at open; it adds its
-   * own writes). True when it added any.
-   */
-  private locate(): boolean {
-    const before = this.located;
-    if (this.loadUntil === undefined) this.locateRows(Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
-    else if (this.located < this.loadUntil) this.locateRows(this.loadUntil, Number.MAX_SAFE_INTEGER);
-    return this.located !== before;
-  }
-
-  /**
-   * The row `read` gives for the first candidate of `id` in `locator` whose row `matches`. Ids are
-   * never removed, so a hit needs no catch-up; a miss catches up with the file once (another
-   * instance's writes, or the writer's load not done yet) and, if that added any, looks again.
-   */
-  private find<T>(locator: IdLocator, id: string, read: Statement, matches: (row: T) => boolean): T | undefined {
-    do {
-      for (const index of locator.candidates(id)) {
-        const r = read.get(index) as T | undefined;
-        if (r !== undefined && matches(r)) return r;
-      }
-    } while (this.locate());
-    return undefined;
-  }
-
-  private findEntry<T extends { entry_id: string }>(entryId: string, read: Statement): T | undefined {
-    return this.find<T>(this.entryIds, entryId, read, (r) => r.entry_id === entryId);
-  }
-
-  /** The first entry of statement `statementId` as `read` gives it (a log written before statement identity may hold twins). */
-  private findStatement<T extends { statement_id: string }>(statementId: string, read: Statement): T | undefined {
-    return this.find<T>(this.statementIds, statementId, read, (r) => r.statement_id === statementId);
+    this.ids = new EntryIds(this.db, this.keepLatest);
+    this.idsLoaded = this.ids.loaded;
   }
 
   /** Number of stream events already applied here (0 for a new index). */
@@ -273,7 +155,7 @@ export class LogIndexStore implements NodeReader {
       for (const e of b.entries) {
         this.q.putEntry.run(e.index, e.entryId, e.statementId, e.iss, e.sub, e.contentType, e.kid, e.registeredAt, e.receiptTreeSize, e.entry);
       }
-      if (b.entries.length > 0) this.q.putKeys.run(b.entries[0]!.index, keysOf(b.entries));
+      this.ids.write(b.entries);
       const c = b.checkpoint;
       this.q.putCheckpoint.run(c.treeSize, c.root, c.protectedHeader, c.signature, c.signedAt);
       const st = b.range.state();
@@ -281,12 +163,7 @@ export class LogIndexStore implements NodeReader {
       this.q.setMeta.run('appliedEvents', String(b.appliedEvents));
     })();
     this.latest = b.checkpoint;
-    if (this.keepLatest) {
-      for (const e of b.entries) {
-        this.entryIds.add(e.entryId, e.index);
-        this.statementIds.add(e.statementId, e.index);
-      }
-    }
+    this.ids.written(b.entries);
   }
 
   /** Record that non-log events (keys, policy) were applied, so replay does not revisit them. */
@@ -354,59 +231,17 @@ export class LogIndexStore implements NodeReader {
 
   /** The log index of entry `entryId`. */
   indexOf(entryId: string): number | undefined {
-    return this.findEntry<{ entry_id: string; idx: number }>(entryId, this.q.receiptAt)?.idx;
-  }
-
-  /**
-   * The log index of a version without statement ids is rebuilt from the event store: a derived
-   * store, so dropping it loses nothing (startup replays the stream into it).
-   */
-  private migrate(): void {
-    const columns = this.db.prepare('PRAGMA table_info(entries)').all() as { name: string }[];
-    if (!columns.some((c) => c.name === 'statement_id')) {
-      this.db.exec('DROP TABLE entries; DROP TABLE IF EXISTS nodes; DROP TABLE tree_nodes; DROP TABLE id_keys; DROP TABLE checkpoints; DELETE FROM meta;');
-      this.db.exec(SCHEMA);
-      return;
-    }
-    // stored receipts (before receipts were built on read): the column goes, the rest stays valid
-    if (columns.some((c) => c.name === 'receipt')) this.db.exec('ALTER TABLE entries DROP COLUMN receipt');
-    // tree nodes keyed by (level, index), before post-order positions (tree-node.cache.ts): moved over, in key order
-    if (this.db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'nodes'").get()) {
-      this.db.function('scitt_node_position', { deterministic: true }, (level, index) => nodePosition(Number(level), Number(index)));
-      this.db.transaction(() => this.db.exec('INSERT OR REPLACE INTO tree_nodes (pos, hash) SELECT scitt_node_position(level, idx), hash FROM nodes ORDER BY 1; DROP TABLE nodes;'))();
-    }
-    // entries whose ids SQLite indexed (UNIQUE entry_id, entries_by_statement), before the locators:
-    // the table is copied without the indexes (a UNIQUE constraint can't be dropped) and id_keys filled
-    if (this.db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'entries'").get()) {
-      this.db.transaction(() => {
-        this.db.exec(`CREATE TABLE entries_unindexed ${ENTRIES};
-          INSERT INTO entries_unindexed (${ENTRY_COLUMNS}) SELECT ${ENTRY_COLUMNS} FROM entries ORDER BY idx;
-          DROP TABLE entries;
-          ALTER TABLE entries_unindexed RENAME TO entries;
-          DELETE FROM id_keys;`);
-        const ids = this.db.prepare('SELECT idx AS "index", entry_id AS entryId, statement_id AS statementId FROM entries WHERE idx >= ? ORDER BY idx LIMIT 256');
-        const put = this.db.prepare('INSERT INTO id_keys (first_idx, keys) VALUES (?, ?)');
-        for (let rows = ids.all(0) as IdRow[]; rows.length > 0; rows = ids.all(rows[rows.length - 1]!.index + 1) as IdRow[]) {
-          // runs of consecutive indexes (a log index has no gaps; this keeps a row's meaning if one had)
-          let from = 0;
-          for (let k = 1; k <= rows.length; k++) {
-            if (k < rows.length && rows[k]!.index === rows[k - 1]!.index + 1) continue;
-            put.run(rows[from]!.index, keysOf(rows.slice(from, k)));
-            from = k;
-          }
-        }
-      })();
-    }
+    return this.ids.findEntry<{ entry_id: string; idx: number }>(entryId, this.q.receiptAt)?.idx;
   }
 
   entryById(entryId: string): IndexedEntry | undefined {
-    const r = this.findEntry<Row>(entryId, this.q.byIndex);
+    const r = this.ids.findEntry<Row>(entryId, this.q.byIndex);
     return r && toEntry(r);
   }
 
   /** The entry that registered this statement first (docs/receipts.md "Statement identity"). */
   entryByStatement(statementId: string): IndexedEntry | undefined {
-    const r = this.findStatement<Row>(statementId, this.q.byIndex);
+    const r = this.ids.findStatement<Row>(statementId, this.q.byIndex);
     return r && toEntry(r);
   }
 
@@ -421,7 +256,7 @@ export class LogIndexStore implements NodeReader {
 
   /** The statement ids among `statementIds` that the log holds (usually none). */
   knownStatements(statementIds: readonly string[]): Set<string> {
-    return new Set(statementIds.filter((id) => this.findStatement(id, this.q.statementAt) !== undefined));
+    return new Set(statementIds.filter((id) => this.ids.findStatement(id, this.q.statementAt) !== undefined));
   }
 
   entryByIndex(index: number): IndexedEntry | undefined {
@@ -430,7 +265,7 @@ export class LogIndexStore implements NodeReader {
   }
 
   entryBytes(entryId: string): Uint8Array | undefined {
-    const r = this.findEntry<{ entry_id: string; entry: Buffer }>(entryId, this.q.entryBytesAt);
+    const r = this.ids.findEntry<{ entry_id: string; entry: Buffer }>(entryId, this.q.entryBytesAt);
     return r && new Uint8Array(r.entry);
   }
 
@@ -446,7 +281,7 @@ export class LogIndexStore implements NodeReader {
    * registration. Undefined for an entry the log does not hold.
    */
   receipt(entryId: string): Uint8Array | undefined {
-    const r = this.findEntry<{ entry_id: string; idx: number; receipt_size: number }>(entryId, this.q.receiptAt);
+    const r = this.ids.findEntry<{ entry_id: string; idx: number; receipt_size: number }>(entryId, this.q.receiptAt);
     return r && this.receiptFor(r.idx, r.receipt_size);
   }
 

@@ -160,17 +160,17 @@ export class PublicationAttempts {
     const subject = await this.subject(rec);
     // The event can arrive before the sequencer's log-index write that follows the same append
     // (the processors run in their own thread, on their own connection): wait for it briefly.
-    // Read by the record's log index (a point read), the id compared: no lookup by id here.
-    const indexed = (): IndexedEntry | undefined => {
-      const e = this.o.index.entryByIndex(rec.logIndex);
-      return e?.entryId === rec.entryId ? e : undefined;
+    // Read by the record's log index, with its bytes in the same read, the id compared: no lookup by id here.
+    const indexed = (): (IndexedEntry & { readonly entry: Uint8Array }) | undefined => {
+      const [e] = this.o.index.entriesFrom(rec.logIndex, 1);
+      return e?.index === rec.logIndex && e.entryId === rec.entryId ? e : undefined;
     };
     let meta = indexed();
     for (let waited = 0; !meta && waited < INDEX_WAIT_MS && !this.o.signal.aborted; waited += 10) {
       await new Promise((r) => setTimeout(r, 10));
       meta = indexed();
     }
-    const entry = meta && this.o.index.entryBytesAt(meta.index, rec.entryId);
+    const entry = meta?.entry;
     const receipt = meta && this.o.index.receiptOfEntry(meta);
     if (!entry || !receipt || !meta) {
       throw new PublisherError('ERR_PUBLISH_NOT_INDEXED', `couldn't publish entry ${rec.entryId}: its receipt is not in the log index yet`);

@@ -1,0 +1,160 @@
+/**
+ * The log index's lookup of entries by entry id and by statement id (log-index.store.ts): no SQLite
+ * index on those random SHA-256 ids — each would have written one random b-tree page per entry —
+ * but an `id_keys` row per batch (from its first log index on, each entry's {@link idKey} of its
+ * entry id and of its statement id, little-endian 32-bit words) and two in-memory
+ * {@link IdLocator}s filled from it: the writer's in the background at open (a lookup before it is
+ * done finishes it at once) and kept by its own writes; another instance's on its first lookup,
+ * then caught up from the file on a miss. A lookup reads its candidates' rows by log index and
+ * compares the whole id.
+ */
+import type { Database as Db, Statement } from 'better-sqlite3';
+import { IdLocator, idKey } from './id-locator.js';
+
+/** An entry's place and ids, as `id_keys` records them. */
+export interface IdRow {
+  readonly index: number;
+  readonly entryId: string;
+  readonly statementId: string;
+}
+
+/** An `id_keys` row's keys: per entry, in log order, the key of its entry id and of its statement id. */
+function keysOf(entries: readonly IdRow[]): Buffer {
+  const keys = Buffer.allocUnsafe(8 * entries.length);
+  entries.forEach((e, k) => {
+    keys.writeUInt32LE(idKey(e.entryId), 8 * k);
+    keys.writeUInt32LE(idKey(e.statementId), 8 * k + 4);
+  });
+  return keys;
+}
+
+/**
+ * Fills `id_keys` from the `entries` table (a file converted from SQLite-indexed ids), in rows of at
+ * most 256 consecutive log indexes. Runs inside the caller's transaction.
+ */
+export function fillIdKeys(db: Db): void {
+  db.exec('DELETE FROM id_keys');
+  const ids = db.prepare('SELECT idx AS "index", entry_id AS entryId, statement_id AS statementId FROM entries WHERE idx >= ? ORDER BY idx LIMIT 256');
+  const put = db.prepare('INSERT INTO id_keys (first_idx, keys) VALUES (?, ?)');
+  for (let rows = ids.all(0) as IdRow[]; rows.length > 0; rows = ids.all(rows[rows.length - 1]!.index + 1) as IdRow[]) {
+    // runs of consecutive indexes (a log index has no gaps; this keeps a row's meaning if one had)
+    let from = 0;
+    for (let k = 1; k <= rows.length; k++) {
+      if (k < rows.length && rows[k]!.index === rows[k - 1]!.index + 1) continue;
+      put.run(rows[from]!.index, keysOf(rows.slice(from, k)));
+      from = k;
+    }
+  }
+}
+
+export class EntryIds {
+  private readonly entryIds: IdLocator;
+  private readonly statementIds: IdLocator;
+  private readonly putKeys: Statement;
+  private readonly keysFrom: Statement;
+  /** the entries below this log index are in the locators */
+  private located = 0;
+  /** the index the writer's background load stops at (the writer adds what it writes itself) */
+  private readonly loadUntil: number | undefined;
+  /** resolves when the locators hold every id the file held at open (the writer's) */
+  readonly loaded: Promise<void>;
+
+  /** `writer`: this instance sees every write to the file (it keeps its locators itself). */
+  constructor(
+    private readonly db: Db,
+    private readonly writer: boolean,
+  ) {
+    this.putKeys = db.prepare('INSERT INTO id_keys (first_idx, keys) VALUES (?, ?)');
+    this.keysFrom = db.prepare('SELECT first_idx, keys FROM id_keys WHERE first_idx >= ? AND first_idx < ? ORDER BY first_idx LIMIT ?').raw();
+    // sized for what the file holds now (the writer's): no doubling while they load
+    const held = writer ? (db.prepare('SELECT coalesce((SELECT first_idx + length(keys) / 8 FROM id_keys ORDER BY first_idx DESC LIMIT 1), 0)').pluck().get() as number) : 0;
+    this.entryIds = new IdLocator(held);
+    this.statementIds = new IdLocator(held);
+    if (writer) {
+      this.loadUntil = held;
+      this.loaded = this.loadInBackground();
+    } else {
+      this.loaded = Promise.resolve();
+    }
+  }
+
+  /** Records a batch's ids: its `id_keys` row (in the caller's transaction). */
+  write(entries: readonly IdRow[]): void {
+    if (entries.length > 0) this.putKeys.run(entries[0]!.index, keysOf(entries));
+  }
+
+  /** After the batch's transaction committed: the writer adds its ids to the locators. */
+  written(entries: readonly IdRow[]): void {
+    if (!this.writer) return;
+    for (const e of entries) {
+      this.entryIds.add(e.entryId, e.index);
+      this.statementIds.add(e.statementId, e.index);
+    }
+  }
+
+  /** The row `read` gives (by log index) for entry `entryId`, undefined when the log does not hold it. */
+  findEntry<T extends { entry_id: string }>(entryId: string, read: Statement): T | undefined {
+    return this.find<T>(this.entryIds, entryId, read, (r) => r.entry_id === entryId);
+  }
+
+  /** The row `read` gives for the first entry of statement `statementId` (a log written before statement identity may hold twins). */
+  findStatement<T extends { statement_id: string }>(statementId: string, read: Statement): T | undefined {
+    return this.find<T>(this.statementIds, statementId, read, (r) => r.statement_id === statementId);
+  }
+
+  /**
+   * The row `read` gives for the first candidate of `id` in `locator` whose row `matches`. Ids are
+   * never removed, so a hit needs no catch-up; a miss catches up with the file once (another
+   * instance's writes, or the writer's load not done yet) and, if that added any, looks again.
+   */
+  private find<T>(locator: IdLocator, id: string, read: Statement, matches: (row: T) => boolean): T | undefined {
+    do {
+      for (const index of locator.candidates(id)) {
+        const r = read.get(index) as T | undefined;
+        if (r !== undefined && matches(r)) return r;
+      }
+    } while (this.locate());
+    return undefined;
+  }
+
+  /**
+   * Fills the locators from `id_keys` up to {@link loadUntil} in chunks, pausing between them at
+   * least twice as long as a chunk took (a third of the event loop at most). A closed file stops it;
+   * a lookup meanwhile finishes it synchronously ({@link locate}).
+   */
+  private async loadInBackground(): Promise<void> {
+    let worked = 0;
+    while (this.located < this.loadUntil!) {
+      await new Promise<void>((resolve) => setTimeout(resolve, Math.max(2, 2 * worked)));
+      if (!this.db.open) return;
+      const started = performance.now();
+      this.locateRows(this.loadUntil!, 5_000);
+      worked = performance.now() - started;
+    }
+  }
+
+  /** Adds the `id_keys` rows (batches) from {@link located} below `until` (at most `limit`) to the locators. */
+  private locateRows(until: number, limit: number): void {
+    const rows = this.keysFrom.all(this.located, until, limit) as [number, Buffer][];
+    for (const [first, keys] of rows) {
+      const n = keys.length >>> 3;
+      for (let k = 0; k < n; k++) {
+        this.entryIds.addKey(keys.readUInt32LE(8 * k), first + k);
+        this.statementIds.addKey(keys.readUInt32LE(8 * k + 4), first + k);
+      }
+      this.located = first + n;
+    }
+    if (rows.length < limit && until !== Number.MAX_SAFE_INTEGER) this.located = until;
+  }
+
+  /**
+   * Brings the locators up to what the file holds (the writer: what it held at open; it adds its
+   * own writes). True when it added any.
+   */
+  private locate(): boolean {
+    const before = this.located;
+    if (this.loadUntil === undefined) this.locateRows(Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
+    else if (this.located < this.loadUntil) this.locateRows(this.loadUntil, Number.MAX_SAFE_INTEGER);
+    return this.located !== before;
+  }
+}
