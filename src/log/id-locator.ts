@@ -10,17 +10,22 @@
  * extra row read, never a wrong answer. No candidate means the log does not hold the id (nearly
  * every registration asks for a statement the log has never seen: ≈ 0.1 µs, no SQLite).
  *
- * Open addressing with linear probing, at most 3/4 full (it doubles before), 8 bytes a slot: the id's
- * first 32 bits and index + 1 (0: empty). The slot is the first 32 bits times a random odd number,
- * top bits: ids ground to share a slot without sharing all 32 bits (to make probe runs long) need
- * that secret. 10⁶ entries: 2 tables of 2²¹ slots, 32 MB.
+ * Open addressing with linear probing, at most 3/4 full, 8 bytes a slot: the id's first 32 bits and
+ * index + 1 (0: empty). Sized for what it is told to expect (2/3 full then) and grown by half, not
+ * doubled: the slot is the first 32 bits times a random odd number, scaled to the table's length
+ * (`⌊h · slots / 2³²⌋`), so any length works; ids ground to share a slot without sharing all 32 bits
+ * (to make probe runs long) need that secret. 10⁶ entries opened: 2 tables of 1.5·10⁶ slots, 24 MB
+ * (a power-of-two length, as before, took 2²¹ slots: 32 MB).
  *
  * Ids are SHA-256 in lowercase hex; anything else (a query for a made-up id) is hashed as a string
  * (FNV-1a) instead, so it finds only what was added under the same string.
  */
 import { randomInt } from 'node:crypto';
 
-const MIN_SLOTS_LOG2 = 12;
+const MIN_SLOTS = 4096;
+
+/** Slots for `n` ids: 2/3 full. */
+const slotsFor = (n: number): number => Math.max(MIN_SLOTS, Math.ceil((n * 3) / 2));
 
 /** The first 32 bits of a 64-digit lowercase hex id, or −1 when `id` is not one. */
 function leadingBits(id: string): number {
@@ -51,15 +56,14 @@ export function idKey(id: string): number {
 export class IdLocator {
   #keys: Uint32Array;
   #at: Uint32Array;
-  #bits: number;
   #count = 0;
   readonly #multiplier = (randomInt(0, 2 ** 31) * 2 + 1) >>> 0;
 
   /** `expected`: about how many ids it will hold (sized so it need not grow until then). */
   constructor(expected = 0) {
-    this.#bits = Math.max(MIN_SLOTS_LOG2, Math.ceil(Math.log2(Math.max(1, (expected * 4) / 3 + 1))));
-    this.#keys = new Uint32Array(2 ** this.#bits);
-    this.#at = new Uint32Array(2 ** this.#bits);
+    const slots = slotsFor(expected);
+    this.#keys = new Uint32Array(slots);
+    this.#at = new Uint32Array(slots);
   }
 
   get size(): number {
@@ -85,20 +89,21 @@ export class IdLocator {
   /** The log indexes filed under `id`'s key, ascending (usually none or one). */
   candidates(id: string): number[] {
     const key = idKey(id);
-    const mask = this.#keys.length - 1;
+    const slots = this.#keys.length;
     const out: number[] = [];
-    for (let s = this.#slot(key); this.#at[s] !== 0; s = (s + 1) & mask) if (this.#keys[s] === key) out.push(this.#at[s]! - 1);
+    for (let s = this.#slot(key); this.#at[s] !== 0; s = s + 1 === slots ? 0 : s + 1) if (this.#keys[s] === key) out.push(this.#at[s]! - 1);
     return out.length > 1 ? out.sort((a, b) => a - b) : out;
   }
 
   #slot(key: number): number {
-    return Math.imul(key, this.#multiplier) >>> (32 - this.#bits);
+    // exact in a double: < 2³² · 2³² / 2³²
+    return Math.floor(((Math.imul(key, this.#multiplier) >>> 0) * this.#keys.length) / 2 ** 32);
   }
 
   #put(key: number, at: number): void {
-    const mask = this.#keys.length - 1;
+    const slots = this.#keys.length;
     let s = this.#slot(key);
-    while (this.#at[s] !== 0) s = (s + 1) & mask;
+    while (this.#at[s] !== 0) s = s + 1 === slots ? 0 : s + 1;
     this.#keys[s] = key;
     this.#at[s] = at;
   }
@@ -106,9 +111,9 @@ export class IdLocator {
   #grow(): void {
     const keys = this.#keys;
     const at = this.#at;
-    this.#bits++;
-    this.#keys = new Uint32Array(2 ** this.#bits);
-    this.#at = new Uint32Array(2 ** this.#bits);
+    const slots = Math.ceil((keys.length * 3) / 2);
+    this.#keys = new Uint32Array(slots);
+    this.#at = new Uint32Array(slots);
     for (let s = 0; s < keys.length; s++) if (at[s] !== 0) this.#put(keys[s]!, at[s]!);
   }
 }

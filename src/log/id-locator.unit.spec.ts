@@ -29,6 +29,19 @@ describe('IdLocator', () => {
     assert.ok(locator.bytes <= 8 * 2 ** 18, `${locator.bytes} bytes for ${n} ids: at most 3/4 full, 8 bytes a slot`);
   });
 
+  it('is sized for what it expects, 2/3 full (not a power of two), and holds it without growing', () => {
+    const locator = new IdLocator(1_000_000);
+    assert.equal(locator.bytes, 8 * 1_500_000, '10⁶ ids expected: 1.5·10⁶ slots of 8 bytes, 12 MB (2²¹ slots before: 16 MB)');
+    for (let i = 0; i < 1_000_000; i++) locator.addKey(Math.imul(i, 0x9e3779b1) >>> 0, i);
+    assert.equal(locator.bytes, 8 * 1_500_000, 'no growth up to what it expected');
+    // a table filled to its limit: probe runs wrap past the last slot and still find every key
+    const full = new IdLocator();
+    const n = (full.bytes / 8) * 0.75 - 1;
+    for (let i = 0; i < n; i++) full.add(hex(`full ${i}`), i);
+    assert.equal(full.bytes, 8 * 4096, 'not grown yet');
+    for (let i = 0; i < n; i++) assert.ok(full.candidates(hex(`full ${i}`)).includes(i), `id ${i}`);
+  });
+
   it('gives every id sharing the first 32 bits as a candidate, in log order', () => {
     const locator = new IdLocator(4);
     const base = hex('x').slice(0, 8);
