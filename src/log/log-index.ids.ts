@@ -6,7 +6,8 @@
  * {@link IdLocator}s filled from it: the writer's in the background at open (a lookup before it is
  * done finishes it at once) and kept by its own writes; another instance's on its first lookup,
  * then caught up from the file on a miss. A lookup reads its candidates' rows by log index and
- * compares the whole id.
+ * compares the whole id. The claims projection keeps the same for its rows (`claim_ids`,
+ * claims.projection.ts): a claim's row number is its log index.
  */
 import type { Database as Db, Statement } from 'better-sqlite3';
 import { IdLocator, idKey } from './id-locator.js';
@@ -58,16 +59,22 @@ export class EntryIds {
   private readonly loadUntil: number | undefined;
   /** resolves when the locators hold every id the file held at open (the writer's) */
   readonly loaded: Promise<void>;
+  /** {@link stop}ped: the background load ends (its table may be dropped: a rebuilt projection) */
+  private stopped = false;
 
-  /** `writer`: this instance sees every write to the file (it keeps its locators itself). */
+  /**
+   * `writer`: this instance sees every write to the file (it keeps its locators itself). `table`:
+   * where the rows are (`id_keys`, the log index's; `claim_ids`, the claims projection's).
+   */
   constructor(
     private readonly db: Db,
     private readonly writer: boolean,
+    table: 'id_keys' | 'claim_ids' = 'id_keys',
   ) {
-    this.putKeys = db.prepare('INSERT INTO id_keys (first_idx, keys) VALUES (?, ?)');
-    this.keysFrom = db.prepare('SELECT first_idx, keys FROM id_keys WHERE first_idx >= ? AND first_idx < ? ORDER BY first_idx LIMIT ?').raw();
-    // sized for what the file holds now (the writer's): no doubling while they load
-    const held = writer ? (db.prepare('SELECT coalesce((SELECT first_idx + length(keys) / 8 FROM id_keys ORDER BY first_idx DESC LIMIT 1), 0)').pluck().get() as number) : 0;
+    this.putKeys = db.prepare(`INSERT INTO ${table} (first_idx, keys) VALUES (?, ?)`);
+    this.keysFrom = db.prepare(`SELECT first_idx, keys FROM ${table} WHERE first_idx >= ? AND first_idx < ? ORDER BY first_idx LIMIT ?`).raw();
+    // sized for what the file holds now (the writer's): no growing while they load
+    const held = writer ? (db.prepare(`SELECT coalesce((SELECT first_idx + length(keys) / 8 FROM ${table} ORDER BY first_idx DESC LIMIT 1), 0)`).pluck().get() as number) : 0;
     this.entryIds = new IdLocator(held);
     this.statementIds = new IdLocator(held);
     if (writer) {
@@ -78,9 +85,17 @@ export class EntryIds {
     }
   }
 
-  /** Records a batch's ids: its `id_keys` row (in the caller's transaction). */
-  write(entries: readonly IdRow[]): void {
-    if (entries.length > 0) this.putKeys.run(entries[0]!.index, keysOf(entries));
+  /**
+   * Records a batch's ids (in the caller's transaction): a row per run of consecutive indexes, of at
+   * most `maxRun` (1: a row per entry, so that the rows do not depend on how the entries were batched).
+   */
+  write(entries: readonly IdRow[], maxRun = Number.MAX_SAFE_INTEGER): void {
+    let from = 0;
+    for (let k = 1; k <= entries.length; k++) {
+      if (k < entries.length && k - from < maxRun && entries[k]!.index === entries[k - 1]!.index + 1) continue;
+      this.putKeys.run(entries[from]!.index, keysOf(entries.slice(from, k)));
+      from = k;
+    }
   }
 
   /** After the batch's transaction committed: the writer adds its ids to the locators. */
@@ -90,6 +105,11 @@ export class EntryIds {
       this.entryIds.add(e.entryId, e.index);
       this.statementIds.add(e.statementId, e.index);
     }
+  }
+
+  /** Ends the background load; lookups still work (they load what they need at once). */
+  stop(): void {
+    this.stopped = true;
   }
 
   /** The row `read` gives (by log index) for entry `entryId`, undefined when the log does not hold it. */
@@ -126,7 +146,7 @@ export class EntryIds {
     let worked = 0;
     while (this.located < this.loadUntil!) {
       await new Promise<void>((resolve) => setTimeout(resolve, Math.max(2, 2 * worked)));
-      if (!this.db.open) return;
+      if (!this.db.open || this.stopped) return;
       const started = performance.now();
       this.locateRows(this.loadUntil!, 5_000);
       worked = performance.now() - started;

@@ -33,16 +33,17 @@ import {
   type EntryRegistered,
   type RevocationPayload,
 } from '../../libs/ledger/src/index.js';
+import { EntryIds, type IdRow } from '../log/log-index.ids.js';
 import { statementIdOfDecoded } from '../log/statement-id.js';
 import type { Projection, ProjectionApplier, ProjectedEvent } from './projection.port.js';
 import { subjectKeys } from './subject.key.js';
 
-export const CLAIMS_TABLES = ['claims', 'claim_revocations', 'claim_counts', 'claims_head', 'subject_refs'] as const;
+export const CLAIMS_TABLES = ['claims', 'claim_ids', 'claim_revocations', 'claim_counts', 'claims_head', 'subject_refs'] as const;
 
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS claims (
     idx INTEGER PRIMARY KEY,
-    entry_id TEXT NOT NULL UNIQUE,
+    entry_id TEXT NOT NULL,
     statement_id TEXT NOT NULL, duplicate_of TEXT,
     iss TEXT NOT NULL, sub TEXT NOT NULL, kid TEXT NOT NULL, content_type TEXT NOT NULL, kind TEXT NOT NULL,
     registered_at TEXT NOT NULL, registered_ms INTEGER,
@@ -58,7 +59,13 @@ const SCHEMA = `
   -- the claims implicit supersession may still touch: without it each claim about a subject scans
   -- every earlier claim of its issuer and kind there (quadratic in the claims about one subject)
   CREATE INDEX IF NOT EXISTS claims_open ON claims (subject_group, iss, kind, idx) WHERE superseded_by IS NULL AND is_revocation = 0;
-  CREATE INDEX IF NOT EXISTS claims_by_statement ON claims (statement_id, idx);
+  -- no SQLite index on the random entry and statement ids (each wrote one random b-tree page per
+  -- claim, 2.6 of the 3.5 WAL pages a claim cost in batches of 64): claim_ids and the applier's
+  -- locators find them (log-index.ids.ts); a claim's idx is its log index. One row per claim (its
+  -- two 32-bit keys), appended in log order: the rows do not depend on how events were batched
+  CREATE TABLE IF NOT EXISTS claim_ids (first_idx INTEGER PRIMARY KEY, keys BLOB NOT NULL);
+  -- the later entries of a statement (a log written before statement identity): empty otherwise
+  CREATE INDEX IF NOT EXISTS claims_duplicates ON claims (duplicate_of) WHERE duplicate_of IS NOT NULL;
   CREATE INDEX IF NOT EXISTS claims_by_repository ON claims (repository_key, idx) WHERE repository_key IS NOT NULL;
   CREATE INDEX IF NOT EXISTS claims_revoked ON claims (idx) WHERE revoked_by IS NOT NULL;
   CREATE TABLE IF NOT EXISTS claim_revocations (
@@ -107,17 +114,18 @@ export const CLAIMS_SQL = {
                subject_key, subject_group, subject_digest, repository_key, is_revocation, supersedes,
                superseded_by, superseded_at_index, superseded_how, revoked_by, revoked_at_index, revoked_reason)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  twin: 'SELECT entry_id, superseded_by, superseded_at_index, superseded_how, revoked_by, revoked_at_index, revoked_reason FROM claims WHERE statement_id = ? AND idx < ? ORDER BY idx LIMIT 1',
-  statementOf: 'SELECT statement_id FROM claims WHERE entry_id = ?',
+  // a claim by its log index, with the state a duplicate takes from its first entry
+  at: 'SELECT idx, entry_id, statement_id, superseded_by, superseded_at_index, superseded_how, revoked_by, revoked_at_index, revoked_reason FROM claims WHERE idx = ?',
+  duplicatesOf: 'SELECT idx FROM claims WHERE duplicate_of = ?',
   // a revocation recorded before its target (never from admission, which needs the target in the log)
   // (one point lookup per id: `IN (?, ?) ORDER BY at_index` built a sorter per entry, ≈ 10× the cost)
   revocationOf: 'SELECT by_entry_id, at_index, reason FROM claim_revocations WHERE revoked_id = ?',
   supersedeExplicit: `UPDATE claims SET superseded_by = @by, superseded_at_index = @at, superseded_how = 'explicit'
-             WHERE statement_id = @sid AND idx < @at AND superseded_by IS NULL AND is_revocation = 0`,
+             WHERE idx = @idx AND idx < @at AND superseded_by IS NULL AND is_revocation = 0`,
   supersedeImplicit: `UPDATE claims SET superseded_by = @by, superseded_at_index = @at, superseded_how = 'implicit'
              WHERE subject_group = @grp AND iss = @iss AND kind = @kind AND idx < @at AND superseded_by IS NULL AND is_revocation = 0 AND statement_id <> @sid`,
   revocation: 'INSERT OR IGNORE INTO claim_revocations (revoked_id, by_entry_id, at_index, reason) VALUES (?, ?, ?, ?)',
-  revoke: 'UPDATE claims SET revoked_by = @by, revoked_at_index = @at, revoked_reason = @reason WHERE (statement_id = @id OR entry_id = @id) AND revoked_by IS NULL',
+  revoke: 'UPDATE claims SET revoked_by = @by, revoked_at_index = @at, revoked_reason = @reason WHERE idx = @idx AND revoked_by IS NULL',
   ref: 'INSERT OR IGNORE INTO subject_refs (subject_group, ref, first_index) VALUES (?, ?, ?)',
   count: 'INSERT INTO claim_counts (kind, key, n) VALUES (?, ?, ?) ON CONFLICT (kind, key) DO UPDATE SET n = n + excluded.n',
   size: 'UPDATE claims_head SET tree_size = MAX(tree_size, ?) WHERE id = 1',
@@ -130,8 +138,10 @@ interface RevocationRow {
   reason: string;
 }
 
-interface TwinRow {
+interface ClaimIdRow {
+  idx: number;
   entry_id: string;
+  statement_id: string;
   superseded_by: string | null;
   superseded_at_index: number | null;
   superseded_how: string | null;
@@ -145,10 +155,40 @@ class ClaimsApplier implements ProjectionApplier {
   /** the batch's counts and tree size, written once by {@link endBatch} */
   private readonly counts = new Map<string, { kind: string; key: string; n: number }>();
   private treeSize = 0;
+  /** the committed claims' entry and statement ids (claim_ids) */
+  private readonly ids: EntryIds;
+  /** this batch's claims, for claim_ids and for lookups before the batch commits */
+  private batch: IdRow[] = [];
+  private readonly batchEntries = new Map<string, number>();
+  /** a statement's first claim in this batch */
+  private readonly batchStatements = new Map<string, number>();
 
   constructor(db: Database) {
     db.exec(SCHEMA);
     this.s = Object.fromEntries(Object.entries(CLAIMS_SQL).map(([k, sql]) => [k, db.prepare(sql)])) as Record<keyof typeof CLAIMS_SQL, Statement>;
+    this.ids = new EntryIds(db, true, 'claim_ids');
+  }
+
+  /** The claim of entry `entryId` (committed, or earlier in this batch). */
+  private entry(entryId: string): ClaimIdRow | undefined {
+    const r = this.ids.findEntry<ClaimIdRow>(entryId, this.s.at);
+    if (r) return r;
+    const idx = this.batchEntries.get(entryId);
+    return idx === undefined ? undefined : (this.s.at.get(idx) as ClaimIdRow);
+  }
+
+  /** The first claim of statement `sid` (committed ones come first in the log). */
+  private firstOf(sid: string): ClaimIdRow | undefined {
+    const r = this.ids.findStatement<ClaimIdRow>(sid, this.s.at);
+    if (r) return r;
+    const idx = this.batchStatements.get(sid);
+    return idx === undefined ? undefined : (this.s.at.get(idx) as ClaimIdRow);
+  }
+
+  /** Every claim of statement `sid` (its first entry and that entry's duplicates), by log index. */
+  private claimsOf(sid: string): number[] {
+    const first = this.firstOf(sid);
+    return first ? [first.idx, ...(this.s.duplicatesOf.pluck().all(first.entry_id) as number[])] : [];
   }
 
   private counted(kind: string, key: string): void {
@@ -168,12 +208,26 @@ class ClaimsApplier implements ProjectionApplier {
   startBatch(): void {
     this.counts.clear();
     this.treeSize = 0;
+    this.batch = [];
+    this.batchEntries.clear();
+    this.batchStatements.clear();
   }
 
   endBatch(): void {
     for (const c of this.counts.values()) this.s.count.run(c.kind, c.key, c.n);
     if (this.treeSize > 0) this.s.size.run(this.treeSize);
+    this.ids.write(this.batch, 1); // a row per claim: replayed in other batches, the rows are the same
+    this.counts.clear();
+    this.treeSize = 0;
+  }
+
+  committed(): void {
+    this.ids.written(this.batch);
     this.startBatch();
+  }
+
+  close(): void {
+    this.ids.stop();
   }
 
   apply({ event }: ProjectedEvent): void {
@@ -192,7 +246,7 @@ class ClaimsApplier implements ProjectionApplier {
     const revocation = isRevocation ? revocationOf(e, s) : null;
     const supersedes = isRevocation ? null : supersededOf(s);
     const ms = Date.parse(e.registeredAt);
-    const twin = this.s.twin.get(sid, e.index) as TwinRow | undefined;
+    const twin = this.firstOf(sid);
     // a duplicate takes its first entry's state; otherwise a revocation recorded before the entry applies
     const early = twin ? undefined : this.earlyRevocation(e.entryId, sid);
     const r = this.s.insert.run(
@@ -202,6 +256,9 @@ class ClaimsApplier implements ProjectionApplier {
       twin?.revoked_by ?? early?.by_entry_id ?? null, twin?.revoked_at_index ?? early?.at_index ?? null, twin?.revoked_reason ?? early?.reason ?? null,
     );
     if (r.changes !== 1) throw new Error(`entry ${e.entryId} at index ${e.index} was not inserted`);
+    this.batch.push({ index: e.index, entryId: e.entryId, statementId: sid });
+    if (!this.batchEntries.has(e.entryId)) this.batchEntries.set(e.entryId, e.index);
+    if (!this.batchStatements.has(sid)) this.batchStatements.set(sid, e.index);
     this.treeSize = Math.max(this.treeSize, e.index + 1);
     this.counted('issuer', e.iss);
     this.counted('contentType', e.contentType);
@@ -210,17 +267,23 @@ class ClaimsApplier implements ProjectionApplier {
     if (early) this.counted('total', 'revoked');
     if (revocation) {
       for (const id of revocation.revokes) {
-        const target = (this.s.statementOf.get(id) as { statement_id: string } | undefined)?.statement_id ?? id;
+        const target = this.entry(id)?.statement_id ?? id;
         if (this.s.revocation.run(target, e.entryId, e.index, revocation.reason).changes === 0) continue; // already revoked: the first wins
-        // one statement revoked (however many encodings of it the log holds)
-        if (this.s.revoke.run({ by: e.entryId, at: e.index, reason: revocation.reason, id: target }).changes > 0) this.counted('total', 'revoked');
+        // one statement revoked (however many encodings of it the log holds): the claims whose
+        // statement id is the target, or whose entry id is (an undecodable entry's statement id is its entry id)
+        const rows = new Set(this.claimsOf(target));
+        const byEntry = this.entry(target);
+        if (byEntry) rows.add(byEntry.idx);
+        let changed = 0;
+        for (const idx of rows) changed += this.s.revoke.run({ by: e.entryId, at: e.index, reason: revocation.reason, idx }).changes;
+        if (changed > 0) this.counted('total', 'revoked');
       }
       return;
     }
     if (isRevocation) return;
     if (supersedes) {
-      const target = (this.s.statementOf.get(supersedes) as { statement_id: string } | undefined)?.statement_id;
-      if (target) this.s.supersedeExplicit.run({ by: e.entryId, at: e.index, sid: target });
+      const target = this.entry(supersedes)?.statement_id;
+      if (target) for (const idx of this.claimsOf(target)) this.s.supersedeExplicit.run({ by: e.entryId, at: e.index, idx });
     }
     this.s.supersedeImplicit.run({ by: e.entryId, at: e.index, grp: group, iss: e.iss, kind: claimKindOf(e.contentType), sid });
   }
@@ -230,10 +293,11 @@ class ClaimsApplier implements ProjectionApplier {
  * The claims projection (name `claims`). Bump `version` when the schema or a rule changes: the
  * service then rebuilds it from the first event at start (or run `npm run projections:rebuild`).
  * v2: statement identity (duplicates). v3: keyed by collection digest, kinds, explicit supersession.
+ * v4: no SQLite index on the entry and statement ids (`claim_ids` and in-memory locators instead).
  */
 export const claimsProjection: Projection = {
   name: 'claims',
-  version: 3,
+  version: 4,
   tables: CLAIMS_TABLES,
   open: (db) => new ClaimsApplier(db),
 };

@@ -3,6 +3,7 @@
  * one SQLite statement or one read transaction, so it sees a committed state of the projection.
  */
 import type { Database, Statement } from 'better-sqlite3';
+import { EntryIds } from '../log/log-index.ids.js';
 import { StatementCache } from './statement-cache.js';
 import { subjectDigestOf } from '../../libs/ledger/src/index.js';
 import { subjectKeys } from './subject.key.js';
@@ -154,10 +155,22 @@ export function subjectGroupOf(subject: string): string {
   return subjectDigestOf(key) ?? subjectDigestOf(subject) ?? key;
 }
 
+export interface ClaimsReaderOptions {
+  /**
+   * The log index of an entry id (the service's log index: it holds every id in memory). Without
+   * it the reader looks entry ids up in the projection's own `claim_ids`, in memory once asked.
+   */
+  readonly indexOf?: (entryId: string) => number | undefined;
+}
+
 export class ClaimsReader {
   private readonly statements: StatementCache;
+  private ids: EntryIds | undefined;
 
-  constructor(private readonly db: Database) {
+  constructor(
+    private readonly db: Database,
+    private readonly o: ClaimsReaderOptions = {},
+  ) {
     this.statements = new StatementCache(db);
   }
 
@@ -211,8 +224,17 @@ export class ClaimsReader {
 
   /** One claim by entry id, or undefined when the projection has not seen it. */
   claim(entryId: string): ClaimView | undefined {
-    const r = this.stmt(`SELECT ${COLUMNS} FROM claims WHERE entry_id = ?`).get(entryId) as ClaimRow | undefined;
-    return r && toView(r);
+    // a claim's idx is its log index; the row's own entry id decides
+    const at = this.stmt(`SELECT ${COLUMNS} FROM claims WHERE idx = ?`);
+    let r: ClaimRow | undefined;
+    if (this.o.indexOf) {
+      const index = this.o.indexOf(entryId);
+      r = index === undefined ? undefined : (at.get(index) as ClaimRow | undefined);
+    } else {
+      this.ids ??= new EntryIds(this.db, false, 'claim_ids');
+      r = this.ids.findEntry<ClaimRow>(entryId, at);
+    }
+    return r?.entry_id === entryId ? toView(r) : undefined;
   }
 
   /** The references (normalised) claims about `subject`'s digest were registered under, oldest first. */

@@ -38,4 +38,8 @@ export interface ProjectionApplier {
   startBatch?(): void;
   /** Called last in each batch's transaction that applied events: write what was kept per batch (counters, heads). */
   endBatch?(): void;
+  /** Called after that transaction committed (not after one that rolled back): keep in memory what it wrote. */
+  committed?(): void;
+  /** Called when the projection is dropped for a rebuild and this applier replaced: stop background work. */
+  close?(): void;
 }

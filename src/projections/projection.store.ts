@@ -134,6 +134,7 @@ export class ProjectionStore {
   /** Drops the projection's tables and position in one transaction: the next events rebuild it from the start. */
   reset(name: string): void {
     const p = this.projection(name);
+    this.appliers.get(name)?.close?.();
     this.db.transaction(() => {
       for (const t of p.tables) this.db.exec(`DROP TABLE IF EXISTS "${t.replaceAll('"', '""')}"`);
       this.q.put.run(p.name, p.version, null, 0, this.clock().toISOString());
@@ -187,6 +188,7 @@ export class ProjectionStore {
       }
       return counts;
     })();
+    for (const t of targets) if (t.applied.length > 0) t.applier.committed?.();
     for (const [name, n] of fresh) if (n > 0) for (const l of this.listeners) l(name);
     return fresh;
   }

@@ -93,7 +93,7 @@ export function projectionsFeature(config: ServiceConfig, index: LedgerStores['i
   } catch (err) {
     throw new Error(`couldn't open the projections ${path} for queries: ${(err as Error).message}`, { cause: err });
   }
-  const reader = new ClaimsReader(db);
+  const reader = new ClaimsReader(db, { indexOf: (entryId) => index.indexOf(entryId) });
   const content = new ContentReader(db);
   return {
     providers: [
