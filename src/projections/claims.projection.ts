@@ -56,9 +56,6 @@ const SCHEMA = `
   CREATE INDEX IF NOT EXISTS claims_by_iss ON claims (iss, idx);
   CREATE INDEX IF NOT EXISTS claims_by_kid ON claims (kid, idx);
   CREATE INDEX IF NOT EXISTS claims_by_group ON claims (subject_group, iss, kind, idx);
-  -- the claims implicit supersession may still touch: without it each claim about a subject scans
-  -- every earlier claim of its issuer and kind there (quadratic in the claims about one subject)
-  CREATE INDEX IF NOT EXISTS claims_open ON claims (subject_group, iss, kind, idx) WHERE superseded_by IS NULL AND is_revocation = 0;
   -- no SQLite index on the random entry and statement ids (each wrote one random b-tree page per
   -- claim, 2.6 of the 3.5 WAL pages a claim cost in batches of 64): claim_ids and the applier's
   -- locators find them (log-index.ids.ts); a claim's idx is its log index. One row per claim (its
@@ -122,8 +119,12 @@ export const CLAIMS_SQL = {
   revocationOf: 'SELECT by_entry_id, at_index, reason FROM claim_revocations WHERE revoked_id = ?',
   supersedeExplicit: `UPDATE claims SET superseded_by = @by, superseded_at_index = @at, superseded_how = 'explicit'
              WHERE idx = @idx AND idx < @at AND superseded_by IS NULL AND is_revocation = 0`,
+  // implicit supersession: the issuer's latest claims of the kind about the subject, newest first
+  // (applier: walks them down to the latest that is not a twin; see supersedeImplicit)
+  latestOfKind: `SELECT idx, statement_id, duplicate_of, superseded_by, is_revocation FROM claims
+             WHERE subject_group = @grp AND iss = @iss AND kind = @kind AND idx < @at ORDER BY idx DESC LIMIT 8`,
   supersedeImplicit: `UPDATE claims SET superseded_by = @by, superseded_at_index = @at, superseded_how = 'implicit'
-             WHERE subject_group = @grp AND iss = @iss AND kind = @kind AND idx < @at AND superseded_by IS NULL AND is_revocation = 0 AND statement_id <> @sid`,
+             WHERE idx = @idx AND superseded_by IS NULL AND is_revocation = 0 AND statement_id <> @sid`,
   revocation: 'INSERT OR IGNORE INTO claim_revocations (revoked_id, by_entry_id, at_index, reason) VALUES (?, ?, ?, ?)',
   revoke: 'UPDATE claims SET revoked_by = @by, revoked_at_index = @at, revoked_reason = @reason WHERE idx = @idx AND revoked_by IS NULL',
   ref: 'INSERT OR IGNORE INTO subject_refs (subject_group, ref, first_index) VALUES (?, ?, ?)',
@@ -136,6 +137,14 @@ interface RevocationRow {
   by_entry_id: string;
   at_index: number;
   reason: string;
+}
+
+interface LatestRow {
+  idx: number;
+  statement_id: string;
+  duplicate_of: string | null;
+  superseded_by: string | null;
+  is_revocation: number;
 }
 
 interface ClaimIdRow {
@@ -285,7 +294,28 @@ class ClaimsApplier implements ProjectionApplier {
       const target = this.entry(supersedes)?.statement_id;
       if (target) for (const idx of this.claimsOf(target)) this.s.supersedeExplicit.run({ by: e.entryId, at: e.index, idx });
     }
-    this.s.supersedeImplicit.run({ by: e.entryId, at: e.index, grp: group, iss: e.iss, kind: claimKindOf(e.contentType), sid });
+    this.supersedeImplicit(e.entryId, e.index, group, e.iss, claimKindOf(e.contentType), sid);
+  }
+
+  /**
+   * Claim `by` at `at` (not a twin, not a revocation) supersedes the issuer's earlier claims of its
+   * kind about its subject that are still open, but not its own statement's. Only the latest of
+   * them that is not a twin, and the twins after it, can be open: when that claim was applied it
+   * superseded every earlier one (by induction), and a twin copies its first entry's state. So
+   * the walk reads the claims newest first down to that one — one row, unless a log written
+   * before statement identity holds twins there — instead of an index of the open claims (one
+   * more random b-tree page per claim) or all the earlier claims (quadratic in one subject's).
+   */
+  private supersedeImplicit(by: string, at: number, grp: string, iss: string, kind: string, sid: string): void {
+    for (let before = at; ; ) {
+      const rows = this.s.latestOfKind.all({ grp, iss, kind, at: before }) as LatestRow[];
+      for (const r of rows) {
+        if (r.superseded_by === null && r.is_revocation === 0 && r.statement_id !== sid) this.s.supersedeImplicit.run({ by, at, idx: r.idx, sid });
+        if (r.duplicate_of === null) return;
+      }
+      if (rows.length === 0) return;
+      before = rows[rows.length - 1]!.idx;
+    }
   }
 }
 
@@ -293,7 +323,8 @@ class ClaimsApplier implements ProjectionApplier {
  * The claims projection (name `claims`). Bump `version` when the schema or a rule changes: the
  * service then rebuilds it from the first event at start (or run `npm run projections:rebuild`).
  * v2: statement identity (duplicates). v3: keyed by collection digest, kinds, explicit supersession.
- * v4: no SQLite index on the entry and statement ids (`claim_ids` and in-memory locators instead).
+ * v4: no SQLite index on the entry and statement ids (`claim_ids` and in-memory locators instead),
+ * nor on the open claims (implicit supersession walks the latest claims of the kind instead).
  */
 export const claimsProjection: Projection = {
   name: 'claims',
