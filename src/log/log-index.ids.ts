@@ -12,6 +12,11 @@
 import type { Database as Db, Statement } from 'better-sqlite3';
 import { IdLocator, idKey } from './id-locator.js';
 
+/** Most entries in a `claim_ids` row (rows start at multiples of it or where a run of indexes does). */
+export const CHUNK = 256;
+/** ids read at a time while loading (≈ 40 KB of keys): rows of a batch's or of a chunk's */
+const LOAD_IDS = 5_000;
+
 /** An entry's place and ids, as `id_keys` records them. */
 export interface IdRow {
   readonly index: number;
@@ -52,7 +57,13 @@ export class EntryIds {
   private readonly entryIds: IdLocator;
   private readonly statementIds: IdLocator;
   private readonly putKeys: Statement;
+  private readonly lastRow: Statement;
+  private readonly setKeys: Statement;
   private readonly keysFrom: Statement;
+  /** how far before {@link located} a row that grew may start */
+  private readonly lookback: number;
+  /** rows read at a time while loading */
+  private readonly loadRows: number;
   /** the entries below this log index are in the locators */
   private located = 0;
   /** the index the writer's background load stops at (the writer adds what it writes itself) */
@@ -64,7 +75,9 @@ export class EntryIds {
 
   /**
    * `writer`: this instance sees every write to the file (it keeps its locators itself). `table`:
-   * where the rows are (`id_keys`, the log index's; `claim_ids`, the claims projection's).
+   * where the rows are (`id_keys`, the log index's: a row per batch, never changed; `claim_ids`, the
+   * claims projection's: rows of at most {@link CHUNK} entries that later batches extend, see
+   * {@link writeChunked}).
    */
   constructor(
     private readonly db: Db,
@@ -72,7 +85,12 @@ export class EntryIds {
     table: 'id_keys' | 'claim_ids' = 'id_keys',
   ) {
     this.putKeys = db.prepare(`INSERT INTO ${table} (first_idx, keys) VALUES (?, ?)`);
+    this.lastRow = db.prepare(`SELECT first_idx, keys FROM ${table} ORDER BY first_idx DESC LIMIT 1`).raw();
+    this.setKeys = db.prepare(`UPDATE ${table} SET keys = ? WHERE first_idx = ?`);
     this.keysFrom = db.prepare(`SELECT first_idx, keys FROM ${table} WHERE first_idx >= ? AND first_idx < ? ORDER BY first_idx LIMIT ?`).raw();
+    // a row may have grown since it was read: look back one chunk (never more: a row holds at most CHUNK)
+    this.lookback = table === 'claim_ids' ? CHUNK - 1 : 0;
+    this.loadRows = table === 'claim_ids' ? Math.ceil(LOAD_IDS / CHUNK) : LOAD_IDS;
     // sized for what the file holds now (the writer's): no growing while they load
     const held = writer ? (db.prepare(`SELECT coalesce((SELECT first_idx + length(keys) / 8 FROM ${table} ORDER BY first_idx DESC LIMIT 1), 0)`).pluck().get() as number) : 0;
     this.entryIds = new IdLocator(held);
@@ -85,16 +103,35 @@ export class EntryIds {
     }
   }
 
-  /**
-   * Records a batch's ids (in the caller's transaction): a row per run of consecutive indexes, of at
-   * most `maxRun` (1: a row per entry, so that the rows do not depend on how the entries were batched).
-   */
-  write(entries: readonly IdRow[], maxRun = Number.MAX_SAFE_INTEGER): void {
+  /** Records a batch's ids (in the caller's transaction): a row per run of consecutive indexes. */
+  write(entries: readonly IdRow[]): void {
     let from = 0;
     for (let k = 1; k <= entries.length; k++) {
-      if (k < entries.length && k - from < maxRun && entries[k]!.index === entries[k - 1]!.index + 1) continue;
+      if (k < entries.length && entries[k]!.index === entries[k - 1]!.index + 1) continue;
       this.putKeys.run(entries[from]!.index, keysOf(entries.slice(from, k)));
       from = k;
+    }
+  }
+
+  /**
+   * Records entries' ids (in the caller's transaction) in rows that do not depend on how the
+   * entries were batched: each row a run of consecutive indexes inside one {@link CHUNK}-aligned
+   * stretch, the last row extended while the run goes on. Replayed in other batches, a log gives
+   * the same rows (the projection contract), and 10⁶ entries take ≈ 4,000 rows, not 10⁶.
+   */
+  writeChunked(entries: readonly IdRow[]): void {
+    let k = 0;
+    while (k < entries.length) {
+      const last = this.lastRow.get() as [number, Buffer] | undefined;
+      const start = entries[k]!.index;
+      const extend = last !== undefined && last[0] + last[1].length / 8 === start && Math.floor(last[0] / CHUNK) === Math.floor(start / CHUNK);
+      const first = extend ? last[0] : start;
+      let end = k + 1; // the run: consecutive, inside the chunk
+      while (end < entries.length && entries[end]!.index === entries[end - 1]!.index + 1 && Math.floor(entries[end]!.index / CHUNK) === Math.floor(first / CHUNK)) end++;
+      const keys = keysOf(entries.slice(k, end));
+      if (extend) this.setKeys.run(Buffer.concat([last[1], keys]), first);
+      else this.putKeys.run(first, keys);
+      k = end;
     }
   }
 
@@ -148,23 +185,31 @@ export class EntryIds {
       await new Promise<void>((resolve) => setTimeout(resolve, Math.max(2, 2 * worked)));
       if (!this.db.open || this.stopped) return;
       const started = performance.now();
-      this.locateRows(this.loadUntil!, 5_000);
+      this.locateRows(this.loadUntil!, this.loadRows);
       worked = performance.now() - started;
     }
   }
 
-  /** Adds the `id_keys` rows (batches) from {@link located} below `until` (at most `limit`) to the locators. */
-  private locateRows(until: number, limit: number): void {
-    const rows = this.keysFrom.all(this.located, until, limit) as [number, Buffer][];
+  /**
+   * Adds the ids of the rows from {@link located} below `until` (at most `limit` rows) to the
+   * locators; true when there may be more.
+   */
+  private locateRows(until: number, limit: number): boolean {
+    const rows = this.keysFrom.all(Math.max(0, this.located - this.lookback), until, limit) as [number, Buffer][];
     for (const [first, keys] of rows) {
-      const n = keys.length >>> 3;
-      for (let k = 0; k < n; k++) {
+      // the writer's rows may have grown past `until` since it opened: it added those ids itself
+      const n = Math.min(keys.length >>> 3, until - first);
+      for (let k = Math.max(0, this.located - first); k < n; k++) {
         this.entryIds.addKey(keys.readUInt32LE(8 * k), first + k);
         this.statementIds.addKey(keys.readUInt32LE(8 * k + 4), first + k);
       }
-      this.located = first + n;
+      this.located = Math.max(this.located, first + n);
     }
-    if (rows.length < limit && until !== Number.MAX_SAFE_INTEGER) this.located = until;
+    if (rows.length < limit) {
+      if (until !== Number.MAX_SAFE_INTEGER) this.located = until;
+      return false;
+    }
+    return true;
   }
 
   /**
@@ -173,8 +218,9 @@ export class EntryIds {
    */
   private locate(): boolean {
     const before = this.located;
-    if (this.loadUntil === undefined) this.locateRows(Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
-    else if (this.located < this.loadUntil) this.locateRows(this.loadUntil, Number.MAX_SAFE_INTEGER);
+    // in chunks of rows: one read of a whole file's rows would hold them all in memory at once
+    if (this.loadUntil === undefined) while (this.locateRows(Number.MAX_SAFE_INTEGER, this.loadRows));
+    else if (this.located < this.loadUntil) while (this.locateRows(this.loadUntil, this.loadRows));
     return this.located !== before;
   }
 }

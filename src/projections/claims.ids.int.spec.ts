@@ -19,7 +19,8 @@ import { hashLeaf } from '../../libs/merkle/src/index.js';
 import { CLAIMS_TABLES, claimsProjection } from './claims.projection.js';
 import { ClaimsReader } from './claims.reader.js';
 import { ProjectionStore } from './projection.store.js';
-import { appendLedger, dumpTables } from './test/ledger-events.fixture.js';
+import { catchUp } from './projection.runner.js';
+import { appendLedger, dumpTables, loadLedger } from './test/ledger-events.fixture.js';
 
 const LOG = 'ids';
 const S = `registry.example/app@sha256:${'ab'.repeat(32)}`;
@@ -147,8 +148,34 @@ describe('claims projection: lookups by id without a SQLite index', () => {
     assert.equal(reader.claim(ids[1]!)?.duplicateOf, ids[0], 'the twin found its first entry, committed by the retry');
     assert.equal(reader.claim(ids[0]!)?.revoked, true);
     assert.equal(reader.claim(ids[1]!)?.revoked, true);
-    assert.deepEqual(ps.db.prepare('SELECT first_idx FROM claim_ids ORDER BY first_idx').pluck().all(), [0, 1, 2, 3], 'one row per claim, none twice');
+    assert.deepEqual(ps.db.prepare('SELECT first_idx, length(keys) / 8 FROM claim_ids ORDER BY first_idx').raw().all(), [[0, 4]], 'one row of the four claims, none twice');
     ps.close();
+  });
+
+  it('keeps 256 claims a row, the same rows however the claims were batched, and finds each claim across the rows', async () => {
+    const store = createMemoryEventStore();
+    await loadLedger(store, LOG, { entries: 600, batch: 7, issuers: 3, subjects: 20 });
+    const one = open('chunks-one.sqlite');
+    await catchUp(store, one, 'claims', 5000);
+    const rows = one.db.prepare('SELECT first_idx, length(keys) / 8 FROM claim_ids ORDER BY first_idx').raw().all();
+    assert.deepEqual(rows, [[0, 256], [256, 256], [512, 88]]);
+    const expected = dumpTables(one.db, CLAIMS_TABLES);
+    one.close();
+    for (const page of [1, 13, 300]) {
+      const ps = open(`chunks-${page}.sqlite`);
+      await catchUp(store, ps, 'claims', page);
+      assert.deepEqual(dumpTables(ps.db, CLAIMS_TABLES), expected, `pages of ${page} events`);
+      ps.close();
+    }
+    const reopened = open('chunks-13.sqlite');
+    const other = new Database(join(dir, 'chunks-13.sqlite'), { readonly: true });
+    const reader = new ClaimsReader(other);
+    for (const idx of [0, 255, 256, 511, 512, 599]) {
+      const id = reopened.db.prepare('SELECT entry_id FROM claims WHERE idx = ?').pluck().get(idx) as string;
+      assert.equal(reader.claim(id)?.index, idx, `claim ${idx}`);
+    }
+    other.close();
+    reopened.close();
   });
 
   it("a reader on another connection catches up with the writer's claims; given the log index's lookup, the row's own entry id decides", async () => {

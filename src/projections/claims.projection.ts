@@ -58,8 +58,8 @@ const SCHEMA = `
   CREATE INDEX IF NOT EXISTS claims_by_group ON claims (subject_group, iss, kind, idx);
   -- no SQLite index on the random entry and statement ids (each wrote one random b-tree page per
   -- claim, 2.6 of the 3.5 WAL pages a claim cost in batches of 64): claim_ids and the applier's
-  -- locators find them (log-index.ids.ts); a claim's idx is its log index. One row per claim (its
-  -- two 32-bit keys), appended in log order: the rows do not depend on how events were batched
+  -- locators find them (log-index.ids.ts); a claim's idx is its log index. A row per 256 claims
+  -- (their two 32-bit keys each), extended batch by batch: the rows do not depend on the batching
   CREATE TABLE IF NOT EXISTS claim_ids (first_idx INTEGER PRIMARY KEY, keys BLOB NOT NULL);
   -- the later entries of a statement (a log written before statement identity): empty otherwise
   CREATE INDEX IF NOT EXISTS claims_duplicates ON claims (duplicate_of) WHERE duplicate_of IS NOT NULL;
@@ -225,7 +225,7 @@ class ClaimsApplier implements ProjectionApplier {
   endBatch(): void {
     for (const c of this.counts.values()) this.s.count.run(c.kind, c.key, c.n);
     if (this.treeSize > 0) this.s.size.run(this.treeSize);
-    this.ids.write(this.batch, 1); // a row per claim: replayed in other batches, the rows are the same
+    this.ids.writeChunked(this.batch); // replayed in other batches, the rows are the same
     this.counts.clear();
     this.treeSize = 0;
   }
