@@ -28,16 +28,16 @@
  * docker-registry started for the run and the service publishes every receipt there; the bench adds
  * publication throughput and the lag from 201 to referrer (test/bench/register-registry.ts).
  * BENCH_AB="<A>|<B>": two configurations or builds alternated in one run, medians and paired
- * ratios (test/bench/register-ab.ts).
+ * ratios (test/bench/register-ab.ts). BENCH_SUBJECTS=random: each statement about a random-looking
+ * collection digest, as in a real log, instead of consecutive ones (register.load.ts `benchSubjectOf`).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { subjectOf } from '../support/statements.js';
 import { freePort } from '../support/ports.js';
 import { createPostgresJsDriver } from '../../libs/event-store/src/postgres.driver.js';
 import { cpuLine, scrape, serverSideLine } from './service-metrics.js';
-import { bareVerifyRate, benchStatements, envPairs, load, paced, serial, startService } from './register.load.js';
+import { bareVerifyRate, benchStatements, benchSubjectOf, envPairs, load, paced, serial, startService } from './register.load.js';
 import { REGISTRY_MODE, drain, percentile, prepareRegistry, publicationLags, publishedCount, visibleInRegistry, type BenchRegistry, type Created } from './register-registry.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -60,7 +60,7 @@ async function main(): Promise<void> {
   if (process.env.BENCH_AB !== undefined) return (await import('./register-ab.js')).main();
   const dataDir = mkdtempSync(join(tmpdir(), 'scitt-bench-'));
   const reg: BenchRegistry | undefined = REGISTRY_MODE ? await prepareRegistry() : undefined;
-  const subjectAt = (i: number): string => (reg ? reg.subjectOf(i) : subjectOf(i));
+  const subjectAt = reg ? (i: number): string => reg.subjectOf(i) : benchSubjectOf();
   const { policyFile, bodies } = await benchStatements(dataDir, Math.ceil(SECONDS * 9000) + 20000, subjectAt);
 
   const port = await freePort();

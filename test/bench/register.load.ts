@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Agent, request } from 'node:http';
-import { generateKeyPairSync, sign, verify } from 'node:crypto';
+import { createHash, generateKeyPairSync, sign, verify } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
@@ -13,11 +13,24 @@ import { makeIssuer, signStatement, subjectOf } from '../support/statements.js';
 import { percentile } from './register-registry.js';
 
 /**
+ * The benches' subjects when no registry is involved: `sha256:<i>` (consecutive digests, the
+ * default: every subject-keyed b-tree of the projections and the publisher is appended at its end),
+ * or with BENCH_SUBJECTS=random a random-looking digest each, as a real log's collections are (each
+ * such b-tree written at a random page).
+ */
+export function benchSubjectOf(): (i: number) => string {
+  const mode = process.env.BENCH_SUBJECTS ?? 'consecutive';
+  if (mode === 'consecutive') return subjectOf;
+  if (mode !== 'random') throw new Error(`BENCH_SUBJECTS=${mode}: expected consecutive or random`);
+  return (i) => `registry.example/app@sha256:${createHash('sha256').update(`bench subject ${i}`).digest('hex')}`;
+}
+
+/**
  * The benches' publisher: one ES256 issuer, registered by a production policy written to
  * `<dir>/policy.json`, and `count` distinct statements it signed (statement i about `subjectAt(i)`,
  * ≈ 1.5 KB each), pre-signed before any load so that signing costs the load nothing.
  */
-export async function benchStatements(dir: string, count: number, subjectAt: (i: number) => string = subjectOf): Promise<{ policyFile: string; bodies: Uint8Array[] }> {
+export async function benchStatements(dir: string, count: number, subjectAt: (i: number) => string = benchSubjectOf()): Promise<{ policyFile: string; bodies: Uint8Array[] }> {
   const issuer = await makeIssuer('https://ci.bench.example', 'ES256');
   const policyFile = join(dir, 'policy.json');
   writeFileSync(policyFile, JSON.stringify({ version: 1, mode: 'production', issuers: [{ iss: issuer.iss, keys: [{ jwk: issuer.jwk }] }] }));
