@@ -60,8 +60,10 @@ export class EntryIds {
   private readonly lastRow: Statement;
   private readonly setKeys: Statement;
   private readonly keysFrom: Statement;
-  /** how far before {@link located} a row that grew may start */
-  private readonly lookback: number;
+  /** the rows may grow after they were read (`claim_ids`): the next read starts again at the last one */
+  private readonly rowsGrow: boolean;
+  /** the first index of the last row read */
+  private lastRead = 0;
   /** rows read at a time while loading */
   private readonly loadRows: number;
   /** the entries below this log index are in the locators */
@@ -88,8 +90,7 @@ export class EntryIds {
     this.lastRow = db.prepare(`SELECT first_idx, keys FROM ${table} ORDER BY first_idx DESC LIMIT 1`).raw();
     this.setKeys = db.prepare(`UPDATE ${table} SET keys = ? WHERE first_idx = ?`);
     this.keysFrom = db.prepare(`SELECT first_idx, keys FROM ${table} WHERE first_idx >= ? AND first_idx < ? ORDER BY first_idx LIMIT ?`).raw();
-    // a row may have grown since it was read: look back one chunk (never more: a row holds at most CHUNK)
-    this.lookback = table === 'claim_ids' ? CHUNK - 1 : 0;
+    this.rowsGrow = table === 'claim_ids';
     this.loadRows = table === 'claim_ids' ? Math.ceil(LOAD_IDS / CHUNK) : LOAD_IDS;
     // sized for what the file holds now (the writer's): no growing while they load
     const held = writer ? (db.prepare(`SELECT coalesce((SELECT first_idx + length(keys) / 8 FROM ${table} ORDER BY first_idx DESC LIMIT 1), 0)`).pluck().get() as number) : 0;
@@ -195,7 +196,9 @@ export class EntryIds {
    * locators; true when there may be more.
    */
   private locateRows(until: number, limit: number): boolean {
-    const rows = this.keysFrom.all(Math.max(0, this.located - this.lookback), until, limit) as [number, Buffer][];
+    // a row that grows is read again from its start (its ids already added are skipped below); the
+    // next read starts at the last row's own key, so each full read moves on (rows have distinct keys)
+    const rows = this.keysFrom.all(this.rowsGrow ? this.lastRead : this.located, until, limit) as [number, Buffer][];
     for (const [first, keys] of rows) {
       // the writer's rows may have grown past `until` since it opened: it added those ids itself
       const n = Math.min(keys.length >>> 3, until - first);
@@ -204,6 +207,7 @@ export class EntryIds {
         this.statementIds.addKey(keys.readUInt32LE(8 * k + 4), first + k);
       }
       this.located = Math.max(this.located, first + n);
+      this.lastRead = first;
     }
     if (rows.length < limit) {
       if (until !== Number.MAX_SAFE_INTEGER) this.located = until;
