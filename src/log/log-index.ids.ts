@@ -35,6 +35,22 @@ function keysOf(entries: readonly IdRow[]): Buffer {
 }
 
 /**
+ * The runs of consecutive indexes in `entries` (in log order), also split between two indexes
+ * `split` names (a log index has no gaps; the runs keep a row's meaning if a log had one).
+ */
+function* runsOf(entries: readonly IdRow[], split: (a: number, b: number) => boolean = () => false): Generator<readonly IdRow[]> {
+  let from = 0;
+  for (let k = 1; k <= entries.length; k++) {
+    if (k < entries.length && entries[k]!.index === entries[k - 1]!.index + 1 && !split(entries[k - 1]!.index, entries[k]!.index)) continue;
+    yield entries.slice(from, k);
+    from = k;
+  }
+}
+
+/** Between two `claim_ids` chunks. */
+const acrossChunks = (a: number, b: number): boolean => Math.floor(a / CHUNK) !== Math.floor(b / CHUNK);
+
+/**
  * Fills `id_keys` from the `entries` table (a file converted from SQLite-indexed ids), in rows of at
  * most 256 consecutive log indexes. Runs inside the caller's transaction.
  */
@@ -43,13 +59,7 @@ export function fillIdKeys(db: Db): void {
   const ids = db.prepare('SELECT idx AS "index", entry_id AS entryId, statement_id AS statementId FROM entries WHERE idx >= ? ORDER BY idx LIMIT 256');
   const put = db.prepare('INSERT INTO id_keys (first_idx, keys) VALUES (?, ?)');
   for (let rows = ids.all(0) as IdRow[]; rows.length > 0; rows = ids.all(rows[rows.length - 1]!.index + 1) as IdRow[]) {
-    // runs of consecutive indexes (a log index has no gaps; this keeps a row's meaning if one had)
-    let from = 0;
-    for (let k = 1; k <= rows.length; k++) {
-      if (k < rows.length && rows[k]!.index === rows[k - 1]!.index + 1) continue;
-      put.run(rows[from]!.index, keysOf(rows.slice(from, k)));
-      from = k;
-    }
+    for (const run of runsOf(rows)) put.run(run[0]!.index, keysOf(run));
   }
 }
 
@@ -91,7 +101,7 @@ export class EntryIds {
     this.setKeys = db.prepare(`UPDATE ${table} SET keys = ? WHERE first_idx = ?`);
     this.keysFrom = db.prepare(`SELECT first_idx, keys FROM ${table} WHERE first_idx >= ? AND first_idx < ? ORDER BY first_idx LIMIT ?`).raw();
     this.rowsGrow = table === 'claim_ids';
-    this.loadRows = table === 'claim_ids' ? Math.ceil(LOAD_IDS / CHUNK) : LOAD_IDS;
+    this.loadRows = this.rowsGrow ? Math.ceil(LOAD_IDS / CHUNK) : LOAD_IDS;
     // sized for what the file holds now (the writer's): no growing while they load
     const held = writer ? (db.prepare(`SELECT coalesce((SELECT first_idx + length(keys) / 8 FROM ${table} ORDER BY first_idx DESC LIMIT 1), 0)`).pluck().get() as number) : 0;
     this.entryIds = new IdLocator(held);
@@ -106,12 +116,7 @@ export class EntryIds {
 
   /** Records a batch's ids (in the caller's transaction): a row per run of consecutive indexes. */
   write(entries: readonly IdRow[]): void {
-    let from = 0;
-    for (let k = 1; k <= entries.length; k++) {
-      if (k < entries.length && entries[k]!.index === entries[k - 1]!.index + 1) continue;
-      this.putKeys.run(entries[from]!.index, keysOf(entries.slice(from, k)));
-      from = k;
-    }
+    for (const run of runsOf(entries)) this.putKeys.run(run[0]!.index, keysOf(run));
   }
 
   /**
@@ -121,18 +126,18 @@ export class EntryIds {
    * the same rows (the projection contract), and 10⁶ entries take ≈ 4,000 rows, not 10⁶.
    */
   writeChunked(entries: readonly IdRow[]): void {
-    let k = 0;
-    while (k < entries.length) {
-      const last = this.lastRow.get() as [number, Buffer] | undefined;
-      const start = entries[k]!.index;
-      const extend = last !== undefined && last[0] + last[1].length / 8 === start && Math.floor(last[0] / CHUNK) === Math.floor(start / CHUNK);
-      const first = extend ? last[0] : start;
-      let end = k + 1; // the run: consecutive, inside the chunk
-      while (end < entries.length && entries[end]!.index === entries[end - 1]!.index + 1 && Math.floor(entries[end]!.index / CHUNK) === Math.floor(first / CHUNK)) end++;
-      const keys = keysOf(entries.slice(k, end));
-      if (extend) this.setKeys.run(Buffer.concat([last[1], keys]), first);
-      else this.putKeys.run(first, keys);
-      k = end;
+    if (entries.length === 0) return;
+    let last = this.lastRow.get() as [number, Buffer] | undefined;
+    for (const run of runsOf(entries, acrossChunks)) {
+      const start = run[0]!.index;
+      const keys = keysOf(run);
+      if (last !== undefined && last[0] + last[1].length / 8 === start && !acrossChunks(last[0], start)) {
+        last = [last[0], Buffer.concat([last[1], keys])];
+        this.setKeys.run(last[1], last[0]);
+      } else {
+        last = [start, keys];
+        this.putKeys.run(start, keys);
+      }
     }
   }
 

@@ -175,29 +175,28 @@ class ClaimsApplier implements ProjectionApplier {
   constructor(db: Database) {
     db.exec(SCHEMA);
     this.s = Object.fromEntries(Object.entries(CLAIMS_SQL).map(([k, sql]) => [k, db.prepare(sql)])) as Record<keyof typeof CLAIMS_SQL, Statement>;
+    this.s.duplicatesOf.pluck();
     this.ids = new EntryIds(db, true, 'claim_ids');
   }
 
   /** The claim of entry `entryId` (committed, or earlier in this batch). */
   private entry(entryId: string): ClaimIdRow | undefined {
-    const r = this.ids.findEntry<ClaimIdRow>(entryId, this.s.at);
-    if (r) return r;
-    const idx = this.batchEntries.get(entryId);
-    return idx === undefined ? undefined : (this.s.at.get(idx) as ClaimIdRow);
+    return this.ids.findEntry<ClaimIdRow>(entryId, this.s.at) ?? this.inBatch(this.batchEntries.get(entryId));
   }
 
   /** The first claim of statement `sid` (committed ones come first in the log). */
   private firstOf(sid: string): ClaimIdRow | undefined {
-    const r = this.ids.findStatement<ClaimIdRow>(sid, this.s.at);
-    if (r) return r;
-    const idx = this.batchStatements.get(sid);
+    return this.ids.findStatement<ClaimIdRow>(sid, this.s.at) ?? this.inBatch(this.batchStatements.get(sid));
+  }
+
+  private inBatch(idx: number | undefined): ClaimIdRow | undefined {
     return idx === undefined ? undefined : (this.s.at.get(idx) as ClaimIdRow);
   }
 
   /** Every claim of statement `sid` (its first entry and that entry's duplicates), by log index. */
   private claimsOf(sid: string): number[] {
     const first = this.firstOf(sid);
-    return first ? [first.idx, ...(this.s.duplicatesOf.pluck().all(first.entry_id) as number[])] : [];
+    return first ? [first.idx, ...(this.s.duplicatesOf.all(first.entry_id) as number[])] : [];
   }
 
   private counted(kind: string, key: string): void {
