@@ -86,4 +86,53 @@ describe('EntryIds over rows that grow (claim_ids)', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+  it('a lazy entry-id table is built at the first entry lookup: from the rows and the writer\'s own writes, then kept', { timeout: 30_000 }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'scitt-entry-ids-'));
+    try {
+      const path = join(dir, 'lazy.sqlite');
+      const rows = INDEXES.map(row);
+      const db = open(path);
+      const before = rows.slice(0, 800);
+      write(db, before, [5, 64]);
+      const byIndex = db.prepare('SELECT idx, entry_id, statement_id FROM t WHERE idx = ?');
+      for (const midLoad of [true, false]) {
+        const ids = new EntryIds(db, true, 'claim_ids', true);
+        if (!midLoad) await ids.loaded;
+        const eager = new EntryIds(db, false, 'claim_ids');
+        const statementsOnly = ids.bytes;
+        // the writer's own batches after open reach the statement table only
+        const after = rows.slice(800, 1000);
+        const put = db.prepare('INSERT INTO t (idx, entry_id, statement_id) VALUES (?, ?, ?)');
+        db.transaction(() => {
+          for (const r of after) put.run(r.index, r.entryId, r.statementId);
+          ids.writeChunked(after);
+        })();
+        ids.written(after);
+        assert.equal(ids.findStatement<{ idx: number; statement_id: string }>(after[0]!.statementId, byIndex)?.idx, after[0]!.index);
+        assert.equal(ids.bytes, statementsOnly, 'no entry-id table before an entry lookup');
+        for (const r of [...before, ...after]) assert.equal(ids.findEntry<{ idx: number; entry_id: string }>(r.entryId, byIndex)?.idx, r.index, `entry ${r.index} (mid-load: ${midLoad})`);
+        assert.ok(ids.bytes > statementsOnly, 'the entry-id table is built');
+        assert.equal(ids.findEntry(hex('entry 1'), byIndex), undefined, 'index 1 is a gap');
+        assert.equal(ids.findEntry(before[3]!.statementId, byIndex), undefined, 'a statement id is not an entry id');
+        // later writes reach both tables
+        const later = rows.slice(1000, 1100);
+        db.transaction(() => {
+          for (const r of later) put.run(r.index, r.entryId, r.statementId);
+          ids.writeChunked(later);
+        })();
+        ids.written(later);
+        for (const r of later) assert.equal(ids.findEntry<{ idx: number; entry_id: string }>(r.entryId, byIndex)?.idx, r.index, `entry ${r.index} written after the table was built`);
+        // the same rows as a reader building its tables from the file alone
+        for (const r of rows.slice(0, 1100)) assert.equal(eager.findEntry<{ idx: number; entry_id: string }>(r.entryId, byIndex)?.idx, r.index);
+        ids.stop();
+        // back to the first 800 for the second round
+        db.prepare('DELETE FROM t WHERE idx >= ?').run(after[0]!.index);
+        db.exec('DELETE FROM claim_ids');
+        db.transaction(() => new EntryIds(db, true, 'claim_ids').writeChunked(before))();
+      }
+      db.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -64,7 +64,8 @@ export function fillIdKeys(db: Db): void {
 }
 
 export class EntryIds {
-  private readonly entryIds: IdLocator;
+  /** undefined until the first {@link findEntry} when built with `lazyEntryIds` */
+  private entryIds: IdLocator | undefined;
   private readonly statementIds: IdLocator;
   private readonly putKeys: Statement;
   private readonly lastRow: Statement;
@@ -84,17 +85,22 @@ export class EntryIds {
   readonly loaded: Promise<void>;
   /** {@link stop}ped: the background load ends (its table may be dropped: a rebuilt projection) */
   private stopped = false;
+  /** the writer's own entries below this log index are in the locators ({@link written}) */
+  private writtenUntil = 0;
 
   /**
    * `writer`: this instance sees every write to the file (it keeps its locators itself). `table`:
    * where the rows are (`id_keys`, the log index's: a row per batch, never changed; `claim_ids`, the
    * claims projection's: rows of at most {@link CHUNK} entries that later batches extend, see
-   * {@link writeChunked}).
+   * {@link writeChunked}). `lazyEntryIds`: the entry-id table is built only at the first
+   * {@link findEntry} (the claims projection looks entries up by entry id only for revocations and
+   * explicit supersession; a log without them never pays the table: 12 MB at 10⁶ entries).
    */
   constructor(
     private readonly db: Db,
     private readonly writer: boolean,
     table: 'id_keys' | 'claim_ids' = 'id_keys',
+    lazyEntryIds = false,
   ) {
     this.putKeys = db.prepare(`INSERT INTO ${table} (first_idx, keys) VALUES (?, ?)`);
     this.lastRow = db.prepare(`SELECT first_idx, keys FROM ${table} ORDER BY first_idx DESC LIMIT 1`).raw();
@@ -104,7 +110,7 @@ export class EntryIds {
     this.loadRows = this.rowsGrow ? Math.ceil(LOAD_IDS / CHUNK) : LOAD_IDS;
     // sized for what the file holds now (the writer's): no growing while they load
     const held = writer ? (db.prepare(`SELECT coalesce((SELECT first_idx + length(keys) / 8 FROM ${table} ORDER BY first_idx DESC LIMIT 1), 0)`).pluck().get() as number) : 0;
-    this.entryIds = new IdLocator(held);
+    this.entryIds = lazyEntryIds ? undefined : new IdLocator(held);
     this.statementIds = new IdLocator(held);
     if (writer) {
       this.loadUntil = held;
@@ -145,8 +151,9 @@ export class EntryIds {
   written(entries: readonly IdRow[]): void {
     if (!this.writer) return;
     for (const e of entries) {
-      this.entryIds.add(e.entryId, e.index);
+      this.entryIds?.add(e.entryId, e.index);
       this.statementIds.add(e.statementId, e.index);
+      if (e.index >= this.writtenUntil) this.writtenUntil = e.index + 1;
     }
   }
 
@@ -157,7 +164,33 @@ export class EntryIds {
 
   /** The row `read` gives (by log index) for entry `entryId`, undefined when the log does not hold it. */
   findEntry<T extends { entry_id: string }>(entryId: string, read: Statement): T | undefined {
-    return this.find<T>(this.entryIds, entryId, read, (r) => r.entry_id === entryId);
+    return this.find<T>(this.entryIds ?? this.entryLocator(), entryId, read, (r) => r.entry_id === entryId);
+  }
+
+  /** Bytes the locators' tables take (the entry-id table's only once built). */
+  get bytes(): number {
+    return (this.entryIds?.bytes ?? 0) + this.statementIds.bytes;
+  }
+
+  /**
+   * Builds the entry-id table (`lazyEntryIds`) from every row up to what the statement-id table
+   * holds (its load finished first), in chunks; from then on both tables grow together.
+   */
+  private entryLocator(): IdLocator {
+    this.locate();
+    const until = Math.max(this.located, this.writtenUntil);
+    const locator = new IdLocator(until);
+    for (let from = 0; ; ) {
+      const rows = this.keysFrom.all(from, until, this.loadRows) as [number, Buffer][];
+      for (const [first, keys] of rows) {
+        const n = Math.min(keys.length >>> 3, until - first);
+        for (let k = 0; k < n; k++) locator.addKey(keys.readUInt32LE(8 * k), first + k);
+      }
+      if (rows.length < this.loadRows) break;
+      from = rows[rows.length - 1]![0] + 1;
+    }
+    this.entryIds = locator;
+    return locator;
   }
 
   /** The row `read` gives for the first entry of statement `statementId` (a log written before statement identity may hold twins). */
@@ -208,7 +241,7 @@ export class EntryIds {
       // the writer's rows may have grown past `until` since it opened: it added those ids itself
       const n = Math.min(keys.length >>> 3, until - first);
       for (let k = Math.max(0, this.located - first); k < n; k++) {
-        this.entryIds.addKey(keys.readUInt32LE(8 * k), first + k);
+        this.entryIds?.addKey(keys.readUInt32LE(8 * k), first + k);
         this.statementIds.addKey(keys.readUInt32LE(8 * k + 4), first + k);
       }
       this.located = Math.max(this.located, first + n);

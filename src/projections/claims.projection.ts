@@ -176,7 +176,7 @@ class ClaimsApplier implements ProjectionApplier {
     db.exec(SCHEMA);
     this.s = Object.fromEntries(Object.entries(CLAIMS_SQL).map(([k, sql]) => [k, db.prepare(sql)])) as Record<keyof typeof CLAIMS_SQL, Statement>;
     this.s.duplicatesOf.pluck();
-    this.ids = new EntryIds(db, true, 'claim_ids');
+    this.ids = new EntryIds(db, true, 'claim_ids', true); // entry ids: for revocations and explicit supersession only
   }
 
   /** The claim of entry `entryId` (committed, or earlier in this batch). */
