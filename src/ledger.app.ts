@@ -23,6 +23,7 @@ import { ServiceMetrics } from './metrics/service.metrics.js';
 import { OpenApiController } from './openapi/openapi.controller.js';
 import { IssuerKeys } from './entries/issuer-keys.js';
 import { StatementChecker } from './entries/statement-checker.js';
+import { verifyingBackend } from './entries/verify-placement.js';
 import { PolicyRulesCheck } from './entries/policy-rules.check.js';
 import { ContentCheck } from './entries/content.check.js';
 import { ContentParsePool } from './entries/content-parse.pool.js';
@@ -160,7 +161,9 @@ async function openLedger(
     features.push({ close: () => contentParser.close() });
     const rulesCheck = new PolicyRulesCheck(policy); // CEL rules: large payloads evaluated off the HTTP thread (docs/policy.md#cel-rules)
     features.push({ close: () => rulesCheck.close() });
-    const checker = new StatementChecker(policy, new IssuerKeys(policy), index, new ContentCheck(policy, contentParser));
+    const verifying = verifyingBackend(config.verifyPlacement); // statement signatures: on this thread or the pool (verify-placement.ts)
+    features.push({ close: async () => verifying.close() });
+    const checker = new StatementChecker(policy, new IssuerKeys(policy), index, new ContentCheck(policy, contentParser), verifying.backend);
     const adapter = new FastifyAdapter({ genReqId, bodyLimit: config.maxBodyBytes, ...edgeServerOptions(config) });
     app = await NestFactory.create<NestFastifyApplication>(
       AppModule.with([

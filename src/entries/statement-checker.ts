@@ -12,6 +12,7 @@ import {
   getCwtClaims,
   nodeCryptoBackend,
   payloadContentType,
+  type CryptoBackend,
   verifySign1,
   type CoseSign1,
 } from '../../libs/cose/src/index.js';
@@ -111,10 +112,10 @@ function checkHeaders(statement: CoseSign1): HeaderFacts {
   return { alg, iss, sub, contentType: contentType ?? '', payload: statement.payload, revokes, supersedes };
 }
 
-/** Step 3: the signature verifies under the issuer key (node:crypto, off the event loop). */
-async function checkSignature(statement: CoseSign1, resolved: ResolvedKey): Promise<void> {
+/** Step 3: the signature verifies under the issuer key (node:crypto; where, verify-placement.ts). */
+async function checkSignature(statement: CoseSign1, resolved: ResolvedKey, backend: CryptoBackend): Promise<void> {
   try {
-    await verifySign1(statement, resolved.key, { backend: nodeCryptoBackend, crit: UNDERSTOOD });
+    await verifySign1(statement, resolved.key, { backend, crit: UNDERSTOOD });
   } catch (err) {
     const code = (err as CoseError).code ?? 'ERR_COSE_SIGNATURE_INVALID';
     if (code === 'ERR_COSE_SIGNATURE_INVALID') throw rejectedStatement(`the signature does not verify under the issuer key ${resolved.kid}`, code, err);
@@ -129,13 +130,15 @@ export class StatementChecker {
     private readonly view: AdmissionView,
     /** the content check (content.check.ts); absent = payloads stay opaque */
     private readonly content?: ContentCheck,
+    /** the signatures' backend (default: node:crypto on the threadpool) */
+    private readonly backend: CryptoBackend = nodeCryptoBackend,
   ) {}
 
   /** Runs every check in order; returns the entry to sequence, or throws a {@link StatementRejection}. */
   async check(statement: CoseSign1, entry: Uint8Array, ids: { entryId: string; statementId: string }, size: number, now: Date): Promise<AdmittedEntry> {
     const f = checkHeaders(statement); // 1. headers
     const resolved = this.keys.resolve(statement, f.iss, now); // 2. issuer key
-    await checkSignature(statement, resolved); // 3. signature
+    await checkSignature(statement, resolved, this.backend); // 3. signature
     // 4. policy: size, algorithm, key source, content type, subject, revocation and supersession rights
     const { alg, iss, sub, contentType, revokes, supersedes } = f;
     const admission = decideAdmission({ alg, iss, kid: resolved.kid, sub, contentType, size, keySource: resolved.source, revokes, supersedes }, this.policy, this.view);

@@ -15,6 +15,7 @@ import { parseKafkaConfig, type KafkaSettings } from '../../libs/kafka/src/index
 import { loadAuthConfig, type AuthConfig } from '../auth/auth.config.js';
 import { loadPublisherConfig, type PublisherConfig } from '../publisher/publisher.config.js';
 import { EnvReader, type Env } from './env.reader.js';
+import type { VerifyPlacement } from '../entries/verify-placement.js';
 
 export { ConfigError, type Env } from './env.reader.js';
 
@@ -33,6 +34,8 @@ export interface ServiceConfig {
   readonly serviceKeyAlg: 'ES256' | 'ES384' | 'EdDSA';
   readonly sequencer: { readonly maxBatch: number; readonly maxBatchBytes: number; readonly lingerMs: number; readonly maxQueue: number; readonly maxQueueBytes: number; readonly retryMaxMs: number };
   /** how long POST /entries waits for durability before answering 303 */
+  /** where statement signatures are verified: VERIFY_PLACEMENT (entries/verify-placement.ts) */
+  readonly verifyPlacement: VerifyPlacement;
   readonly registerWaitMs: number;
   /** registrations per client address per minute (token bucket, burst = the same number); 0 disables */
   readonly rateLimitPerMinute: number;
@@ -122,6 +125,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Service
       maxQueueBytes: r.int('SEQUENCER_MAX_QUEUE_BYTES', 256 * 1024 * 1024, 1024, 16 * 1024 * 1024 * 1024),
       retryMaxMs: r.int('SEQUENCER_RETRY_MAX_MS', 30000, 10, 3600000),
     },
+    verifyPlacement: r.oneOf('VERIFY_PLACEMENT', 'auto', ['auto', 'pool', 'inline'] as const),
     registerWaitMs: r.int('REGISTER_WAIT_MS', 10000, 0, 600000),
     rateLimitPerMinute: r.int('RATE_LIMIT_PER_MINUTE', 6000, 0, 100000000),
     readRateLimitPerMinute: r.int('READ_RATE_LIMIT_PER_MINUTE', 60000, 0, 100000000),

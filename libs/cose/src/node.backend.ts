@@ -1,6 +1,7 @@
 /**
  * The node:crypto (OpenSSL) backend: ~30× faster than @noble/curves for ES256 verify. Signing and
- * verifying use the callback form, which runs on the libuv threadpool, off the event loop.
+ * verifying use the callback form, which runs on the libuv threadpool, off the event loop (a
+ * verify may run on the calling thread instead: {@link NodeBackendOptions.inline}).
  * KeyObjects are cached (createPublicKey costs about as much as a verify).
  */
 import { createPrivateKey, createPublicKey, generateKeyPair, sign as nodeSign, verify as nodeVerify, type KeyObject } from 'node:crypto';
@@ -23,8 +24,19 @@ function publicJwk(k: CoseKey): JsonWebKey {
   return coseKeyToJwk(k.y ? { kty: k.kty, crv: k.crv, x: k.x, y: k.y } : { kty: k.kty, crv: k.crv, x: k.x });
 }
 
+/** How a node:crypto backend runs its verifications. */
+export interface NodeBackendOptions {
+  /**
+   * Asked before each verify: true runs it synchronously on the calling thread instead of the
+   * libuv threadpool. A hand-off to the pool and back costs about as much CPU as the verify itself
+   * when the pool's thread has to be woken for it (docs/benchmarks.md, issue #17 tenth pass).
+   */
+  readonly inline?: () => boolean;
+}
+
 /** Creates a node:crypto backend with its own KeyObject caches. */
-export function createNodeCryptoBackend(): CryptoBackend {
+export function createNodeCryptoBackend(opts: NodeBackendOptions = {}): CryptoBackend {
+  const inline = opts.inline;
   const publicKeys = new Map<string, KeyObject>();
   const privateKeys = new WeakMap<CoseKey, KeyObject>();
 
@@ -79,6 +91,15 @@ export function createNodeCryptoBackend(): CryptoBackend {
         const ko = publicKeyObject(key);
         if (signature.length !== curve.sigSize) return resolve(false);
         // An OpenSSL error here means a malformed signature: that is "does not verify".
+        if (inline?.()) {
+          let ok = false;
+          try {
+            ok = nodeVerify(curve.hash ?? null, toBeSigned, keyInput(curve, ko), signature);
+          } catch {
+            ok = false;
+          }
+          return resolve(ok);
+        }
         nodeVerify(curve.hash ?? null, toBeSigned, keyInput(curve, ko), signature, (err, ok) => resolve(!err && ok));
       });
     },

@@ -1,0 +1,64 @@
+/**
+ * Where the service verifies statement signatures (`VERIFY_PLACEMENT`, docs/operations.md):
+ * - `pool`: always on the libuv threadpool, off the event loop;
+ * - `inline`: always on the HTTP thread, synchronously (no hand-off to a pool thread and back);
+ * - `auto` (the default): inline while the HTTP thread used less than {@link AUTO_BUSY} of a core
+ *   over the last {@link AUTO_WINDOW_MS}, on the pool above — when that thread is the bottleneck
+ *   and other cores can take the verifications (a machine with more cores than this one's 2).
+ *
+ * Why: a verify costs ≈ 40 µs of a core, and handing it to a sleeping pool thread and back cost
+ * about as much again. On 2 cores, at 1,000 registrations/s, inline took 12 % off the service's
+ * CPU per registration and halved the p50; saturated it measured the same as the pool (the HTTP
+ * thread used 0.65–0.8 of a core there). See docs/benchmarks.md, #17 tenth pass. The signal is the
+ * thread's own CPU (/proc/thread-self, ticks of 10 ms): the event loop's utilization counts the
+ * time the thread waits for a core, and read 0.8–0.9 at 1,000/s with the thread using 0.6 of one.
+ * Without /proc (not Linux) `auto` reads the event loop's utilization instead.
+ */
+import { performance, type EventLoopUtilization } from 'node:perf_hooks';
+import { createNodeCryptoBackend, type CryptoBackend } from '../../libs/cose/src/index.js';
+import { threadCpuSeconds } from '../metrics/thread-cpu.js';
+
+export type VerifyPlacement = 'pool' | 'inline' | 'auto';
+
+/** the share of a core the HTTP thread used above which `auto` hands verifications to the pool */
+export const AUTO_BUSY = 0.85;
+/** how often `auto` looks */
+export const AUTO_WINDOW_MS = 1000;
+
+/** How busy the calling thread was since the last call: its CPU per wall second, or its event loop's utilization. */
+export function busyMeter(): () => number {
+  let wall = performance.now();
+  let cpu = threadCpuSeconds();
+  if (cpu !== undefined) {
+    return () => {
+      const nowWall = performance.now();
+      const nowCpu = threadCpuSeconds() ?? cpu!;
+      const share = (1000 * (nowCpu - cpu!)) / Math.max(1, nowWall - wall);
+      wall = nowWall;
+      cpu = nowCpu;
+      return share;
+    };
+  }
+  let last: EventLoopUtilization = performance.eventLoopUtilization();
+  return () => {
+    const now = performance.eventLoopUtilization();
+    const u = performance.eventLoopUtilization(now, last).utilization;
+    last = now;
+    return u;
+  };
+}
+
+/**
+ * A node:crypto backend verifying where `placement` says (`auto`: measured on the calling thread),
+ * and how to stop `auto`'s sampling. `windowMs` and `busy`: for tests.
+ */
+export function verifyingBackend(placement: VerifyPlacement, windowMs = AUTO_WINDOW_MS, busy: () => number = busyMeter()): { backend: CryptoBackend; close: () => void } {
+  if (placement === 'pool') return { backend: createNodeCryptoBackend(), close: () => undefined };
+  if (placement === 'inline') return { backend: createNodeCryptoBackend({ inline: () => true }), close: () => undefined };
+  let inline = true;
+  const timer = setInterval(() => {
+    inline = busy() < AUTO_BUSY;
+  }, windowMs);
+  timer.unref();
+  return { backend: createNodeCryptoBackend({ inline: () => inline }), close: () => clearInterval(timer) };
+}
