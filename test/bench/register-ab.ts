@@ -4,9 +4,11 @@
  * the same build here differ by 10 % and more over minutes).
  *
  * Each side is `NAME=value …` for the service's process (as BENCH_SERVICE_ENV); the pseudo-variable
- * `main=<path>` runs another build's main.js (default this tree's dist/src/main.js). Examples:
+ * `main=<path>` runs another build's main.js (default this tree's dist/src/main.js), and `node=<flags>`
+ * passes node (and V8) flags, comma-separated, after BENCH_NODE_ARGS. Examples:
  *   BENCH_AB="|SEQUENCER_LINGER_MS=5"                      the default against a longer linger
  *   BENCH_AB="main=/tmp/base/dist/src/main.js|"           an older build (built checkout) against this one
+ *   BENCH_AB="|node=--single-threaded-gc"                  V8 flags NODE_OPTIONS does not take
  * BENCH_AB_ROUNDS pairs (default 4), in the order A B, B A, A B … (so neither side always runs
  * second); every run is a fresh service on a fresh data directory: warm-up, then the measured run,
  * BENCH_AB_MODE=paced (default: open loop at BENCH_RATE, default 1,000/s, for BENCH_SECONDS) or
@@ -31,6 +33,7 @@ interface Side {
   readonly label: string;
   readonly service: string;
   readonly env: Record<string, string>;
+  readonly nodeArgs: string[];
 }
 
 /** The figures of one run: CPU per registration (µs) by thread, and the client's view. */
@@ -50,8 +53,8 @@ function sides(spec: string): [Side, Side] {
   const halves = spec.split('|');
   if (halves.length !== 2) throw new Error(`BENCH_AB=${JSON.stringify(spec)}: expected "<A>|<B>", each side NAME=value pairs (or empty)`);
   return halves.map((text, i) => {
-    const { main, ...env } = envPairs(text.trim(), `BENCH_AB side ${i === 0 ? 'A' : 'B'}`);
-    return { label: text.trim() || '(defaults)', service: main ?? join(root, 'dist/src/main.js'), env };
+    const { main, node, ...env } = envPairs(text.trim(), `BENCH_AB side ${i === 0 ? 'A' : 'B'}`);
+    return { label: text.trim() || '(defaults)', service: main ?? join(root, 'dist/src/main.js'), env, nodeArgs: (node ?? '').split(',').filter(Boolean) };
   }) as [Side, Side];
 }
 
@@ -64,7 +67,7 @@ const median = (xs: readonly number[]): number => {
 async function once(side: Side, bodies: Uint8Array[], policyFile: string): Promise<{ figures: Figures; serverSide?: string }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'scitt-bench-ab-'));
   const port = await freePort();
-  const child = await startService({ service: side.service, dataDir, port, policyFile, env: side.env });
+  const child = await startService({ service: side.service, dataDir, port, policyFile, env: side.env, nodeArgs: side.nodeArgs });
   const url = `http://127.0.0.1:${port}`;
   const cursor = { next: 0 };
   try {
