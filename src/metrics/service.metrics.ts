@@ -6,12 +6,14 @@
  * and what an alert on it means.
  *
  * Hot-path cost: one counter increment and one histogram observation per request on cached label
- * children (no label hashing per request), and three stage observations per registration; gauges
- * are computed only when scraped.
+ * children, and three stage observations per registration — fast-metrics.ts children, a few
+ * additions each (prom-client's hash their labels on every call); gauges are computed only when
+ * scraped.
  */
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { AppendResult, EventStore, ExpectedRevision, NewEvent } from '../../libs/event-store/src/index.js';
 import type { BatchTiming } from '../log/sequencer.contract.js';
+import { FastCounter, FastHistogram, type FastCounterChild, type FastHistogramChild } from './fast-metrics.js';
 import { registerThreadCpu } from './thread-cpu.js';
 
 /** What the sequencer gauges read (the Sequencer satisfies it). */
@@ -42,27 +44,27 @@ export type RegistrationStage = 'check' | 'queue' | 'sequence';
 
 export class ServiceMetrics {
   readonly registry = new Registry();
-  private readonly requests = new Counter({ name: 'scitt_http_requests_total', help: 'HTTP requests answered, by method, route (the route template; "unmatched" when no route matched) and status', labelNames: ['method', 'route', 'status'] as const, registers: [this.registry] });
-  private readonly requestSeconds = new Histogram({ name: 'scitt_http_request_duration_seconds', help: 'HTTP request duration from the request line to the response, by method and route', labelNames: ['method', 'route'] as const, buckets: SECONDS_BUCKETS, registers: [this.registry] });
-  private readonly registrations = new Counter({ name: 'scitt_registrations_total', help: 'POST /entries answers by outcome: registered (201, a receipt), pending (303), rejected (4xx but 429), rate_limited (429), unavailable (503), error (other 5xx)', labelNames: ['outcome'] as const, registers: [this.registry] });
-  private readonly registrationSeconds = new Histogram({ name: 'scitt_registration_duration_seconds', help: 'POST /entries duration (receipt included when registered), by outcome', labelNames: ['outcome'] as const, buckets: SECONDS_BUCKETS, registers: [this.registry] });
+  private readonly requests = new FastCounter({ name: 'scitt_http_requests_total', help: 'HTTP requests answered, by method, route (the route template; "unmatched" when no route matched) and status', labelNames: ['method', 'route', 'status'] as const, registers: [this.registry] });
+  private readonly requestSeconds = new FastHistogram({ name: 'scitt_http_request_duration_seconds', help: 'HTTP request duration from the request line to the response, by method and route', labelNames: ['method', 'route'] as const, buckets: SECONDS_BUCKETS, registers: [this.registry] });
+  private readonly registrations = new FastCounter({ name: 'scitt_registrations_total', help: 'POST /entries answers by outcome: registered (201, a receipt), pending (303), rejected (4xx but 429), rate_limited (429), unavailable (503), error (other 5xx)', labelNames: ['outcome'] as const, registers: [this.registry] });
+  private readonly registrationSeconds = new FastHistogram({ name: 'scitt_registration_duration_seconds', help: 'POST /entries duration (receipt included when registered), by outcome', labelNames: ['outcome'] as const, buckets: SECONDS_BUCKETS, registers: [this.registry] });
   private readonly batchSize = new Histogram({ name: 'scitt_sequencer_batch_size', help: 'entries per sequencing batch (one atomic append and one signed checkpoint each)', buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 4096], registers: [this.registry] });
   private readonly appendSeconds = new Histogram({ name: 'scitt_event_store_append_duration_seconds', help: 'duration of the sequencer\'s durable appends to the event store', buckets: SECONDS_BUCKETS, registers: [this.registry] });
-  private readonly stageSeconds = new Histogram({
+  private readonly stageSeconds = new FastHistogram({
     name: 'scitt_registration_stage_seconds',
     help: "where a registered statement's time went: check (decoding, the dedupe lookup, signature and policy), queue (waiting for its batch: the linger and the batch before it), sequence (its batch: checkpoint signature, durable append, index write, receipts)",
     labelNames: ['stage'] as const,
     buckets: STAGE_BUCKETS,
     registers: [this.registry],
   });
-  private readonly stages: Record<RegistrationStage, Histogram.Internal<'stage'>> = {
+  private readonly stages: Record<RegistrationStage, FastHistogramChild> = {
     check: this.stageSeconds.labels('check'),
     queue: this.stageSeconds.labels('queue'),
     sequence: this.stageSeconds.labels('sequence'),
   };
   /** cached label children: the hot path does not hash label sets */
-  private readonly children = new Map<string, { count: Counter.Internal; seconds: Histogram.Internal<'method' | 'route'> }>();
-  private readonly outcomeChildren = new Map<RegistrationOutcome, { count: Counter.Internal; seconds: Histogram.Internal<'outcome'> }>();
+  private readonly children = new Map<string, { count: FastCounterChild; seconds: FastHistogramChild }>();
+  private readonly outcomeChildren = new Map<RegistrationOutcome, { count: FastCounterChild; seconds: FastHistogramChild }>();
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
