@@ -13,6 +13,10 @@
  * thread's own CPU (/proc/thread-self, ticks of 10 ms): the event loop's utilization counts the
  * time the thread waits for a core, and read 0.8–0.9 at 1,000/s with the thread using 0.6 of one.
  * Without /proc (not Linux) `auto` reads the event loop's utilization instead.
+ *
+ * Either way, a statement over {@link INLINE_MAX_BYTES} (its Sig_structure: the payload is hashed
+ * with it) verifies on the pool: hashing a megabyte takes milliseconds, which the event loop must
+ * not spend on one request, as the content parser and the CEL rules keep large payloads off it too.
  */
 import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 import { createNodeCryptoBackend, type CryptoBackend } from '../../libs/cose/src/index.js';
@@ -22,6 +26,8 @@ export type VerifyPlacement = 'pool' | 'inline' | 'auto';
 
 /** the share of a core the HTTP thread used above which `auto` hands verifications to the pool */
 export const AUTO_BUSY = 0.85;
+/** the largest Sig_structure verified on the HTTP thread (`auto`, `inline`); above, the pool */
+export const INLINE_MAX_BYTES = 64 * 1024;
 /** how often `auto` looks */
 export const AUTO_WINDOW_MS = 1000;
 
@@ -54,11 +60,11 @@ export function busyMeter(): () => number {
  */
 export function verifyingBackend(placement: VerifyPlacement, windowMs = AUTO_WINDOW_MS, busy: () => number = busyMeter()): { backend: CryptoBackend; close: () => void } {
   if (placement === 'pool') return { backend: createNodeCryptoBackend(), close: () => undefined };
-  if (placement === 'inline') return { backend: createNodeCryptoBackend({ inline: () => true }), close: () => undefined };
+  if (placement === 'inline') return { backend: createNodeCryptoBackend({ inline: (bytes) => bytes <= INLINE_MAX_BYTES }), close: () => undefined };
   let inline = true;
   const timer = setInterval(() => {
     inline = busy() < AUTO_BUSY;
   }, windowMs);
   timer.unref();
-  return { backend: createNodeCryptoBackend({ inline: () => inline }), close: () => clearInterval(timer) };
+  return { backend: createNodeCryptoBackend({ inline: (bytes) => inline && bytes <= INLINE_MAX_BYTES }), close: () => clearInterval(timer) };
 }

@@ -8,16 +8,18 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Alg, nodeCryptoBackend, publicKey, type CoseKey, type CryptoBackend } from '../../libs/cose/src/index.js';
-import { busyMeter, verifyingBackend } from './verify-placement.js';
+import { INLINE_MAX_BYTES, busyMeter, verifyingBackend } from './verify-placement.js';
 
 const MSG = Uint8Array.of(1, 2, 3);
+/** a statement too large to verify on the HTTP thread */
+const LARGE = new Uint8Array(INLINE_MAX_BYTES + 1).fill(7);
 /** the test's sampling window (the service's is a second) */
 const WINDOW_MS = 100;
 
 /** Starts `n` verifications of a good signature; which resolved before the loop turned (inline), and the verdicts. */
-async function placements(backend: CryptoBackend, key: CoseKey, sig: Uint8Array, n = 1): Promise<{ inline: boolean[]; ok: boolean[] }> {
+async function placements(backend: CryptoBackend, key: CoseKey, sig: Uint8Array, n = 1, msg = MSG): Promise<{ inline: boolean[]; ok: boolean[] }> {
   const ok: (boolean | undefined)[] = Array.from({ length: n });
-  const verified = ok.map((_, i) => backend.verify(Alg.ES256, publicKey(key), MSG, sig).then((v) => (ok[i] = v)));
+  const verified = ok.map((_, i) => backend.verify(Alg.ES256, publicKey(key), msg, sig).then((v) => (ok[i] = v)));
   for (let i = 0; i < 10; i++) await Promise.resolve(); // microtasks only: a pool callback needs a turn of the loop
   const inline = ok.map((v) => v !== undefined);
   await Promise.all(verified);
@@ -32,6 +34,18 @@ describe('VERIFY_PLACEMENT', async () => {
     for (const [p, inline] of [['inline', true], ['pool', false]] as const) {
       const v = verifyingBackend(p);
       assert.deepEqual(await placements(v.backend, key, sig, 3), { inline: [inline, inline, inline], ok: [true, true, true] }, p);
+      v.close();
+    }
+  });
+
+  it('a statement over 64 KiB verifies on the pool, whatever the placement', async () => {
+    const large = await nodeCryptoBackend.sign(Alg.ES256, key, LARGE);
+    const other = LARGE.slice();
+    other[0]! ^= 1;
+    for (const p of ['inline', 'auto'] as const) {
+      const v = verifyingBackend(p);
+      assert.deepEqual(await placements(v.backend, key, large, 1, LARGE), { inline: [false], ok: [true] }, p);
+      assert.deepEqual(await placements(v.backend, key, large, 1, other), { inline: [false], ok: [false] }, `${p}: another message`);
       v.close();
     }
   });

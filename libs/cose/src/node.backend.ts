@@ -27,11 +27,12 @@ function publicJwk(k: CoseKey): JsonWebKey {
 /** How a node:crypto backend runs its verifications. */
 export interface NodeBackendOptions {
   /**
-   * Asked before each verify: true runs it synchronously on the calling thread instead of the
-   * libuv threadpool. A hand-off to the pool and back costs about as much CPU as the verify itself
-   * when the pool's thread has to be woken for it (docs/benchmarks.md, issue #17 tenth pass).
+   * Asked before each verify, with the size of what is signed: true runs it synchronously on the
+   * calling thread instead of the libuv threadpool. A hand-off to the pool and back costs about as
+   * much CPU as the verify itself when the pool's thread has to be woken for it (docs/benchmarks.md,
+   * issue #17 tenth pass).
    */
-  readonly inline?: () => boolean;
+  readonly inline?: (bytes: number) => boolean;
 }
 
 /** Creates a node:crypto backend with its own KeyObject caches. */
@@ -91,7 +92,7 @@ export function createNodeCryptoBackend(opts: NodeBackendOptions = {}): CryptoBa
         const ko = publicKeyObject(key);
         if (signature.length !== curve.sigSize) return resolve(false);
         // An OpenSSL error here means a malformed signature: that is "does not verify".
-        if (inline?.()) {
+        if (inline?.(toBeSigned.length)) {
           let ok = false;
           try {
             ok = nodeVerify(curve.hash ?? null, toBeSigned, keyInput(curve, ko), signature);
