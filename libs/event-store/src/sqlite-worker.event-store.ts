@@ -55,6 +55,9 @@ function startWorker(url: URL, workerData: unknown): Worker {
   }
 }
 
+/** event bytes handed to the worker (transferred) rather than copied from this size up */
+const TRANSFER_MIN_BYTES = 64 * 1024;
+
 class SqliteWorkerEventStore implements EventStore {
   readonly #worker: Worker;
   readonly #opts: SqliteWorkerOptions;
@@ -86,8 +89,15 @@ class SqliteWorkerEventStore implements EventStore {
     // Everything but the compact-JSON check here; the worker validates the whole append again
     // (with it) before writing, and its refusals come back with the same code and message.
     const valid = validateAppend(stream, events, expected, this.#opts.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES, { checkJson: false });
-    // validateAppend made private copies of the bytes: hand them over instead of copying them again
-    const transfer = valid.flatMap((e) => [e.data.buffer as ArrayBuffer, e.metadata.buffer as ArrayBuffer]);
+    // validateAppend made private copies of the bytes: the large ones are handed over instead of
+    // copied again; the small ones are cloned, as transferring an ArrayBuffer costs more than copying
+    // a few KB (≈ 1.5 µs each: 14 buffers of a batch of 7 took 50–60 µs to post, cloned 38–43;
+    // docs/benchmarks.md, #17 tenth pass)
+    const transfer: ArrayBuffer[] = [];
+    for (const e of valid) {
+      if (e.data.length >= TRANSFER_MIN_BYTES) transfer.push(e.data.buffer as ArrayBuffer);
+      if (e.metadata.length >= TRANSFER_MIN_BYTES) transfer.push(e.metadata.buffer as ArrayBuffer);
+    }
     const r = await this.#call('append', [stream, valid, expected], transfer);
     this.#changes.notify();
     return r;
