@@ -33,10 +33,14 @@ export interface Spawned {
   readonly phases: string[];
 }
 
-/** `phases`: the service logs at info level, and its start-up messages are kept with the seconds since the spawn. */
+/**
+ * `phases`: the service logs at info level, and its start-up messages are kept with the seconds
+ * since the spawn. BENCH_NODE_ARGS: flags for node (as bench:register's).
+ */
 export function spawnService(service: string, dataDir: string, port: number, policyFile: string, phases = false): Spawned {
   const t0 = performance.now();
-  const child = spawn(process.execPath, [service], {
+  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, service], {
     env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, POLICY_FILE: policyFile, LOG_LEVEL: phases ? 'info' : 'warn', RATE_LIMIT_PER_MINUTE: '0', READ_RATE_LIMIT_PER_MINUTE: '0', LOG_ID },
     stdio: ['ignore', phases ? 'pipe' : 'inherit', 'inherit'],
   });
