@@ -1,7 +1,7 @@
 /**
  * The checks of a signed statement before it may be sequenced, in order (docs/architecture.md, The
- * write path): required headers → issuer key → signature (node:crypto on the libuv threadpool) →
- * policy. Each failure is a typed {@link StatementRejection} (kind + stable code + why); the HTTP
+ * write path): required headers → issuer key → signature (node:crypto, on the HTTP thread or the
+ * libuv threadpool: verify-placement.ts) → policy. Each failure is a typed {@link StatementRejection} (kind + stable code + why); the HTTP
  * edge maps it to a problem-details response (registration.problems.ts). To add a check, add a
  * step that throws a StatementRejection and call it in `check`, in its place.
  */

@@ -6,10 +6,10 @@
  *   over the last {@link AUTO_WINDOW_MS}, on the pool above — when that thread is the bottleneck
  *   and other cores can take the verifications (a machine with more cores than this one's 2).
  *
- * Why: a verify costs ≈ 40 µs of a core, and handing it to a sleeping pool thread and back cost
- * about as much again. On 2 cores, at 1,000 registrations/s, inline took 12 % off the service's
- * CPU per registration and halved the p50; saturated it measured the same as the pool (the HTTP
- * thread used 0.65–0.8 of a core there). See docs/benchmarks.md, #17 tenth pass. The signal is the
+ * Why: a verify costs 74–126 µs of a core on the 2-core machines measured, and handing it to a
+ * sleeping pool thread and back cost about as much again. There, at 1,000 registrations/s, inline
+ * took 10–12 % off the service's CPU per registration and 37–49 % off the p50; saturated it measured
+ * the same as the pool within the noise (the HTTP thread used 0.65–0.8 of a core there). See docs/benchmarks.md, #17 tenth pass. The signal is the
  * thread's own CPU (/proc/thread-self, ticks of 10 ms): the event loop's utilization counts the
  * time the thread waits for a core, and read 0.8–0.9 at 1,000/s with the thread using 0.6 of one.
  * Without /proc (not Linux) `auto` reads the event loop's utilization instead.

@@ -33,9 +33,9 @@ export interface ServiceConfig {
   readonly serviceKeyFile: string | undefined;
   readonly serviceKeyAlg: 'ES256' | 'ES384' | 'EdDSA';
   readonly sequencer: { readonly maxBatch: number; readonly maxBatchBytes: number; readonly lingerMs: number; readonly maxQueue: number; readonly maxQueueBytes: number; readonly retryMaxMs: number };
-  /** how long POST /entries waits for durability before answering 303 */
   /** where statement signatures are verified: VERIFY_PLACEMENT (entries/verify-placement.ts) */
   readonly verifyPlacement: VerifyPlacement;
+  /** how long POST /entries waits for durability before answering 303 */
   readonly registerWaitMs: number;
   /** registrations per client address per minute (token bucket, burst = the same number); 0 disables */
   readonly rateLimitPerMinute: number;
