@@ -35,8 +35,8 @@ function variablesRead(): Set<string> {
 
 /** Read by the service, but not its own settings: they belong to Node, the shell or Docker's tools. */
 const NOT_OURS = new Set(['HOME', 'DOCKER_CONFIG']);
-/** Documented, read outside loadConfig: libuv reads the pool's size, the dynamic loader the preload (an allocator). */
-const READ_ELSEWHERE = new Set(['UV_THREADPOOL_SIZE', 'LD_PRELOAD']);
+/** Documented, read outside loadConfig: libuv reads the pool's size, the dynamic loader the preload (an allocator), node its options. */
+const READ_ELSEWHERE = new Set(['UV_THREADPOOL_SIZE', 'LD_PRELOAD', 'NODE_OPTIONS']);
 
 describe('docs/operations.md: the configuration table', () => {
   const read = variablesRead();
