@@ -47,6 +47,14 @@ function* runsOf(entries: readonly IdRow[], split: (a: number, b: number) => boo
   }
 }
 
+/**
+ * Files the ids of a row's entries `from` to `n` (exclusive) in `locator`: the row starts at log
+ * index `first`; `word` 0 takes their entry-id keys, 1 their statement-id keys.
+ */
+function locateKeys(locator: IdLocator, keys: Buffer, first: number, from: number, n: number, word: 0 | 1): void {
+  for (let k = from; k < n; k++) locator.addKey(keys.readUInt32LE(8 * k + 4 * word), first + k);
+}
+
 /** Between two `claim_ids` chunks. */
 const acrossChunks = (a: number, b: number): boolean => Math.floor(a / CHUNK) !== Math.floor(b / CHUNK);
 
@@ -182,10 +190,7 @@ export class EntryIds {
     const locator = new IdLocator(until);
     for (let from = 0; ; ) {
       const rows = this.keysFrom.all(from, until, this.loadRows) as [number, Buffer][];
-      for (const [first, keys] of rows) {
-        const n = Math.min(keys.length >>> 3, until - first);
-        for (let k = 0; k < n; k++) locator.addKey(keys.readUInt32LE(8 * k), first + k);
-      }
+      for (const [first, keys] of rows) locateKeys(locator, keys, first, 0, Math.min(keys.length >>> 3, until - first), 0);
       if (rows.length < this.loadRows) break;
       from = rows[rows.length - 1]![0] + 1;
     }
@@ -240,10 +245,9 @@ export class EntryIds {
     for (const [first, keys] of rows) {
       // the writer's rows may have grown past `until` since it opened: it added those ids itself
       const n = Math.min(keys.length >>> 3, until - first);
-      for (let k = Math.max(0, this.located - first); k < n; k++) {
-        this.entryIds?.addKey(keys.readUInt32LE(8 * k), first + k);
-        this.statementIds.addKey(keys.readUInt32LE(8 * k + 4), first + k);
-      }
+      const from = Math.max(0, this.located - first);
+      if (this.entryIds) locateKeys(this.entryIds, keys, first, from, n, 0);
+      locateKeys(this.statementIds, keys, first, from, n, 1);
       this.located = Math.max(this.located, first + n);
       this.lastRead = first;
     }

@@ -71,9 +71,12 @@ export function envPairs(text: string, what: string): Record<string, string> {
   return out;
 }
 
+/** BENCH_NODE_ARGS: flags for the service's node, space-separated (bench:register, bench:scale). */
+export const benchNodeArgs = (): string[] => (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+
 /** The service (`service`: its main.js) on `port` with `dataDir`, BENCH_NODE_ARGS and `nodeArgs` for node; resolves once /health answers. */
 export async function startService(o: { service: string; dataDir: string; port: number; policyFile: string; env: Record<string, string>; nodeArgs?: readonly string[] }): Promise<ChildProcess> {
-  const nodeArgs = [...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean), ...(o.nodeArgs ?? [])];
+  const nodeArgs = [...benchNodeArgs(), ...(o.nodeArgs ?? [])];
   const port = o.port;
   const child = spawn(process.execPath, [...nodeArgs, o.service], {
     env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: o.dataDir, POLICY_FILE: o.policyFile, LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '0', LOG_ID: 'bench', ...o.env },

@@ -12,6 +12,7 @@ import { openSqliteEventStore } from '../../libs/event-store/src/index.js';
 import { encodeEventData, logStream, type LedgerEvent } from '../../libs/ledger/src/index.js';
 import { CompactRange, hashLeaf } from '../../libs/merkle/src/index.js';
 import { statCpuSeconds } from '../../src/metrics/thread-cpu.js';
+import { benchNodeArgs } from './register.load.js';
 
 export const LOG_ID = 'bench';
 /** entries per checkpoint (the sequencer's batches are at most this large) */
@@ -39,8 +40,7 @@ export interface Spawned {
  */
 export function spawnService(service: string, dataDir: string, port: number, policyFile: string, phases = false): Spawned {
   const t0 = performance.now();
-  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const child = spawn(process.execPath, [...nodeArgs, service], {
+  const child = spawn(process.execPath, [...benchNodeArgs(), service], {
     env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, POLICY_FILE: policyFile, LOG_LEVEL: phases ? 'info' : 'warn', RATE_LIMIT_PER_MINUTE: '0', READ_RATE_LIMIT_PER_MINUTE: '0', LOG_ID },
     stdio: ['ignore', phases ? 'pipe' : 'inherit', 'inherit'],
   });
