@@ -3,10 +3,22 @@
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 
 /** Node's Buffer where there is one: its hex encoder is native (a proof's 20 hashes: docs/benchmarks.md, fifth pass). */
-const NodeBuffer = (globalThis as { Buffer?: { from(b: ArrayBufferLike, offset: number, length: number): { toString(encoding: 'hex'): string } } }).Buffer;
+const NodeBuffer = (
+  globalThis as {
+    Buffer?: { from(b: ArrayBufferLike, offset: number, length: number): { toString(encoding: 'hex'): string }; from(b: Uint8Array): { toString(encoding: 'hex'): string } };
+  }
+).Buffer;
+
+/**
+ * V8 keeps typed arrays of up to 64 bytes (hashes, signatures) in its heap; asking one for its
+ * `buffer` moves it into an ArrayBuffer of its own (≈ 0.9 µs to allocate, sweep and free). Those
+ * are copied into Buffer's shared pool instead (docs/benchmarks.md, #17 eleventh pass).
+ */
+const IN_HEAP_MAX = 64;
 
 export function toHex(b: Uint8Array): string {
-  return NodeBuffer ? NodeBuffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex') : portableHex(b);
+  if (!NodeBuffer) return portableHex(b);
+  return (b.byteLength <= IN_HEAP_MAX ? NodeBuffer.from(b) : NodeBuffer.from(b.buffer, b.byteOffset, b.byteLength)).toString('hex');
 }
 
 /** {@link toHex} without Buffer (browsers); exported for the test that both agree. */

@@ -8,7 +8,7 @@ export { encodeCbor } from './cbor.encode.js';
 export { Tagged } from './cbor.tagged.js';
 export { HeaderLabel, CwtClaim, Alg, type HeaderMap, type CwtClaims, getAlg, getCwtClaims, checkCrit, checkHeaderMap } from './cose.headers.js';
 export { KeyType, Curve, type CurveInfo, curveById, curveForAlg, isSupportedAlg } from './cose.algorithms.js';
-export { COSE_SIGN1_TAG, type CoseSign1, type DecodeSign1Options, decodeSign1, decodeProtectedHeader, encodeSign1, sigStructure1 } from './sign1.codec.js';
+export { COSE_SIGN1_TAG, type CoseSign1, type DecodeSign1Options, decodeSign1, decodeProtectedHeader, encodeSign1, sigStructure1, withSigStructure1 } from './sign1.codec.js';
 export {
   type CoseKey,
   KeyLabel,

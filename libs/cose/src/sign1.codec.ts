@@ -122,6 +122,18 @@ const SIGNATURE1 = new TextEncoder().encode('Signature1');
  *   sigStructure1(msg.protectedBytes, new Uint8Array(0), msg.payload!) // 84 6a 5369676e617475726531 …
  */
 export function sigStructure1(protectedBytes: Uint8Array, externalAad: Uint8Array, payload: Uint8Array): Uint8Array {
+  return withSigStructure1(protectedBytes, externalAad, payload, (tbs) => tbs.slice());
+}
+
+/**
+ * {@link sigStructure1} lent to `use` instead of copied out (its buffer is reused afterwards): for a
+ * synchronous consumer that is done with the bytes when it returns, such as a hash — the statement
+ * id hashes one per statement (libs/receipt `statementIdOf`).
+ *
+ * @example
+ *   const digest = withSigStructure1(msg.protectedBytes, new Uint8Array(0), msg.payload!, sha256);
+ */
+export function withSigStructure1<T>(protectedBytes: Uint8Array, externalAad: Uint8Array, payload: Uint8Array, use: (tbs: Uint8Array) => T): T {
   const w = new CborWriter(protectedBytes.length + externalAad.length + payload.length + 32);
   w.head(4, 4);
   w.head(3, SIGNATURE1.length);
@@ -129,5 +141,5 @@ export function sigStructure1(protectedBytes: Uint8Array, externalAad: Uint8Arra
   w.bytes(protectedBytes.length === 1 && protectedBytes[0] === 0xa0 ? new Uint8Array(0) : protectedBytes);
   w.bytes(externalAad);
   w.bytes(payload);
-  return w.finish();
+  return w.finishWith(use);
 }

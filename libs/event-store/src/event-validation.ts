@@ -15,7 +15,6 @@ export const MAX_EVENT_TYPE_BYTES = 256;
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const utf8 = new TextEncoder();
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
 function textProblem(value: unknown, maxBytes: number): string | undefined {
@@ -23,7 +22,7 @@ function textProblem(value: unknown, maxBytes: number): string | undefined {
   if (value.length === 0) return 'empty';
   if (LONE_SURROGATE.test(value)) return 'contains a lone surrogate';
   if (CONTROL.test(value)) return 'contains a control character';
-  const n = utf8.encode(value).length;
+  const n = Buffer.byteLength(value, 'utf8'); // no lone surrogates (checked above): the exact UTF-8 length, without encoding
   if (n > maxBytes) return `${n} UTF-8 bytes, more than ${maxBytes}`;
   if (value.startsWith('$')) return "starts with '$' (reserved for system streams)";
   return undefined;
@@ -61,18 +60,36 @@ export interface ValidEvent {
  * nothing) and returns private copies of the bytes, so a caller that reuses its buffers cannot
  * change what was stored. `checkJson: false` skips the compact-JSON check (decode, parse and
  * re-serialise each JSON event) for a caller whose store checks again before writing.
+ * `copyBelow: n` leaves bytes shorter than n uncopied (the caller's own arrays): only for a store
+ * that copies them itself before it returns to its caller — SQLite binding them in the same
+ * synchronous transaction, a worker's `postMessage` cloning them. Each copy is an ArrayBuffer with
+ * memory of its own, which costs ≈ 0.9 µs to allocate, sweep and free (docs/benchmarks.md, #17
+ * eleventh pass); empty bytes are one shared empty array.
  */
-export function validateAppend(stream: unknown, events: unknown, expected: unknown, maxEventBytes: number, opts: { readonly checkJson?: boolean } = {}): ValidEvent[] {
+export function validateAppend(
+  stream: unknown,
+  events: unknown,
+  expected: unknown,
+  maxEventBytes: number,
+  opts: { readonly checkJson?: boolean; readonly copyBelow?: number } = {},
+): ValidEvent[] {
   checkStreamName(stream);
   checkExpectedRevision(expected);
   if (!Array.isArray(events) || events.length === 0) {
     throw new EventStoreError('ERR_EVENT_STORE_INVALID_ARGUMENT', `couldn't append to stream ${safeQuote(stream)}: at least one event is required`);
   }
   const checkJson = opts.checkJson ?? true;
-  return events.map((e: NewEvent, i) => validateEvent(e, i, stream, maxEventBytes, checkJson));
+  const copyBelow = opts.copyBelow ?? 0;
+  return events.map((e: NewEvent, i) => validateEvent(e, i, stream, maxEventBytes, checkJson, copyBelow));
 }
 
-function validateEvent(e: NewEvent, i: number, stream: string, maxEventBytes: number, checkJson: boolean): ValidEvent {
+/** No bytes, shared: nothing can be written into a zero-length array. */
+const NO_BYTES = new Uint8Array(0);
+
+/** A private copy of `b` unless it is shorter than `copyBelow` (see {@link validateAppend}). */
+const own = (b: Uint8Array, copyBelow: number): Uint8Array => (b.length === 0 ? NO_BYTES : b.length < copyBelow ? b : new Uint8Array(b));
+
+function validateEvent(e: NewEvent, i: number, stream: string, maxEventBytes: number, checkJson: boolean, copyBelow: number): ValidEvent {
   const where = `event ${i} of the append to ${JSON.stringify(stream)}`;
   function bad(why: string): never {
     throw new EventStoreError('ERR_EVENT_STORE_INVALID_EVENT', `couldn't append ${where}: ${why}`);
@@ -96,8 +113,8 @@ function validateEvent(e: NewEvent, i: number, stream: string, maxEventBytes: nu
   return {
     id: (e.id ?? randomUUID()).toLowerCase(),
     type: e.type,
-    data: new Uint8Array(e.data),
-    metadata: e.metadata ? new Uint8Array(e.metadata) : new Uint8Array(0),
+    data: own(e.data, copyBelow),
+    metadata: e.metadata ? own(e.metadata, copyBelow) : NO_BYTES,
     contentType,
   };
 }

@@ -88,11 +88,11 @@ class SqliteWorkerEventStore implements EventStore {
     if (this.#closed) throw new EventStoreError('ERR_EVENT_STORE_CLOSED', `couldn't use event store ${this.#opts.path}: it is closed`);
     // Everything but the compact-JSON check here; the worker validates the whole append again
     // (with it) before writing, and its refusals come back with the same code and message.
-    const valid = validateAppend(stream, events, expected, this.#opts.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES, { checkJson: false });
-    // validateAppend made private copies of the bytes: the large ones are handed over instead of
-    // copied again; the small ones are cloned, as transferring an ArrayBuffer costs more than copying
-    // a few KB (≈ 1.5 µs each: 14 buffers of a batch of 7 took 50–60 µs to post, cloned 38–43;
-    // docs/benchmarks.md, #17 tenth pass)
+    // The small bytes are cloned by the post below, before this returns: validateAppend copies only
+    // the large ones, which are handed over instead of copied again (transferring an ArrayBuffer
+    // costs more than copying a few KB, ≈ 1.5 µs each: 14 buffers of a batch of 7 took 50–60 µs
+    // to post, cloned 38–43; docs/benchmarks.md, #17 tenth pass).
+    const valid = validateAppend(stream, events, expected, this.#opts.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES, { checkJson: false, copyBelow: TRANSFER_MIN_BYTES });
     const transfer: ArrayBuffer[] = [];
     for (const e of valid) {
       if (e.data.length >= TRANSFER_MIN_BYTES) transfer.push(e.data.buffer as ArrayBuffer);

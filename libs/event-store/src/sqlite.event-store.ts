@@ -164,7 +164,8 @@ class SqliteEventStore implements EventStore {
 
   async append(stream: string, events: readonly NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
     this.#open();
-    const valid = validateAppend(stream, events, expected, this.#opts.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES);
+    // no private copies: the transaction below binds (SQLite copies) the bytes before this returns
+    const valid = validateAppend(stream, events, expected, this.#opts.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES, { copyBelow: Infinity });
     let result: AppendResult;
     try {
       result = this.#appendTx(stream, valid, expected, (this.#opts.now?.() ?? new Date()).getTime());

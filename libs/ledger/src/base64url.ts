@@ -1,6 +1,8 @@
 /** base64url without padding (RFC 4648 §5), the binary encoding of our JSON events. */
 export function toBase64Url(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64url');
+  // up to 64 bytes (hashes, signatures) V8 keeps a typed array in its heap, and its `buffer` would
+  // move it out (an ArrayBuffer of its own): those are copied into Buffer's pool instead (cose toHex)
+  return (bytes.byteLength <= 64 ? Buffer.from(bytes) : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)).toString('base64url');
 }
 
 export function fromBase64Url(text: string): Uint8Array {

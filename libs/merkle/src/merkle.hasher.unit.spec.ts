@@ -9,6 +9,7 @@ import {
   inclusionProof,
   nobleMerkleHasher,
   nodeMerkleHasher,
+  nodeSha256,
   rootAt,
   verifyConsistency,
   verifyInclusion,
@@ -108,5 +109,18 @@ describe('hash injection', () => {
     for (const l of LEAVES) r.append(h.hashLeaf(unhex(l)));
     assert.equal(hex(r.root()), ROOTS[8]);
     assert.equal(h.nodes, 3 + 7, 'a perfect tree of 8 leaves has 7 interior nodes');
+  });
+});
+
+describe('nodeSha256', () => {
+  it('equals @noble/hashes on inputs of every size class, each digest a 32-byte array of its own', () => {
+    for (const n of [0, 1, 31, 32, 33, 63, 64, 65, 1000, 70_000]) {
+      const data = new Uint8Array(n).map((_, i) => (i * 7 + n) % 256);
+      const got = nodeSha256(data);
+      assert.deepEqual(got, sha256(data), `${n} bytes`);
+      assert.equal(got.constructor, Uint8Array, 'a plain Uint8Array, not a Buffer');
+      assert.equal(got.byteOffset, 0);
+      assert.equal(got.buffer.byteLength, 32, 'its own memory: keeping a hash keeps no larger buffer alive');
+    }
   });
 });

@@ -4,7 +4,7 @@
  * signature still verifies over it; and its entry ID.
  */
 import { sha256 } from '@noble/hashes/sha2.js';
-import { decodeSign1, sigStructure1, toHex, type CoseSign1 } from '../../cose/src/index.js';
+import { decodeSign1, toHex, withSigStructure1, type CoseSign1 } from '../../cose/src/index.js';
 import { sign1Spans } from './cbor.spans.js';
 
 /** `d2 84`: tag 18 and a 4-element array. */
@@ -84,5 +84,5 @@ export function statementIdOf(statement: CoseSign1 | Uint8Array, hash: Sha256 = 
     if (!entry) throw new TypeError("couldn't compute a statement id: pass the bytes of a statement with a detached payload");
     return toHex(hash(entry));
   }
-  return toHex(hash(sigStructure1(decoded.protectedBytes, NO_AAD, decoded.payload)));
+  return toHex(withSigStructure1(decoded.protectedBytes, NO_AAD, decoded.payload, hash)); // `hash` is done with its input when it returns
 }

@@ -196,6 +196,27 @@ export function runEventStoreContract(name: string, factory: ContractFactory, op
         assert.equal(Buffer.compare(Buffer.from(got.metadata), Buffer.from(metadata)), 0);
       }));
 
+    it("the caller's buffers, changed while the append is in flight, change nothing stored, and stay the caller's", () =>
+      withFixture(factory, async ({ store }, p) => {
+        // small bytes (kept uncopied by stores that copy them before append returns: SQLite's bind,
+        // the worker's clone) and large ones (copied, then handed to the worker: never the caller's)
+        const sizes = [3, 32, 64, 65, 2048, 64 * 1024 - 1, 64 * 1024, 70 * 1024];
+        const datas = sizes.map((n, k) => new Uint8Array(n).map((_, i) => (i * 31 + k) % 256));
+        const metas = sizes.map((n, k) => new Uint8Array(Math.min(n, 100)).map((_, i) => (i * 17 + k) % 256));
+        const want = datas.map((d) => Uint8Array.from(d));
+        const wantMeta = metas.map((m) => Uint8Array.from(m));
+        const pending = store.append(`${p}owned`, datas.map((data, k) => ({ type: 'Owned', data, metadata: metas[k] })), 'no_stream');
+        for (const b of [...datas, ...metas]) b.fill(0xee); // before the append resolves
+        await pending;
+        for (const [k, d] of datas.entries()) assert.equal(d.byteLength, sizes[k], `event ${k}'s data stays the caller's (not detached)`);
+        const got = await collect(store.readStream(`${p}owned`));
+        assert.equal(got.length, sizes.length);
+        got.forEach((e, k) => {
+          assert.equal(Buffer.compare(Buffer.from(e.data), Buffer.from(want[k]!)), 0, `event ${k} (${sizes[k]} bytes)`);
+          assert.equal(Buffer.compare(Buffer.from(e.metadata), Buffer.from(wantMeta[k]!)), 0, `event ${k}'s metadata`);
+        });
+      }));
+
     it('10^5 events read back in order', { timeout: Math.max(timeout, 120_000) }, () =>
       withFixture(factory, async ({ store }, p) => {
         const stream = `${p}many`;
