@@ -283,3 +283,14 @@ function encodeCborInternal(value: unknown, depth: number, capacity = 256): Uint
 export function encodeCbor(value: unknown): Uint8Array {
   return encodeCborInternal(value, 0);
 }
+
+/**
+ * {@link encodeCbor} lent to `use` instead of copied out (the buffer is reused afterwards): for
+ * bytes that are copied into something else at once, such as a `bstr .cbor` inside a larger
+ * encoding (a receipt's proof).
+ */
+export function encodeCborWith<T>(value: unknown, use: (bytes: Uint8Array) => T): T {
+  const w = new CborWriter();
+  w.value(value, 0);
+  return w.finishWith(use);
+}

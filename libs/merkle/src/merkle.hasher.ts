@@ -25,6 +25,9 @@ export interface MerkleHasher {
   emptyRoot(): Uint8Array;
 }
 
+/** leaves up to this size are hashed from one reused input buffer (larger ones from their own) */
+const LEAF_INPUT_MAX = 64 * 1024;
+
 /**
  * A {@link MerkleHasher} on a SHA-256 function. `sha256` must copy (or finish with) its input
  * before returning: the node hash reuses one input buffer (≈ 25% faster than allocating 65
@@ -37,10 +40,20 @@ export interface MerkleHasher {
  */
 export function createMerkleHasher(name: string, sha256: Sha256): MerkleHasher {
   const nodeInput = new Uint8Array(1 + 2 * HASH_SIZE);
+  // `0x00 ‖ entry`, reused like `nodeInput` for entries up to LEAF_INPUT_MAX: a fresh array per
+  // leaf was an ArrayBuffer of its own per registration (≈ 0.9 µs to allocate, sweep and free;
+  // docs/benchmarks.md, #17 eleventh pass)
+  let leafInput = new Uint8Array(0);
   return {
     name,
     hashLeaf(entry: Uint8Array): Uint8Array {
-      const buf = new Uint8Array(entry.length + 1);
+      const n = entry.length + 1;
+      let buf: Uint8Array;
+      if (n > LEAF_INPUT_MAX) buf = new Uint8Array(n);
+      else {
+        if (leafInput.length < n) leafInput = new Uint8Array(Math.max(4096, 2 ** Math.ceil(Math.log2(n))));
+        buf = leafInput.subarray(0, n);
+      }
       buf[0] = 0x00;
       buf.set(entry, 1);
       return sha256(buf);

@@ -124,3 +124,15 @@ describe('nodeSha256', () => {
     }
   });
 });
+
+describe('hashLeaf input buffer', () => {
+  it('leaves of growing and shrinking sizes, one after another, each get SHA-256(0x00 ‖ entry)', () => {
+    for (const hasher of [nodeMerkleHasher, nobleMerkleHasher]) {
+      for (const n of [5000, 3, 70_000, 0, 4095, 4096, 65_535, 65_536, 100, 9000]) {
+        const entry = new Uint8Array(n).map((_, i) => (i * 13 + n) % 256);
+        const want = sha256(Uint8Array.from([0, ...entry]));
+        assert.deepEqual(hasher.hashLeaf(entry), want, `${hasher.name}, ${n} bytes`);
+      }
+    }
+  });
+});

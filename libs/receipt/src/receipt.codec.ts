@@ -11,7 +11,7 @@ import {
   CoseError,
   decodeCbor,
   decodeSign1,
-  encodeCbor,
+  encodeCborWith,
   encodeSign1,
   getAlg,
   getCwtClaims,
@@ -84,10 +84,12 @@ function isSize(n: unknown): n is number {
 }
 
 function encodeReceipt(protectedHeader: Uint8Array, signature: Uint8Array, type: number, proof: unknown[]): Uint8Array {
-  const vdp = new Map<number, unknown>([[type, [encodeCbor(proof)]]]);
-  return encodeSign1(
-    { protectedBytes: protectedHeader, unprotectedHeader: new Map([[HeaderLabel.vdp, vdp]]), payload: null, signature },
-    { tagged: true },
+  // the proof's bytes are lent, not copied out: encodeSign1 copies them into the receipt
+  return encodeCborWith(proof, (proofBytes) =>
+    encodeSign1(
+      { protectedBytes: protectedHeader, unprotectedHeader: new Map([[HeaderLabel.vdp, new Map<number, unknown>([[type, [proofBytes]]])]]), payload: null, signature },
+      { tagged: true },
+    ),
   );
 }
 

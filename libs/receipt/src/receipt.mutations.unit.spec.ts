@@ -273,3 +273,18 @@ describe('receipt mutations are rejected with the right code', () => {
     assert.equal(rejected, receipt.length * 8);
   });
 });
+
+describe('encodeInclusionReceipt bytes', () => {
+  it('are those of the generic encoding (the proof lent from the CBOR writer, not copied out)', () => {
+    const path = Array.from({ length: 20 }, (_, i) => new Uint8Array(32).fill(i + 1));
+    const protectedHeader = encodeCbor(new Map<number, unknown>([[HeaderLabel.alg, Alg.ES256], [395, 1]]));
+    const signature = new Uint8Array(64).fill(9);
+    const want = encodeSign1({
+      protectedBytes: protectedHeader,
+      unprotectedHeader: new Map([[HeaderLabel.vdp, new Map<number, unknown>([[-1, [encodeCbor([1_000_000, 123_456, path])]]])]]),
+      payload: null,
+      signature,
+    });
+    for (let i = 0; i < 3; i++) assert.deepEqual(encodeInclusionReceipt({ protectedHeader, signature, treeSize: 1_000_000, leafIndex: 123_456, path }), want);
+  });
+});
