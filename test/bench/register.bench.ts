@@ -28,7 +28,8 @@
  * docker-registry started for the run and the service publishes every receipt there; the bench adds
  * publication throughput and the lag from 201 to referrer (test/bench/register-registry.ts).
  * BENCH_AB="<A>|<B>": two configurations or builds alternated in one run, medians and paired
- * ratios (test/bench/register-ab.ts). BENCH_SUBJECTS=random: each statement about a random-looking
+ * ratios (test/bench/register-ab.ts). Before the service starts, the same client runs against a bare
+ * node:http server (the floor, test/bench/register-floor.ts; BENCH_FLOOR=0 skips it). BENCH_SUBJECTS=random: each statement about a random-looking
  * collection digest, as in a real log, instead of consecutive ones (register.load.ts `benchSubjectOf`).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -36,7 +37,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../support/ports.js';
 import { createPostgresJsDriver } from '../../libs/event-store/src/postgres.driver.js';
-import { cpuLine, scrape, serverSideLine } from './service-metrics.js';
+import { cpuLine, cpuPerRegistration, scrape, serverSideLine } from './service-metrics.js';
+import { floorLine, measureFloor } from './register-floor.js';
 import { bareVerifyRate, benchStatements, benchSubjectOf, envPairs, load, paced, serial, startService } from './register.load.js';
 import { REGISTRY_MODE, drain, percentile, prepareRegistry, publicationLags, publishedCount, visibleInRegistry, type BenchRegistry, type Created } from './register-registry.js';
 
@@ -54,6 +56,8 @@ const PACED_RATE = Number(process.env.BENCH_RATE ?? 1000);
 const SERIAL_COUNT = 300;
 const root = new URL('../../..', import.meta.url).pathname;
 const SERVICE = process.env.BENCH_SERVICE ?? join(root, 'dist/src/main.js');
+/** the floor (register-floor.ts): a bare node:http server, same client, before the service starts */
+const FLOOR = process.env.BENCH_FLOOR !== '0' && !REGISTRY_MODE;
 
 async function main(): Promise<void> {
   if (Number(process.env.BENCH_NODES ?? 1) > 1) return (await import('./register-nodes.bench.js')).main();
@@ -62,6 +66,7 @@ async function main(): Promise<void> {
   const reg: BenchRegistry | undefined = REGISTRY_MODE ? await prepareRegistry() : undefined;
   const subjectAt = reg ? (i: number): string => reg.subjectOf(i) : benchSubjectOf();
   const { policyFile, bodies } = await benchStatements(dataDir, Math.ceil(SECONDS * 9000) + 20000, subjectAt);
+  const floor = FLOOR ? await measureFloor(bodies, { seconds: Math.min(SECONDS, 5), rate: PACED_RATE, connections: CONNECTIONS, saturated: !ONLY_PACED }) : undefined;
 
   const port = await freePort();
   const child = await startService({ service: SERVICE, dataDir, port, policyFile, env: { ...storeEnv, ...reg?.env, ...envPairs(process.env.BENCH_SERVICE_ENV ?? '', 'BENCH_SERVICE_ENV') } });
@@ -91,6 +96,7 @@ async function main(): Promise<void> {
       console.log(`    ${cpuLine(cpu0, cpu1, fixed.total + fixed.non2xx)}`);
       console.log(`    ${serverSide}`);
       console.log(`  ${loneLine}`);
+      if (floor) console.log(`  ${floorLine(floor, { paced: cpuPerRegistration(cpu0, cpu1, fixed.total + fixed.non2xx)?.service }, PACED_RATE)}`);
       return;
     }
     const verifyRate = await bareVerifyRate(3000);
@@ -109,6 +115,10 @@ async function main(): Promise<void> {
     console.log(`    ${cpuLine(cpu0, cpu1, fixed.total + fixed.non2xx)}`);
     console.log(`    ${serverSide}`);
     console.log(`  ${loneLine}`);
+    if (floor) {
+      const service = { paced: cpuPerRegistration(cpu0, cpu1, fixed.total + fixed.non2xx)?.service, saturated: cpuPerRegistration(cpu2, cpu3, max.total + max.non2xx)?.service };
+      console.log(`  ${floorLine(floor, service, PACED_RATE)}`);
+    }
     if (reg) {
       const backlog = cursor.next - published3;
       const d = await drain(url, cursor.next, 300_000);
