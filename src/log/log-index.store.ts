@@ -10,6 +10,7 @@
  */
 import Database from 'better-sqlite3';
 import type { Database as Db, Statement } from 'better-sqlite3';
+import { nodeBufferOf } from '../../libs/cose/src/index.js';
 import { CompactRange, type NodeId, type NodeReader } from '../../libs/merkle/src/index.js';
 import type { Checkpoint, LedgerEvent, NodeWrite } from '../../libs/ledger/src/index.js';
 import { buildReceiptFrom } from './receipt.builder.js';
@@ -79,13 +80,6 @@ const toCheckpoint = (r: CheckpointRow): Checkpoint => ({
   signature: new Uint8Array(r.signature),
   signedAt: r.signed_at,
 });
-
-/**
- * Bytes to bind: a hash or signature (≤ 64 bytes, which V8 keeps in its heap) is copied into
- * Buffer's shared pool, as binding it would move it into an ArrayBuffer of its own (≈ 0.9 µs to
- * allocate, sweep and free; docs/benchmarks.md, #17 eleventh pass).
- */
-const sqlBytes = (b: Uint8Array): Uint8Array => (b.byteLength <= 64 ? Buffer.from(b) : b);
 
 export class LogIndexStore implements NodeReader {
   private readonly db: Db;
@@ -158,13 +152,13 @@ export class LogIndexStore implements NodeReader {
   /** Write one sequenced batch, all or nothing. */
   writeBatch(b: BatchRecord): void {
     this.db.transaction(() => {
-      for (const n of b.nodes) this.q.putNode.run(nodePosition(n.level, n.index), sqlBytes(n.hash));
+      for (const n of b.nodes) this.q.putNode.run(nodePosition(n.level, n.index), nodeBufferOf(n.hash));
       for (const e of b.entries) {
         this.q.putEntry.run(e.index, e.entryId, e.statementId, e.iss, e.sub, e.contentType, e.kid, e.registeredAt, e.receiptTreeSize, e.entry);
       }
       this.ids.write(b.entries);
       const c = b.checkpoint;
-      this.q.putCheckpoint.run(c.treeSize, sqlBytes(c.root), c.protectedHeader, sqlBytes(c.signature), c.signedAt);
+      this.q.putCheckpoint.run(c.treeSize, nodeBufferOf(c.root), c.protectedHeader, nodeBufferOf(c.signature), c.signedAt);
       const st = b.range.state();
       this.q.setMeta.run('range', JSON.stringify({ size: st.size, hashes: st.hashes.map((h) => Buffer.from(h).toString('base64')) }));
       this.q.setMeta.run('appliedEvents', String(b.appliedEvents));

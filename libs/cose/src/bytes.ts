@@ -2,23 +2,27 @@
 
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 
-/** Node's Buffer where there is one: its hex encoder is native (a proof's 20 hashes: docs/benchmarks.md, fifth pass). */
-const NodeBuffer = (
-  globalThis as {
-    Buffer?: { from(b: ArrayBufferLike, offset: number, length: number): { toString(encoding: 'hex'): string }; from(b: Uint8Array): { toString(encoding: 'hex'): string } };
-  }
-).Buffer;
+type NodeBufferLike = Uint8Array & { toString(encoding: 'hex' | 'base64url'): string };
 
-/**
- * V8 keeps typed arrays of up to 64 bytes (hashes, signatures) in its heap; asking one for its
- * `buffer` moves it into an ArrayBuffer of its own (≈ 0.9 µs to allocate, sweep and free). Those
- * are copied into Buffer's shared pool instead (docs/benchmarks.md, #17 eleventh pass).
- */
+/** Node's Buffer where there is one: its hex encoder is native (a proof's 20 hashes: docs/benchmarks.md, fifth pass). */
+const NodeBuffer = (globalThis as { Buffer?: { from(b: ArrayBufferLike, offset: number, length: number): NodeBufferLike; from(b: Uint8Array): NodeBufferLike } }).Buffer;
+
+/** typed arrays of up to this many bytes made in JS (hashes, signatures) are kept in V8's heap */
 const IN_HEAP_MAX = 64;
 
+/**
+ * `b` as a Node Buffer (for a native encoder, or a binding such as SQLite's), without moving a small
+ * array out of V8's heap: asking one for its `buffer` gives it an ArrayBuffer of its own (≈ 0.9 µs to
+ * allocate, sweep and free; docs/benchmarks.md, #17 eleventh pass), so arrays of up to 64 bytes are
+ * copied into Buffer's shared pool and larger ones are viewed. Node only (throws without Buffer).
+ */
+export function nodeBufferOf(b: Uint8Array): NodeBufferLike {
+  if (!NodeBuffer) throw new TypeError("nodeBufferOf needs Node's Buffer");
+  return b.byteLength <= IN_HEAP_MAX ? NodeBuffer.from(b) : NodeBuffer.from(b.buffer, b.byteOffset, b.byteLength);
+}
+
 export function toHex(b: Uint8Array): string {
-  if (!NodeBuffer) return portableHex(b);
-  return (b.byteLength <= IN_HEAP_MAX ? NodeBuffer.from(b) : NodeBuffer.from(b.buffer, b.byteOffset, b.byteLength)).toString('hex');
+  return NodeBuffer ? nodeBufferOf(b).toString('hex') : portableHex(b);
 }
 
 /** {@link toHex} without Buffer (browsers); exported for the test that both agree. */

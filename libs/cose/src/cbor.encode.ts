@@ -49,7 +49,11 @@ const SPARES_KEPT = 8;
 
 function takeSpare(capacity: number): { buf: Uint8Array; view: DataView } {
   for (let i = spares.length - 1; i >= 0; i--) {
-    if (spares[i]!.buf.length >= capacity) return spares.splice(i, 1)[0]!;
+    const s = spares[i]!;
+    if (s.buf.length < capacity) continue;
+    spares[i] = spares[spares.length - 1]!;
+    spares.pop();
+    return s;
   }
   let size = SPARE_MIN;
   while (size < capacity) size *= 2;
@@ -62,6 +66,11 @@ function giveBack(spare: { buf: Uint8Array; view: DataView }): void {
 }
 
 const FINISHED = { buf: new Uint8Array(0), view: new DataView(new ArrayBuffer(0)) };
+
+/** A finished writer was used again: a bug in the caller, not bad input (hence not a CoseError). */
+function finished(): never {
+  throw new TypeError("couldn't write CBOR: the writer is finished (its buffer went back for reuse)");
+}
 
 /**
  * A growable output buffer, on a reused spare: {@link finish} (or {@link finishWith}) copies the
@@ -81,7 +90,7 @@ export class CborWriter {
 
   private ensure(n: number): void {
     if (this.pos + n <= this.buf.length) return;
-    if (this.spare === FINISHED) throw new CoseError(CoseErrorCode.CborUnsupportedType, "couldn't encode CBOR: the writer is finished");
+    if (this.spare === FINISHED) finished();
     const next = takeSpare(this.pos + n);
     next.buf.set(this.buf.subarray(0, this.pos));
     giveBack(this.spare);
@@ -240,7 +249,7 @@ export class CborWriter {
    * be done with them when it returns (hash them, copy them), as the next writer overwrites them.
    */
   finishWith<T>(use: (bytes: Uint8Array) => T): T {
-    if (this.spare === FINISHED) throw new CoseError(CoseErrorCode.CborUnsupportedType, "couldn't encode CBOR: the writer is finished");
+    if (this.spare === FINISHED) finished();
     const spare = this.spare;
     this.spare = FINISHED;
     this.buf = FINISHED.buf;

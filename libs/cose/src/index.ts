@@ -28,5 +28,5 @@ export { nodeCryptoBackend, createNodeCryptoBackend } from './node.backend.js';
 export { nobleBackend } from './noble.backend.js';
 export { publicKeyFromCertificate } from './x509.keys.js';
 export { signSign1, verifySign1, type SignSign1Options, type VerifySign1Options } from './sign1.sign.js';
-export { toHex, fromHex, toBase64Url, fromBase64Url, bytesEqual, compareBytes } from './bytes.js';
+export { toHex, fromHex, toBase64Url, fromBase64Url, bytesEqual, compareBytes, nodeBufferOf } from './bytes.js';
 export { MAX_X5CHAIN_LENGTH, isHashEnvelope, payloadContentType, x5chainOf } from './statement.headers.js';
