@@ -5,7 +5,8 @@
  * no verification, no log. What it costs per request is what any Node service pays on this machine
  * for the same requests from the same client, at the same rate.
  *
- * Run: `node dist/test/bench/floor.server.js <port> <reply bytes>`; prints `listening` when ready.
+ * Run: `node dist/test/bench/floor.server.js <port> <reply bytes>`; `GET /health` answers 200 once it
+ * listens (as the service's does, so the bench waits for both alike: register.load.ts `untilHealthy`).
  */
 import { createServer } from 'node:http';
 
@@ -14,6 +15,10 @@ const reply = Buffer.alloc(Number(process.argv[3] ?? 700), 0xa5);
 let n = 0;
 
 const server = createServer((req, res) => {
+  if (req.method === 'GET' && req.url === '/health') {
+    res.writeHead(200).end();
+    return;
+  }
   if (req.method !== 'POST' || req.url !== '/entries') {
     res.writeHead(404).end();
     return;
@@ -26,5 +31,5 @@ const server = createServer((req, res) => {
   });
 });
 server.keepAliveTimeout = 60_000;
-server.listen(port, '127.0.0.1', () => process.stdout.write('listening\n'));
+server.listen(port, '127.0.0.1');
 process.on('SIGTERM', () => server.close(() => process.exit(0)));

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { statCpuSeconds } from '../../src/metrics/thread-cpu.js';
 import { freePort } from '../support/ports.js';
-import { load, paced, type Run } from './register.load.js';
+import { load, paced, untilHealthy, type Run } from './register.load.js';
 
 /** bytes of the floor server's 201 body: about a receipt's at the bench's tree sizes */
 export const FLOOR_REPLY_BYTES = 700;
@@ -26,13 +26,8 @@ export interface Floor {
 export async function measureFloor(bodies: Uint8Array[], o: { seconds: number; rate: number; connections: number; saturated: boolean }): Promise<Floor> {
   const port = await freePort();
   const script = join(fileURLToPath(new URL('.', import.meta.url)), 'floor.server.js');
-  const child = spawn(process.execPath, [script, String(port), String(FLOOR_REPLY_BYTES)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = await untilHealthy(spawn(process.execPath, [script, String(port), String(FLOOR_REPLY_BYTES)], { stdio: ['ignore', 'inherit', 'inherit'] }), port, 100);
   try {
-    await new Promise<void>((resolve, reject) => {
-      child.once('error', reject);
-      child.once('exit', (code) => reject(new Error(`the floor server exited with ${code}`)));
-      child.stdout!.on('data', (d: Buffer) => d.toString().includes('listening') && resolve());
-    });
     const url = `http://127.0.0.1:${port}`;
     const cpu = (): number => statCpuSeconds(`/proc/${child.pid}/stat`) ?? NaN;
     const cursor = { next: 0 };
@@ -46,7 +41,6 @@ export async function measureFloor(bodies: Uint8Array[], o: { seconds: number; r
     const saturatedUs = ((cpu() - c0) / saturatedRun.total) * 1e6;
     return { pacedUs, saturatedUs, pacedRun, saturatedRun };
   } finally {
-    child.removeAllListeners('exit');
     child.kill('SIGTERM');
   }
 }

@@ -269,10 +269,15 @@ function encodeKey(k: unknown, depth: number): Uint8Array {
   return encodeCborInternal(k, depth, 16);
 }
 
-function encodeCborInternal(value: unknown, depth: number, capacity = 256): Uint8Array {
+/** A writer holding `value` encoded (at nesting `depth`), to finish or finishWith. */
+function written(value: unknown, depth: number, capacity = 256): CborWriter {
   const w = new CborWriter(capacity);
   w.value(value, depth);
-  return w.finish();
+  return w;
+}
+
+function encodeCborInternal(value: unknown, depth: number, capacity = 256): Uint8Array {
+  return written(value, depth, capacity).finish();
 }
 
 /**
@@ -299,7 +304,5 @@ export function encodeCbor(value: unknown): Uint8Array {
  * encoding (a receipt's proof).
  */
 export function encodeCborWith<T>(value: unknown, use: (bytes: Uint8Array) => T): T {
-  const w = new CborWriter();
-  w.value(value, 0);
-  return w.finishWith(use);
+  return written(value, 0).finishWith(use);
 }

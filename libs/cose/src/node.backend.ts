@@ -93,13 +93,11 @@ export function createNodeCryptoBackend(opts: NodeBackendOptions = {}): CryptoBa
         if (signature.length !== curve.sigSize) return resolve(false);
         // An OpenSSL error here means a malformed signature: that is "does not verify".
         if (inline?.(toBeSigned.length)) {
-          let ok = false;
           try {
-            ok = nodeVerify(curve.hash ?? null, toBeSigned, keyInput(curve, ko), signature);
+            return resolve(nodeVerify(curve.hash ?? null, toBeSigned, keyInput(curve, ko), signature));
           } catch {
-            ok = false;
+            return resolve(false);
           }
-          return resolve(ok);
         }
         nodeVerify(curve.hash ?? null, toBeSigned, keyInput(curve, ko), signature, (err, ok) => resolve(!err && ok));
       });
