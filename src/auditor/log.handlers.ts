@@ -6,7 +6,7 @@
 import type { Readable } from 'node:stream';
 import { QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
 import type { Checkpoint } from '../../libs/ledger/src/index.js';
-import { consistencyProof, hashLeaf, inclusionProof, MerkleError, rootAt } from '../../libs/merkle/src/index.js';
+import { consistencyProof, hashLeaf, inclusionProof, MerkleError, rootAt, type NodeReader } from '../../libs/merkle/src/index.js';
 import { malformed, notFound } from '../common/problem.js';
 import { LogIndexStore } from '../log/log-index.store.js';
 import {
@@ -64,25 +64,43 @@ export class ListCheckpointsHandler implements IQueryHandler<ListCheckpoints, Ch
 export class GetInclusionProofHandler implements IQueryHandler<GetInclusionProof, InclusionProofResult> {
   constructor(private readonly index: LogIndexStore) {}
 
-  /** Narrow reads (entry id ↔ index, the leaf hash as the stored level-0 node; checkpoints from memory): a hot path. */
+  /**
+   * A hot path: checkpoints from memory, and one SQLite statement for the rest (the path's nodes
+   * below the cached levels, the leaf hash as the stored level-0 node and, asked by index, the
+   * entry id: `LogIndexStore.proofNodes`). Every index below the log's size holds an entry (entries
+   * and their checkpoint are written together), so an index needs no read to be found.
+   */
   async execute(q: GetInclusionProof): Promise<InclusionProofResult> {
+    const size = logSize(this.index);
     const byId = 'entryId' in q.entry;
-    const entryId = byId ? q.entry.entryId : this.index.entryIdAt(q.entry.index);
-    const at = byId ? this.index.indexOf(q.entry.entryId) : q.entry.index;
-    if (entryId === undefined || at === undefined) throw notFound(byId ? `no entry ${q.entry.entryId} in this log` : `no entry at index ${q.entry.index} in this log`);
-    const treeSize = q.treeSize ?? logSize(this.index);
+    let entryId = byId ? q.entry.entryId : undefined;
+    const at = byId ? this.index.indexOf(q.entry.entryId) : q.entry.index < size ? q.entry.index : undefined;
+    if (at === undefined) throw notFound(byId ? `no entry ${q.entry.entryId} in this log` : `no entry at index ${q.entry.index} in this log`);
+    const treeSize = q.treeSize ?? size;
     withinLog(this.index, treeSize, 'treeSize');
-    if (at >= treeSize) throw malformed(`entry ${entryId} has index ${at}: it is not in the tree of size ${treeSize}`, 'ERR_NOT_IN_TREE');
+    if (at >= treeSize) throw malformed(`entry ${entryId ?? this.index.entryIdAt(at)} has index ${at}: it is not in the tree of size ${treeSize}`, 'ERR_NOT_IN_TREE');
     const checkpoint = this.index.checkpoint(treeSize);
+    let leafHash: Uint8Array | undefined;
+    const reader: NodeReader = {
+      getNodes: async (ids) => {
+        const r = this.index.proofNodes(ids, at, !byId);
+        leafHash = r.leafHash;
+        entryId ??= r.entryId;
+        return r.hashes;
+      },
+    };
     let path: Uint8Array[];
     let root: Uint8Array;
     try {
-      path = await inclusionProof(this.index, at, treeSize);
+      path = await inclusionProof(reader, at, treeSize);
       root = checkpoint?.root ?? (await rootAt(this.index, treeSize));
     } catch (err) {
       throw proofProblem(err);
     }
-    const leafHash = this.index.leafHash(at) ?? hashLeaf(this.index.entryBytes(entryId)!);
+    // a tree of one leaf has an empty path: nothing was read
+    entryId ??= this.index.entryIdAt(at);
+    if (entryId === undefined) throw notFound(`no entry at index ${at} in this log`);
+    leafHash ??= this.index.leafHash(at) ?? hashLeaf(this.index.entryBytes(entryId)!);
     return { entryId, leafIndex: at, treeSize, leafHash, root, path, checkpoint };
   }
 }

@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { CompactRange, hashChildren, hashLeaf, inclusionProof, verifyInclusion } from '../../libs/merkle/src/index.js';
+import { CompactRange, hashChildren, hashLeaf, inclusionNodes, inclusionProof, verifyInclusion } from '../../libs/merkle/src/index.js';
 import type { Checkpoint, NodeWrite } from '../../libs/ledger/src/index.js';
 import Database from 'better-sqlite3';
 import { LogIndexStore } from './log-index.store.js';
@@ -86,6 +86,46 @@ describe('LogIndexStore', () => {
       const missing = new LogIndexStore(join(dir, 'other.sqlite'));
       await assert.rejects(missing.getNodes([{ level: 0, index: 1 }, { level: 2, index: 0 }]), /tree node \(0, 1\): not stored/);
       missing.close();
+      index.close();
+    });
+  });
+
+  it("reads a proof's nodes, its leaf hash and the entry id at its index in one statement, as getNodes, leafHash and entryIdAt answer", async () => {
+    return inTempDir(async (dir) => {
+      const path = join(dir, 'log-index.sqlite');
+      const index = new LogIndexStore(path, { keepLatest: true });
+      const n = 37;
+      const { leaves, nodes, range } = treeOf(n);
+      const hex = (s: string): string => createHash('sha256').update(s).digest('hex');
+      const entries = leaves.map((_, i) => ({
+        index: i, entryId: hex(`entry ${i}`), statementId: hex(`statement ${i}`), iss: 'https://issuer.test', sub: 'registry.test/app', contentType: 'application/json',
+        kid: 'k1', registeredAt: new Date(0).toISOString(), receiptTreeSize: n, entry: new TextEncoder().encode(`leaf ${i}`),
+      }));
+      index.writeBatch({ entries, nodes, checkpoint: checkpointAt(range), range, appliedEvents: n + 1 });
+      for (const at of [0, 5, 16, 31, 36]) {
+        for (const size of [at + 1, 33, n]) {
+          if (at >= size) continue;
+          const { ids } = inclusionNodes(at, size);
+          for (const withEntryId of [true, false]) {
+            const r = index.proofNodes(ids, at, withEntryId);
+            assert.deepEqual(r.hashes, await index.getNodes(ids), `path of ${at} at ${size}`);
+            assert.deepEqual(r.leafHash, leaves[at]);
+            assert.equal(r.entryId, withEntryId ? index.entryIdAt(at) : undefined);
+            assert.equal(r.entryId, withEntryId ? entries[at]!.entryId : undefined);
+          }
+        }
+      }
+      const beyond = index.proofNodes([], n + 3, true);
+      assert.equal(beyond.entryId, undefined, 'no entry beyond the log');
+      assert.equal(beyond.leafHash, undefined, 'no leaf beyond the log');
+      assert.throws(() => index.proofNodes([{ level: 1, index: 2 }, { level: 0, index: n + 5 }], 0, true), /tree node \(0, 42\): not stored/);
+      // more nodes than one statement reads arm by arm (then `pos IN (…)`), with repeats, uncached: the same answers
+      const many = [...nodes.slice(0, 70), ...nodes.slice(0, 3)];
+      const fresh = new LogIndexStore(path);
+      const r = fresh.proofNodes(many.map(({ level, index: i }) => ({ level, index: i })), 7, true);
+      assert.deepEqual(r.hashes, many.map((x) => x.hash));
+      assert.deepEqual([r.leafHash, r.entryId], [leaves[7], entries[7]!.entryId]);
+      fresh.close();
       index.close();
     });
   });

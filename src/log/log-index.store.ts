@@ -81,6 +81,14 @@ const toCheckpoint = (r: CheckpointRow): Checkpoint => ({
   signedAt: r.signed_at,
 });
 
+/** `hashes` read for `ids`, each one there: a missing node is named. */
+function allStored(ids: readonly NodeId[], hashes: readonly (Uint8Array | undefined)[]): Uint8Array[] {
+  for (let i = 0; i < ids.length; i++) {
+    if (!hashes[i]) throw new Error(`couldn't read tree node (${ids[i]!.level}, ${ids[i]!.index}): not stored`);
+  }
+  return hashes as Uint8Array[];
+}
+
 export class LogIndexStore implements NodeReader {
   private readonly db: Db;
   private readonly q: Record<string, Statement>;
@@ -208,11 +216,19 @@ export class LogIndexStore implements NodeReader {
   }
 
   async getNodes(ids: readonly NodeId[]): Promise<Uint8Array[]> {
-    const hashes = this.nodes.lookupMany(ids);
-    hashes.forEach((h, i) => {
-      if (!h) throw new Error(`couldn't read tree node (${ids[i]!.level}, ${ids[i]!.index}): not stored`);
-    });
-    return hashes as Uint8Array[];
+    return allStored(ids, this.nodes.lookupMany(ids));
+  }
+
+  /**
+   * {@link getNodes} for the inclusion proof of leaf `leafIndex`, with what else the proof's answer
+   * needs from the index read in the same SQLite statement: the leaf hash (its level-0 node) and,
+   * with `withEntryId`, the id of the entry at `leafIndex` (a proof asked for by index).
+   */
+  proofNodes(ids: readonly NodeId[], leafIndex: number, withEntryId: boolean): { hashes: Uint8Array[]; leafHash: Uint8Array | undefined; entryId: string | undefined } {
+    const all = [...ids, { level: 0, index: leafIndex }];
+    const r = withEntryId ? this.nodes.lookupManyWithEntryId(all, leafIndex) : { hashes: this.nodes.lookupMany(all), entryId: undefined };
+    const leafHash = r.hashes.pop();
+    return { hashes: allStored(ids, r.hashes), leafHash, entryId: r.entryId };
   }
 
   /** One stored tree node, undefined when it is not stored. */

@@ -18,6 +18,8 @@ import type { NodeId } from '../../libs/merkle/src/index.js';
 
 const CACHED_FROM_LEVEL = 4;
 const CACHE_BYTES = 16 * 2 ** 20;
+/** up to this many nodes a statement reads them arm by arm ({@link TreeNodeCache.statementFor}) */
+const MAX_ARMS = 64;
 
 const asBytes = (h: Buffer): Uint8Array => new Uint8Array(h.buffer, h.byteOffset, h.length);
 
@@ -121,7 +123,19 @@ export class TreeNodeCache {
    * from memory, the others from one SQLite statement.
    */
   lookupMany(ids: readonly NodeId[]): (Uint8Array | undefined)[] {
-    const out: (Uint8Array | undefined)[] = new Array(ids.length);
+    return this.readMany(ids).hashes;
+  }
+
+  /**
+   * {@link lookupMany}, and the id of the entry at log index `entryAt` (undefined when the index
+   * holds none) read in the same statement: what an inclusion proof by index needs from SQLite.
+   */
+  lookupManyWithEntryId(ids: readonly NodeId[], entryAt: number): { hashes: (Uint8Array | undefined)[]; entryId: string | undefined } {
+    return this.readMany(ids, entryAt);
+  }
+
+  private readMany(ids: readonly NodeId[], entryAt?: number): { hashes: (Uint8Array | undefined)[]; entryId: string | undefined } {
+    const out = new Array<Uint8Array | undefined>(ids.length).fill(undefined); // no holes: callers test each
     const missing: number[] = [];
     const positions: number[] = [];
     for (let i = 0; i < ids.length; i++) {
@@ -133,18 +147,31 @@ export class TreeNodeCache {
         positions.push(nodePosition(level, index));
       }
     }
-    if (missing.length === 1) out[missing[0]!] = this.lookup(ids[missing[0]!]!.level, ids[missing[0]!]!.index);
-    else if (missing.length > 1) {
-      const rows = this.statementFor(missing.length).all(...positions) as { pos: number; hash: Buffer }[];
-      const found = new Map<number, Uint8Array>();
-      for (const r of rows) found.set(r.pos, asBytes(r.hash));
-      missing.forEach((i, k) => {
-        const h = found.get(positions[k]!);
-        out[i] = h;
-        if (h) this.remember(ids[i]!.level, ids[i]!.index, h);
-      });
+    let entryId: string | undefined;
+    if (entryAt === undefined && missing.length === 1) out[missing[0]!] = this.lookup(ids[missing[0]!]!.level, ids[missing[0]!]!.index);
+    else if (entryAt !== undefined || missing.length > 1) {
+      const params = entryAt === undefined ? positions : [entryAt, ...positions];
+      const rows = this.statementFor(missing.length, entryAt !== undefined).all(...params) as [number, Buffer | string][];
+      // Arms are tagged with their place in `missing`; the `IN (…)` form answers with positions.
+      const found = missing.length > MAX_ARMS ? new Map<number, Uint8Array>() : undefined;
+      for (const [tag, v] of rows) {
+        if (tag < 0) entryId = v as string;
+        else if (found) found.set(tag, asBytes(v as Buffer));
+        else this.keep(ids, missing[tag]!, asBytes(v as Buffer), out);
+      }
+      if (found) {
+        missing.forEach((i, k) => {
+          const h = found.get(positions[k]!);
+          if (h) this.keep(ids, i, h, out);
+        });
+      }
     }
-    return out;
+    return { hashes: out, entryId };
+  }
+
+  private keep(ids: readonly NodeId[], i: number, h: Uint8Array, out: (Uint8Array | undefined)[]): void {
+    out[i] = h;
+    this.remember(ids[i]!.level, ids[i]!.index, h);
   }
 
   /** Caches a node of a cached level; past the budget the lowest cached level goes. */
@@ -160,11 +187,21 @@ export class TreeNodeCache {
     }
   }
 
-  private statementFor(k: number): Statement {
-    let s = this.many.get(k);
+  /**
+   * `k` tagged single-row arms joined by `UNION ALL` (each a seek on the primary key; `pos IN (…)`
+   * builds a temporary index of its list on every run), the entry id's arm first (tag −1) when
+   * `withEntryId`; rows come raw as [tag, value], so an absent node is an absent row. Beyond
+   * {@link MAX_ARMS} nodes (long consistency proofs), `pos IN (…)`. Prepared once per shape.
+   */
+  private statementFor(k: number, withEntryId: boolean): Statement {
+    const key = 2 * k + (withEntryId ? 1 : 0);
+    let s = this.many.get(key);
     if (!s) {
-      s = this.db.prepare(`SELECT pos, hash FROM tree_nodes WHERE pos IN (${Array.from({ length: k }, () => '?').join(', ')})`);
-      this.many.set(k, s);
+      const arms = withEntryId ? ['SELECT -1, entry_id FROM entries WHERE idx = ?'] : [];
+      if (k <= MAX_ARMS) for (let i = 0; i < k; i++) arms.push(`SELECT ${i}, hash FROM tree_nodes WHERE pos = ?`);
+      else arms.push(`SELECT pos, hash FROM tree_nodes WHERE pos IN (${Array.from({ length: k }, () => '?').join(', ')})`);
+      s = this.db.prepare(arms.join(' UNION ALL ')).raw();
+      this.many.set(key, s);
     }
     return s;
   }

@@ -227,6 +227,22 @@ describe('auditor API', () => {
     }
     const byIndex = await json(`${ledger.url}/proofs/inclusion?index=2`);
     assert.equal(byIndex.entryId, ids.a2);
+    // by index and by entry id answer alike (an index reads its entry id with the proof's nodes), at
+    // every tree size that holds the entry, the tree of one leaf (an empty path) included
+    for (let at = 0; at < size; at++) {
+      for (const treeSize of new Set([at + 1, size])) {
+        const p = await json(`${ledger.url}/proofs/inclusion?index=${at}&treeSize=${treeSize}`);
+        assert.deepEqual(p, await json(`${ledger.url}/proofs/inclusion?entry=${p.entryId}&treeSize=${treeSize}`), `index ${at} at ${treeSize}`);
+        verifyInclusion(hex(p.leafHash), at, treeSize, p.path.map(hex), hex(p.root));
+      }
+    }
+    const beyond = await fetch(`${ledger.url}/proofs/inclusion?index=${size}`);
+    assert.equal(beyond.status, 404);
+    assert.equal((await problemOf(beyond)).detail, `no entry at index ${size} in this log`);
+    const outside = await fetch(`${ledger.url}/proofs/inclusion?index=2&treeSize=2`);
+    assert.equal(outside.status, 400);
+    const p2 = await problemOf(outside);
+    assert.deepEqual([p2.code, p2.detail], ['ERR_NOT_IN_TREE', `entry ${ids.a2} has index 2: it is not in the tree of size 2`]);
     // the body is written directly (inclusion.route.ts): the bytes JSON.stringify gives, as JSON
     const raw = await fetch(`${ledger.url}/proofs/inclusion?index=2`);
     assert.match(raw.headers.get('content-type') ?? '', /^application\/json; charset=utf-8$/);
