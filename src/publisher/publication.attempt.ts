@@ -104,7 +104,9 @@ export class PublicationAttempts {
     rows.forEach((r, i) => {
       if (r.targetKind !== 'oci-layout' || this.subjects.has(`${r.registry}/${r.repository}@${r.subjectDigest}`)) return;
       const store = this.layout.store(r);
-      byStore.set(store, [...(byStore.get(store) ?? []), i]);
+      const at = byStore.get(store);
+      if (at) at.push(i);
+      else byStore.set(store, [i]);
     });
     if (byStore.size > 0) await this.watchLayout();
     for (const [store, at] of byStore) {

@@ -118,6 +118,16 @@ describe('OCI image layout store', () => {
     await assert.rejects(store.getBlob(sha256Digest(enc('absent'))), { code: 'ERR_OCI_NOT_FOUND' });
   });
 
+  it('holdsAll: listed manifests, blobs only, absent and malformed digests, each answered per position however often repeated', async () => {
+    const store = await OciLayoutStore.open(join(dir, 'holds'));
+    const listed = await putImage(store, 'v1');
+    const blob = await store.putBlob(enc('a child manifest, stored as a blob only'));
+    const absent = sha256Digest(enc('absent'));
+    const asked = [absent, listed.digest, blob, absent, 'sha256:../../etc/passwd', blob, absent, listed.digest];
+    assert.deepEqual(await store.holdsAll(asked), [false, true, true, false, false, true, false, true]);
+    assert.deepEqual(await store.holdsAll([]), []);
+  });
+
   it('sees index.json changed by another writer (another handle, a tool replacing it, an in-place rewrite) on its next read', async () => {
     const d = join(dir, 'cache');
     const reader = await OciLayoutStore.open(d);

@@ -124,12 +124,18 @@ export class OciLayoutStore {
   /**
    * Whether the layout holds each of `digests` as {@link resolve} would find it: listed in
    * `index.json`, or a blob (a child manifest of a listed image index). One read of the (cached)
-   * index for all, and a synchronous `stat` per unlisted digest (a miss builds no error object):
-   * for a background batch checking many subjects at once.
+   * index for all, and a synchronous `stat` per distinct unlisted digest (a miss builds no error
+   * object): for a background batch checking many subjects at once, often many claims about one.
    */
   async holdsAll(digests: readonly string[]): Promise<boolean[]> {
     const listed = byDigestOf(await this.indexState());
-    return digests.map((d) => listed.has(d) || (isDigest(d) && statSync(this.blobPath(d), { throwIfNoEntry: false }) !== undefined));
+    const blobs = new Map<string, boolean>();
+    return digests.map((d) => {
+      if (listed.has(d)) return true;
+      let held = blobs.get(d);
+      if (held === undefined) blobs.set(d, (held = isDigest(d) && statSync(this.blobPath(d), { throwIfNoEntry: false }) !== undefined));
+      return held;
+    });
   }
 
   /** A tag (`org.opencontainers.image.ref.name`) or digest → descriptor, or undefined. */
