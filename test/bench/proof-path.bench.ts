@@ -3,9 +3,10 @@
  * and one `GET /entries/{id}` cost without HTTP, piece by piece, on a real log index (e.g. the one
  * `SCALE_KEEP=1 npm run bench:scale` leaves in BENCH_DIR/scitt-scale-<n>/): the index reads, the
  * proof, the query handler, JSON, the receipt. Random entries, BENCH_REQUESTS calls per row (default
- * 20,000), µs per call (wall time on this thread; the index is opened read-write but nothing is written).
+ * 20,000), µs per call (wall time on this thread; the index is opened read-write but nothing is written,
+ * keeping its latest checkpoint in memory as the service's writer does).
  */
-import { hashLeaf, inclusionProof } from '../../libs/merkle/src/index.js';
+import { hashLeaf, inclusionNodes, inclusionProof } from '../../libs/merkle/src/index.js';
 import { toHex } from '../../libs/cose/src/index.js';
 import { GetInclusionProofHandler } from '../../src/auditor/log.handlers.js';
 import { GetInclusionProof } from '../../src/auditor/auditor.queries.js';
@@ -23,7 +24,7 @@ async function time(name: string, fn: (i: number) => unknown): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const index = new LogIndexStore(path!);
+  const index = new LogIndexStore(path!, { keepLatest: true });
   const size = index.checkpoint()!.treeSize;
   const random = (): number => Math.floor(Math.random() * size);
   const ids = Array.from({ length: 4096 }, () => index.entryByIndex(random())!.entryId);
@@ -33,6 +34,12 @@ async function main(): Promise<void> {
   await time('index.entryByIndex(i)', () => index.entryByIndex(random()));
   await time('index.entryBytes(id) + hashLeaf', (i) => hashLeaf(index.entryBytes(ids[i % ids.length]!)!));
   await time('inclusionProof(index, i, size)', () => inclusionProof(index, random(), size));
+  await time('index.entryIdAt(i)', () => index.entryIdAt(random()));
+  await time('index.leafHash(i)', () => index.leafHash(random()));
+  await time("index.proofNodes(plan, i) (a proof by index: its one statement)", () => {
+    const at = random();
+    return index.proofNodes(inclusionNodes(at, size).ids, at, true);
+  });
   await time('GetInclusionProofHandler (by index)', () => handler.execute(new GetInclusionProof({ index: random() }, undefined)));
   await time('… + JSON body', async () => {
     const p = await handler.execute(new GetInclusionProof({ index: random() }, undefined));
