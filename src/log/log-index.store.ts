@@ -226,7 +226,7 @@ export class LogIndexStore implements NodeReader {
    */
   proofNodes(ids: readonly NodeId[], leafIndex: number, withEntryId: boolean): { hashes: Uint8Array[]; leafHash: Uint8Array | undefined; entryId: string | undefined } {
     const all = [...ids, { level: 0, index: leafIndex }];
-    const r = withEntryId ? this.nodes.lookupManyWithEntryId(all, leafIndex) : { hashes: this.nodes.lookupMany(all), entryId: undefined };
+    const r = this.nodes.lookupManyWithEntryId(all, withEntryId ? leafIndex : undefined);
     const leafHash = r.hashes.pop();
     return { hashes: allStored(ids, r.hashes), leafHash, entryId: r.entryId };
   }

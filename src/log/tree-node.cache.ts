@@ -123,18 +123,14 @@ export class TreeNodeCache {
    * from memory, the others from one SQLite statement.
    */
   lookupMany(ids: readonly NodeId[]): (Uint8Array | undefined)[] {
-    return this.readMany(ids).hashes;
+    return this.lookupManyWithEntryId(ids, undefined).hashes;
   }
 
   /**
-   * {@link lookupMany}, and the id of the entry at log index `entryAt` (undefined when the index
-   * holds none) read in the same statement: what an inclusion proof by index needs from SQLite.
+   * {@link lookupMany}, and with `entryAt` the id of the entry at that log index (undefined when the
+   * index holds none) read in the same statement: what an inclusion proof by index needs from SQLite.
    */
-  lookupManyWithEntryId(ids: readonly NodeId[], entryAt: number): { hashes: (Uint8Array | undefined)[]; entryId: string | undefined } {
-    return this.readMany(ids, entryAt);
-  }
-
-  private readMany(ids: readonly NodeId[], entryAt?: number): { hashes: (Uint8Array | undefined)[]; entryId: string | undefined } {
+  lookupManyWithEntryId(ids: readonly NodeId[], entryAt: number | undefined): { hashes: (Uint8Array | undefined)[]; entryId: string | undefined } {
     const out = new Array<Uint8Array | undefined>(ids.length).fill(undefined); // no holes: callers test each
     const missing: number[] = [];
     const positions: number[] = [];
@@ -148,8 +144,10 @@ export class TreeNodeCache {
       }
     }
     let entryId: string | undefined;
-    if (entryAt === undefined && missing.length === 1) out[missing[0]!] = this.lookup(ids[missing[0]!]!.level, ids[missing[0]!]!.index);
-    else if (entryAt !== undefined || missing.length > 1) {
+    if (entryAt === undefined && missing.length === 1) {
+      const h = this.readAt(positions[0]!);
+      if (h) this.keep(ids, missing[0]!, h, out);
+    } else if (entryAt !== undefined || missing.length > 1) {
       const params = entryAt === undefined ? positions : [entryAt, ...positions];
       const rows = this.statementFor(missing.length, entryAt !== undefined).all(...params) as [number, Buffer | string][];
       // Arms are tagged with their place in `missing`; the `IN (…)` form answers with positions.
