@@ -5,7 +5,8 @@
  */
 import type { Database as Db } from 'better-sqlite3';
 import { fillIdKeys } from './log-index.ids.js';
-import { nodePosition } from './tree-node.cache.js';
+import { fillTiles } from './log-index.tiles.js';
+import { nodePosition } from './node-position.js';
 
 /** The entries by log index; their ids are found through `id_keys` (log-index.ids.ts), no SQLite index. */
 const ENTRIES = `(
@@ -17,6 +18,7 @@ const ENTRY_COLUMNS = 'idx, entry_id, iss, sub, content_type, kid, registered_at
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
   CREATE TABLE IF NOT EXISTS tree_nodes (pos INTEGER PRIMARY KEY, hash BLOB NOT NULL);
+  CREATE TABLE IF NOT EXISTS tiles (t INTEGER PRIMARY KEY, nodes BLOB NOT NULL, ids BLOB NOT NULL);
   CREATE TABLE IF NOT EXISTS entries ${ENTRIES};
   CREATE TABLE IF NOT EXISTS id_keys (first_idx INTEGER PRIMARY KEY, keys BLOB NOT NULL);
   CREATE TABLE IF NOT EXISTS checkpoints (tree_size INTEGER PRIMARY KEY, root BLOB NOT NULL, protected BLOB NOT NULL, signature BLOB NOT NULL, signed_at TEXT NOT NULL);
@@ -24,18 +26,21 @@ const SCHEMA = `
 
 /** Creates the tables a new file needs and converts an older file's. */
 export function prepareLogIndexSchema(db: Db): void {
+  const has = (table: string): boolean => db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?").get(table) !== undefined;
+  // a file with tree nodes but no tiles: its levels 0–3 move into tiles (below)
+  const untiled = !has('tiles') && (has('tree_nodes') || has('nodes'));
   db.exec(SCHEMA);
   const columns = db.prepare('PRAGMA table_info(entries)').all() as { name: string }[];
   // a version without statement ids: rebuilt from the event store (startup replays the stream into it)
   if (!columns.some((c) => c.name === 'statement_id')) {
-    db.exec('DROP TABLE entries; DROP TABLE IF EXISTS nodes; DROP TABLE tree_nodes; DROP TABLE id_keys; DROP TABLE checkpoints; DELETE FROM meta;');
+    db.exec('DROP TABLE entries; DROP TABLE IF EXISTS nodes; DROP TABLE tree_nodes; DROP TABLE IF EXISTS tiles; DROP TABLE id_keys; DROP TABLE checkpoints; DELETE FROM meta;');
     db.exec(SCHEMA);
     return;
   }
   // stored receipts (before receipts were built on read): the column goes, the rest stays valid
   if (columns.some((c) => c.name === 'receipt')) db.exec('ALTER TABLE entries DROP COLUMN receipt');
   // tree nodes keyed by (level, index), before post-order positions (tree-node.cache.ts): moved over, in key order
-  if (db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'nodes'").get()) {
+  if (has('nodes')) {
     db.function('scitt_node_position', { deterministic: true }, (level, index) => nodePosition(Number(level), Number(index)));
     db.transaction(() => db.exec('INSERT OR REPLACE INTO tree_nodes (pos, hash) SELECT scitt_node_position(level, idx), hash FROM nodes ORDER BY 1; DROP TABLE nodes;'))();
   }
@@ -50,4 +55,6 @@ export function prepareLogIndexSchema(db: Db): void {
       fillIdKeys(db);
     })();
   }
+  // tree nodes of levels 0–3 by position, before tiles (log-index.tiles.ts): moved into tiles with their entries' ids
+  if (untiled) db.transaction(() => fillTiles(db))();
 }

@@ -13,7 +13,9 @@ import { CompactRange, hashChildren, hashLeaf, inclusionNodes, inclusionProof, v
 import type { Checkpoint, NodeWrite } from '../../libs/ledger/src/index.js';
 import Database from 'better-sqlite3';
 import { LogIndexStore } from './log-index.store.js';
-import { TreeNodeCache, nodePosition } from './tree-node.cache.js';
+import { TreeNodeCache } from './tree-node.cache.js';
+import { nodePosition } from './node-position.js';
+import { TILE_LEVELS, TILE_NODES, slotOf, tileOf } from './log-index.tiles.js';
 
 const checkpointAt = (range: CompactRange): Checkpoint => ({ treeSize: range.size, root: range.root(), protectedHeader: new Uint8Array([0xa0]), signature: new Uint8Array(64), signedAt: new Date(0).toISOString() });
 
@@ -185,7 +187,7 @@ describe('LogIndexStore', () => {
       created.close();
       // the layout before positions: a WITHOUT ROWID table keyed by (level, idx)
       const old = new Database(path);
-      old.exec('DROP TABLE tree_nodes; CREATE TABLE nodes (level INTEGER NOT NULL, idx INTEGER NOT NULL, hash BLOB NOT NULL, PRIMARY KEY (level, idx)) WITHOUT ROWID');
+      old.exec('DROP TABLE tree_nodes; DROP TABLE tiles; CREATE TABLE nodes (level INTEGER NOT NULL, idx INTEGER NOT NULL, hash BLOB NOT NULL, PRIMARY KEY (level, idx)) WITHOUT ROWID');
       const put = old.prepare('INSERT INTO nodes (level, idx, hash) VALUES (?, ?, ?)');
       for (const node of nodes) put.run(node.level, node.index, node.hash);
       old.close();
@@ -194,7 +196,8 @@ describe('LogIndexStore', () => {
       index.close();
       const after = new Database(path, { readonly: true });
       assert.equal(after.prepare("SELECT count(*) FROM sqlite_schema WHERE name = 'nodes'").pluck().get(), 0, 'the old table is gone');
-      assert.equal(after.prepare('SELECT count(*) FROM tree_nodes').pluck().get(), nodes.length);
+      assert.equal(after.prepare('SELECT count(*) FROM tree_nodes').pluck().get(), nodes.filter((x) => x.level >= TILE_LEVELS).length, 'levels from 4 up by position');
+      assert.equal(after.prepare('SELECT count(*) FROM tiles').pluck().get(), Math.ceil(n / 16), 'levels 0–3 in tiles');
       after.close();
     });
   });
@@ -210,6 +213,104 @@ describe('LogIndexStore', () => {
     index.writeBatch({ entries, nodes: [], checkpoint: checkpointAt(range), range, appliedEvents: applied });
   };
   const span = (from: number, to: number) => Array.from({ length: to - from }, (_, k) => entryAt(from + k));
+
+  it('places levels 0–3 in tiles of 16 leaves: each slot is the node\'s post-order position less its tile\'s first', () => {
+    for (const t of [0, 1, 2, 7, 1000, 2 ** 30 + 3, 2 ** 36 - 1]) {
+      const first = nodePosition(TILE_LEVELS, t) - TILE_NODES; // the tile's 30 nodes, then its root (level 4)
+      const slots = new Set<number>();
+      for (let level = 0; level < TILE_LEVELS; level++) {
+        const width = 16 >>> level;
+        for (let j = 0; j < width; j++) {
+          const index = t * width + j;
+          assert.equal(tileOf(level, index), t, `(${level}, ${index}) in tile ${t}`);
+          assert.equal(slotOf(level, index), nodePosition(level, index) - first, `(${level}, ${index}) slot`);
+          slots.add(slotOf(level, index));
+        }
+      }
+      assert.deepEqual([...slots].sort((a, b) => a - b), Array.from({ length: TILE_NODES }, (_, k) => k), 'the 30 slots, each once');
+    }
+  });
+
+  /** The tiles and upper nodes a file holds, for comparing two files row by row. */
+  const rowsOf = (path: string): { tiles: unknown[]; upper: unknown[] } => {
+    const db = new Database(path, { readonly: true });
+    try {
+      return { tiles: db.prepare('SELECT t, nodes, ids FROM tiles ORDER BY t').raw().all(), upper: db.prepare('SELECT pos, hash FROM tree_nodes ORDER BY pos').raw().all() };
+    } finally {
+      db.close();
+    }
+  };
+  const entriesOf = (n: number) =>
+    Array.from({ length: n }, (_, i) => ({
+      index: i, entryId: hex(`entry ${i}`), statementId: hex(`statement ${i}`), iss: 'https://ci.example', sub: 'sub',
+      contentType: 'text/plain', kid: 'k', registeredAt: new Date(0).toISOString(), receiptTreeSize: n, entry: new TextEncoder().encode(`leaf ${i}`),
+    }));
+
+  it('writes tiles batch by batch as the sequencer does, the same rows as all at once; a reader sees the open tile grow; a failed batch leaves nothing behind', async () => {
+    return inTempDir(async (dir) => {
+      const n = 53;
+      const { leaves, nodes, range: full } = treeOf(n);
+      const entries = entriesOf(n);
+      const once = new LogIndexStore(join(dir, 'once.sqlite'), { keepLatest: true });
+      once.writeBatch({ entries, nodes, checkpoint: checkpointAt(full), range: full, appliedEvents: n + 1 });
+      once.close();
+      const path = join(dir, 'batches.sqlite');
+      const writer = new LogIndexStore(path, { keepLatest: true });
+      const reader = new LogIndexStore(path);
+      const range = new CompactRange();
+      let at = 0;
+      for (const size of [1, 3, 5, 16, 17, 1, 2, 8]) {
+        const batch: NodeWrite[] = [];
+        const from = at;
+        for (; at < Math.min(n, from + size); at++) range.append(leaves[at]!, (level, index, hash) => batch.push({ level, index, hash }));
+        if (from === 25) {
+          // the same batch, failing: nodes go into the open tile (one beyond the log), then an entry's index is taken
+          const bogus = [...batch, { level: 0, index: 60, hash: new Uint8Array(32).fill(0xee) }];
+          assert.throws(() => writer.writeBatch({ entries: [...entries.slice(from, at), entries[0]!], nodes: bogus, checkpoint: checkpointAt(range), range, appliedEvents: at + 1 }), /UNIQUE|PRIMARY KEY/);
+          assert.throws(() => writer.writeBatch({ entries: [{ ...entries[from]!, entryId: entries[from]!.entryId.toUpperCase() }], nodes: batch, checkpoint: checkpointAt(range), range, appliedEvents: at + 1 }), /not 64 lowercase hex digits/);
+        }
+        writer.writeBatch({ entries: entries.slice(from, at), nodes: batch, checkpoint: checkpointAt(range), range, appliedEvents: at + 1 });
+        for (const i of [from, at - 1, 0]) {
+          const r = reader.proofNodes(inclusionNodes(i, at).ids, i, true);
+          verifyInclusion(leaves[i]!, i, at, await inclusionProof(reader, i, at), range.root());
+          assert.deepEqual([r.leafHash, r.entryId], [leaves[i], entries[i]!.entryId], `leaf ${i} at ${at}, from another instance`);
+        }
+        assert.deepEqual(reader.proofNodes([], at, true), { hashes: [], leafHash: undefined, entryId: undefined }, `nothing beyond ${at} in the open tile`);
+        if (at === n) break;
+      }
+      assert.equal(at, n);
+      writer.close();
+      reader.close();
+      assert.deepEqual(rowsOf(path), rowsOf(join(dir, 'once.sqlite')), 'the same tiles and upper nodes');
+    });
+  });
+
+  it('moves levels 0–3 of an index from before tiles into tiles with their entry ids, the rows a new index writes', async () => {
+    return inTempDir(async (dir) => {
+      const n = 45;
+      const { leaves, nodes, range } = treeOf(n);
+      const entries = entriesOf(n);
+      for (const name of ['new.sqlite', 'old.sqlite']) {
+        const index = new LogIndexStore(join(dir, name), { keepLatest: true });
+        index.writeBatch({ entries, nodes, checkpoint: checkpointAt(range), range, appliedEvents: n + 1 });
+        index.close();
+      }
+      // the layout before tiles: every node in tree_nodes by position
+      const old = new Database(join(dir, 'old.sqlite'));
+      const put = old.prepare('INSERT INTO tree_nodes (pos, hash) VALUES (?, ?)');
+      for (const x of nodes) if (x.level < TILE_LEVELS) put.run(nodePosition(x.level, x.index), Buffer.from(x.hash));
+      old.exec('DROP TABLE tiles');
+      old.close();
+      const index = new LogIndexStore(join(dir, 'old.sqlite'), { keepLatest: true });
+      for (let i = 0; i < n; i++) {
+        const r = index.proofNodes(inclusionNodes(i, n).ids, i, true);
+        verifyInclusion(leaves[i]!, i, n, await inclusionProof(index, i, n), range.root());
+        assert.deepEqual([r.leafHash, r.entryId], [leaves[i], entries[i]!.entryId]);
+      }
+      index.close();
+      assert.deepEqual(rowsOf(join(dir, 'old.sqlite')), rowsOf(join(dir, 'new.sqlite')));
+    });
+  });
 
   it('finds every entry and statement by id, old or new, in the writer and in another instance (no SQLite index on the ids)', async () => {
     return inTempDir(async (dir) => {

@@ -14,9 +14,11 @@ import { nodeBufferOf } from '../../libs/cose/src/index.js';
 import { CompactRange, type NodeId, type NodeReader } from '../../libs/merkle/src/index.js';
 import type { Checkpoint, LedgerEvent, NodeWrite } from '../../libs/ledger/src/index.js';
 import { buildReceiptFrom } from './receipt.builder.js';
-import { TreeNodeCache, nodePosition } from './tree-node.cache.js';
+import { TreeNodeCache } from './tree-node.cache.js';
+import { nodePosition } from './node-position.js';
 import { EntryIds } from './log-index.ids.js';
 import { prepareLogIndexSchema } from './log-index.schema.js';
+import { TILE_LEVELS, TileWriter } from './log-index.tiles.js';
 
 export interface IndexedEntry {
   readonly index: number;
@@ -93,6 +95,8 @@ export class LogIndexStore implements NodeReader {
   private readonly db: Db;
   private readonly q: Record<string, Statement>;
   private readonly nodes: TreeNodeCache;
+  /** levels 0–3 and entry ids, in tiles of 16 leaves (log-index.tiles.ts) */
+  private readonly tiles: TileWriter;
   /**
    * The latest checkpoint as this instance wrote it (null: none yet; undefined: not read yet), kept
    * only by the file's writer (`keepLatest`): another instance on the same file (the processors'
@@ -139,6 +143,7 @@ export class LogIndexStore implements NodeReader {
       entrySizesFrom: p('SELECT idx, length(entry) AS bytes FROM entries WHERE idx >= ? ORDER BY idx LIMIT ?'),
     };
     this.nodes = new TreeNodeCache(this.db);
+    this.tiles = new TileWriter(this.db, this.keepLatest);
     this.ids = new EntryIds(this.db, this.keepLatest);
     this.idsLoaded = this.ids.loaded;
   }
@@ -159,18 +164,28 @@ export class LogIndexStore implements NodeReader {
 
   /** Write one sequenced batch, all or nothing. */
   writeBatch(b: BatchRecord): void {
-    this.db.transaction(() => {
-      for (const n of b.nodes) this.q.putNode.run(nodePosition(n.level, n.index), nodeBufferOf(n.hash));
-      for (const e of b.entries) {
-        this.q.putEntry.run(e.index, e.entryId, e.statementId, e.iss, e.sub, e.contentType, e.kid, e.registeredAt, e.receiptTreeSize, e.entry);
-      }
-      this.ids.write(b.entries);
-      const c = b.checkpoint;
-      this.q.putCheckpoint.run(c.treeSize, nodeBufferOf(c.root), c.protectedHeader, nodeBufferOf(c.signature), c.signedAt);
-      const st = b.range.state();
-      this.q.setMeta.run('range', JSON.stringify({ size: st.size, hashes: st.hashes.map((h) => Buffer.from(h).toString('base64')) }));
-      this.q.setMeta.run('appliedEvents', String(b.appliedEvents));
-    })();
+    try {
+      this.db.transaction(() => {
+        for (const n of b.nodes) {
+          if (n.level < TILE_LEVELS) this.tiles.put(n.level, n.index, n.hash);
+          else this.q.putNode.run(nodePosition(n.level, n.index), nodeBufferOf(n.hash));
+        }
+        for (const e of b.entries) {
+          this.q.putEntry.run(e.index, e.entryId, e.statementId, e.iss, e.sub, e.contentType, e.kid, e.registeredAt, e.receiptTreeSize, e.entry);
+          this.tiles.putId(e.index, e.entryId);
+        }
+        this.tiles.flush();
+        this.ids.write(b.entries);
+        const c = b.checkpoint;
+        this.q.putCheckpoint.run(c.treeSize, nodeBufferOf(c.root), c.protectedHeader, nodeBufferOf(c.signature), c.signedAt);
+        const st = b.range.state();
+        this.q.setMeta.run('range', JSON.stringify({ size: st.size, hashes: st.hashes.map((h) => Buffer.from(h).toString('base64')) }));
+        this.q.setMeta.run('appliedEvents', String(b.appliedEvents));
+      })();
+    } catch (err) {
+      this.tiles.forget();
+      throw err;
+    }
     this.latest = b.checkpoint;
     this.ids.written(b.entries);
   }

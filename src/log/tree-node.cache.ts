@@ -3,18 +3,19 @@
  * are immutable, and every proof in a tree of n leaves reads one node per level, so the levels
  * from {@link CACHED_FROM_LEVEL} up (n / 8 nodes: 125 k at 10⁶ entries) are kept in memory once
  * read, 32 bytes each in one buffer per level ({@link LevelHashes}: 4 MB at 10⁶; as a Map of
- * Buffers they took ≈ 200 bytes a node). Levels 0–3 (15 of every 16 nodes) are read from SQLite,
- * the path's four in one statement. Bounded whatever n is: past {@link CACHE_BYTES} the lowest
- * cached level is given up and read from SQLite instead (at ≈ 4·10⁶ entries, level 4).
+ * Buffers they took ≈ 200 bytes a node). Levels 0–3 (15 of every 16 nodes) are stored in tiles of
+ * 16 leaves with those leaves' entry ids (log-index.tiles.ts): a proof's lower path, its leaf hash
+ * and its entry id are one row. Bounded whatever n is: past {@link CACHE_BYTES} the lowest cached
+ * level is given up and read from SQLite instead (at ≈ 4·10⁶ entries, level 4).
  *
- * Nodes are stored by their position in the tree's post-order ({@link nodePosition}), the order in
- * which an append-only tree completes them: a batch's new nodes are one run of consecutive keys,
- * so its write touches one or two b-tree pages instead of one per level (keyed by (level, index),
- * each level was its own run, ≈ 8 pages per batch of 5), and a leaf's lower path (levels 0–3) sits
- * in one 31-node stretch, usually one page, for proofs.
+ * Nodes from level 4 up are stored by their position in the tree's post-order ({@link nodePosition}),
+ * the order in which an append-only tree completes them: a batch's new nodes are one run of
+ * consecutive keys, so its write touches one or two b-tree pages instead of one per level.
  */
 import type { Database as Db, Statement } from 'better-sqlite3';
 import type { NodeId } from '../../libs/merkle/src/index.js';
+import { TILE_LEAVES, TILE_LEVELS, tileEntryId, tileNode, tileOf } from './log-index.tiles.js';
+import { nodePosition } from './node-position.js';
 
 const CACHED_FROM_LEVEL = 4;
 const CACHE_BYTES = 16 * 2 ** 20;
@@ -56,39 +57,14 @@ class LevelHashes {
   }
 }
 
-const TWO_32 = 2 ** 32;
-
-const popcount32 = (x: number): number => {
-  x -= (x >>> 1) & 0x55555555;
-  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
-  return (Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24) & 63;
-};
-
-const ctz32 = (x: number): number => 31 - Math.clz32(x & -x);
-
-/**
- * The post-order position of the perfect-subtree node (level, index) — the node over leaves
- * [index·2^level, (index+1)·2^level) — in a left-filled tree: the number of nodes completed before
- * it. The node completes when leaf n = (index+1)·2^level arrives; by then 2n − popcount(n) nodes
- * are complete, of which the last t − level (t: n's trailing zero bits) are the ones above it on
- * the same right edge. Exact for n < 2^53 (a log of 2^40 entries has n ≤ 2^40).
- */
-export function nodePosition(level: number, index: number): number {
-  const n = (index + 1) * 2 ** level;
-  const lo = n % TWO_32;
-  const hi = Math.floor(n / TWO_32);
-  const ones = popcount32(lo) + popcount32(hi);
-  const trailing = lo !== 0 ? ctz32(lo) : 32 + ctz32(hi);
-  return 2 * n - ones - 1 - (trailing - level);
-}
-
 export class TreeNodeCache {
   /** cached levels by level number, from {@link lowest} up */
   private readonly levels = new Map<number, LevelHashes>();
   private lowest = CACHED_FROM_LEVEL;
   private cachedBytes = 0;
   private readonly one: Statement;
-  /** `SELECT … WHERE pos IN (…)` with k positions, prepared once per k */
+  private readonly oneTile: Statement;
+  /** statements reading t tiles and k nodes, prepared once per shape ({@link statementFor}) */
   private readonly many = new Map<number, Statement>();
 
   /** `budgetBytes`: what the cached levels may hold (default {@link CACHE_BYTES}) */
@@ -96,15 +72,20 @@ export class TreeNodeCache {
     private readonly db: Db,
     private readonly budgetBytes = CACHE_BYTES,
   ) {
-    this.one = db.prepare('SELECT hash FROM tree_nodes WHERE pos = ?');
+    this.one = db.prepare('SELECT hash FROM tree_nodes WHERE pos = ?').pluck();
+    this.oneTile = db.prepare('SELECT nodes FROM tiles WHERE t = ?').pluck();
   }
 
   /** One node, undefined when it is not stored. */
   readonly lookup = (level: number, index: number): Uint8Array | undefined => {
-    if (level < this.lowest) return this.read(level, index);
+    if (level < TILE_LEVELS) {
+      const nodes = this.oneTile.get(tileOf(level, index)) as Buffer | undefined;
+      return nodes && tileNode(asBytes(nodes), level, index);
+    }
+    if (level < this.lowest) return this.readAt(nodePosition(level, index));
     const cached = this.cached(level, index);
     if (cached) return cached;
-    const h = this.read(level, index);
+    const h = this.readAt(nodePosition(level, index));
     if (h) this.remember(level, index, h);
     return h;
   };
@@ -128,14 +109,23 @@ export class TreeNodeCache {
 
   /**
    * {@link lookupMany}, and with `entryAt` the id of the entry at that log index (undefined when the
-   * index holds none) read in the same statement: what an inclusion proof by index needs from SQLite.
+   * index holds none) from its tile, read in the same statement: what an inclusion proof by index
+   * needs from SQLite is then one tile (its levels 0–3, its leaf and its entry id) and the
+   * uncached nodes above.
    */
   lookupManyWithEntryId(ids: readonly NodeId[], entryAt: number | undefined): { hashes: (Uint8Array | undefined)[]; entryId: string | undefined } {
     const out = new Array<Uint8Array | undefined>(ids.length).fill(undefined); // no holes: callers test each
+    /** the tiles to read, and per id below TILE_LEVELS the place of its tile in that list (−1: not a tile's) */
+    const tiles: number[] = entryAt === undefined ? [] : [Math.floor(entryAt / TILE_LEAVES)]; // the entry id's tile first: its arm reads the ids
+    const inTile = new Array<number>(ids.length).fill(-1);
     const missing: number[] = [];
     const positions: number[] = [];
     for (let i = 0; i < ids.length; i++) {
       const { level, index } = ids[i]!;
+      if (level < TILE_LEVELS) {
+        inTile[i] = placeOf(tiles, tileOf(level, index));
+        continue;
+      }
       const h = this.cached(level, index);
       if (h) out[i] = h;
       else {
@@ -143,28 +133,38 @@ export class TreeNodeCache {
         positions.push(nodePosition(level, index));
       }
     }
-    let entryId: string | undefined;
-    if (entryAt === undefined && missing.length === 1) {
-      const h = this.readAt(positions[0]!);
-      if (h) this.keep(ids, missing[0]!, h, out);
-    } else if (entryAt !== undefined || missing.length > 1) {
-      const params = entryAt === undefined ? positions : [entryAt, ...positions];
-      const rows = this.statementFor(missing.length, entryAt !== undefined).all(...params) as [number, Buffer | string][];
-      // Arms are tagged with their place in `missing`; the `IN (…)` form answers with positions.
-      const found = missing.length > MAX_ARMS ? new Map<number, Uint8Array>() : undefined;
-      for (const [tag, v] of rows) {
-        if (tag < 0) entryId = v as string;
-        else if (found) found.set(tag, asBytes(v as Buffer));
-        else this.keep(ids, missing[tag]!, asBytes(v as Buffer), out);
+    if (tiles.length === 0 && missing.length <= 1) {
+      if (missing.length === 1) {
+        const h = this.readAt(positions[0]!);
+        if (h) this.keep(ids, missing[0]!, h, out);
       }
-      if (found) {
-        missing.forEach((i, k) => {
-          const h = found.get(positions[k]!);
-          if (h) this.keep(ids, i, h, out);
-        });
+      return { hashes: out, entryId: undefined };
+    }
+    const rows = this.statementFor(tiles.length, missing.length, entryAt !== undefined).all(...tiles, ...positions) as [number, Buffer, Buffer | null][];
+    // Arms are tagged with their place (tiles first, then `missing`); the `IN (…)` form answers
+    // with tile numbers and positions, told apart by the ids column (a node row has none).
+    const byIn = tiles.length + missing.length > MAX_ARMS;
+    const tileRows = new Array<[Uint8Array, Uint8Array | null] | undefined>(tiles.length).fill(undefined);
+    const found = byIn ? new Map<number, Uint8Array>() : undefined;
+    for (const [tag, v, idsBlob] of rows) {
+      if (byIn) {
+        if (idsBlob !== null) tileRows[tiles.indexOf(tag)] = [asBytes(v), asBytes(idsBlob)];
+        else found!.set(tag, asBytes(v));
+      } else if (tag < tiles.length) tileRows[tag] = [asBytes(v), idsBlob && asBytes(idsBlob)];
+      else this.keep(ids, missing[tag - tiles.length]!, asBytes(v), out);
+    }
+    if (found) {
+      for (let k = 0; k < missing.length; k++) {
+        const h = found.get(positions[k]!);
+        if (h) this.keep(ids, missing[k]!, h, out);
       }
     }
-    return { hashes: out, entryId };
+    for (let i = 0; i < ids.length; i++) {
+      const row = inTile[i]! >= 0 ? tileRows[inTile[i]!] : undefined;
+      if (row) out[i] = tileNode(row[0], ids[i]!.level, ids[i]!.index);
+    }
+    const idsBlob = entryAt !== undefined ? tileRows[0]?.[1] : undefined;
+    return { hashes: out, entryId: idsBlob ? tileEntryId(idsBlob, entryAt!) : undefined };
   }
 
   private keep(ids: readonly NodeId[], i: number, h: Uint8Array, out: (Uint8Array | undefined)[]): void {
@@ -186,30 +186,39 @@ export class TreeNodeCache {
   }
 
   /**
-   * `k` tagged single-row arms joined by `UNION ALL` (each a seek on the primary key; `pos IN (…)`
-   * builds a temporary index of its list on every run), the entry id's arm first (tag −1) when
-   * `withEntryId`; rows come raw as [tag, value], so an absent node is an absent row. Beyond
-   * {@link MAX_ARMS} nodes (long consistency proofs), `pos IN (…)`. Prepared once per shape.
+   * `t` tile arms then `k` node arms, tagged single-row `SELECT`s joined by `UNION ALL` (each a
+   * seek on a primary key; `IN (…)` builds a temporary index of its list on every run); rows come
+   * raw as [tag, hash or tile nodes, tile ids or NULL], so an absent node or tile is an absent row.
+   * Only the first tile's arm reads its ids, and only `withIds`. Beyond {@link MAX_ARMS} arms (long
+   * consistency proofs), one `IN (…)` per table. Prepared once per shape.
    */
-  private statementFor(k: number, withEntryId: boolean): Statement {
-    const key = 2 * k + (withEntryId ? 1 : 0);
+  private statementFor(t: number, k: number, withIds: boolean): Statement {
+    const key = 2 * (t * 4096 + k) + (withIds ? 1 : 0);
     let s = this.many.get(key);
     if (!s) {
-      const arms = withEntryId ? ['SELECT -1, entry_id FROM entries WHERE idx = ?'] : [];
-      if (k <= MAX_ARMS) for (let i = 0; i < k; i++) arms.push(`SELECT ${i}, hash FROM tree_nodes WHERE pos = ?`);
-      else arms.push(`SELECT pos, hash FROM tree_nodes WHERE pos IN (${Array.from({ length: k }, () => '?').join(', ')})`);
+      const arms: string[] = [];
+      const list = (n: number): string => Array.from({ length: n }, () => '?').join(', ');
+      if (t + k <= MAX_ARMS) {
+        for (let i = 0; i < t; i++) arms.push(`SELECT ${i}, nodes, ${i === 0 && withIds ? 'ids' : 'NULL'} FROM tiles WHERE t = ?`);
+        for (let i = 0; i < k; i++) arms.push(`SELECT ${t + i}, hash, NULL FROM tree_nodes WHERE pos = ?`);
+      } else {
+        if (t > 0) arms.push(`SELECT t, nodes, ids FROM tiles WHERE t IN (${list(t)})`);
+        if (k > 0) arms.push(`SELECT pos, hash, NULL FROM tree_nodes WHERE pos IN (${list(k)})`);
+      }
       s = this.db.prepare(arms.join(' UNION ALL ')).raw();
       this.many.set(key, s);
     }
     return s;
   }
 
-  private read(level: number, index: number): Uint8Array | undefined {
-    return this.readAt(nodePosition(level, index));
-  }
-
   private readAt(pos: number): Uint8Array | undefined {
-    const h = (this.one.get(pos) as { hash: Buffer } | undefined)?.hash;
+    const h = this.one.get(pos) as Buffer | undefined;
     return h && asBytes(h);
   }
+}
+
+/** The place of `t` in `tiles`, added at the end if it is not there (a proof reads one or two). */
+function placeOf(tiles: number[], t: number): number {
+  const k = tiles.indexOf(t);
+  return k >= 0 ? k : tiles.push(t) - 1;
 }

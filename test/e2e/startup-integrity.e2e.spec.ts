@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { nodePosition } from '../../src/log/tree-node.cache.js';
+import { slotOf, tileOf } from '../../src/log/log-index.tiles.js';
 import { register, startLedger, type TestLedger } from '../support/ledger.js';
 import { makeIssuer, signStatement, subjectOf, type TestIssuer } from '../support/statements.js';
 
@@ -58,7 +58,10 @@ describe('start-up integrity', () => {
     const ledger = await ledgerWith(3); // tree of 3: the right edge is nodes (1, 0) and (0, 2)
     await ledger.close();
     const db = new Database(join(ledger.dataDir, 'log-index.sqlite'));
-    assert.equal(db.prepare('UPDATE tree_nodes SET hash = ? WHERE pos = ?').run(Buffer.alloc(32, 7), nodePosition(0, 2)).changes, 1);
+    // node (0, 2) is in tile 0 (levels 0–3 of leaves 0–15), at its slot
+    const nodes = db.prepare('SELECT nodes FROM tiles WHERE t = ?').pluck().get(tileOf(0, 2)) as Buffer;
+    nodes.fill(7, 32 * slotOf(0, 2), 32 * slotOf(0, 2) + 32);
+    assert.equal(db.prepare('UPDATE tiles SET nodes = ? WHERE t = ?').run(nodes, tileOf(0, 2)).changes, 1);
     db.close();
     await assert.rejects(startLedger({ policy: policy(issuer), dataDir: ledger.dataDir }), /stored tree node \(0, 2\) differs from its right edge at 3 entries/);
     // the index is derived: deleting it rebuilds it from the event store, and the log serves again
