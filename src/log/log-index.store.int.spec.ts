@@ -14,7 +14,7 @@ import type { Checkpoint, NodeWrite } from '../../libs/ledger/src/index.js';
 import Database from 'better-sqlite3';
 import { LogIndexStore } from './log-index.store.js';
 import { TreeNodeCache } from './tree-node.cache.js';
-import { nodePosition } from './node-position.js';
+import { nodeAt, nodePosition } from './node-position.js';
 import { TILE_LEVELS, TILE_NODES, slotOf, tileOf } from './log-index.tiles.js';
 
 const checkpointAt = (range: CompactRange): Checkpoint => ({ treeSize: range.size, root: range.root(), protectedHeader: new Uint8Array([0xa0]), signature: new Uint8Array(64), signedAt: new Date(0).toISOString() });
@@ -149,6 +149,36 @@ describe('LogIndexStore', () => {
       while (((n >> BigInt(trailing)) & 1n) === 0n) trailing++;
       assert.equal(BigInt(nodePosition(level, index)), complete(n) - 1n - BigInt(trailing - level), `node (${level}, ${index})`);
     }
+  });
+
+  it('finds the node at a post-order position (nodePosition\'s inverse), to 2^52 leaves, and refuses what is not a position', () => {
+    for (let pos = 0; pos < 20_000; pos++) {
+      const { level, index } = nodeAt(pos);
+      assert.equal(nodePosition(level, index), pos, `position ${pos}: (${level}, ${index})`);
+    }
+    for (const [level, index] of [[0, 2 ** 40 - 1], [40, 0], [17, 2 ** 23 - 3], [3, 123_456_789_012], [51, 1], [52, 0], [0, 2 ** 52 - 1]] as const) {
+      assert.deepEqual(nodeAt(nodePosition(level, index)), { level, index });
+    }
+    for (const bad of [-1, 0.5, 2 ** 53 - 1, 2 ** 53, Number.NaN]) assert.throws(() => nodeAt(bad), RangeError, String(bad));
+  });
+
+  it('the writer reads the stored upper nodes into memory after open: proofs then read none of them from SQLite', async () => {
+    return inTempDir(async (dir) => {
+      const path = join(dir, 'log-index.sqlite');
+      const n = 3000;
+      const { leaves, nodes, range } = treeOf(n);
+      const first = new LogIndexStore(path, { keepLatest: true });
+      first.writeBatch({ entries: [], nodes, checkpoint: checkpointAt(range), range, appliedEvents: n + 1 });
+      first.close();
+      const writer = new LogIndexStore(path, { keepLatest: true });
+      await writer.nodesWarmed;
+      // with the upper nodes gone from the file, every proof's upper path still comes (from memory)
+      const db = new Database(path);
+      assert.equal(db.prepare('DELETE FROM tree_nodes').run().changes, nodes.filter((x) => x.level >= TILE_LEVELS).length);
+      db.close();
+      for (const at of [0, 17, 1024, 2047, 2999]) verifyInclusion(leaves[at]!, at, n, await inclusionProof(writer, at, n), range.root());
+      writer.close();
+    });
   });
 
   it('keeps the levels from 4 up in memory, 32 bytes a node, and answers the same from memory as from SQLite', () => {

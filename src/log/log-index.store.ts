@@ -91,6 +91,9 @@ function allStored(ids: readonly NodeId[], hashes: readonly (Uint8Array | undefi
   return hashes as Uint8Array[];
 }
 
+/** upper tree nodes read at a time by the writer's warm-up (a few ms each) */
+const WARM_ROWS = 1_000;
+
 export class LogIndexStore implements NodeReader {
   private readonly db: Db;
   private readonly q: Record<string, Statement>;
@@ -108,6 +111,8 @@ export class LogIndexStore implements NodeReader {
   private readonly ids: EntryIds;
   /** resolves when the writer's id lookup holds every id the file held at open */
   readonly idsLoaded: Promise<void>;
+  /** resolves when the writer has read the stored upper tree nodes into memory ({@link warmNodes}) */
+  readonly nodesWarmed: Promise<void>;
 
   /**
    * `autoCheckpointPages`: SQLite's `wal_autocheckpoint` (default 1000); the service sets a large
@@ -146,6 +151,24 @@ export class LogIndexStore implements NodeReader {
     this.tiles = new TileWriter(this.db, this.keepLatest);
     this.ids = new EntryIds(this.db, this.keepLatest);
     this.idsLoaded = this.ids.loaded;
+    this.nodesWarmed = this.keepLatest ? this.warmNodes() : Promise.resolve();
+  }
+
+  /**
+   * The writer reads the stored nodes from level 4 up (n / 8 rows, 4 MB at 10⁶ entries) into the
+   * node cache in the background after open, in chunks, pausing between them at least twice as
+   * long as a chunk took: otherwise each of a restarted service's first proofs reads its upper path
+   * from SQLite (at 10⁶ entries the first 20,000 proofs cost 2.5× the later ones). A closed file stops it.
+   */
+  private async warmNodes(): Promise<void> {
+    let worked = 0;
+    for (let after: number | undefined = -1; after !== undefined; ) {
+      await new Promise<void>((resolve) => setTimeout(resolve, Math.max(2, 2 * worked)));
+      if (!this.db.open) return;
+      const started = performance.now();
+      after = this.nodes.warm(after, WARM_ROWS);
+      worked = performance.now() - started;
+    }
   }
 
   /** Number of stream events already applied here (0 for a new index). */

@@ -27,3 +27,26 @@ export function nodePosition(level: number, index: number): number {
   const trailing = lo !== 0 ? ctz32(lo) : 32 + ctz32(hi);
   return 2 * n - ones - 1 - (trailing - level);
 }
+
+/** 2^i, for i ≤ 53 */
+const POW2 = Array.from({ length: 54 }, (_, i) => 2 ** i);
+
+/**
+ * The node at post-order position `pos` ({@link nodePosition}'s inverse): the left-filled tree's
+ * nodes in post-order are those of the perfect tree of any height h from position 0 (2^(h+1) − 1
+ * positions), so a walk down from the root of one that holds `pos` finds the subtree whose root sits there.
+ */
+export function nodeAt(pos: number): { level: number; index: number } {
+  if (!Number.isSafeInteger(pos) || pos < 0 || pos > 2 ** 53 - 2) throw new RangeError(`not a node position: ${pos}`);
+  let start = 0; // the first position of the subtree walked into
+  let leaf = 0; // its first leaf
+  // the perfect tree of height h from position 0 holds positions up to 2^(h+1) − 2: start with one that holds pos
+  for (let h = Math.min(52, Math.ceil(Math.log2(pos + 2))); ; h--) {
+    const child = POW2[h]! - 1; // positions in each of its two subtrees
+    if (pos === start + 2 * child) return { level: h, index: leaf / POW2[h]! };
+    if (pos >= start + child) {
+      start += child;
+      leaf += POW2[h - 1]!;
+    }
+  }
+}

@@ -15,7 +15,7 @@
 import type { Database as Db, Statement } from 'better-sqlite3';
 import type { NodeId } from '../../libs/merkle/src/index.js';
 import { TILE_LEAVES, TILE_LEVELS, tileEntryId, tileNode, tileOf } from './log-index.tiles.js';
-import { nodePosition } from './node-position.js';
+import { nodeAt, nodePosition } from './node-position.js';
 
 const CACHED_FROM_LEVEL = 4;
 const CACHE_BYTES = 16 * 2 ** 20;
@@ -64,6 +64,7 @@ export class TreeNodeCache {
   private cachedBytes = 0;
   private readonly one: Statement;
   private readonly oneTile: Statement;
+  private readonly warmRows: Statement;
   /** statements reading t tiles and k nodes, prepared once per shape ({@link statementFor}) */
   private readonly many = new Map<number, Statement>();
 
@@ -74,6 +75,7 @@ export class TreeNodeCache {
   ) {
     this.one = db.prepare('SELECT hash FROM tree_nodes WHERE pos = ?').pluck();
     this.oneTile = db.prepare('SELECT nodes FROM tiles WHERE t = ?').pluck();
+    this.warmRows = db.prepare('SELECT pos, hash FROM tree_nodes WHERE pos > ? ORDER BY pos LIMIT ?').raw();
   }
 
   /** One node, undefined when it is not stored. */
@@ -89,6 +91,21 @@ export class TreeNodeCache {
     if (h) this.remember(level, index, h);
     return h;
   };
+
+  /**
+   * Caches up to `limit` stored nodes of the cached levels after position `after`, in position
+   * order (a start-up warm-up: `tree_nodes` holds only levels from 4 up, n / 8 rows, so a proof
+   * need not wait for its upper path to be read once); returns the last position read, or
+   * undefined when none was left.
+   */
+  warm(after: number, limit: number): number | undefined {
+    const rows = this.warmRows.all(after, limit) as [number, Buffer][];
+    for (const [pos, hash] of rows) {
+      const { level, index } = nodeAt(pos);
+      this.remember(level, index, asBytes(hash));
+    }
+    return rows.length > 0 ? rows[rows.length - 1]![0] : undefined;
+  }
 
   /** Bytes the cached levels hold (for tests and the docs' figures). */
   get memoryBytes(): number {
