@@ -66,26 +66,51 @@ export class GetInclusionProofHandler implements IQueryHandler<GetInclusionProof
 
   /**
    * A hot path: checkpoints from memory, and one SQLite statement for the rest (the path's nodes
-   * below the cached levels, the leaf hash as the stored level-0 node and, asked by index, the
-   * entry id: `LogIndexStore.proofNodes`). Every index below the log's size holds an entry (entries
-   * and their checkpoint are written together), so an index needs no read to be found.
+   * below the cached levels — one tile —, the leaf hash and the entry id at the leaf's index:
+   * `LogIndexStore.proofNodes`). Every index below the log's size holds an entry (entries and
+   * their checkpoint are written together), so an index needs no read to be found; an entry id's
+   * likely index (the id lookup's candidate, read from nothing) is confirmed by the entry id the
+   * proof's statement reads, and only a mismatch — a candidate of another id with the same first
+   * 32 bits, or none yet — asks for the index and builds the proof again.
    */
   async execute(q: GetInclusionProof): Promise<InclusionProofResult> {
     const size = logSize(this.index);
-    const byId = 'entryId' in q.entry;
-    let entryId = byId ? q.entry.entryId : undefined;
-    const at = byId ? this.index.indexOf(q.entry.entryId) : q.entry.index < size ? q.entry.index : undefined;
-    if (at === undefined) throw notFound(byId ? `no entry ${q.entry.entryId} in this log` : `no entry at index ${q.entry.index} in this log`);
     const treeSize = q.treeSize ?? size;
+    const askedId = 'entryId' in q.entry ? q.entry.entryId : undefined;
+    const askedIndex = 'index' in q.entry ? q.entry.index : undefined;
+    let at: number | undefined;
+    let confirmed = askedId === undefined;
+    if (askedIndex !== undefined) at = askedIndex < size ? askedIndex : undefined;
+    else if (askedId !== undefined) {
+      at = this.index.likelyIndexOf(askedId);
+      // errors answer as for the confirmed index: not held (404) before a tree size beyond the log
+      if (at === undefined || at >= treeSize || treeSize > size) {
+        at = this.index.indexOf(askedId);
+        confirmed = true;
+      }
+    }
+    for (;;) {
+      if (at === undefined) throw notFound(askedId !== undefined ? `no entry ${askedId} in this log` : `no entry at index ${askedIndex} in this log`);
+      const proof = await this.proofAt(at, treeSize, askedId);
+      if (askedId === undefined || proof.entryId === askedId) return proof;
+      if (confirmed) throw new Error(`the log index holds entry ${proof.entryId} at index ${at}, where its id lookup found ${askedId}`);
+      at = this.index.indexOf(askedId);
+      confirmed = true;
+    }
+  }
+
+  /** The inclusion proof of the entry at `at` in the tree of `treeSize`; `entryId`: the id asked for, if any (for messages). */
+  private async proofAt(at: number, treeSize: number, entryId: string | undefined): Promise<InclusionProofResult> {
     withinLog(this.index, treeSize, 'treeSize');
     if (at >= treeSize) throw malformed(`entry ${entryId ?? this.index.entryIdAt(at)} has index ${at}: it is not in the tree of size ${treeSize}`, 'ERR_NOT_IN_TREE');
     const checkpoint = this.index.checkpoint(treeSize);
     let leafHash: Uint8Array | undefined;
+    let atId: string | undefined;
     const reader: NodeReader = {
       getNodes: async (ids) => {
-        const r = this.index.proofNodes(ids, at, !byId);
+        const r = this.index.proofNodes(ids, at, true);
         leafHash = r.leafHash;
-        entryId ??= r.entryId;
+        atId = r.entryId;
         return r.hashes;
       },
     };
@@ -98,10 +123,10 @@ export class GetInclusionProofHandler implements IQueryHandler<GetInclusionProof
       throw proofProblem(err);
     }
     // a tree of one leaf has an empty path: nothing was read
-    entryId ??= this.index.entryIdAt(at);
-    if (entryId === undefined) throw notFound(`no entry at index ${at} in this log`);
-    leafHash ??= this.index.leafHash(at) ?? hashLeaf(this.index.entryBytes(entryId)!);
-    return { entryId, leafIndex: at, treeSize, leafHash, root, path, checkpoint };
+    atId ??= this.index.entryIdAt(at);
+    if (atId === undefined) throw notFound(`no entry at index ${at} in this log`);
+    leafHash ??= this.index.leafHash(at) ?? hashLeaf(this.index.entryBytes(atId)!);
+    return { entryId: atId, leafIndex: at, treeSize, leafHash, root, path, checkpoint };
   }
 }
 

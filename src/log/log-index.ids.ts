@@ -175,6 +175,15 @@ export class EntryIds {
     return this.find<T>(this.entryIds ?? this.entryLocator(), entryId, read, (r) => r.entry_id === entryId);
   }
 
+  /**
+   * The first log index filed under `entryId`'s key, read from nothing: a guess the caller must
+   * confirm against the whole id (undefined: none filed yet, which a lookup by {@link findEntry}
+   * still answers).
+   */
+  entryCandidate(entryId: string): number | undefined {
+    return (this.entryIds ?? this.entryLocator()).candidates(entryId)[0];
+  }
+
   /** Bytes the locators' tables take (the entry-id table's only once built). */
   get bytes(): number {
     return (this.entryIds?.bytes ?? 0) + this.statementIds.bytes;

@@ -284,6 +284,15 @@ export class LogIndexStore implements NodeReader {
     return this.q.idAt.get(index) as string | undefined;
   }
 
+  /**
+   * Where entry `entryId` probably is, read from nothing (the id lookup's first candidate): the
+   * caller confirms it against the entry id at that index (a proof reads it with its tile) and
+   * asks {@link indexOf} when it differs or is undefined.
+   */
+  likelyIndexOf(entryId: string): number | undefined {
+    return this.ids.entryCandidate(entryId);
+  }
+
   /** The log index of entry `entryId`. */
   indexOf(entryId: string): number | undefined {
     return this.ids.findEntry<{ entry_id: string; idx: number }>(entryId, this.q.receiptAt)?.idx;
