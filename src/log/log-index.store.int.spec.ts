@@ -376,6 +376,42 @@ describe('LogIndexStore', () => {
     });
   });
 
+  it("the writer's hot reads in one turn of the event loop share a read transaction, ended after the turn; a write in the turn ends it first and is committed at once", async () => {
+    return inTempDir(async (dir) => {
+      const path = join(dir, 'log-index.sqlite');
+      const range = new CompactRange();
+      const writer = new LogIndexStore(path, { keepLatest: true });
+      writeEntries(writer, range, span(0, 10), 11);
+      await new Promise((resolve) => setImmediate(resolve));
+      // another connection changes a meta row: the writer's reads show which snapshot they are in
+      const other = new Database(path);
+      const probe = (value: string): void => void other.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('probe', ?)").run(value);
+      assert.equal(writer.indexOf(entryAt(1).entryId), 1);
+      probe('1');
+      assert.equal(writer.getMeta('probe'), '1', 'a lone read holds no transaction');
+      assert.equal(writer.indexOf(entryAt(2).entryId), 2);
+      probe('2');
+      assert.equal(writer.getMeta('probe'), '1', 'the second hot read in the turn opened a read transaction: its snapshot');
+      writeEntries(writer, range, span(10, 12), 13);
+      assert.equal(other.prepare('SELECT count(*) FROM entries').pluck().get(), 12, 'the write is committed in the same turn');
+      assert.equal(writer.getMeta('probe'), '2', 'the write ended the read transaction');
+      assert.equal(writer.indexOf(entryAt(11).entryId), 11, 'a read after the write sees it');
+      probe('3');
+      assert.equal(writer.getMeta('probe'), '2', 'the next hot read opened another');
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.equal(writer.getMeta('probe'), '3', 'ended after the turn');
+      // an instance that does not write (the processors' thread's) never holds one: the writer's batches show at once
+      const reader = new LogIndexStore(path);
+      assert.equal(reader.indexOf(entryAt(4).entryId), 4);
+      assert.equal(reader.indexOf(entryAt(5).entryId), 5);
+      writeEntries(writer, range, span(12, 13), 14);
+      assert.equal(reader.indexOf(entryAt(12).entryId), 12);
+      reader.close();
+      other.close();
+      writer.close();
+    });
+  });
+
   it("ids that share their first 32 bits are told apart by the whole id; a statement's first entry wins", () => {
     return inTempDir(async (dir) => {
       const index = new LogIndexStore(join(dir, 'log-index.sqlite'), { keepLatest: true });

@@ -113,6 +113,9 @@ export class LogIndexStore implements NodeReader {
   readonly idsLoaded: Promise<void>;
   /** resolves when the writer has read the stored upper tree nodes into memory ({@link warmNodes}) */
   readonly nodesWarmed: Promise<void>;
+  /** hot reads in this turn of the event loop, and whether they share a read transaction ({@link shareRead}) */
+  private readsThisTurn = 0;
+  private readOpen = false;
 
   /**
    * `autoCheckpointPages`: SQLite's `wal_autocheckpoint` (default 1000); the service sets a large
@@ -146,6 +149,8 @@ export class LogIndexStore implements NodeReader {
       checkpointAtOrAfter: p('SELECT tree_size, root, protected, signature, signed_at FROM checkpoints WHERE tree_size >= ? ORDER BY tree_size LIMIT 1'),
       entriesFrom: p(`SELECT ${cols}, entry FROM entries WHERE idx >= ? ORDER BY idx LIMIT ?`),
       entrySizesFrom: p('SELECT idx, length(entry) AS bytes FROM entries WHERE idx >= ? ORDER BY idx LIMIT ?'),
+      beginRead: p('BEGIN'),
+      commitRead: p('COMMIT'),
     };
     this.nodes = new TreeNodeCache(this.db);
     this.tiles = new TileWriter(this.db, this.keepLatest);
@@ -185,8 +190,42 @@ export class LogIndexStore implements NodeReader {
     return CompactRange.fromState({ size: s.size, hashes: s.hashes.map((h) => new Uint8Array(Buffer.from(h, 'base64'))) });
   }
 
+  /**
+   * Before a hot read (proofs, receipts, lookups by id). On a WAL file a statement outside a
+   * transaction takes and drops a read lock of its own (the shared lock and a read mark in the
+   * wal-index: ≈ 5–7 µs a statement on the development machine, as much as the read itself). The
+   * second hot read in one turn of the event loop opens a read transaction that the turn's later
+   * reads share, and `setImmediate` ends it; a lone read stays on its own. Every write on this
+   * connection ends it first ({@link endRead}): a write is never held in it, and a read after a
+   * write sees it. Only the file's writer (`keepLatest`) does this: no other connection writes the
+   * file, so its turn's snapshot is the file as it is; another instance (the processors' thread's)
+   * would miss the writer's batches for the rest of a turn.
+   */
+  private shareRead(): void {
+    if (this.readOpen || !this.keepLatest) return;
+    if (this.readsThisTurn++ === 0) {
+      setImmediate(this.endTurn);
+      return;
+    }
+    if (this.db.inTransaction || !this.db.open) return;
+    this.q.beginRead.run();
+    this.readOpen = true;
+  }
+
+  private readonly endTurn = (): void => {
+    this.readsThisTurn = 0;
+    this.endRead();
+  };
+
+  private endRead(): void {
+    if (!this.readOpen) return;
+    this.readOpen = false;
+    if (this.db.open) this.q.commitRead.run();
+  }
+
   /** Write one sequenced batch, all or nothing. */
   writeBatch(b: BatchRecord): void {
+    this.endRead();
     try {
       this.db.transaction(() => {
         for (const n of b.nodes) {
@@ -215,11 +254,13 @@ export class LogIndexStore implements NodeReader {
 
   /** Record that non-log events (keys, policy) were applied, so replay does not revisit them. */
   setAppliedEvents(n: number): void {
+    this.endRead();
     this.q.setMeta.run('appliedEvents', String(n));
   }
 
   /** Remember a service event (key added, policy changed) for the keys endpoint and auditors. */
   recordServiceEvent(event: LedgerEvent, appliedEvents: number): void {
+    this.endRead();
     this.db.transaction(() => {
       if (event.type === 'ServiceKeyAdded') {
         const keys = this.serviceKeys();
@@ -250,10 +291,12 @@ export class LogIndexStore implements NodeReader {
   }
 
   setMeta(key: string, value: string): void {
+    this.endRead();
     this.q.setMeta.run(key, value);
   }
 
   async getNodes(ids: readonly NodeId[]): Promise<Uint8Array[]> {
+    this.shareRead();
     return allStored(ids, this.nodes.lookupMany(ids));
   }
 
@@ -263,6 +306,7 @@ export class LogIndexStore implements NodeReader {
    * with `withEntryId`, the id of the entry at `leafIndex` (a proof asked for by index).
    */
   proofNodes(ids: readonly NodeId[], leafIndex: number, withEntryId: boolean): { hashes: Uint8Array[]; leafHash: Uint8Array | undefined; entryId: string | undefined } {
+    this.shareRead();
     const all = [...ids, { level: 0, index: leafIndex }];
     const r = this.nodes.lookupManyWithEntryId(all, withEntryId ? leafIndex : undefined);
     const leafHash = r.hashes.pop();
@@ -295,10 +339,12 @@ export class LogIndexStore implements NodeReader {
 
   /** The log index of entry `entryId`. */
   indexOf(entryId: string): number | undefined {
+    this.shareRead();
     return this.ids.findEntry<{ entry_id: string; idx: number }>(entryId, this.q.receiptAt)?.idx;
   }
 
   entryById(entryId: string): IndexedEntry | undefined {
+    this.shareRead();
     const r = this.ids.findEntry<Row>(entryId, this.q.byIndex);
     return r && toEntry(r);
   }
@@ -345,12 +391,14 @@ export class LogIndexStore implements NodeReader {
    * registration. Undefined for an entry the log does not hold.
    */
   receipt(entryId: string): Uint8Array | undefined {
+    this.shareRead();
     const r = this.ids.findEntry<{ entry_id: string; idx: number; receipt_size: number }>(entryId, this.q.receiptAt);
     return r && this.receiptFor(r.idx, r.receipt_size);
   }
 
   /** The receipt of `entry` (read by index: no lookup by id). */
   receiptOfEntry(entry: IndexedEntry): Uint8Array {
+    this.shareRead();
     return this.receiptFor(entry.index, entry.receiptTreeSize);
   }
 
@@ -421,6 +469,7 @@ export class LogIndexStore implements NodeReader {
   }
 
   close(): void {
+    this.endRead();
     this.db.close();
   }
 }
