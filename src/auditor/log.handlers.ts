@@ -6,7 +6,7 @@
 import type { Readable } from 'node:stream';
 import { QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
 import type { Checkpoint } from '../../libs/ledger/src/index.js';
-import { consistencyProof, hashLeaf, inclusionProof, MerkleError, rootAt, type NodeReader } from '../../libs/merkle/src/index.js';
+import { consistencyProof, EphemeralHashes, hashLeaf, inclusionProof, MerkleError, rootAt, type NodeReader } from '../../libs/merkle/src/index.js';
 import { malformed, notFound } from '../common/problem.js';
 import { LogIndexStore } from '../log/log-index.store.js';
 import {
@@ -62,6 +62,9 @@ export class ListCheckpointsHandler implements IQueryHandler<ListCheckpoints, Ch
 
 @QueryHandler(GetInclusionProof)
 export class GetInclusionProofHandler implements IQueryHandler<GetInclusionProof, InclusionProofResult> {
+  /** the right edge's ephemeral nodes, hashed once per tree size rather than once per proof */
+  private readonly ephemeral = new EphemeralHashes();
+
   constructor(private readonly index: LogIndexStore) {}
 
   /**
@@ -117,7 +120,7 @@ export class GetInclusionProofHandler implements IQueryHandler<GetInclusionProof
     let path: Uint8Array[];
     let root: Uint8Array;
     try {
-      path = await inclusionProof(reader, at, treeSize);
+      path = await inclusionProof(reader, at, treeSize, undefined, this.ephemeral);
       root = checkpoint?.root ?? (await rootAt(this.index, treeSize));
     } catch (err) {
       throw proofProblem(err);

@@ -11,6 +11,6 @@ export { type NodeId, rangeNodes } from './tree.math.js';
 export { CompactRange, type CompactRangeState, type OnNode } from './compact-range.js';
 export type { NodeReader } from './node-reader.port.js';
 export { MemoryNodeStore } from './node-store.memory.js';
-export { type ProofPlan, inclusionNodes, consistencyNodes, rootNodes, rehashProof } from './proof.plan.js';
+export { type ProofPlan, EphemeralHashes, inclusionNodes, consistencyNodes, rootNodes, rehashProof } from './proof.plan.js';
 export { inclusionProof, consistencyProof, rootAt } from './proof.generate.js';
 export { rootFromInclusionProof, rootFromConsistencyProof, verifyInclusion, verifyConsistency } from './proof.verify.js';

@@ -5,7 +5,7 @@ import { EMPTY_ROOT, checkHash, type MerkleHasher } from './merkle.hasher.js';
 import { nodeMerkleHasher } from './node.hasher.js';
 import { MerkleError, MerkleErrorCode } from './merkle.errors.js';
 import type { NodeReader } from './node-reader.port.js';
-import { consistencyNodes, inclusionNodes, rehashProof, rootNodes, type ProofPlan } from './proof.plan.js';
+import { consistencyNodes, inclusionNodes, rehashProof, rootNodes, type EphemeralHashes, type ProofPlan } from './proof.plan.js';
 import { checkSize } from './tree.math.js';
 
 /** Fetches a plan's nodes; wraps reader failures and checks what it returned. */
@@ -35,16 +35,16 @@ async function fetchPlan(reader: NodeReader, plan: ProofPlan, what: string): Pro
 
 /**
  * The RFC 9162 inclusion proof of leaf `leafIndex` in the tree of `treeSize` leaves, read from
- * stored perfect subtree nodes. Throws `ERR_MERKLE_INDEX_OUT_OF_RANGE` (index ≥ size),
+ * stored perfect subtree nodes (`memo`: the log's ephemeral nodes already hashed). Throws `ERR_MERKLE_INDEX_OUT_OF_RANGE` (index ≥ size),
  * `ERR_MERKLE_BAD_INTEGER`, `ERR_MERKLE_NODE_READ` (reader failed or lacks a node).
  *
  * @example
  *   const proof = await inclusionProof(store, 5, range.size);
  *   verifyInclusion(leafHash5, 5, range.size, proof, range.root());
  */
-export async function inclusionProof(reader: NodeReader, leafIndex: number, treeSize: number, hasher: MerkleHasher = nodeMerkleHasher): Promise<Uint8Array[]> {
+export async function inclusionProof(reader: NodeReader, leafIndex: number, treeSize: number, hasher: MerkleHasher = nodeMerkleHasher, memo?: EphemeralHashes): Promise<Uint8Array[]> {
   const plan = inclusionNodes(leafIndex, treeSize);
-  return rehashProof(plan, await fetchPlan(reader, plan, `inclusion proof for leaf ${leafIndex} at size ${treeSize}`), hasher);
+  return rehashProof(plan, await fetchPlan(reader, plan, `inclusion proof for leaf ${leafIndex} at size ${treeSize}`), hasher, memo);
 }
 
 /**

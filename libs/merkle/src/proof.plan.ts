@@ -129,10 +129,41 @@ export function rootNodes(size: number): ProofPlan {
 }
 
 /**
+ * Ephemeral nodes already hashed, by the nodes they are built from: MTH(D[a:b]) never changes in
+ * an append-only log, and every proof in a tree whose size is not a power of two rebuilds the same
+ * right-edge ones (at 10⁶ entries about ten hashes a proof). One per log: the key names nodes, not
+ * their hashes. Holds at most `max` (the oldest goes first).
+ */
+export class EphemeralHashes {
+  private readonly hashes = new Map<string, Uint8Array>();
+
+  constructor(private readonly max = 256) {}
+
+  /** The ephemeral node built from `ids[at … at + k)`, hashed by `build` the first time. */
+  get(ids: readonly NodeId[], at: number, k: number, build: () => Uint8Array): Uint8Array {
+    const first = ids[at];
+    const last = ids[at + k - 1];
+    const key = `${first.level}/${first.index}/${last.level}/${last.index}`;
+    let h = this.hashes.get(key);
+    if (h === undefined) {
+      h = build();
+      if (this.hashes.size >= this.max) this.hashes.delete(this.hashes.keys().next().value as string);
+      this.hashes.set(key, h);
+    }
+    return h;
+  }
+
+  get size(): number {
+    return this.hashes.size;
+  }
+}
+
+/**
  * Turns the fetched hashes of `plan.ids` (same order) into the proof. Throws
  * `ERR_MERKLE_NODE_READ` when the count differs, `ERR_MERKLE_BAD_HASH_SIZE` for a bad hash.
+ * With `memo`, each ephemeral node is hashed once per log ({@link EphemeralHashes}).
  */
-export function rehashProof(plan: ProofPlan, hashes: readonly Uint8Array[], hasher: MerkleHasher = nodeMerkleHasher): Uint8Array[] {
+export function rehashProof(plan: ProofPlan, hashes: readonly Uint8Array[], hasher: MerkleHasher = nodeMerkleHasher, memo?: EphemeralHashes): Uint8Array[] {
   const { hashChildren } = hasher;
   if (hashes.length !== plan.ids.length) {
     throw new MerkleError(
@@ -143,9 +174,13 @@ export function rehashProof(plan: ProofPlan, hashes: readonly Uint8Array[], hash
   const out: Uint8Array[] = [];
   let at = 0;
   for (const k of plan.parts) {
-    let h = hashes[at + k - 1];
-    for (let j = at + k - 2; j >= at; j--) h = hashChildren(hashes[j], h);
-    out.push(h);
+    const from = at;
+    const build = (): Uint8Array => {
+      let h = hashes[from + k - 1];
+      for (let j = from + k - 2; j >= from; j--) h = hashChildren(hashes[j], h);
+      return h;
+    };
+    out.push(k > 1 && memo ? memo.get(plan.ids, at, k, build) : build());
     at += k;
   }
   return out;

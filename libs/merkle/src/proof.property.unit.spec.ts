@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import {
   CompactRange,
+  EphemeralHashes,
   MemoryNodeStore,
   MerkleError,
   consistencyNodes,
@@ -94,6 +95,16 @@ describe('proofs against the RFC 9162 reference', () => {
     for (let n = 1; n <= 64; n++) {
       const root = refRoot(n);
       for (let m = 0; m < n; m++) await checkInclusion(m, n, root);
+    }
+  });
+
+  it('inclusion with a memo of ephemeral nodes (one per log, bounded): the same proofs, each of a tree of size 1–130 and 4096', async () => {
+    const memo = new EphemeralHashes(8);
+    for (const n of [...Array.from({ length: 130 }, (_, i) => i + 1), 4096, 130, 77]) {
+      for (let m = 0; m < n; m += n > 200 ? 37 : 1) {
+        assert.deepEqual((await inclusionProof(store, m, n, undefined, memo)).map(hex), (await inclusionProof(store, m, n)).map(hex), `leaf ${m} of ${n}`);
+      }
+      assert.ok(memo.size <= 8, `${memo.size} ephemeral nodes kept, at most 8`);
     }
   });
 
