@@ -18,11 +18,13 @@ const ENTRY_COLUMNS = 'idx, entry_id, iss, sub, content_type, kid, registered_at
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
   CREATE TABLE IF NOT EXISTS tree_nodes (pos INTEGER PRIMARY KEY, hash BLOB NOT NULL);
-  CREATE TABLE IF NOT EXISTS tiles (t INTEGER PRIMARY KEY, nodes BLOB NOT NULL, ids BLOB NOT NULL);
   CREATE TABLE IF NOT EXISTS entries ${ENTRIES};
   CREATE TABLE IF NOT EXISTS id_keys (first_idx INTEGER PRIMARY KEY, keys BLOB NOT NULL);
   CREATE TABLE IF NOT EXISTS checkpoints (tree_size INTEGER PRIMARY KEY, root BLOB NOT NULL, protected BLOB NOT NULL, signature BLOB NOT NULL, signed_at TEXT NOT NULL);
 `;
+
+/** Levels 0–3 and entry ids (log-index.tiles.ts): created with their contents when a file is converted (one transaction). */
+const TILES = 'CREATE TABLE IF NOT EXISTS tiles (t INTEGER PRIMARY KEY, nodes BLOB NOT NULL, ids BLOB NOT NULL)';
 
 /** Creates the tables a new file needs and converts an older file's. */
 export function prepareLogIndexSchema(db: Db): void {
@@ -35,6 +37,7 @@ export function prepareLogIndexSchema(db: Db): void {
   if (!columns.some((c) => c.name === 'statement_id')) {
     db.exec('DROP TABLE entries; DROP TABLE IF EXISTS nodes; DROP TABLE tree_nodes; DROP TABLE IF EXISTS tiles; DROP TABLE id_keys; DROP TABLE checkpoints; DELETE FROM meta;');
     db.exec(SCHEMA);
+    db.exec(TILES);
     return;
   }
   // stored receipts (before receipts were built on read): the column goes, the rest stays valid
@@ -55,6 +58,12 @@ export function prepareLogIndexSchema(db: Db): void {
       fillIdKeys(db);
     })();
   }
-  // tree nodes of levels 0–3 by position, before tiles (log-index.tiles.ts): moved into tiles with their entries' ids
-  if (untiled) db.transaction(() => fillTiles(db))();
+  // tree nodes of levels 0–3 by position, before tiles (log-index.tiles.ts): moved into tiles with
+  // their entries' ids, the table created in the same transaction (an interrupted conversion runs again)
+  if (untiled) {
+    db.transaction(() => {
+      db.exec(TILES);
+      fillTiles(db);
+    })();
+  } else db.exec(TILES);
 }

@@ -331,6 +331,16 @@ describe('LogIndexStore', () => {
       for (const x of nodes) if (x.level < TILE_LEVELS) put.run(nodePosition(x.level, x.index), Buffer.from(x.hash));
       old.exec('DROP TABLE tiles');
       old.close();
+      // a conversion that fails part way (an entry id it cannot store) leaves the file as it was, and runs again at the next open
+      const broken = new Database(join(dir, 'old.sqlite'));
+      broken.prepare('UPDATE entries SET entry_id = upper(entry_id) WHERE idx = 40').run();
+      broken.close();
+      assert.throws(() => new LogIndexStore(join(dir, 'old.sqlite'), { keepLatest: true }), /entry id .* at index 40 is not 64 lowercase hex digits/);
+      const fixed = new Database(join(dir, 'old.sqlite'));
+      assert.equal(fixed.prepare("SELECT count(*) FROM sqlite_schema WHERE name = 'tiles'").pluck().get(), 0, 'no tiles table left behind');
+      assert.equal(fixed.prepare('SELECT count(*) FROM tree_nodes').pluck().get(), nodes.length, 'every node still by position');
+      fixed.prepare('UPDATE entries SET entry_id = lower(entry_id) WHERE idx = 40').run();
+      fixed.close();
       const index = new LogIndexStore(join(dir, 'old.sqlite'), { keepLatest: true });
       for (let i = 0; i < n; i++) {
         const r = index.proofNodes(inclusionNodes(i, n).ids, i, true);
