@@ -4,7 +4,9 @@
  * `SCALE_KEEP=1 npm run bench:scale` leaves in BENCH_DIR/scitt-scale-<n>/): the index reads, the
  * proof, the query handler, JSON, the receipt. Random entries, BENCH_REQUESTS calls per row (default
  * 20,000), µs per call (wall time on this thread; the index is opened read-write but nothing is written,
- * keeping its latest checkpoint in memory as the service's writer does).
+ * keeping its latest checkpoint in memory as the service's writer does). The calls of a row run in
+ * one turn of the event loop, so the writer's hot reads share one read transaction, as a busy
+ * service's do (`LogIndexStore.shareRead`); the upper nodes' warm-up is awaited first.
  */
 import { hashLeaf, inclusionNodes, inclusionProof } from '../../libs/merkle/src/index.js';
 import { toHex } from '../../libs/cose/src/index.js';
@@ -25,6 +27,7 @@ async function time(name: string, fn: (i: number) => unknown): Promise<void> {
 
 async function main(): Promise<void> {
   const index = new LogIndexStore(path!, { keepLatest: true });
+  await index.nodesWarmed;
   const size = index.checkpoint()!.treeSize;
   const random = (): number => Math.floor(Math.random() * size);
   const ids = Array.from({ length: 4096 }, () => index.entryByIndex(random())!.entryId);
