@@ -191,7 +191,8 @@ export class LogIndexStore implements NodeReader {
   }
 
   /**
-   * Before a hot read (proofs, receipts, lookups by id). On a WAL file a statement outside a
+   * Before a hot read (proofs, receipts, `indexOf`; not registration's dedupe, which rarely reads
+   * SQLite at all). On a WAL file a statement outside a
    * transaction takes and drops a read lock of its own (the shared lock and a read mark in the
    * wal-index: ≈ 5–7 µs a statement on the development machine, as much as the read itself). The
    * second hot read in one turn of the event loop opens a read transaction that the turn's later
@@ -344,7 +345,6 @@ export class LogIndexStore implements NodeReader {
   }
 
   entryById(entryId: string): IndexedEntry | undefined {
-    this.shareRead();
     const r = this.ids.findEntry<Row>(entryId, this.q.byIndex);
     return r && toEntry(r);
   }

@@ -66,7 +66,7 @@ export class TreeNodeCache {
   private readonly oneTile: Statement;
   private readonly warmRows: Statement;
   /** statements reading t tiles and k nodes, prepared once per shape ({@link statementFor}) */
-  private readonly many = new Map<number, Statement>();
+  private readonly many = new Map<string, Statement>();
 
   /** `budgetBytes`: what the cached levels may hold (default {@link CACHE_BYTES}) */
   constructor(
@@ -210,7 +210,7 @@ export class TreeNodeCache {
    * consistency proofs), one `IN (…)` per table. Prepared once per shape.
    */
   private statementFor(t: number, k: number, withIds: boolean): Statement {
-    const key = 2 * (t * 4096 + k) + (withIds ? 1 : 0);
+    const key = `${t}/${k}/${withIds ? 1 : 0}`;
     let s = this.many.get(key);
     if (!s) {
       const arms: string[] = [];
