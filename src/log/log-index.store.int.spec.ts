@@ -315,6 +315,34 @@ describe('LogIndexStore', () => {
     });
   });
 
+  it("the writer answers the right edge's open tile from memory, and from SQLite again after a failed batch", async () => {
+    return inTempDir(async (dir) => {
+      const path = join(dir, 'log-index.sqlite');
+      const n = 37; // tile 2 (leaves 32–47) is open
+      const { leaves, nodes, range } = treeOf(n);
+      const entries = entriesOf(n);
+      const writer = new LogIndexStore(path, { keepLatest: true });
+      writer.writeBatch({ entries, nodes, checkpoint: checkpointAt(range), range, appliedEvents: n + 1 });
+      const other = new Database(path);
+      assert.equal(other.prepare('DELETE FROM tiles WHERE t = 2').run().changes, 1);
+      const reader = new LogIndexStore(path);
+      for (const at of [32, 36]) {
+        const r = writer.proofNodes(inclusionNodes(at, n).ids, at, true);
+        assert.deepEqual([r.leafHash, r.entryId], [leaves[at], entries[at]!.entryId], `leaf ${at} from the writer's memory`);
+        verifyInclusion(leaves[at]!, at, n, await inclusionProof(writer, at, n), range.root());
+        assert.deepEqual(writer.leafHash(at), leaves[at]);
+        assert.deepEqual(reader.proofNodes([], at, true), { hashes: [], leafHash: undefined, entryId: undefined }, 'another instance reads SQLite');
+      }
+      // a proof of an earlier leaf reads its own tile from SQLite and the right edge's from memory
+      verifyInclusion(leaves[5]!, 5, n, await inclusionProof(writer, 5, n), range.root());
+      assert.throws(() => writer.writeBatch({ entries: [entries[0]!], nodes: [], checkpoint: checkpointAt(range), range, appliedEvents: n + 2 }), /UNIQUE|PRIMARY KEY/);
+      assert.equal(writer.leafHash(36), undefined, 'after a failed batch the writer reads the tile from SQLite');
+      reader.close();
+      other.close();
+      writer.close();
+    });
+  });
+
   it('moves levels 0–3 of an index from before tiles into tiles with their entry ids, the rows a new index writes', async () => {
     return inTempDir(async (dir) => {
       const n = 45;

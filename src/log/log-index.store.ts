@@ -152,8 +152,8 @@ export class LogIndexStore implements NodeReader {
       beginRead: p('BEGIN'),
       commitRead: p('COMMIT'),
     };
-    this.nodes = new TreeNodeCache(this.db);
     this.tiles = new TileWriter(this.db, this.keepLatest);
+    this.nodes = new TreeNodeCache(this.db, undefined, (t) => this.tiles.open(t));
     this.ids = new EntryIds(this.db, this.keepLatest);
     this.idsLoaded = this.ids.loaded;
     this.nodesWarmed = this.keepLatest ? this.warmNodes() : Promise.resolve();

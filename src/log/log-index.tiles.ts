@@ -115,6 +115,19 @@ export class TileWriter {
     if (this.keepOpen && last && (!this.kept || last.t >= this.kept.t)) this.kept = last;
   }
 
+  /**
+   * The open tile's stored nodes and ids when it is tile `t`: the right edge's tile, which every
+   * proof in a tree whose size is not a multiple of 16 reads, answered without SQLite. Only between
+   * batches (what is kept was committed: a failed batch {@link forget}s it); slots already stored
+   * never change, later batches only add.
+   */
+  open(t: number): [Uint8Array, Uint8Array] | undefined {
+    const tile = this.kept;
+    if (tile?.t !== t || this.dirty.size > 0) return undefined;
+    const { nodes, ids } = tile; // plain views (answers are Uint8Arrays, not Buffers)
+    return [new Uint8Array(nodes.buffer, nodes.byteOffset, tile.nodesEnd), new Uint8Array(ids.buffer, ids.byteOffset, tile.idsEnd)];
+  }
+
   /** After a failed transaction: what is kept may hold writes that were rolled back. */
   forget(): void {
     this.kept = undefined;

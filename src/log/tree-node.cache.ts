@@ -68,10 +68,14 @@ export class TreeNodeCache {
   /** statements reading t tiles and k nodes, prepared once per shape ({@link statementFor}) */
   private readonly many = new Map<string, Statement>();
 
-  /** `budgetBytes`: what the cached levels may hold (default {@link CACHE_BYTES}) */
+  /**
+   * `budgetBytes`: what the cached levels may hold (default {@link CACHE_BYTES}); `openTile`: the
+   * writer's tile at the right edge, from memory (`TileWriter.open`), undefined for other tiles.
+   */
   constructor(
     private readonly db: Db,
     private readonly budgetBytes = CACHE_BYTES,
+    private readonly openTile: (t: number) => [Uint8Array, Uint8Array] | undefined = () => undefined,
   ) {
     this.one = db.prepare('SELECT hash FROM tree_nodes WHERE pos = ?').pluck();
     this.oneTile = db.prepare('SELECT nodes FROM tiles WHERE t = ?').pluck();
@@ -81,7 +85,10 @@ export class TreeNodeCache {
   /** One node, undefined when it is not stored. */
   readonly lookup = (level: number, index: number): Uint8Array | undefined => {
     if (level < TILE_LEVELS) {
-      const nodes = this.oneTile.get(tileOf(level, index)) as Buffer | undefined;
+      const t = tileOf(level, index);
+      const open = this.openTile(t);
+      if (open) return tileNode(open[0], level, index);
+      const nodes = this.oneTile.get(t) as Buffer | undefined;
       return nodes && tileNode(asBytes(nodes), level, index);
     }
     if (level < this.lowest) return this.readAt(nodePosition(level, index));
@@ -150,25 +157,38 @@ export class TreeNodeCache {
         positions.push(nodePosition(level, index));
       }
     }
-    if (tiles.length === 0 && missing.length <= 1) {
+    // the right edge's tile comes from the writer's memory; the others from SQLite
+    const tileRows = new Array<[Uint8Array, Uint8Array | null] | undefined>(tiles.length).fill(undefined);
+    const read: number[] = []; // tile numbers to read, in the order of `places`
+    const places: number[] = []; // their places in `tiles`
+    for (let p = 0; p < tiles.length; p++) {
+      const open = this.openTile(tiles[p]!);
+      if (open) tileRows[p] = open;
+      else {
+        read.push(tiles[p]!);
+        places.push(p);
+      }
+    }
+    let found: Map<number, Uint8Array> | undefined;
+    if (read.length === 0 && missing.length <= 1) {
       if (missing.length === 1) {
         const h = this.readAt(positions[0]!);
         if (h) this.keep(ids, missing[0]!, h, out);
       }
-      return { hashes: out, entryId: undefined };
-    }
-    const rows = this.statementFor(tiles.length, missing.length, entryAt !== undefined).all(...tiles, ...positions) as [number, Buffer, Buffer | null][];
-    // Arms are tagged with their place (tiles first, then `missing`); the `IN (…)` form answers
-    // with tile numbers and positions, told apart by the ids column (a node row has none).
-    const byIn = tiles.length + missing.length > MAX_ARMS;
-    const tileRows = new Array<[Uint8Array, Uint8Array | null] | undefined>(tiles.length).fill(undefined);
-    const found = byIn ? new Map<number, Uint8Array>() : undefined;
-    for (const [tag, v, idsBlob] of rows) {
-      if (byIn) {
-        if (idsBlob !== null) tileRows[tiles.indexOf(tag)] = [asBytes(v), asBytes(idsBlob)];
-        else found!.set(tag, asBytes(v));
-      } else if (tag < tiles.length) tileRows[tag] = [asBytes(v), idsBlob && asBytes(idsBlob)];
-      else this.keep(ids, missing[tag - tiles.length]!, asBytes(v), out);
+    } else {
+      const withIds = entryAt !== undefined && places[0] === 0;
+      const rows = this.statementFor(read.length, missing.length, withIds).all(...read, ...positions) as [number, Buffer, Buffer | null][];
+      // Arms are tagged with their place (tiles read first, then `missing`); the `IN (…)` form
+      // answers with tile numbers and positions, told apart by the ids column (a node row has none).
+      const byIn = read.length + missing.length > MAX_ARMS;
+      if (byIn) found = new Map<number, Uint8Array>();
+      for (const [tag, v, idsBlob] of rows) {
+        if (byIn) {
+          if (idsBlob !== null) tileRows[tiles.indexOf(tag)] = [asBytes(v), asBytes(idsBlob)];
+          else found!.set(tag, asBytes(v));
+        } else if (tag < read.length) tileRows[places[tag]!] = [asBytes(v), idsBlob && asBytes(idsBlob)];
+        else this.keep(ids, missing[tag - read.length]!, asBytes(v), out);
+      }
     }
     if (found) {
       for (let k = 0; k < missing.length; k++) {
