@@ -10,9 +10,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { CompactRange, hashChildren, hashLeaf, verifyInclusion } from '../../libs/merkle/src/index.js';
-import type { NodeWrite } from '../../libs/ledger/src/index.js';
+import { CompactRange, hashLeaf, verifyInclusion } from '../../libs/merkle/src/index.js';
 import { LogIndexStore } from '../log/log-index.store.js';
+import { storedTree } from '../log/test/tree.fixture.js';
 import { GetInclusionProof } from './auditor.queries.js';
 import { GetInclusionProofHandler } from './log.handlers.js';
 
@@ -32,16 +32,7 @@ describe('GetInclusionProofHandler by entry id', () => {
         kid: 'k', registeredAt: new Date(0).toISOString(), receiptTreeSize: n, entry: new TextEncoder().encode(`entry ${i}`),
       }));
       const leaves = entries.map((e) => hashLeaf(e.entry));
-      const nodes: NodeWrite[] = [];
-      let level = leaves;
-      for (let l = 0; level.length > 0; l++) {
-        level.forEach((hash, index) => nodes.push({ level: l, index, hash }));
-        const up: Uint8Array[] = [];
-        for (let i = 0; i + 1 < level.length; i += 2) up.push(hashChildren(level[i]!, level[i + 1]!));
-        level = up;
-      }
-      const range = new CompactRange();
-      for (const leaf of leaves) range.append(leaf);
+      const { nodes, range } = storedTree(leaves);
       const index = new LogIndexStore(join(dir, 'log-index.sqlite'), { keepLatest: true });
       const checkpoint = { treeSize: n, root: range.root(), protectedHeader: new Uint8Array([0xa0]), signature: new Uint8Array(64), signedAt: new Date(0).toISOString() };
       index.writeBatch({ entries, nodes, checkpoint, range, appliedEvents: n + 1 });

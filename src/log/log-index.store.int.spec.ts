@@ -9,10 +9,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { CompactRange, hashChildren, hashLeaf, inclusionNodes, inclusionProof, verifyInclusion } from '../../libs/merkle/src/index.js';
+import { CompactRange, hashLeaf, inclusionNodes, inclusionProof, verifyInclusion } from '../../libs/merkle/src/index.js';
 import type { Checkpoint, NodeWrite } from '../../libs/ledger/src/index.js';
 import Database from 'better-sqlite3';
 import { LogIndexStore } from './log-index.store.js';
+import { storedTree } from './test/tree.fixture.js';
 import { TreeNodeCache } from './tree-node.cache.js';
 import { nodeAt, nodePosition } from './node-position.js';
 import { TILE_LEVELS, TILE_NODES, slotOf, tileOf } from './log-index.tiles.js';
@@ -22,17 +23,7 @@ const checkpointAt = (range: CompactRange): Checkpoint => ({ treeSize: range.siz
 /** The stored nodes of a tree of `n` leaves: every perfect subtree (what the sequencer writes). */
 function treeOf(n: number): { leaves: Uint8Array[]; nodes: NodeWrite[]; range: CompactRange } {
   const leaves = Array.from({ length: n }, (_, i) => hashLeaf(new TextEncoder().encode(`leaf ${i}`)));
-  const nodes: NodeWrite[] = [];
-  let level = leaves;
-  for (let l = 0; level.length > 0; l++) {
-    level.forEach((hash, index) => nodes.push({ level: l, index, hash }));
-    const up: Uint8Array[] = [];
-    for (let i = 0; i + 1 < level.length; i += 2) up.push(hashChildren(level[i]!, level[i + 1]!));
-    level = up;
-  }
-  const range = new CompactRange();
-  for (const leaf of leaves) range.append(leaf);
-  return { leaves, nodes, range };
+  return { leaves, ...storedTree(leaves) };
 }
 
 /** Runs `fn` in a fresh temporary directory, removed after it whatever happens. */
