@@ -10,6 +10,7 @@
  * claims.projection.ts): a claim's row number is its log index.
  */
 import type { Database as Db, Statement } from 'better-sqlite3';
+import { inBackgroundChunks } from './background-chunks.js';
 import { IdLocator, idKey } from './id-locator.js';
 
 /** Most entries in a `claim_ids` row (rows start at multiples of it or where a run of indexes does). */
@@ -228,19 +229,20 @@ export class EntryIds {
   }
 
   /**
-   * Fills the locators from `id_keys` up to {@link loadUntil} in chunks, pausing between them at
-   * least twice as long as a chunk took (a third of the event loop at most). A closed file stops it;
+   * Fills the locators from `id_keys` up to {@link loadUntil} in chunks ({@link inBackgroundChunks}:
+   * a third of the event loop at most). A closed file stops it;
    * a lookup meanwhile finishes it synchronously ({@link locate}).
    */
-  private async loadInBackground(): Promise<void> {
-    let worked = 0;
-    while (this.located < this.loadUntil!) {
-      await new Promise<void>((resolve) => setTimeout(resolve, Math.max(2, 2 * worked)));
-      if (!this.db.open || this.stopped) return;
-      const started = performance.now();
-      this.locateRows(this.loadUntil!, this.loadRows);
-      worked = performance.now() - started;
-    }
+  private loadInBackground(): Promise<void> {
+    const left = (): boolean => this.located < this.loadUntil!;
+    if (!left()) return Promise.resolve();
+    return inBackgroundChunks(
+      () => {
+        if (left()) this.locateRows(this.loadUntil!, this.loadRows);
+        return left();
+      },
+      () => !this.db.open || this.stopped,
+    );
   }
 
   /**

@@ -12,87 +12,18 @@ import Database from 'better-sqlite3';
 import type { Database as Db, Statement } from 'better-sqlite3';
 import { nodeBufferOf } from '../../libs/cose/src/index.js';
 import { CompactRange, type NodeId, type NodeReader } from '../../libs/merkle/src/index.js';
-import type { Checkpoint, LedgerEvent, NodeWrite } from '../../libs/ledger/src/index.js';
+import type { Checkpoint, LedgerEvent } from '../../libs/ledger/src/index.js';
 import { buildReceiptFrom } from './receipt.builder.js';
 import { TreeNodeCache } from './tree-node.cache.js';
 import { nodePosition } from './node-position.js';
 import { EntryIds } from './log-index.ids.js';
 import { prepareLogIndexSchema } from './log-index.schema.js';
 import { TILE_LEVELS, TileWriter } from './log-index.tiles.js';
+import { SharedReads } from './shared-reads.js';
 
-export interface IndexedEntry {
-  readonly index: number;
-  readonly entryId: string;
-  /** what the issuer signed, independent of the signature's encoding (docs/receipts.md) */
-  readonly statementId: string;
-  readonly iss: string;
-  readonly sub: string;
-  readonly contentType: string;
-  readonly kid: string;
-  readonly registeredAt: string;
-  /** the checkpoint (tree size) the entry's receipt is signed at */
-  readonly receiptTreeSize: number;
-}
+import { allStored, toCheckpoint, toEntry, type BatchRecord, type CheckpointRow, type IndexedEntry, type Row } from './log-index.rows.js';
 
-export interface BatchRecord {
-  readonly entries: readonly (IndexedEntry & { readonly entry: Uint8Array })[];
-  readonly nodes: readonly NodeWrite[];
-  readonly checkpoint: Checkpoint;
-  readonly range: CompactRange;
-  /** number of stream events applied once this batch is written */
-  readonly appliedEvents: number;
-}
-
-interface Row {
-  idx: number;
-  entry_id: string;
-  statement_id: string;
-  iss: string;
-  sub: string;
-  content_type: string;
-  kid: string;
-  registered_at: string;
-  receipt_size: number;
-}
-
-const toEntry = (r: Row): IndexedEntry => ({
-  index: r.idx,
-  entryId: r.entry_id,
-  statementId: r.statement_id,
-  iss: r.iss,
-  sub: r.sub,
-  contentType: r.content_type,
-  kid: r.kid,
-  registeredAt: r.registered_at,
-  receiptTreeSize: r.receipt_size,
-});
-
-interface CheckpointRow {
-  tree_size: number;
-  root: Buffer;
-  protected: Buffer;
-  signature: Buffer;
-  signed_at: string;
-}
-
-const toCheckpoint = (r: CheckpointRow): Checkpoint => ({
-  treeSize: r.tree_size,
-  root: new Uint8Array(r.root),
-  protectedHeader: new Uint8Array(r.protected),
-  signature: new Uint8Array(r.signature),
-  signedAt: r.signed_at,
-});
-
-/** `hashes` read for `ids`, each one there: a missing node is named. */
-function allStored(ids: readonly NodeId[], hashes: readonly (Uint8Array | undefined)[]): Uint8Array[] {
-  for (let i = 0; i < ids.length; i++) {
-    if (!hashes[i]) throw new Error(`couldn't read tree node (${ids[i]!.level}, ${ids[i]!.index}): not stored`);
-  }
-  return hashes as Uint8Array[];
-}
-
-/** upper tree nodes read at a time by the writer's warm-up (a few ms each) */
-const WARM_ROWS = 1_000;
+export type { BatchRecord, IndexedEntry } from './log-index.rows.js';
 
 export class LogIndexStore implements NodeReader {
   private readonly db: Db;
@@ -111,11 +42,10 @@ export class LogIndexStore implements NodeReader {
   private readonly ids: EntryIds;
   /** resolves when the writer's id lookup holds every id the file held at open */
   readonly idsLoaded: Promise<void>;
-  /** resolves when the writer has read the stored upper tree nodes into memory ({@link warmNodes}) */
+  /** resolves when the writer has read the stored upper tree nodes into memory (`TreeNodeCache.warmInBackground`) */
   readonly nodesWarmed: Promise<void>;
-  /** hot reads in this turn of the event loop, and whether they share a read transaction ({@link shareRead}) */
-  private readsThisTurn = 0;
-  private readOpen = false;
+  /** the writer's hot reads share a read transaction per turn of the event loop (shared-reads.ts) */
+  private readonly reads: SharedReads | undefined;
 
   /**
    * `autoCheckpointPages`: SQLite's `wal_autocheckpoint` (default 1000); the service sets a large
@@ -149,32 +79,15 @@ export class LogIndexStore implements NodeReader {
       checkpointAtOrAfter: p('SELECT tree_size, root, protected, signature, signed_at FROM checkpoints WHERE tree_size >= ? ORDER BY tree_size LIMIT 1'),
       entriesFrom: p(`SELECT ${cols}, entry FROM entries WHERE idx >= ? ORDER BY idx LIMIT ?`),
       entrySizesFrom: p('SELECT idx, length(entry) AS bytes FROM entries WHERE idx >= ? ORDER BY idx LIMIT ?'),
-      beginRead: p('BEGIN'),
-      commitRead: p('COMMIT'),
     };
     this.tiles = new TileWriter(this.db, this.keepLatest);
     this.nodes = new TreeNodeCache(this.db, undefined, (t) => this.tiles.open(t));
     this.ids = new EntryIds(this.db, this.keepLatest);
     this.idsLoaded = this.ids.loaded;
-    this.nodesWarmed = this.keepLatest ? this.warmNodes() : Promise.resolve();
+    this.nodesWarmed = this.keepLatest ? this.nodes.warmInBackground(() => !this.db.open) : Promise.resolve();
+    this.reads = this.keepLatest ? new SharedReads(this.db) : undefined;
   }
 
-  /**
-   * The writer reads the stored nodes from level 4 up (n / 8 rows, 4 MB at 10⁶ entries) into the
-   * node cache in the background after open, in chunks, pausing between them at least twice as
-   * long as a chunk took: otherwise each of a restarted service's first proofs reads its upper path
-   * from SQLite (at 10⁶ entries the first 20,000 proofs cost 2.5× the later ones). A closed file stops it.
-   */
-  private async warmNodes(): Promise<void> {
-    let worked = 0;
-    for (let after: number | undefined = -1; after !== undefined; ) {
-      await new Promise<void>((resolve) => setTimeout(resolve, Math.max(2, 2 * worked)));
-      if (!this.db.open) return;
-      const started = performance.now();
-      after = this.nodes.warm(after, WARM_ROWS);
-      worked = performance.now() - started;
-    }
-  }
 
   /** Number of stream events already applied here (0 for a new index). */
   appliedEvents(): number {
@@ -190,43 +103,9 @@ export class LogIndexStore implements NodeReader {
     return CompactRange.fromState({ size: s.size, hashes: s.hashes.map((h) => new Uint8Array(Buffer.from(h, 'base64'))) });
   }
 
-  /**
-   * Before a hot read (proofs, receipts, `indexOf`; not registration's dedupe, which rarely reads
-   * SQLite at all). On a WAL file a statement outside a
-   * transaction takes and drops a read lock of its own (the shared lock and a read mark in the
-   * wal-index: ≈ 5–7 µs a statement on the development machine, as much as the read itself). The
-   * second hot read in one turn of the event loop opens a read transaction that the turn's later
-   * reads share, and `setImmediate` ends it; a lone read stays on its own. Every write on this
-   * connection ends it first ({@link endRead}): a write is never held in it, and a read after a
-   * write sees it. Only the file's writer (`keepLatest`) does this: no other connection writes the
-   * file, so its turn's snapshot is the file as it is; another instance (the processors' thread's)
-   * would miss the writer's batches for the rest of a turn.
-   */
-  private shareRead(): void {
-    if (this.readOpen || !this.keepLatest) return;
-    if (this.readsThisTurn++ === 0) {
-      setImmediate(this.endTurn);
-      return;
-    }
-    if (this.db.inTransaction || !this.db.open) return;
-    this.q.beginRead.run();
-    this.readOpen = true;
-  }
-
-  private readonly endTurn = (): void => {
-    this.readsThisTurn = 0;
-    this.endRead();
-  };
-
-  private endRead(): void {
-    if (!this.readOpen) return;
-    this.readOpen = false;
-    if (this.db.open) this.q.commitRead.run();
-  }
-
   /** Write one sequenced batch, all or nothing. */
   writeBatch(b: BatchRecord): void {
-    this.endRead();
+    this.reads?.end();
     try {
       this.db.transaction(() => {
         for (const n of b.nodes) {
@@ -255,13 +134,13 @@ export class LogIndexStore implements NodeReader {
 
   /** Record that non-log events (keys, policy) were applied, so replay does not revisit them. */
   setAppliedEvents(n: number): void {
-    this.endRead();
+    this.reads?.end();
     this.q.setMeta.run('appliedEvents', String(n));
   }
 
   /** Remember a service event (key added, policy changed) for the keys endpoint and auditors. */
   recordServiceEvent(event: LedgerEvent, appliedEvents: number): void {
-    this.endRead();
+    this.reads?.end();
     this.db.transaction(() => {
       if (event.type === 'ServiceKeyAdded') {
         const keys = this.serviceKeys();
@@ -292,12 +171,12 @@ export class LogIndexStore implements NodeReader {
   }
 
   setMeta(key: string, value: string): void {
-    this.endRead();
+    this.reads?.end();
     this.q.setMeta.run(key, value);
   }
 
   async getNodes(ids: readonly NodeId[]): Promise<Uint8Array[]> {
-    this.shareRead();
+    this.reads?.share();
     return allStored(ids, this.nodes.lookupMany(ids));
   }
 
@@ -307,7 +186,7 @@ export class LogIndexStore implements NodeReader {
    * with `withEntryId`, the id of the entry at `leafIndex` (a proof asked for by index).
    */
   proofNodes(ids: readonly NodeId[], leafIndex: number, withEntryId: boolean): { hashes: Uint8Array[]; leafHash: Uint8Array | undefined; entryId: string | undefined } {
-    this.shareRead();
+    this.reads?.share();
     const all = [...ids, { level: 0, index: leafIndex }];
     const r = this.nodes.lookupManyWithEntryId(all, withEntryId ? leafIndex : undefined);
     const leafHash = r.hashes.pop();
@@ -340,7 +219,7 @@ export class LogIndexStore implements NodeReader {
 
   /** The log index of entry `entryId`. */
   indexOf(entryId: string): number | undefined {
-    this.shareRead();
+    this.reads?.share();
     return this.ids.findEntry<{ entry_id: string; idx: number }>(entryId, this.q.receiptAt)?.idx;
   }
 
@@ -391,14 +270,14 @@ export class LogIndexStore implements NodeReader {
    * registration. Undefined for an entry the log does not hold.
    */
   receipt(entryId: string): Uint8Array | undefined {
-    this.shareRead();
+    this.reads?.share();
     const r = this.ids.findEntry<{ entry_id: string; idx: number; receipt_size: number }>(entryId, this.q.receiptAt);
     return r && this.receiptFor(r.idx, r.receipt_size);
   }
 
   /** The receipt of `entry` (read by index: no lookup by id). */
   receiptOfEntry(entry: IndexedEntry): Uint8Array {
-    this.shareRead();
+    this.reads?.share();
     return this.receiptFor(entry.index, entry.receiptTreeSize);
   }
 
@@ -469,7 +348,7 @@ export class LogIndexStore implements NodeReader {
   }
 
   close(): void {
-    this.endRead();
+    this.reads?.end();
     this.db.close();
   }
 }
