@@ -5,25 +5,20 @@
  * entry is never answered for it.
  */
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { CompactRange, hashLeaf, verifyInclusion } from '../../libs/merkle/src/index.js';
 import { LogIndexStore } from '../log/log-index.store.js';
-import { storedTree } from '../log/test/tree.fixture.js';
+import { hex, inTempDir, storedTree } from '../log/test/log-index.fixture.js';
 import { GetInclusionProof } from './auditor.queries.js';
 import { GetInclusionProofHandler } from './log.handlers.js';
 
-const hex = (text: string): string => createHash('sha256').update(text).digest('hex');
 /** an id with the same first 32 bits (8 hex digits) as `id` */
 const twinOf = (id: string, last: string): string => `${id.slice(0, 8)}${last.repeat(56)}`;
 
 describe('GetInclusionProofHandler by entry id', () => {
   it('answers the entry asked for, also when another entry shares its first 32 bits, and 404 for an id not held', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'proof-by-id-'));
-    try {
+    return inTempDir(async (dir) => {
       const n = 21;
       const shared = hex('shared prefix');
       const ids = Array.from({ length: n }, (_, i) => (i === 3 ? twinOf(shared, 'a') : i === 11 ? twinOf(shared, 'b') : hex(`entry ${i}`)));
@@ -57,8 +52,6 @@ describe('GetInclusionProofHandler by entry id', () => {
       await assert.rejects(handler.execute(new GetInclusionProof({ entryId: twinOf(shared, 'c') }, n + 5)), /no entry .* in this log/, 'not held answers before a tree size beyond the log');
       await assert.rejects(handler.execute(new GetInclusionProof({ entryId: ids[3]! }, n + 5)), /treeSize=26 is beyond the log/);
       index.close();
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 });

@@ -1,40 +1,19 @@
 /**
  * LogIndexStore's in-memory answers against a real file: the writer keeps its latest checkpoint in
  * memory, and another instance on the same file (as the processors' thread opens it) still sees
- * every new checkpoint; proofs read their nodes in one statement and say which node is missing.
+ * every new checkpoint; proofs read their nodes in one statement and say which node is missing;
+ * the upper levels in memory; entries by id; the writer's shared read transactions; files from
+ * earlier layouts. Tiles have their own file (log-index.tiles.int.spec.ts).
  */
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { CompactRange, hashLeaf, inclusionNodes, inclusionProof, verifyInclusion } from '../../libs/merkle/src/index.js';
-import type { Checkpoint, NodeWrite } from '../../libs/ledger/src/index.js';
 import Database from 'better-sqlite3';
 import { LogIndexStore } from './log-index.store.js';
-import { storedTree } from './test/tree.fixture.js';
+import { checkpointAt, hex, inTempDir, treeOf } from './test/log-index.fixture.js';
 import { TreeNodeCache } from './tree-node.cache.js';
-import { nodeAt, nodePosition } from './node-position.js';
-import { TILE_LEVELS, TILE_NODES, slotOf, tileOf } from './log-index.tiles.js';
-
-const checkpointAt = (range: CompactRange): Checkpoint => ({ treeSize: range.size, root: range.root(), protectedHeader: new Uint8Array([0xa0]), signature: new Uint8Array(64), signedAt: new Date(0).toISOString() });
-
-/** The stored nodes of a tree of `n` leaves: every perfect subtree (what the sequencer writes). */
-function treeOf(n: number): { leaves: Uint8Array[]; nodes: NodeWrite[]; range: CompactRange } {
-  const leaves = Array.from({ length: n }, (_, i) => hashLeaf(new TextEncoder().encode(`leaf ${i}`)));
-  return { leaves, ...storedTree(leaves) };
-}
-
-/** Runs `fn` in a fresh temporary directory, removed after it whatever happens. */
-async function inTempDir(fn: (dir: string) => void | Promise<void>): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), 'log-index-'));
-  try {
-    await fn(dir);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
+import { TILE_LEVELS } from './log-index.tiles.js';
 
 describe('LogIndexStore', () => {
   it('keeps the latest checkpoint in the writer, and a second instance on the file sees every new one', () => {
@@ -89,7 +68,6 @@ describe('LogIndexStore', () => {
       const index = new LogIndexStore(path, { keepLatest: true });
       const n = 37;
       const { leaves, nodes, range } = treeOf(n);
-      const hex = (s: string): string => createHash('sha256').update(s).digest('hex');
       const entries = leaves.map((_, i) => ({
         index: i, entryId: hex(`entry ${i}`), statementId: hex(`statement ${i}`), iss: 'https://issuer.test', sub: 'registry.test/app', contentType: 'application/json',
         kid: 'k1', registeredAt: new Date(0).toISOString(), receiptTreeSize: n, entry: new TextEncoder().encode(`leaf ${i}`),
@@ -121,36 +99,6 @@ describe('LogIndexStore', () => {
       fresh.close();
       index.close();
     });
-  });
-
-  it('numbers tree nodes in the order an append-only tree completes them (post-order), to 2^40 leaves', () => {
-    const range = new CompactRange();
-    let next = 0;
-    for (let i = 0; i < 5000; i++) {
-      range.append(hashLeaf(new Uint8Array([i & 255, i >> 8])), (level, index) => {
-        assert.equal(nodePosition(level, index), next, `node (${level}, ${index}) at position ${next}`);
-        next++;
-      });
-    }
-    // far out, against the same count in BigInt: 2n − popcount(n) nodes are complete after leaf n
-    const complete = (n: bigint): bigint => 2n * n - BigInt([...n.toString(2)].filter((b) => b === '1').length);
-    for (const [level, index] of [[0, 2 ** 40 - 1], [0, 2 ** 40 - 2], [1, 2 ** 39 - 1], [40, 0], [17, 2 ** 23 - 3], [3, 123_456_789_012]] as const) {
-      const n = BigInt(index + 1) << BigInt(level);
-      let trailing = 0;
-      while (((n >> BigInt(trailing)) & 1n) === 0n) trailing++;
-      assert.equal(BigInt(nodePosition(level, index)), complete(n) - 1n - BigInt(trailing - level), `node (${level}, ${index})`);
-    }
-  });
-
-  it('finds the node at a post-order position (nodePosition\'s inverse), to 2^52 leaves, and refuses what is not a position', () => {
-    for (let pos = 0; pos < 20_000; pos++) {
-      const { level, index } = nodeAt(pos);
-      assert.equal(nodePosition(level, index), pos, `position ${pos}: (${level}, ${index})`);
-    }
-    for (const [level, index] of [[0, 2 ** 40 - 1], [40, 0], [17, 2 ** 23 - 3], [3, 123_456_789_012], [51, 1], [52, 0], [0, 2 ** 52 - 1]] as const) {
-      assert.deepEqual(nodeAt(nodePosition(level, index)), { level, index });
-    }
-    for (const bad of [-1, 0.5, 2 ** 53 - 1, 2 ** 53, Number.NaN]) assert.throws(() => nodeAt(bad), RangeError, String(bad));
   });
 
   it('the writer reads the stored upper nodes into memory after open: proofs then read none of them from SQLite', async () => {
@@ -223,7 +171,6 @@ describe('LogIndexStore', () => {
     });
   });
 
-  const hex = (text: string): string => createHash('sha256').update(text).digest('hex');
   const entryAt = (i: number, ids: { entryId?: string; statementId?: string } = {}) => ({
     index: i, entryId: ids.entryId ?? hex(`entry ${i}`), statementId: ids.statementId ?? hex(`statement ${i}`), iss: 'https://ci.example', sub: 'sub',
     contentType: 'text/plain', kid: 'k', registeredAt: new Date(0).toISOString(), receiptTreeSize: i + 1, entry: new Uint8Array([i]),
@@ -234,142 +181,6 @@ describe('LogIndexStore', () => {
     index.writeBatch({ entries, nodes: [], checkpoint: checkpointAt(range), range, appliedEvents: applied });
   };
   const span = (from: number, to: number) => Array.from({ length: to - from }, (_, k) => entryAt(from + k));
-
-  it('places levels 0–3 in tiles of 16 leaves: each slot is the node\'s post-order position less its tile\'s first', () => {
-    for (const t of [0, 1, 2, 7, 1000, 2 ** 30 + 3, 2 ** 36 - 1]) {
-      const first = nodePosition(TILE_LEVELS, t) - TILE_NODES; // the tile's 30 nodes, then its root (level 4)
-      const slots = new Set<number>();
-      for (let level = 0; level < TILE_LEVELS; level++) {
-        const width = 16 >>> level;
-        for (let j = 0; j < width; j++) {
-          const index = t * width + j;
-          assert.equal(tileOf(level, index), t, `(${level}, ${index}) in tile ${t}`);
-          assert.equal(slotOf(level, index), nodePosition(level, index) - first, `(${level}, ${index}) slot`);
-          slots.add(slotOf(level, index));
-        }
-      }
-      assert.deepEqual([...slots].sort((a, b) => a - b), Array.from({ length: TILE_NODES }, (_, k) => k), 'the 30 slots, each once');
-    }
-  });
-
-  /** The tiles and upper nodes a file holds, for comparing two files row by row. */
-  const rowsOf = (path: string): { tiles: unknown[]; upper: unknown[] } => {
-    const db = new Database(path, { readonly: true });
-    try {
-      return { tiles: db.prepare('SELECT t, nodes, ids FROM tiles ORDER BY t').raw().all(), upper: db.prepare('SELECT pos, hash FROM tree_nodes ORDER BY pos').raw().all() };
-    } finally {
-      db.close();
-    }
-  };
-  const entriesOf = (n: number) =>
-    Array.from({ length: n }, (_, i) => ({
-      index: i, entryId: hex(`entry ${i}`), statementId: hex(`statement ${i}`), iss: 'https://ci.example', sub: 'sub',
-      contentType: 'text/plain', kid: 'k', registeredAt: new Date(0).toISOString(), receiptTreeSize: n, entry: new TextEncoder().encode(`leaf ${i}`),
-    }));
-
-  it('writes tiles batch by batch as the sequencer does, the same rows as all at once; a reader sees the open tile grow; a failed batch leaves nothing behind', async () => {
-    return inTempDir(async (dir) => {
-      const n = 53;
-      const { leaves, nodes, range: full } = treeOf(n);
-      const entries = entriesOf(n);
-      const once = new LogIndexStore(join(dir, 'once.sqlite'), { keepLatest: true });
-      once.writeBatch({ entries, nodes, checkpoint: checkpointAt(full), range: full, appliedEvents: n + 1 });
-      once.close();
-      const path = join(dir, 'batches.sqlite');
-      const writer = new LogIndexStore(path, { keepLatest: true });
-      const reader = new LogIndexStore(path);
-      const range = new CompactRange();
-      let at = 0;
-      for (const size of [1, 3, 5, 16, 17, 1, 2, 8]) {
-        const batch: NodeWrite[] = [];
-        const from = at;
-        for (; at < Math.min(n, from + size); at++) range.append(leaves[at]!, (level, index, hash) => batch.push({ level, index, hash }));
-        if (from === 25) {
-          // the same batch, failing: nodes go into the open tile (one beyond the log), then an entry's index is taken
-          const bogus = [...batch, { level: 0, index: 60, hash: new Uint8Array(32).fill(0xee) }];
-          assert.throws(() => writer.writeBatch({ entries: [...entries.slice(from, at), entries[0]!], nodes: bogus, checkpoint: checkpointAt(range), range, appliedEvents: at + 1 }), /UNIQUE|PRIMARY KEY/);
-          assert.throws(() => writer.writeBatch({ entries: [{ ...entries[from]!, entryId: entries[from]!.entryId.toUpperCase() }], nodes: batch, checkpoint: checkpointAt(range), range, appliedEvents: at + 1 }), /not 64 lowercase hex digits/);
-        }
-        writer.writeBatch({ entries: entries.slice(from, at), nodes: batch, checkpoint: checkpointAt(range), range, appliedEvents: at + 1 });
-        for (const i of [from, at - 1, 0]) {
-          const r = reader.proofNodes(inclusionNodes(i, at).ids, i, true);
-          verifyInclusion(leaves[i]!, i, at, await inclusionProof(reader, i, at), range.root());
-          assert.deepEqual([r.leafHash, r.entryId], [leaves[i], entries[i]!.entryId], `leaf ${i} at ${at}, from another instance`);
-        }
-        assert.deepEqual(reader.proofNodes([], at, true), { hashes: [], leafHash: undefined, entryId: undefined }, `nothing beyond ${at} in the open tile`);
-        if (at === n) break;
-      }
-      assert.equal(at, n);
-      writer.close();
-      reader.close();
-      assert.deepEqual(rowsOf(path), rowsOf(join(dir, 'once.sqlite')), 'the same tiles and upper nodes');
-    });
-  });
-
-  it("the writer answers the right edge's open tile from memory, and from SQLite again after a failed batch", async () => {
-    return inTempDir(async (dir) => {
-      const path = join(dir, 'log-index.sqlite');
-      const n = 37; // tile 2 (leaves 32–47) is open
-      const { leaves, nodes, range } = treeOf(n);
-      const entries = entriesOf(n);
-      const writer = new LogIndexStore(path, { keepLatest: true });
-      writer.writeBatch({ entries, nodes, checkpoint: checkpointAt(range), range, appliedEvents: n + 1 });
-      const other = new Database(path);
-      assert.equal(other.prepare('DELETE FROM tiles WHERE t = 2').run().changes, 1);
-      const reader = new LogIndexStore(path);
-      for (const at of [32, 36]) {
-        const r = writer.proofNodes(inclusionNodes(at, n).ids, at, true);
-        assert.deepEqual([r.leafHash, r.entryId], [leaves[at], entries[at]!.entryId], `leaf ${at} from the writer's memory`);
-        verifyInclusion(leaves[at]!, at, n, await inclusionProof(writer, at, n), range.root());
-        assert.deepEqual(writer.leafHash(at), leaves[at]);
-        assert.deepEqual(reader.proofNodes([], at, true), { hashes: [], leafHash: undefined, entryId: undefined }, 'another instance reads SQLite');
-      }
-      // a proof of an earlier leaf reads its own tile from SQLite and the right edge's from memory
-      verifyInclusion(leaves[5]!, 5, n, await inclusionProof(writer, 5, n), range.root());
-      assert.throws(() => writer.writeBatch({ entries: [entries[0]!], nodes: [], checkpoint: checkpointAt(range), range, appliedEvents: n + 2 }), /UNIQUE|PRIMARY KEY/);
-      assert.equal(writer.leafHash(36), undefined, 'after a failed batch the writer reads the tile from SQLite');
-      reader.close();
-      other.close();
-      writer.close();
-    });
-  });
-
-  it('moves levels 0–3 of an index from before tiles into tiles with their entry ids, the rows a new index writes', async () => {
-    return inTempDir(async (dir) => {
-      const n = 45;
-      const { leaves, nodes, range } = treeOf(n);
-      const entries = entriesOf(n);
-      for (const name of ['new.sqlite', 'old.sqlite']) {
-        const index = new LogIndexStore(join(dir, name), { keepLatest: true });
-        index.writeBatch({ entries, nodes, checkpoint: checkpointAt(range), range, appliedEvents: n + 1 });
-        index.close();
-      }
-      // the layout before tiles: every node in tree_nodes by position
-      const old = new Database(join(dir, 'old.sqlite'));
-      const put = old.prepare('INSERT INTO tree_nodes (pos, hash) VALUES (?, ?)');
-      for (const x of nodes) if (x.level < TILE_LEVELS) put.run(nodePosition(x.level, x.index), Buffer.from(x.hash));
-      old.exec('DROP TABLE tiles');
-      old.close();
-      // a conversion that fails part way (an entry id it cannot store) leaves the file as it was, and runs again at the next open
-      const broken = new Database(join(dir, 'old.sqlite'));
-      broken.prepare('UPDATE entries SET entry_id = upper(entry_id) WHERE idx = 40').run();
-      broken.close();
-      assert.throws(() => new LogIndexStore(join(dir, 'old.sqlite'), { keepLatest: true }), /entry id .* at index 40 is not 64 lowercase hex digits/);
-      const fixed = new Database(join(dir, 'old.sqlite'));
-      assert.equal(fixed.prepare("SELECT count(*) FROM sqlite_schema WHERE name = 'tiles'").pluck().get(), 0, 'no tiles table left behind');
-      assert.equal(fixed.prepare('SELECT count(*) FROM tree_nodes').pluck().get(), nodes.length, 'every node still by position');
-      fixed.prepare('UPDATE entries SET entry_id = lower(entry_id) WHERE idx = 40').run();
-      fixed.close();
-      const index = new LogIndexStore(join(dir, 'old.sqlite'), { keepLatest: true });
-      for (let i = 0; i < n; i++) {
-        const r = index.proofNodes(inclusionNodes(i, n).ids, i, true);
-        verifyInclusion(leaves[i]!, i, n, await inclusionProof(index, i, n), range.root());
-        assert.deepEqual([r.leafHash, r.entryId], [leaves[i], entries[i]!.entryId]);
-      }
-      index.close();
-      assert.deepEqual(rowsOf(join(dir, 'old.sqlite')), rowsOf(join(dir, 'new.sqlite')));
-    });
-  });
 
   it('finds every entry and statement by id, old or new, in the writer and in another instance (no SQLite index on the ids)', async () => {
     return inTempDir(async (dir) => {
