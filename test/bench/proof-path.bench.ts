@@ -6,7 +6,7 @@
  * 20,000), µs per call (wall time on this thread; the index is opened read-write but nothing is written,
  * keeping its latest checkpoint in memory as the service's writer does). The calls of a row run in
  * one turn of the event loop, so the writer's hot reads share one read transaction, as a busy
- * service's do (`LogIndexStore.shareRead`); the upper nodes' warm-up is awaited first.
+ * service's do (`SharedReads`, src/log/shared-reads.ts); the upper nodes' warm-up is awaited first.
  */
 import { hashLeaf, inclusionNodes, inclusionProof } from '../../libs/merkle/src/index.js';
 import { toHex } from '../../libs/cose/src/index.js';
