@@ -51,6 +51,9 @@ export function evolve(state: LogState, event: LedgerEvent): LogState {
     }
     case 'CheckpointSigned': {
       if (event.treeSize !== state.size) throw new LogIntegrityError(`checkpoint for size ${event.treeSize} follows ${state.size} entries`);
+      // One checkpoint closes each batch and no batch is empty: a second checkpoint of one tree size
+      // would be a second answer to "which checkpoint signs this entry's receipt" (docs/receipts.md).
+      if ((state.lastCheckpoint?.treeSize ?? 0) === state.size) throw new LogIntegrityError(`checkpoint for size ${event.treeSize} closes no entries: the last checkpoint signed that size already`);
       const root = state.range.root();
       if (!bytesEqual(root, event.root)) throw new LogIntegrityError(`checkpoint root ${toHex(event.root)} for size ${event.treeSize} differs from the recomputed root ${toHex(root)}`);
       const { treeSize, protectedHeader, signature, signedAt } = event;

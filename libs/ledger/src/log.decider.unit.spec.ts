@@ -7,6 +7,7 @@ import { decodeEventData, encodeEventData } from './events.js';
 import { decideBatch, evolve, initialLogState, LogIntegrityError, planOf, sealBatch, stateAfter, type AdmittedEntry, type LogState } from './log.decider.js';
 
 const now = new Date('2026-11-22T10:00:00Z');
+const hashOfEmpty = createHash('sha256').digest();
 const admitted = (n: number): AdmittedEntry => {
   const entry = new Uint8Array([0xd2, 0x84, 0x40, 0xa0, 0x41, n, 0x40]);
   const entryId = createHash('sha256').update(entry).digest('hex');
@@ -70,6 +71,14 @@ describe('log decider: given / when / then', () => {
   it('refuses a checkpoint for the wrong size', () => {
     const events = when(given([]), [admitted(1)]);
     assert.throws(() => given([events[0]!, { ...(events[1] as CheckpointSigned), treeSize: 2 }]), /checkpoint for size 2 follows 1/);
+  });
+
+  it('refuses a checkpoint that closes no entries (a second checkpoint of one tree size, or one of the empty tree)', () => {
+    const events = when(given([]), [admitted(1)]);
+    const again = { ...(events[1] as CheckpointSigned), signature: new Uint8Array([3]) };
+    assert.throws(() => given([...events, again]), /checkpoint for size 1 closes no entries/);
+    assert.throws(() => given([{ ...again, treeSize: 0, root: hashOfEmpty }]), /checkpoint for size 0 closes no entries/);
+    assert.equal(given([...events, ...when(given(events), [admitted(2)])]).lastCheckpoint?.treeSize, 2, 'a checkpoint after new entries folds');
   });
 
   it('events survive their JSON wire format byte for byte', () => {
