@@ -18,12 +18,14 @@ import { TreeNodeCache } from './tree-node.cache.js';
 import { nodePosition } from './node-position.js';
 import { EntryIds } from './log-index.ids.js';
 import { prepareLogIndexSchema } from './log-index.schema.js';
-import { TILE_LEVELS, TileWriter } from './log-index.tiles.js';
+import { TILE_LEAVES, TILE_LEVELS, TileWriter, tileEntryId, tileNode, tileOf } from './log-index.tiles.js';
 import { SharedReads } from './shared-reads.js';
 
 import { allStored, toCheckpoint, toEntry, type BatchRecord, type CheckpointRow, type IndexedEntry, type Row } from './log-index.rows.js';
 
 export type { BatchRecord, IndexedEntry } from './log-index.rows.js';
+
+const asBytes = (b: Buffer): Uint8Array => new Uint8Array(b.buffer, b.byteOffset, b.length);
 
 export class LogIndexStore implements NodeReader {
   private readonly db: Db;
@@ -77,6 +79,12 @@ export class LogIndexStore implements NodeReader {
       latestCheckpoint: p('SELECT tree_size, root, protected, signature, signed_at FROM checkpoints ORDER BY tree_size DESC LIMIT 1'),
       checkpointsAfter: p('SELECT tree_size, root, protected, signature, signed_at FROM checkpoints WHERE tree_size > ? ORDER BY tree_size LIMIT ?'),
       checkpointAtOrAfter: p('SELECT tree_size, root, protected, signature, signed_at FROM checkpoints WHERE tree_size >= ? ORDER BY tree_size LIMIT 1'),
+      // A receipt in one statement (receiptIfAt): the first checkpoint above the entry's index (its
+      // batch's), the entry's tile and, when that checkpoint ends inside another tile, that tile too.
+      receiptRow: p(`SELECT c.tree_size, c.root, c.protected, c.signature, c.signed_at, a.nodes AS a_nodes, a.ids AS a_ids, b.nodes AS b_nodes
+        FROM (SELECT tree_size, root, protected, signature, signed_at FROM checkpoints WHERE tree_size > ? ORDER BY tree_size LIMIT 1) c
+        LEFT JOIN tiles a ON a.t = ?
+        LEFT JOIN tiles b ON b.t = (c.tree_size - 1) / ${TILE_LEAVES} AND b.t <> ? AND c.tree_size % ${TILE_LEAVES} <> 0`),
       entriesFrom: p(`SELECT ${cols}, entry FROM entries WHERE idx >= ? ORDER BY idx LIMIT ?`),
       entrySizesFrom: p('SELECT idx, length(entry) AS bytes FROM entries WHERE idx >= ? ORDER BY idx LIMIT ?'),
     };
@@ -271,8 +279,41 @@ export class LogIndexStore implements NodeReader {
    */
   receipt(entryId: string): Uint8Array | undefined {
     this.reads?.share();
+    const at = this.ids.entryCandidate(entryId);
+    const fast = at === undefined ? undefined : this.receiptIfAt(at, entryId);
+    if (fast) return fast;
     const r = this.ids.findEntry<{ entry_id: string; idx: number; receipt_size: number }>(entryId, this.q.receiptAt);
     return r && this.receiptFor(r.idx, r.receipt_size);
+  }
+
+  /**
+   * The receipt of entry `entryId` if it is at log index `at` (the id lookup's candidate), from one
+   * statement: its checkpoint is the first one above `at` — one checkpoint closes each batch and
+   * the entry's `receipt_size` is its batch's (replay keeps the boundaries) —, and its tile holds
+   * the path's lower nodes and the id that confirms the candidate. Undefined when the candidate is
+   * not `entryId` (the caller then asks the id lookup for certain).
+   */
+  private receiptIfAt(at: number, entryId: string): Uint8Array | undefined {
+    const t = Math.floor(at / TILE_LEAVES);
+    const r = this.q.receiptRow.get(at, t, t) as (CheckpointRow & { a_nodes: Buffer | null; a_ids: Buffer | null; b_nodes: Buffer | null }) | undefined;
+    if (!r?.a_nodes || !r.a_ids || tileEntryId(r.a_ids, at) !== entryId) return undefined;
+    const tiles = new Map<number, Uint8Array>([[t, asBytes(r.a_nodes)]]);
+    if (r.b_nodes) tiles.set(Math.floor((r.tree_size - 1) / TILE_LEAVES), asBytes(r.b_nodes));
+    return buildReceiptFrom(toCheckpoint(r), at, (ids) => {
+      const out = new Array<Uint8Array | undefined>(ids.length);
+      const rest: number[] = [];
+      for (let i = 0; i < ids.length; i++) {
+        const { level, index } = ids[i]!;
+        const blob = level < TILE_LEVELS ? tiles.get(tileOf(level, index)) : undefined;
+        if (blob) out[i] = tileNode(blob, level, index);
+        else rest.push(i);
+      }
+      if (rest.length > 0) {
+        const read = this.nodes.lookupMany(rest.map((i) => ids[i]!));
+        rest.forEach((i, k) => (out[i] = read[k]));
+      }
+      return out;
+    });
   }
 
   /** The receipt of `entry` (read by index: no lookup by id). */

@@ -7,12 +7,13 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { CompactRange, inclusionNodes, inclusionProof, verifyInclusion } from '../../libs/merkle/src/index.js';
-import type { NodeWrite } from '../../libs/ledger/src/index.js';
+import type { Checkpoint, NodeWrite } from '../../libs/ledger/src/index.js';
 import Database from 'better-sqlite3';
 import { LogIndexStore } from './log-index.store.js';
 import { TILE_LEVELS, TILE_NODES, slotOf, tileOf } from './log-index.tiles.js';
 import { nodePosition } from './node-position.js';
-import { checkpointAt, entriesOf, inTempDir, treeOf } from './test/log-index.fixture.js';
+import { buildReceipt } from './receipt.builder.js';
+import { checkpointAt, entriesOf, hex, inTempDir, treeOf } from './test/log-index.fixture.js';
 
 describe('log index tiles', () => {
   it('places levels 0–3 in tiles of 16 leaves: each slot is the node\'s post-order position less its tile\'s first', () => {
@@ -78,6 +79,43 @@ describe('log index tiles', () => {
       writer.close();
       reader.close();
       assert.deepEqual(rowsOf(path), rowsOf(join(dir, 'once.sqlite')), 'the same tiles and upper nodes');
+    });
+  });
+
+  it("builds a receipt by id in one statement (the first checkpoint above the entry, its tile, the checkpoint's last tile): the same bytes as from the entry's stored receipt size, in the writer and in another instance; ids sharing their first 32 bits too", async () => {
+    return inTempDir(async (dir) => {
+      const n = 200;
+      const { leaves, nodes: all } = treeOf(n);
+      const stored = new Map(all.map((x) => [`${x.level}/${x.index}`, x.hash]));
+      const twin = (i: number): string => `${hex('entry 3').slice(0, 8)}${hex(`twin ${i}`).slice(8)}`; // the id lookup's first candidate may be another entry
+      const entries = entriesOf(n).map((e) => ([3, 40, 41, 150].includes(e.index) ? { ...e, entryId: twin(e.index) } : e));
+      const path = join(dir, 'log-index.sqlite');
+      const writer = new LogIndexStore(path, { keepLatest: true });
+      const reader = new LogIndexStore(path);
+      const range = new CompactRange();
+      const checkpoints: Checkpoint[] = [];
+      let at = 0;
+      // batches ending on a tile's edge (16, 32, 64), inside one (3, 33, 81 …), spanning several (31, 64, 50)
+      for (const size of [1, 2, 13, 16, 1, 31, 17, 64, 5, 50]) {
+        const batch: NodeWrite[] = [];
+        const from = at;
+        for (; at < from + size; at++) range.append(leaves[at]!, (level, index, hash) => batch.push({ level, index, hash }));
+        const checkpoint = { ...checkpointAt(range), signature: new Uint8Array(64).fill(checkpoints.length + 1) }; // each checkpoint's receipts differ
+        checkpoints.push(checkpoint);
+        writer.writeBatch({ entries: entries.slice(from, at).map((e) => ({ ...e, receiptTreeSize: at })), nodes: batch, checkpoint, range, appliedEvents: at + checkpoints.length });
+      }
+      assert.equal(at, n);
+      for (const [name, index] of [['writer', writer], ['reader', reader]] as const) {
+        for (let i = 0; i < n; i++) {
+          const expected = buildReceipt(checkpoints.find((c) => c.treeSize > i)!, i, (level, index) => stored.get(`${level}/${index}`));
+          assert.deepEqual(index.receipt(entries[i]!.entryId), expected, `${name}: entry ${i} by id`);
+          assert.deepEqual(index.receiptOfEntry(index.entryByIndex(i)!), expected, `${name}: entry ${i} by its stored receipt size`);
+        }
+        assert.equal(index.receipt(twin(999)), undefined, `${name}: same first 32 bits, not held`);
+        assert.equal(index.receipt(hex('not held')), undefined, `${name}: not held`);
+      }
+      writer.close();
+      reader.close();
     });
   });
 
