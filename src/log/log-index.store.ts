@@ -18,14 +18,12 @@ import { TreeNodeCache } from './tree-node.cache.js';
 import { nodePosition } from './node-position.js';
 import { EntryIds } from './log-index.ids.js';
 import { prepareLogIndexSchema } from './log-index.schema.js';
-import { TILE_LEAVES, TILE_LEVELS, TileWriter, tileEntryId, tileNode, tileOf } from './log-index.tiles.js';
+import { TILE_LEAVES, TILE_LEVELS, TileWriter, tileEntryId } from './log-index.tiles.js';
 import { SharedReads } from './shared-reads.js';
 
 import { allStored, toCheckpoint, toEntry, type BatchRecord, type CheckpointRow, type IndexedEntry, type Row } from './log-index.rows.js';
 
 export type { BatchRecord, IndexedEntry } from './log-index.rows.js';
-
-const asBytes = (b: Buffer): Uint8Array => new Uint8Array(b.buffer, b.byteOffset, b.length);
 
 export class LogIndexStore implements NodeReader {
   private readonly db: Db;
@@ -297,23 +295,9 @@ export class LogIndexStore implements NodeReader {
     const t = Math.floor(at / TILE_LEAVES);
     const r = this.q.receiptRow.get(at, t, t) as (CheckpointRow & { a_nodes: Buffer | null; a_ids: Buffer | null; b_nodes: Buffer | null }) | undefined;
     if (!r?.a_nodes || !r.a_ids || tileEntryId(r.a_ids, at) !== entryId) return undefined;
-    const tiles = new Map<number, Uint8Array>([[t, asBytes(r.a_nodes)]]);
-    if (r.b_nodes) tiles.set(Math.floor((r.tree_size - 1) / TILE_LEAVES), asBytes(r.b_nodes));
-    return buildReceiptFrom(toCheckpoint(r), at, (ids) => {
-      const out = new Array<Uint8Array | undefined>(ids.length);
-      const rest: number[] = [];
-      for (let i = 0; i < ids.length; i++) {
-        const { level, index } = ids[i]!;
-        const blob = level < TILE_LEVELS ? tiles.get(tileOf(level, index)) : undefined;
-        if (blob) out[i] = tileNode(blob, level, index);
-        else rest.push(i);
-      }
-      if (rest.length > 0) {
-        const read = this.nodes.lookupMany(rest.map((i) => ids[i]!));
-        rest.forEach((i, k) => (out[i] = read[k]));
-      }
-      return out;
-    });
+    const tiles = new Map<number, Buffer>([[t, r.a_nodes]]);
+    if (r.b_nodes) tiles.set(Math.floor((r.tree_size - 1) / TILE_LEAVES), r.b_nodes);
+    return buildReceiptFrom(toCheckpoint(r), at, (ids) => this.nodes.lookupMany(ids, tiles));
   }
 
   /** The receipt of `entry` (read by index: no lookup by id). */

@@ -125,10 +125,11 @@ export class TreeNodeCache {
 
   /**
    * Many nodes (a proof's plan), in order; undefined for those not stored. The cached ones come
-   * from memory, the others from one SQLite statement.
+   * from memory, the others from one SQLite statement. `known`: tiles' `nodes` blobs the caller
+   * read already, by tile number (a receipt reads its tiles with its checkpoint).
    */
-  lookupMany(ids: readonly NodeId[]): (Uint8Array | undefined)[] {
-    return this.lookupManyWithEntryId(ids, undefined).hashes;
+  lookupMany(ids: readonly NodeId[], known?: ReadonlyMap<number, Buffer>): (Uint8Array | undefined)[] {
+    return this.lookupManyWithEntryId(ids, undefined, known).hashes;
   }
 
   /**
@@ -137,7 +138,7 @@ export class TreeNodeCache {
    * needs from SQLite is then one tile (its levels 0–3, its leaf and its entry id) and the
    * uncached nodes above.
    */
-  lookupManyWithEntryId(ids: readonly NodeId[], entryAt: number | undefined): { hashes: (Uint8Array | undefined)[]; entryId: string | undefined } {
+  lookupManyWithEntryId(ids: readonly NodeId[], entryAt: number | undefined, known?: ReadonlyMap<number, Buffer>): { hashes: (Uint8Array | undefined)[]; entryId: string | undefined } {
     const out = new Array<Uint8Array | undefined>(ids.length).fill(undefined); // no holes: callers test each
     /** the tiles to read, and per id below TILE_LEVELS the place of its tile in that list (−1: not a tile's) */
     const tiles: number[] = entryAt === undefined ? [] : [Math.floor(entryAt / TILE_LEAVES)]; // the entry id's tile first: its arm reads the ids
@@ -157,13 +158,15 @@ export class TreeNodeCache {
         positions.push(nodePosition(level, index));
       }
     }
-    // the right edge's tile comes from the writer's memory; the others from SQLite
+    // tiles the caller read come from it, the right edge's from the writer's memory, the others from SQLite
     const tileRows = new Array<[Uint8Array, Uint8Array | null] | undefined>(tiles.length).fill(undefined);
     const read: number[] = []; // tile numbers to read, in the order of `places`
     const places: number[] = []; // their places in `tiles`
     for (let p = 0; p < tiles.length; p++) {
-      const open = this.openTile(tiles[p]!);
-      if (open) tileRows[p] = open;
+      const given = known?.get(tiles[p]!);
+      const open = given ? undefined : this.openTile(tiles[p]!);
+      if (given) tileRows[p] = [asBytes(given), null];
+      else if (open) tileRows[p] = open;
       else {
         read.push(tiles[p]!);
         places.push(p);
