@@ -11,7 +11,7 @@ import { describe, it } from 'node:test';
 import { CompactRange, hashLeaf, inclusionNodes, inclusionProof, verifyInclusion } from '../../libs/merkle/src/index.js';
 import Database from 'better-sqlite3';
 import { LogIndexStore } from './log-index.store.js';
-import { checkpointAt, hex, inTempDir, treeOf } from './test/log-index.fixture.js';
+import { batchOf, checkpointAt, hex, inTempDir, treeOf, writeTreeFile } from './test/log-index.fixture.js';
 import { TreeNodeCache } from './tree-node.cache.js';
 import { TILE_LEVELS } from './log-index.tiles.js';
 
@@ -41,7 +41,7 @@ describe('LogIndexStore', () => {
       const index = new LogIndexStore(join(dir, 'log-index.sqlite'), { keepLatest: true });
       const n = 37;
       const { leaves, nodes, range } = treeOf(n);
-      index.writeBatch({ entries: [], nodes, checkpoint: checkpointAt(range), range, appliedEvents: n + 1 });
+      index.writeBatch(batchOf(range, nodes));
       for (const at of [0, 1, 16, 31, 32, 36]) {
         for (const size of [at + 1, 33, n]) {
           if (at >= size) continue;
@@ -72,7 +72,7 @@ describe('LogIndexStore', () => {
         index: i, entryId: hex(`entry ${i}`), statementId: hex(`statement ${i}`), iss: 'https://issuer.test', sub: 'registry.test/app', contentType: 'application/json',
         kid: 'k1', registeredAt: new Date(0).toISOString(), receiptTreeSize: n, entry: new TextEncoder().encode(`leaf ${i}`),
       }));
-      index.writeBatch({ entries, nodes, checkpoint: checkpointAt(range), range, appliedEvents: n + 1 });
+      index.writeBatch(batchOf(range, nodes, entries));
       for (const at of [0, 5, 16, 31, 36]) {
         for (const size of [at + 1, 33, n]) {
           if (at >= size) continue;
@@ -105,10 +105,7 @@ describe('LogIndexStore', () => {
     return inTempDir(async (dir) => {
       const path = join(dir, 'log-index.sqlite');
       const n = 3000;
-      const { leaves, nodes, range } = treeOf(n);
-      const first = new LogIndexStore(path, { keepLatest: true });
-      first.writeBatch({ entries: [], nodes, checkpoint: checkpointAt(range), range, appliedEvents: n + 1 });
-      first.close();
+      const { leaves, nodes, range } = writeTreeFile(path, n);
       const writer = new LogIndexStore(path, { keepLatest: true });
       await writer.nodesWarmed;
       // with the upper nodes gone from the file, every proof's upper path still comes (from memory)
@@ -124,10 +121,7 @@ describe('LogIndexStore', () => {
     return inTempDir(async (dir) => {
       const path = join(dir, 'log-index.sqlite');
       const n = 3000;
-      const { nodes, range } = treeOf(n);
-      const index = new LogIndexStore(path, { keepLatest: true });
-      index.writeBatch({ entries: [], nodes, checkpoint: checkpointAt(range), range, appliedEvents: n + 1 });
-      index.close();
+      const { nodes } = writeTreeFile(path, n);
       const db = new Database(path, { readonly: true });
       const cache = new TreeNodeCache(db);
       const upper = nodes.filter((x) => x.level >= 4);
@@ -150,10 +144,7 @@ describe('LogIndexStore', () => {
     return inTempDir(async (dir) => {
       const path = join(dir, 'log-index.sqlite');
       const n = 45;
-      const { leaves, nodes, range } = treeOf(n);
-      const created = new LogIndexStore(path, { keepLatest: true });
-      created.writeBatch({ entries: [], nodes: [], checkpoint: checkpointAt(range), range, appliedEvents: n + 1 });
-      created.close();
+      const { leaves, nodes, range } = writeTreeFile(path, n, { nodes: false });
       // the layout before positions: a WITHOUT ROWID table keyed by (level, idx)
       const old = new Database(path);
       old.exec('DROP TABLE tree_nodes; DROP TABLE tiles; CREATE TABLE nodes (level INTEGER NOT NULL, idx INTEGER NOT NULL, hash BLOB NOT NULL, PRIMARY KEY (level, idx)) WITHOUT ROWID');

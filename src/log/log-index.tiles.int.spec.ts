@@ -6,14 +6,14 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { CompactRange, inclusionNodes, inclusionProof, verifyInclusion } from '../../libs/merkle/src/index.js';
-import type { Checkpoint, NodeWrite } from '../../libs/ledger/src/index.js';
+import { inclusionNodes, inclusionProof, verifyInclusion } from '../../libs/merkle/src/index.js';
+import type { Checkpoint } from '../../libs/ledger/src/index.js';
 import Database from 'better-sqlite3';
 import { LogIndexStore } from './log-index.store.js';
 import { TILE_LEVELS, TILE_NODES, slotOf, tileOf } from './log-index.tiles.js';
 import { nodePosition } from './node-position.js';
 import { buildReceipt } from './receipt.builder.js';
-import { checkpointAt, entriesOf, hex, inTempDir, treeOf } from './test/log-index.fixture.js';
+import { batchOf, checkpointAt, entriesOf, hex, inBatches, inTempDir, treeOf } from './test/log-index.fixture.js';
 
 describe('log index tiles', () => {
   it('places levels 0–3 in tiles of 16 leaves: each slot is the node\'s post-order position less its tile\'s first', () => {
@@ -49,17 +49,13 @@ describe('log index tiles', () => {
       const { leaves, nodes, range: full } = treeOf(n);
       const entries = entriesOf(n);
       const once = new LogIndexStore(join(dir, 'once.sqlite'), { keepLatest: true });
-      once.writeBatch({ entries, nodes, checkpoint: checkpointAt(full), range: full, appliedEvents: n + 1 });
+      once.writeBatch(batchOf(full, nodes, entries));
       once.close();
       const path = join(dir, 'batches.sqlite');
       const writer = new LogIndexStore(path, { keepLatest: true });
       const reader = new LogIndexStore(path);
-      const range = new CompactRange();
-      let at = 0;
-      for (const size of [1, 3, 5, 16, 17, 1, 2, 8]) {
-        const batch: NodeWrite[] = [];
-        const from = at;
-        for (; at < Math.min(n, from + size); at++) range.append(leaves[at]!, (level, index, hash) => batch.push({ level, index, hash }));
+      let written = 0;
+      for (const { from, to: at, nodes: batch, range } of inBatches(leaves, [1, 3, 5, 16, 17, 1, 2, 8])) {
         if (from === 25) {
           // the same batch, failing: nodes go into the open tile (one beyond the log), then an entry's index is taken
           const bogus = [...batch, { level: 0, index: 60, hash: new Uint8Array(32).fill(0xee) }];
@@ -73,9 +69,9 @@ describe('log index tiles', () => {
           assert.deepEqual([r.leafHash, r.entryId], [leaves[i], entries[i]!.entryId], `leaf ${i} at ${at}, from another instance`);
         }
         assert.deepEqual(reader.proofNodes([], at, true), { hashes: [], leafHash: undefined, entryId: undefined }, `nothing beyond ${at} in the open tile`);
-        if (at === n) break;
+        written = at;
       }
-      assert.equal(at, n);
+      assert.equal(written, n);
       writer.close();
       reader.close();
       assert.deepEqual(rowsOf(path), rowsOf(join(dir, 'once.sqlite')), 'the same tiles and upper nodes');
@@ -92,19 +88,14 @@ describe('log index tiles', () => {
       const path = join(dir, 'log-index.sqlite');
       const writer = new LogIndexStore(path, { keepLatest: true });
       const reader = new LogIndexStore(path);
-      const range = new CompactRange();
       const checkpoints: Checkpoint[] = [];
-      let at = 0;
       // batches ending on a tile's edge (16, 32, 64), inside one (3, 33, 81 …), spanning several (31, 64, 50)
-      for (const size of [1, 2, 13, 16, 1, 31, 17, 64, 5, 50]) {
-        const batch: NodeWrite[] = [];
-        const from = at;
-        for (; at < from + size; at++) range.append(leaves[at]!, (level, index, hash) => batch.push({ level, index, hash }));
+      for (const { from, to: at, nodes: batch, range } of inBatches(leaves, [1, 2, 13, 16, 1, 31, 17, 64, 5, 50])) {
         const checkpoint = { ...checkpointAt(range), signature: new Uint8Array(64).fill(checkpoints.length + 1) }; // each checkpoint's receipts differ
         checkpoints.push(checkpoint);
         writer.writeBatch({ entries: entries.slice(from, at).map((e) => ({ ...e, receiptTreeSize: at })), nodes: batch, checkpoint, range, appliedEvents: at + checkpoints.length });
       }
-      assert.equal(at, n);
+      assert.equal(checkpoints.at(-1)?.treeSize, n);
       for (const [name, index] of [['writer', writer], ['reader', reader]] as const) {
         for (let i = 0; i < n; i++) {
           const expected = buildReceipt(checkpoints.find((c) => c.treeSize > i)!, i, (level, index) => stored.get(`${level}/${index}`));
@@ -126,7 +117,7 @@ describe('log index tiles', () => {
       const { leaves, nodes, range } = treeOf(n);
       const entries = entriesOf(n);
       const writer = new LogIndexStore(path, { keepLatest: true });
-      writer.writeBatch({ entries, nodes, checkpoint: checkpointAt(range), range, appliedEvents: n + 1 });
+      writer.writeBatch(batchOf(range, nodes, entries));
       const other = new Database(path);
       assert.equal(other.prepare('DELETE FROM tiles WHERE t = 2').run().changes, 1);
       const reader = new LogIndexStore(path);
@@ -154,7 +145,7 @@ describe('log index tiles', () => {
       const entries = entriesOf(n);
       for (const name of ['new.sqlite', 'old.sqlite']) {
         const index = new LogIndexStore(join(dir, name), { keepLatest: true });
-        index.writeBatch({ entries, nodes, checkpoint: checkpointAt(range), range, appliedEvents: n + 1 });
+        index.writeBatch(batchOf(range, nodes, entries));
         index.close();
       }
       // the layout before tiles: every node in tree_nodes by position

@@ -9,6 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CompactRange, hashChildren, hashLeaf } from '../../../libs/merkle/src/index.js';
 import type { Checkpoint, NodeWrite } from '../../../libs/ledger/src/index.js';
+import type { BatchRecord } from '../log-index.rows.js';
+import { LogIndexStore } from '../log-index.store.js';
 
 export function storedTree(leaves: readonly Uint8Array[]): { nodes: NodeWrite[]; range: CompactRange } {
   const nodes: NodeWrite[] = [];
@@ -32,6 +34,32 @@ export function treeOf(n: number): { leaves: Uint8Array[]; nodes: NodeWrite[]; r
 
 /** A checkpoint of the tree `range` holds (its signature zeros: the index does not check it). */
 export const checkpointAt = (range: CompactRange): Checkpoint => ({ treeSize: range.size, root: range.root(), protectedHeader: new Uint8Array([0xa0]), signature: new Uint8Array(64), signedAt: new Date(0).toISOString() });
+
+/** One batch writing the tree `range` holds: `nodes`, `entries` and the checkpoint of `range`, as after `range.size + 1` events. */
+export const batchOf = (range: CompactRange, nodes: readonly NodeWrite[], entries: BatchRecord['entries'] = []): BatchRecord => ({ entries, nodes, checkpoint: checkpointAt(range), range, appliedEvents: range.size + 1 });
+
+/** A new log index file at `path` holding the tree of `n` leaves, written in one batch (without its nodes: `nodes: false`) and closed; the tree. */
+export function writeTreeFile(path: string, n: number, o: { readonly nodes?: boolean } = {}): ReturnType<typeof treeOf> {
+  const tree = treeOf(n);
+  const index = new LogIndexStore(path, { keepLatest: true });
+  index.writeBatch(batchOf(tree.range, o.nodes === false ? [] : tree.nodes));
+  index.close();
+  return tree;
+}
+
+/**
+ * `leaves` appended batch by batch, `sizes` leaves each, as the sequencer writes them: per batch
+ * the leaves' span [from, to), the nodes it completed, and the range after it (one object, advanced).
+ */
+export function* inBatches(leaves: readonly Uint8Array[], sizes: readonly number[]): Generator<{ from: number; to: number; nodes: NodeWrite[]; range: CompactRange }> {
+  const range = new CompactRange();
+  for (const size of sizes) {
+    const from = range.size;
+    const nodes: NodeWrite[] = [];
+    for (let at = from; at < from + size; at++) range.append(leaves[at]!, (level, index, hash) => nodes.push({ level, index, hash }));
+    yield { from, to: range.size, nodes, range };
+  }
+}
 
 export const hex = (text: string): string => createHash('sha256').update(text).digest('hex');
 
