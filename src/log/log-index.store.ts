@@ -7,6 +7,12 @@
  * Everything here is derived from the event stream and can be deleted: startup replays whatever
  * the stream holds beyond `appliedEvents`. So it is written with synchronous=NORMAL (a crash may
  * lose the last batches here, never in the event store) in one transaction per batch.
+ *
+ * The sequencer's thread writes it on the connection its hot reads use (receipts, proofs, the
+ * dedupe lookups). Written by another connection (the event store's worker was measured), it would
+ * cost this thread little less and the process more, and in WAL mode a connection drops its whole
+ * page cache when another one has committed: receipts after each batch took ≈ 35 % longer
+ * (docs/benchmarks.md, #17 fifteenth pass).
  */
 import Database from 'better-sqlite3';
 import type { Database as Db, Statement } from 'better-sqlite3';
