@@ -26,7 +26,6 @@ import { EntryIds } from './log-index.ids.js';
 import { prepareLogIndexSchema } from './log-index.schema.js';
 import { TILE_LEAVES, TILE_LEVELS, TileWriter, tileEntryId } from './log-index.tiles.js';
 import { SharedReads } from './shared-reads.js';
-
 import { allStored, toCheckpoint, toEntry, type BatchRecord, type CheckpointRow, type IndexedEntry, type Row } from './log-index.rows.js';
 
 export type { BatchRecord, IndexedEntry } from './log-index.rows.js';
@@ -99,7 +98,6 @@ export class LogIndexStore implements NodeReader {
     this.nodesWarmed = this.keepLatest ? this.nodes.warmInBackground(() => !this.db.open) : Promise.resolve();
     this.reads = this.keepLatest ? new SharedReads(this.db) : undefined;
   }
-
 
   /** Number of stream events already applied here (0 for a new index). */
   appliedEvents(): number {

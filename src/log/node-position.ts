@@ -2,6 +2,8 @@
  * Where a tree node is stored: its position in the post-order an append-only tree completes its
  * perfect subtrees (tree-node.cache.ts, log-index.tiles.ts).
  */
+import { pow2 } from '../../libs/merkle/src/index.js';
+
 const TWO_32 = 2 ** 32;
 
 const popcount32 = (x: number): number => {
@@ -28,9 +30,6 @@ export function nodePosition(level: number, index: number): number {
   return 2 * n - ones - 1 - (trailing - level);
 }
 
-/** 2^i, for i ≤ 53 */
-const POW2 = Array.from({ length: 54 }, (_, i) => 2 ** i);
-
 /**
  * The node at post-order position `pos` ({@link nodePosition}'s inverse): the left-filled tree's
  * nodes in post-order are those of the perfect tree of any height h from position 0 (2^(h+1) − 1
@@ -42,11 +41,11 @@ export function nodeAt(pos: number): { level: number; index: number } {
   let leaf = 0; // its first leaf
   // the perfect tree of height h from position 0 holds positions up to 2^(h+1) − 2: start with one that holds pos
   for (let h = Math.min(52, Math.ceil(Math.log2(pos + 2))); ; h--) {
-    const child = POW2[h]! - 1; // positions in each of its two subtrees
-    if (pos === start + 2 * child) return { level: h, index: leaf / POW2[h]! };
+    const child = pow2(h) - 1; // positions in each of its two subtrees
+    if (pos === start + 2 * child) return { level: h, index: leaf / pow2(h) };
     if (pos >= start + child) {
       start += child;
-      leaf += POW2[h - 1]!;
+      leaf += pow2(h - 1);
     }
   }
 }

@@ -7,7 +7,7 @@ export { HASH_SIZE, EMPTY_ROOT, emptyRoot, hashLeaf, hashChildren } from './merk
 export { type MerkleHasher, type Sha256, createMerkleHasher } from './merkle.hasher.js';
 export { nodeMerkleHasher, nodeSha256 } from './node.hasher.js';
 export { nobleMerkleHasher } from './noble.hasher.js';
-export { type NodeId, rangeNodes } from './tree.math.js';
+export { type NodeId, pow2, rangeNodes } from './tree.math.js';
 export { CompactRange, type CompactRangeState, type OnNode } from './compact-range.js';
 export type { NodeReader } from './node-reader.port.js';
 export { MemoryNodeStore } from './node-store.memory.js';
