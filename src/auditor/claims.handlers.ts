@@ -136,7 +136,7 @@ export class GetEntryStatusHandler implements IQueryHandler<GetEntryStatus, Entr
     await this.sync.awaitLog();
     const claim = this.reader.claim(q.entryId);
     if (!claim) throw notFound(`no entry ${q.entryId} in this log`);
-    const publication = (await this.publications?.of(q.entryId)) ?? null;
+    const publication = (await this.publications?.of({ entryId: claim.entryId, logIndex: claim.index })) ?? null;
     return {
       entryId: claim.entryId,
       index: claim.index,

@@ -2,7 +2,7 @@
  * Per-entry publication state, for the API (`GET /entries/{id}/publication`) and for other
  * features through DI (inject {@link PublicationStatus}).
  */
-import type { PublicationRecord, PublicationBook, PublicationStateName, PublicationTargetKind } from './publication.store.js';
+import type { PublicationRecord, PublicationBook, PublicationKey, PublicationStateName, PublicationTargetKind } from './publication.store.js';
 import type { RegistryPause } from './publication.worker.js';
 
 /** The publication of one entry's receipt as an OCI referrer. Times are RFC 3339. */
@@ -57,13 +57,13 @@ export class PublicationStatus {
   }
 
   /**
-   * The publication of `entryId`, or undefined when there is none: the entry's subject is not a
+   * The publication of the entry `key` (its id and log index), or undefined when there is none: the entry's subject is not a
    * collection (an OCI reference with a digest), the publisher has not reached it yet, or it is
    * disabled.
-   * @example (await status.of(entryId))?.state // 'published'
+   * @example (await status.of({ entryId, logIndex }))?.state // 'published'
    */
-  async of(entryId: string): Promise<PublicationState | undefined> {
-    const r = await this.source?.store.get(entryId);
+  async of(key: PublicationKey): Promise<PublicationState | undefined> {
+    const r = await this.source?.store.get(key);
     return r && this.view(r);
   }
 

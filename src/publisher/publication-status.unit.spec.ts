@@ -13,9 +13,9 @@ describe('PublicationStatus never shows absolute server paths', () => {
     }]);
     const dataDir = '/srv/secret-place/ledger-data';
     const layoutDir = `${dataDir}/oci-layout`;
-    store.markFailed(entryId, { error: `EACCES: permission denied, open '${layoutDir}/blobs/sha256/00'; journal ${dataDir}/x`, code: 'ERR_OCI_LAYOUT', nextAttemptAt: 5000 }, 2000);
+    store.markFailed({ entryId, logIndex: 0 }, { error: `EACCES: permission denied, open '${layoutDir}/blobs/sha256/00'; journal ${dataDir}/x`, code: 'ERR_OCI_LAYOUT', nextAttemptAt: 5000 }, 2000);
     const status = new PublicationStatus({ store, layoutDir, dataDir, pauseOf: () => undefined });
-    const s = (await status.of(entryId))!;
+    const s = (await status.of({ entryId, logIndex: 0 }))!;
     assert.equal(s.target, 'oci-layout');
     assert.equal(s.lastError, "EACCES: permission denied, open '$OCI_LAYOUT_DIR/blobs/sha256/00'; journal $DATA_DIR/x");
     assert.ok(!JSON.stringify(s).includes('/srv/secret-place'), JSON.stringify(s));
@@ -31,7 +31,7 @@ describe('PublicationStatus never shows absolute server paths', () => {
       artifactType: 'application/scitt-receipt+cose', createdAt: 1000, held: { until: 9000, error: 'not in the layout', code: 'ERR_PUBLISH_SUBJECT_UNKNOWN' },
     }]);
     const status = new PublicationStatus({ store, layoutDir: '/x/oci-layout', dataDir: '/x', pauseOf: () => undefined });
-    const s = (await status.of(entryId))!;
+    const s = (await status.of({ entryId, logIndex: 1 }))!;
     assert.equal(s.state, 'pending');
     assert.equal(s.attempts, 0);
     assert.match(s.waitingFor!, /copied into the OCI layout/);

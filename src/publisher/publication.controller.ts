@@ -29,7 +29,7 @@ export class PublicationController {
     const entry = this.index.entryById(id);
     if (!entry) throw notFound(`no entry ${id} in this log`);
     if (!this.status.enabled) return { entryId: id, state: 'disabled', subject: entry.sub, attempts: 0, reason: 'the referrer publisher is off (OCI_PUBLISHER=off)' };
-    const state = await this.status.of(id);
+    const state = await this.status.of({ entryId: id, logIndex: entry.index });
     if (state) return state;
     if (!isCollectionSubject(entry.sub)) {
       return { entryId: id, state: 'not-applicable', subject: entry.sub, attempts: 0, reason: 'the subject is not an OCI reference with a digest: nothing to publish' };

@@ -33,8 +33,8 @@ describe('publication work list shared by two nodes (PostgreSQL)', { skip }, () 
     const [a, b] = [open(), open()]; // created at once: both create the table
     try {
       await Promise.all([a.insert([row(1), row(2)]), b.insert([row(2), row(3)])]);
-      await a.markPublished(row(1).entryId, { digest: 'sha256:' + 'd'.repeat(64), via: 'api' }, 2000);
-      await a.markFailed(row(2).entryId, { error: 'down', code: 'ERR_OCI_NETWORK', nextAttemptAt: 3000 }, 2000);
+      await a.markPublished(row(1), { digest: 'sha256:' + 'd'.repeat(64), via: 'api' }, 2000);
+      await a.markFailed(row(2), { error: 'down', code: 'ERR_OCI_NETWORK', nextAttemptAt: 3000 }, 2000);
       await a.close();
       assert.deepEqual(await b.counts(), { pending: 1, published: 1, failedRetrying: 1 });
       assert.deepEqual((await b.dueInLane('registry:r.example/app', 3000, 10)).map((r) => [r.logIndex, r.state]), [[3, 'pending'], [2, 'failed-retrying']]);

@@ -16,7 +16,7 @@ import postgres from 'postgres';
 import { quoteIdent } from '../../libs/event-store/src/postgres.driver.js';
 import type { ServiceConfig } from '../infrastructure/config.js';
 import { sharedStateOf } from '../infrastructure/stores.js';
-import { PublicationStore, laneOf, toRecord, type NewPublication, type PublicationBook, type PublicationCounts, type PublicationOutcome, type PublicationRecord, type Row, type SubjectHold, type SubjectRef } from './publication.store.js';
+import { PublicationStore, laneOf, toRecord, type NewPublication, type PublicationBook, type PublicationCounts, type PublicationKey, type PublicationOutcome, type PublicationRecord, type Row, type SubjectHold, type SubjectRef } from './publication.store.js';
 
 /** the columns as `toRecord` expects them (bigint milliseconds as float8: exact below 2^53) */
 const SELECT =
@@ -89,9 +89,11 @@ export class PgPublicationStore implements PublicationBook {
     return added.length;
   }
 
-  async get(entryId: string): Promise<PublicationRecord | undefined> {
-    const [r] = await this.#q(`SELECT ${SELECT} FROM ${this.#t} WHERE entry_id = $1`, [entryId]);
-    return r && toRecord(r as unknown as Row);
+  /** By the entry id, this table's key (a row at another log index is another log's: none). */
+  async get(key: PublicationKey): Promise<PublicationRecord | undefined> {
+    const [r] = await this.#q(`SELECT ${SELECT} FROM ${this.#t} WHERE entry_id = $1`, [key.entryId]);
+    const rec = r && toRecord(r as unknown as Row);
+    return rec && rec.logIndex === key.logIndex ? rec : undefined;
   }
 
   /** Lanes with at least one publication due at `now` (one scan of the open rows' index). */
@@ -110,12 +112,12 @@ export class PgPublicationStore implements PublicationBook {
     return (r?.t as number | null) ?? undefined;
   }
 
-  async markPublished(entryId: string, result: { digest: string; via: string }, now: number): Promise<void> {
-    await this.record([{ entryId, at: now, published: result }]);
+  async markPublished(key: PublicationKey, result: { digest: string; via: string }, now: number): Promise<void> {
+    await this.record([{ entryId: key.entryId, logIndex: key.logIndex, at: now, published: result }]);
   }
 
-  async markFailed(entryId: string, failed: { error: string; code: string; nextAttemptAt: number; digest?: string }, now: number): Promise<void> {
-    await this.record([{ entryId, at: now, failed }]);
+  async markFailed(key: PublicationKey, failed: { error: string; code: string; nextAttemptAt: number; digest?: string }, now: number): Promise<void> {
+    await this.record([{ entryId: key.entryId, logIndex: key.logIndex, at: now, failed }]);
   }
 
   /** Attempts' outcomes in one transaction. */

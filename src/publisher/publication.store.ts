@@ -1,6 +1,6 @@
 /**
  * The publisher's durable work list (its own SQLite file, `data/publisher.sqlite`): one row per
- * entry whose subject is a collection — where it goes, its state, attempts, the next attempt time,
+ * entry whose subject is a collection, keyed by its log index — where it goes, its state, attempts, the next attempt time,
  * the last error and the manifest digest once known.
  *
  * Durability: WAL. Inserts commit with synchronous=FULL (the WAL is fsynced, with every earlier
@@ -9,7 +9,7 @@
  * synchronous=NORMAL: they survive a process crash, and a power loss may roll back the latest
  * ones — the rows are then attempted again, which is idempotent. (Measured: an fsync per update
  * on the main thread cost ≈ 3.7 ms of blocked event loop per publication, slowing registration.)
- * Rows are only inserted with INSERT OR IGNORE (re-delivered events are no-ops) and never deleted. Nothing "in flight" is stored: after a crash every row that is not
+ * Rows are only inserted once per log index (re-delivered events are no-ops) and never deleted. Nothing "in flight" is stored: after a crash every row that is not
  * `published` is simply due again, and a repeated push is idempotent (same manifest digest).
  */
 import Database from 'better-sqlite3';
@@ -118,9 +118,18 @@ export const laneOf = (p: Pick<NewPublication, 'targetKind' | 'registry' | 'repo
 export const COLUMNS =
   'entry_id, log_index, subject, registry, repository, subject_digest, target_kind, artifact_type, state, attempts, next_attempt_at, last_error, last_error_code, digest, via, created_at, updated_at, published_at';
 
-/** How an attempt ended: published, or failed with the next attempt's time. */
-export interface PublicationOutcome {
+/**
+ * Which publication: its entry's id and log index. Each store looks it up by the one it keys on —
+ * this file's SQLite store by the log index (its rowid), the PostgreSQL table by the entry id — and
+ * answers nothing when the other does not match.
+ */
+export interface PublicationKey {
   readonly entryId: string;
+  readonly logIndex: number;
+}
+
+/** How an attempt ended: published, or failed with the next attempt's time. */
+export interface PublicationOutcome extends PublicationKey {
   readonly at: number;
   readonly published?: { readonly digest: string; readonly via: string };
   readonly failed?: { readonly error: string; readonly code: string; readonly nextAttemptAt: number; readonly digest?: string };
@@ -142,12 +151,12 @@ type MaybePromise<T> = T | Promise<T>;
  */
 export interface PublicationBook {
   insert(rows: readonly NewPublication[]): MaybePromise<number>;
-  get(entryId: string): MaybePromise<PublicationRecord | undefined>;
+  get(key: PublicationKey): MaybePromise<PublicationRecord | undefined>;
   dueLanes(now: number): MaybePromise<string[]>;
   dueInLane(lane: string, now: number, limit: number): MaybePromise<PublicationRecord[]>;
   nextAttemptAfter(now: number): MaybePromise<number | undefined>;
-  markPublished(entryId: string, result: { digest: string; via: string }, now: number): MaybePromise<void>;
-  markFailed(entryId: string, failure: { error: string; code: string; nextAttemptAt: number; digest?: string }, now: number): MaybePromise<void>;
+  markPublished(key: PublicationKey, result: { digest: string; via: string }, now: number): MaybePromise<void>;
+  markFailed(key: PublicationKey, failure: { error: string; code: string; nextAttemptAt: number; digest?: string }, now: number): MaybePromise<void>;
   /** attempts' outcomes, together (one transaction where the store has them) */
   record(outcomes: readonly PublicationOutcome[]): MaybePromise<void>;
   /**
@@ -160,6 +169,40 @@ export interface PublicationBook {
   counts(): MaybePromise<PublicationCounts>;
   backlogByTarget(): MaybePromise<Record<string, number>>;
   close(): MaybePromise<void>;
+}
+
+/**
+ * The table, keyed by log index: the rowid, so a row costs no second B-tree, and rows are appended
+ * in order. (Keyed by the entry id until 2026-12: a random 64-character key whose index grew by one
+ * random leaf page per row — bench:processors measured the change, docs/benchmarks.md.)
+ */
+const TABLE = (name: string): string => `
+  CREATE TABLE IF NOT EXISTS ${name} (
+    log_index INTEGER PRIMARY KEY, entry_id TEXT NOT NULL, subject TEXT NOT NULL,
+    registry TEXT NOT NULL, repository TEXT NOT NULL, subject_digest TEXT NOT NULL,
+    target_kind TEXT NOT NULL, lane TEXT NOT NULL, artifact_type TEXT NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('pending', 'published', 'failed-retrying')),
+    attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at INTEGER NOT NULL,
+    last_error TEXT, last_error_code TEXT, digest TEXT, via TEXT,
+    created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, published_at INTEGER) STRICT;`;
+
+/**
+ * A work list written before 2026-12 (keyed by entry id) is rewritten keyed by log index, in one
+ * transaction: every row and state is kept. Answers how many rows moved (0: nothing to migrate).
+ */
+export function migrateEntryIdKey(db: Db): number {
+  const sql = db.prepare(`SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'publications'`).pluck().get() as string | undefined;
+  if (sql === undefined || !/entry_id TEXT PRIMARY KEY/i.test(sql)) return 0;
+  return db.transaction(() => {
+    db.exec(`DROP TABLE IF EXISTS publications_by_index; ${TABLE('publications_by_index')}`);
+    const moved = db
+      .prepare(`INSERT INTO publications_by_index (log_index, entry_id, subject, registry, repository, subject_digest, target_kind, lane, artifact_type, state, attempts, next_attempt_at, last_error, last_error_code, digest, via, created_at, updated_at, published_at)
+                SELECT log_index, entry_id, subject, registry, repository, subject_digest, target_kind, lane, artifact_type, state, attempts, next_attempt_at, last_error, last_error_code, digest, via, created_at, updated_at, published_at
+                FROM publications ORDER BY log_index`)
+      .run().changes;
+    db.exec(`DROP TABLE publications; ALTER TABLE publications_by_index RENAME TO publications;`);
+    return moved;
+  })();
 }
 
 export class PublicationStore implements PublicationBook {
@@ -175,34 +218,28 @@ export class PublicationStore implements PublicationBook {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('busy_timeout = 5000');
-    this.db.exec(`
-      CREATE TABLE IF NOT EXISTS publications (
-        entry_id TEXT PRIMARY KEY, log_index INTEGER NOT NULL, subject TEXT NOT NULL,
-        registry TEXT NOT NULL, repository TEXT NOT NULL, subject_digest TEXT NOT NULL,
-        target_kind TEXT NOT NULL, lane TEXT NOT NULL, artifact_type TEXT NOT NULL,
-        state TEXT NOT NULL CHECK (state IN ('pending', 'published', 'failed-retrying')),
-        attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at INTEGER NOT NULL,
-        last_error TEXT, last_error_code TEXT, digest TEXT, via TEXT,
-        created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, published_at INTEGER) STRICT;
+    migrateEntryIdKey(this.db);
+    this.db.exec(`${TABLE('publications')}
       CREATE INDEX IF NOT EXISTS publications_due ON publications (lane, next_attempt_at) WHERE state != 'published';
       CREATE INDEX IF NOT EXISTS publications_next ON publications (next_attempt_at) WHERE state != 'published';
       CREATE INDEX IF NOT EXISTS publications_subject ON publications (subject_digest, next_attempt_at) WHERE state != 'published';
     `);
     const p = (sql: string): Statement => this.db.prepare(sql);
     this.q = {
-      insert: p(`INSERT OR IGNORE INTO publications (entry_id, log_index, subject, registry, repository, subject_digest, target_kind, lane, artifact_type, state, attempts, next_attempt_at, created_at, updated_at)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?)`),
-      insertHeld: p(`INSERT OR IGNORE INTO publications (entry_id, log_index, subject, registry, repository, subject_digest, target_kind, lane, artifact_type, state, attempts, next_attempt_at, last_error, last_error_code, created_at, updated_at)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?, ?, ?)`),
+      insert: p(`INSERT INTO publications (entry_id, log_index, subject, registry, repository, subject_digest, target_kind, lane, artifact_type, state, attempts, next_attempt_at, created_at, updated_at)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?) ON CONFLICT (log_index) DO NOTHING`),
+      insertHeld: p(`INSERT INTO publications (entry_id, log_index, subject, registry, repository, subject_digest, target_kind, lane, artifact_type, state, attempts, next_attempt_at, last_error, last_error_code, created_at, updated_at)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?, ?, ?) ON CONFLICT (log_index) DO NOTHING`),
       hold: p(`UPDATE publications SET next_attempt_at = ?, last_error = ?, last_error_code = ?, updated_at = ? WHERE lane = ? AND subject_digest = ? AND state != 'published' AND next_attempt_at < ?`),
       release: p(`UPDATE publications SET next_attempt_at = ?, updated_at = ? WHERE subject_digest = ? AND state != 'published' AND next_attempt_at > ?`),
-      get: p(`SELECT ${COLUMNS} FROM publications WHERE entry_id = ?`),
+      get: p(`SELECT ${COLUMNS} FROM publications WHERE log_index = ?`),
+      entryAt: p(`SELECT entry_id FROM publications WHERE log_index = ?`).pluck(),
       openLanes: p(`SELECT DISTINCT lane FROM publications WHERE state != 'published'`),
       laneDue: p(`SELECT 1 FROM publications WHERE lane = ? AND state != 'published' AND next_attempt_at <= ? LIMIT 1`),
       dueInLane: p(`SELECT ${COLUMNS} FROM publications WHERE lane = ? AND state != 'published' AND next_attempt_at <= ? ORDER BY next_attempt_at, log_index LIMIT ?`),
       nextAfter: p(`SELECT MIN(next_attempt_at) AS t FROM publications WHERE state != 'published' AND next_attempt_at > ?`),
-      published: p(`UPDATE publications SET state = 'published', attempts = attempts + 1, digest = ?, via = ?, last_error = NULL, last_error_code = NULL, updated_at = ?, published_at = ? WHERE entry_id = ?`),
-      failed: p(`UPDATE publications SET state = 'failed-retrying', attempts = attempts + 1, next_attempt_at = ?, last_error = ?, last_error_code = ?, digest = COALESCE(?, digest), updated_at = ? WHERE entry_id = ? AND state != 'published'`),
+      published: p(`UPDATE publications SET state = 'published', attempts = attempts + 1, digest = ?, via = ?, last_error = NULL, last_error_code = NULL, updated_at = ?, published_at = ? WHERE log_index = ? AND entry_id = ?`),
+      failed: p(`UPDATE publications SET state = 'failed-retrying', attempts = attempts + 1, next_attempt_at = ?, last_error = ?, last_error_code = ?, digest = COALESCE(?, digest), updated_at = ? WHERE log_index = ? AND entry_id = ? AND state != 'published'`),
       counts: p(`SELECT state, COUNT(*) AS n FROM publications GROUP BY state`),
       backlog: p(`SELECT target_kind, registry, COUNT(*) AS n FROM publications WHERE state != 'published' GROUP BY target_kind, registry`),
     };
@@ -210,7 +247,8 @@ export class PublicationStore implements PublicationBook {
 
   /**
    * Records publications, all in one transaction; rows that exist already are left alone
-   * (re-delivered events). Durable when it returns.
+   * (re-delivered events). Durable when it returns. A log index already recorded for another
+   * entry throws (nothing is recorded): the file belongs to another log.
    */
   insert(rows: readonly NewPublication[]): number {
     let added = 0;
@@ -219,11 +257,13 @@ export class PublicationStore implements PublicationBook {
       this.db.transaction(() => {
         for (const r of rows) {
           const at = r.createdAt;
-          added += (
+          const changes = (
             r.held
               ? this.q.insertHeld.run(r.entryId, r.logIndex, r.subject, r.registry, r.repository, r.subjectDigest, r.targetKind, laneOf(r), r.artifactType, r.held.until, r.held.error, r.held.code, at, at)
               : this.q.insert.run(r.entryId, r.logIndex, r.subject, r.registry, r.repository, r.subjectDigest, r.targetKind, laneOf(r), r.artifactType, at, at, at)
           ).changes;
+          if (changes === 0) this.sameEntry(r);
+          added += changes;
           this.lanes?.add(laneOf(r));
         }
       })();
@@ -233,9 +273,17 @@ export class PublicationStore implements PublicationBook {
     return added;
   }
 
-  get(entryId: string): PublicationRecord | undefined {
-    const r = this.q.get.get(entryId) as Row | undefined;
-    return r && toRecord(r);
+  /** A re-delivered publication: the row at its log index must be its entry's. */
+  private sameEntry(r: PublicationKey): void {
+    const held = this.q.entryAt.get(r.logIndex) as string | undefined;
+    if (held !== undefined && held !== r.entryId) {
+      throw new Error(`the publisher's work list holds entry ${held} at log index ${r.logIndex}, not ${r.entryId}: it belongs to another log (OCI_PUBLISHER_DB)`);
+    }
+  }
+
+  get(key: PublicationKey): PublicationRecord | undefined {
+    const r = this.q.get.get(key.logIndex) as Row | undefined;
+    return r && r.entry_id === key.entryId ? toRecord(r) : undefined;
   }
 
   /**
@@ -258,12 +306,12 @@ export class PublicationStore implements PublicationBook {
     return r.t ?? undefined;
   }
 
-  markPublished(entryId: string, result: { digest: string; via: string }, now: number): void {
-    this.q.published.run(result.digest, result.via, now, now, entryId);
+  markPublished(key: PublicationKey, result: { digest: string; via: string }, now: number): void {
+    this.q.published.run(result.digest, result.via, now, now, key.logIndex, key.entryId);
   }
 
-  markFailed(entryId: string, failure: { error: string; code: string; nextAttemptAt: number; digest?: string }, now: number): void {
-    this.q.failed.run(failure.nextAttemptAt, failure.error, failure.code, failure.digest ?? null, now, entryId);
+  markFailed(key: PublicationKey, failure: { error: string; code: string; nextAttemptAt: number; digest?: string }, now: number): void {
+    this.q.failed.run(failure.nextAttemptAt, failure.error, failure.code, failure.digest ?? null, now, key.logIndex, key.entryId);
   }
 
   /** Records attempts' outcomes in one transaction (the worker's batch of finished attempts). */
@@ -271,8 +319,8 @@ export class PublicationStore implements PublicationBook {
     if (outcomes.length === 0) return;
     this.db.transaction(() => {
       for (const o of outcomes) {
-        if (o.published) this.markPublished(o.entryId, o.published, o.at);
-        else this.markFailed(o.entryId, o.failed!, o.at);
+        if (o.published) this.markPublished(o, o.published, o.at);
+        else this.markFailed(o, o.failed!, o.at);
       }
     })();
   }

@@ -326,7 +326,7 @@ export class PublicationWorker {
     if (isPublished(result)) {
       const r = result;
       this.unrecorded.add(rec.entryId);
-      this.outcomes.push({ outcome: { entryId: rec.entryId, at: this.now(), published: { digest: r.digest, via: r.via } }, tell: () => this.o.onPublished?.(rec) }); // commit point 3 at the next flush
+      this.outcomes.push({ outcome: { entryId: rec.entryId, logIndex: rec.logIndex, at: this.now(), published: { digest: r.digest, via: r.via } }, tell: () => this.o.onPublished?.(rec) }); // commit point 3 at the next flush
       this.unpause(rec.registry);
       // its artifact is there now: the publications held with the subject are due
       this.subjects.published(rec);
@@ -341,7 +341,7 @@ export class PublicationWorker {
     const nextAttemptAt = SUBJECT_MISSING.has(code) ? this.subjects.missing(rec, code, message, now).until : now + retryDelay(rec.attempts + 1, this.o.retry, this.random);
     const failed = { error: message, code, nextAttemptAt, ...(failure.digest ? { digest: failure.digest } : {}) };
     this.unrecorded.add(rec.entryId);
-    this.outcomes.push({ outcome: { entryId: rec.entryId, at: now, failed }, tell: () => this.o.onFailure?.(rec, cause) });
+    this.outcomes.push({ outcome: { entryId: rec.entryId, logIndex: rec.logIndex, at: now, failed }, tell: () => this.o.onFailure?.(rec, cause) });
     // Attempts that were already running when the registry went down fail together: only a
     // failure after the pause ended (a probe) lengthens it.
     if (isRegistryOutage(cause) && !this.pauseOf(rec.registry)) {

@@ -143,15 +143,15 @@ describe('PublicationWorker', () => {
       const target = new InjectedLayout(layout, (rec) => (rec.logIndex === 2 && flaky-- > 0 ? new Error('disk hiccup') : undefined));
       const worker = new PublicationWorker({ store, attempts: target, concurrency: 4, repositoryConcurrency: 1, retry: { minMs: 20, maxMs: 40 } });
       worker.kick();
-      await until('1 and 3 published', () => store.get(row(1, 'app').entryId)!.state === 'published' && store.get(row(3, 'app').entryId)!.state === 'published');
-      const failing = store.get(row(2, 'app').entryId)!;
+      await until('1 and 3 published', () => store.get(row(1, 'app'))!.state === 'published' && store.get(row(3, 'app'))!.state === 'published');
+      const failing = store.get(row(2, 'app'))!;
       if (failing.state !== 'published') {
         assert.equal(failing.state, 'failed-retrying');
         assert.equal(failing.lastError, 'disk hiccup');
         assert.equal(failing.lastErrorCode, 'ERR_PUBLISH_FAILED');
       }
-      await until('2 published', () => store.get(row(2, 'app').entryId)!.state === 'published');
-      assert.equal(store.get(row(2, 'app').entryId)!.attempts, 4);
+      await until('2 published', () => store.get(row(2, 'app'))!.state === 'published');
+      assert.equal(store.get(row(2, 'app'))!.attempts, 4);
       await worker.stop();
     }));
 
@@ -172,7 +172,7 @@ describe('PublicationWorker', () => {
       });
       workers.push(worker);
       worker.kick();
-      await until('the healthy registry published', () => store.get(row(100, 'app', 'up.example').entryId)!.state === 'published');
+      await until('the healthy registry published', () => store.get(row(100, 'app', 'up.example'))!.state === 'published');
       await until('the pause was reported as it happened', () => changes.some((c) => c.includes('down.example')));
       await new Promise((r) => setTimeout(r, 400));
       const pause = worker.pauseOf('down.example');
@@ -204,11 +204,11 @@ describe('PublicationWorker', () => {
       const worker = new PublicationWorker({ store, attempts: target, concurrency: 4, repositoryConcurrency: 2, retry: { minMs: 100, maxMs: 400 } });
       workers.push(worker);
       worker.kick();
-      await until('the other subject published', () => store.get(row(1000, 'app').entryId)!.state === 'published');
+      await until('the other subject published', () => store.get(row(1000, 'app'))!.state === 'published');
       await new Promise((r) => setTimeout(r, 500));
       // a probe per backoff period (50–100, 100–200, 200–400 ms …), not an attempt per claim: 100 claims before
       assert.ok(missingCalls >= 1 && missingCalls <= 8, `${missingCalls} attempts for 100 claims about a missing subject`);
-      const waiting = store.get(about(50).entryId)!;
+      const waiting = store.get(about(50))!;
       assert.equal(waiting.lastErrorCode, 'ERR_PUBLISH_SUBJECT_NOT_FOUND');
       assert.ok(waiting.nextAttemptAt > Date.now() - 50, 'held until the next probe');
 
@@ -227,7 +227,7 @@ describe('PublicationWorker', () => {
 
       present = true; // the artifact is pushed: the next probe finds it and releases every claim about it
       await until('every claim published', () => store.counts().published === 102, 10_000);
-      assert.equal(store.get(about(200).entryId)!.attempts, 1);
+      assert.equal(store.get(about(200))!.attempts, 1);
       await worker.stop();
     }));
 
@@ -253,7 +253,7 @@ describe('PublicationWorker', () => {
       const stopped = worker.stop();
       release();
       await stopped;
-      const r = store.get(row(1, 'app').entryId)!;
+      const r = store.get(row(1, 'app'))!;
       assert.equal(r.state, 'pending');
       assert.equal(r.attempts, 0);
       assert.ok(layout);
