@@ -119,12 +119,12 @@ export const CLAIMS_SQL = {
   revocationOf: 'SELECT by_entry_id, at_index, reason FROM claim_revocations WHERE revoked_id = ?',
   supersedeExplicit: `UPDATE claims SET superseded_by = @by, superseded_at_index = @at, superseded_how = 'explicit'
              WHERE idx = @idx AND idx < @at AND superseded_by IS NULL AND is_revocation = 0`,
-  // implicit supersession: the issuer's latest claims of the kind about the subject, newest first
-  // (applier: walks them down to the latest that is not a twin; see supersedeImplicit)
+  // implicit supersession: the issuer's latest claim of the kind about the subject before `idx`
+  // (applier: walks them down, one at a time, to the latest that is not a twin; see supersedeImplicit)
   latestOfKind: `SELECT idx, statement_id, duplicate_of, superseded_by, is_revocation FROM claims
-             WHERE subject_group = @grp AND iss = @iss AND kind = @kind AND idx < @at ORDER BY idx DESC LIMIT 8`,
-  supersedeImplicit: `UPDATE claims SET superseded_by = @by, superseded_at_index = @at, superseded_how = 'implicit'
-             WHERE idx = @idx AND superseded_by IS NULL AND is_revocation = 0 AND statement_id <> @sid`,
+             WHERE subject_group = ? AND iss = ? AND kind = ? AND idx < ? ORDER BY idx DESC LIMIT 1`,
+  supersedeImplicit: `UPDATE claims SET superseded_by = ?, superseded_at_index = ?, superseded_how = 'implicit'
+             WHERE idx = ? AND superseded_by IS NULL AND is_revocation = 0 AND statement_id <> ?`,
   revocation: 'INSERT OR IGNORE INTO claim_revocations (revoked_id, by_entry_id, at_index, reason) VALUES (?, ?, ?, ?)',
   revoke: 'UPDATE claims SET revoked_by = @by, revoked_at_index = @at, revoked_reason = @reason WHERE idx = @idx AND revoked_by IS NULL',
   ref: 'INSERT OR IGNORE INTO subject_refs (subject_group, ref, first_index) VALUES (?, ?, ?)',
@@ -304,16 +304,15 @@ class ClaimsApplier implements ProjectionApplier {
    * the walk reads the claims newest first down to that one — one row, unless a log written
    * before statement identity holds twins there — instead of an index of the open claims (one
    * more random b-tree page per claim) or all the earlier claims (quadratic in one subject's).
+   * One row a step: reading 8 at once (until 2026-12) read 7 table rows nobody needed per claim.
    */
   private supersedeImplicit(by: string, at: number, grp: string, iss: string, kind: string, sid: string): void {
     for (let before = at; ; ) {
-      const rows = this.s.latestOfKind.all({ grp, iss, kind, at: before }) as LatestRow[];
-      for (const r of rows) {
-        if (r.superseded_by === null && r.is_revocation === 0 && r.statement_id !== sid) this.s.supersedeImplicit.run({ by, at, idx: r.idx, sid });
-        if (r.duplicate_of === null) return;
-      }
-      if (rows.length === 0) return;
-      before = rows[rows.length - 1]!.idx;
+      const r = this.s.latestOfKind.get(grp, iss, kind, before) as LatestRow | undefined;
+      if (r === undefined) return;
+      if (r.superseded_by === null && r.is_revocation === 0 && r.statement_id !== sid) this.s.supersedeImplicit.run(by, at, r.idx, sid);
+      if (r.duplicate_of === null) return;
+      before = r.idx;
     }
   }
 }

@@ -134,7 +134,7 @@ describe('claims projection: supersession', () => {
     const db = new Database(':memory:');
     try {
       claimsProjection.open(db);
-      const plan = (db.prepare(`EXPLAIN QUERY PLAN ${CLAIMS_SQL.latestOfKind}`).all({ grp: 1, iss: 1, kind: 1, at: 1 }) as { detail: string }[]).map((r) => r.detail).join(' | ');
+      const plan = (db.prepare(`EXPLAIN QUERY PLAN ${CLAIMS_SQL.latestOfKind}`).all(1, 1, 1, 1) as { detail: string }[]).map((r) => r.detail).join(' | ');
       assert.match(plan, /^SEARCH claims USING INDEX claims_by_group \(subject_group=\? AND iss=\? AND kind=\? AND idx<\?\)$/);
     } finally {
       db.close();

@@ -13,7 +13,9 @@
  * entries (default 6,000) in batches of each size, measured.
  *
  * `BENCH_BUILDS=<dist dir>,<dist dir>` alternates builds (an A/B in one run; default: this build);
- * BENCH_BATCHES (default `5,64`: a paced and a saturated service's batches), BENCH_ROUNDS (default 3).
+ * BENCH_BATCHES (default `5,64`: a paced and a saturated service's batches), BENCH_ROUNDS (default 3);
+ * BENCH_SUBJECTS=n: the claims are about n collections in turn (1: all about one, each superseding
+ * the one before, as in `bench:register`).
  * What it showed: docs/benchmarks.md ("Issue #17, ninth pass").
  */
 import { execFileSync } from 'node:child_process';
@@ -29,6 +31,8 @@ const BATCHES = (process.env.BENCH_BATCHES ?? '5,64').split(',').map(Number);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const FILL = Number(process.env.BENCH_FILL ?? 20_000);
 const MEASURE = Number(process.env.BENCH_MEASURE ?? 6_000);
+/** distinct subjects the claims are about, round robin (default: one each; 1: every claim about one collection, as bench:register signs) */
+const SUBJECTS = Number(process.env.BENCH_SUBJECTS ?? 0);
 if (BATCHES.some((b) => !Number.isInteger(b) || b < 1)) throw new Error(`BENCH_BATCHES=${process.env.BENCH_BATCHES}: expected positive integers separated by commas`);
 
 interface RunResult {
@@ -74,7 +78,7 @@ async function child(build: string, batch: number): Promise<RunResult> {
       const entry = encodeSign1({ protectedBytes, unprotectedHeader: new Map(), payload, signature: randomBytes(64) }, { tagged: true });
       const data = {
         type: 'EntryRegistered', index: i, entryId: createHash('sha256').update(entry).digest('hex'), leafHash: createHash('sha256').update(entry).digest(), entry,
-        iss: 'https://ci.example', sub: `registry.example/app@sha256:${createHash('sha256').update(`subject ${i}`).digest('hex')}`,
+        iss: 'https://ci.example', sub: `registry.example/app@sha256:${createHash('sha256').update(`subject ${SUBJECTS > 0 ? i % SUBJECTS : i}`).digest('hex')}`,
         contentType: 'application/json', kid: 'bench-key', registeredAt: new Date(1.7e12 + i).toISOString(),
       };
       position++;
