@@ -186,6 +186,6 @@ export class PgPublicationStore implements PublicationBook {
  */
 export function openPublicationBook(service: ServiceConfig, who: 'publisher' | 'status'): PublicationBook {
   const shared = sharedStateOf(service);
-  if (!shared) return new PublicationStore(service.publisher.databasePath);
+  if (!shared) return new PublicationStore(service.publisher.databasePath, { migrate: who === 'publisher' });
   return new PgPublicationStore({ ...shared, poolSize: who === 'publisher' ? 4 : 2, applicationName: `scitt-ledger ${who} ${service.node.id}` });
 }

@@ -188,12 +188,18 @@ const TABLE = (name: string): string => `
 
 /**
  * A work list written before 2026-12 (keyed by entry id) is rewritten keyed by log index, in one
- * transaction: every row and state is kept. Answers how many rows moved (0: nothing to migrate).
+ * transaction (`BEGIN IMMEDIATE`, the schema checked again inside it, so two connections opening
+ * an old file move it once): every row and state is kept. Answers how many rows moved (0: nothing
+ * to migrate). Only the publisher's connection moves it; the status endpoint's reads either shape.
  */
 export function migrateEntryIdKey(db: Db): number {
-  const sql = db.prepare(`SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'publications'`).pluck().get() as string | undefined;
-  if (sql === undefined || !/entry_id TEXT PRIMARY KEY/i.test(sql)) return 0;
+  const oldShape = (): boolean => {
+    const sql = db.prepare(`SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'publications'`).pluck().get() as string | undefined;
+    return sql !== undefined && /entry_id TEXT PRIMARY KEY/i.test(sql);
+  };
+  if (!oldShape()) return 0;
   return db.transaction(() => {
+    if (!oldShape()) return 0;
     db.exec(`DROP TABLE IF EXISTS publications_by_index; ${TABLE('publications_by_index')}`);
     const moved = db
       .prepare(`INSERT INTO publications_by_index (log_index, entry_id, subject, registry, repository, subject_digest, target_kind, lane, artifact_type, state, attempts, next_attempt_at, last_error, last_error_code, digest, via, created_at, updated_at, published_at)
@@ -202,7 +208,7 @@ export function migrateEntryIdKey(db: Db): number {
       .run().changes;
     db.exec(`DROP TABLE publications; ALTER TABLE publications_by_index RENAME TO publications;`);
     return moved;
-  })();
+  }).immediate();
 }
 
 export class PublicationStore implements PublicationBook {
@@ -211,21 +217,31 @@ export class PublicationStore implements PublicationBook {
   /** lanes that may hold open publications (loaded once, grown on insert; a closed lane costs one probe) */
   private lanes: Set<string> | null = null;
 
-  /** Opens (creating) the store; `:memory:` for tests. */
-  constructor(path: string) {
+  /**
+   * Opens (creating) the store; `:memory:` for tests. `migrate: false` (the status endpoint's
+   * reader) leaves a work list of the old shape to the publisher's connection ({@link migrateEntryIdKey}).
+   */
+  constructor(path: string, o: { readonly migrate?: boolean } = {}) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     this.db = new Database(path);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('busy_timeout = 5000');
-    migrateEntryIdKey(this.db);
+    // the move wrote the whole table to the WAL once: give that space back now (the old table's
+    // pages stay in the file, free, and new rows reuse them)
+    if ((o.migrate ?? true) && migrateEntryIdKey(this.db) > 0) this.db.pragma('wal_checkpoint(TRUNCATE)');
     this.db.exec(`${TABLE('publications')}
       CREATE INDEX IF NOT EXISTS publications_due ON publications (lane, next_attempt_at) WHERE state != 'published';
       CREATE INDEX IF NOT EXISTS publications_next ON publications (next_attempt_at) WHERE state != 'published';
       CREATE INDEX IF NOT EXISTS publications_subject ON publications (subject_digest, next_attempt_at) WHERE state != 'published';
     `);
-    const p = (sql: string): Statement => this.db.prepare(sql);
-    this.q = {
+    // each statement is prepared at its first use: the status endpoint's reader never prepares the
+    // writes, which an old-shaped work list (before the publisher moved it) could not compile
+    const p = (sql: string): (() => Statement) => {
+      let st: Statement | undefined;
+      return () => (st ??= this.db.prepare(sql));
+    };
+    const sqls = {
       insert: p(`INSERT INTO publications (entry_id, log_index, subject, registry, repository, subject_digest, target_kind, lane, artifact_type, state, attempts, next_attempt_at, created_at, updated_at)
                  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?) ON CONFLICT (log_index) DO NOTHING`),
       insertHeld: p(`INSERT INTO publications (entry_id, log_index, subject, registry, repository, subject_digest, target_kind, lane, artifact_type, state, attempts, next_attempt_at, last_error, last_error_code, created_at, updated_at)
@@ -233,7 +249,7 @@ export class PublicationStore implements PublicationBook {
       hold: p(`UPDATE publications SET next_attempt_at = ?, last_error = ?, last_error_code = ?, updated_at = ? WHERE lane = ? AND subject_digest = ? AND state != 'published' AND next_attempt_at < ?`),
       release: p(`UPDATE publications SET next_attempt_at = ?, updated_at = ? WHERE subject_digest = ? AND state != 'published' AND next_attempt_at > ?`),
       get: p(`SELECT ${COLUMNS} FROM publications WHERE log_index = ?`),
-      entryAt: p(`SELECT entry_id FROM publications WHERE log_index = ?`).pluck(),
+      entryAt: p(`SELECT entry_id FROM publications WHERE log_index = ?`),
       openLanes: p(`SELECT DISTINCT lane FROM publications WHERE state != 'published'`),
       laneDue: p(`SELECT 1 FROM publications WHERE lane = ? AND state != 'published' AND next_attempt_at <= ? LIMIT 1`),
       dueInLane: p(`SELECT ${COLUMNS} FROM publications WHERE lane = ? AND state != 'published' AND next_attempt_at <= ? ORDER BY next_attempt_at, log_index LIMIT ?`),
@@ -243,6 +259,7 @@ export class PublicationStore implements PublicationBook {
       counts: p(`SELECT state, COUNT(*) AS n FROM publications GROUP BY state`),
       backlog: p(`SELECT target_kind, registry, COUNT(*) AS n FROM publications WHERE state != 'published' GROUP BY target_kind, registry`),
     };
+    this.q = Object.defineProperties({}, Object.fromEntries(Object.entries(sqls).map(([name, get]) => [name, { get }]))) as Record<string, Statement>;
   }
 
   /**
@@ -275,7 +292,7 @@ export class PublicationStore implements PublicationBook {
 
   /** A re-delivered publication: the row at its log index must be its entry's. */
   private sameEntry(r: PublicationKey): void {
-    const held = this.q.entryAt.get(r.logIndex) as string | undefined;
+    const held = (this.q.entryAt.get(r.logIndex) as { entry_id: string } | undefined)?.entry_id;
     if (held !== undefined && held !== r.entryId) {
       throw new Error(`the publisher's work list holds entry ${held} at log index ${r.logIndex}, not ${r.entryId}: it belongs to another log (OCI_PUBLISHER_DB)`);
     }

@@ -65,7 +65,15 @@ describe('PublicationStore', () => {
       put.run(row(2).entryId, 2, 'pending', 0, 1000, null, null, null, null, 1000, null);
       old.close();
 
+      // the status endpoint's reader opens first and reads the old shape; it moves nothing
+      const reader = new PublicationStore(path, { migrate: false });
+      assert.equal(reader.get(row(1))!.lastErrorCode, 'ERR_OCI_NETWORK');
+      assert.equal(reader.get({ ...row(1), entryId: row(2).entryId }), undefined);
+
       const s = new PublicationStore(path);
+      // … and reads on, across the publisher's move
+      assert.deepEqual([reader.get(row(3))!.state, reader.counts()], ['published', { pending: 1, published: 1, failedRetrying: 1 }]);
+      reader.close();
       const r1 = s.get(row(1))!;
       assert.deepEqual([r1.state, r1.attempts, r1.nextAttemptAt, r1.lastError, r1.lastErrorCode, r1.updatedAt], ['failed-retrying', 2, 7000, 'down', 'ERR_OCI_NETWORK', 1500]);
       assert.deepEqual([s.get(row(3))!.state, s.get(row(3))!.digest, s.get(row(3))!.publishedAt], ['published', 'sha256:' + 'b'.repeat(64), 2000]);
@@ -80,6 +88,7 @@ describe('PublicationStore', () => {
         assert.match(sql, /log_index INTEGER PRIMARY KEY/);
         assert.deepEqual(db.prepare(`SELECT name FROM sqlite_master WHERE tbl_name = 'publications' AND type = 'index' ORDER BY name`).pluck().all(), ['publications_due', 'publications_next', 'publications_subject']);
         assert.equal(migrateEntryIdKey(db), 0, 'moved once');
+        assert.equal(db.prepare('SELECT COUNT(*) FROM publications').pluck().get(), 4);
       } finally {
         db.close();
       }
