@@ -119,7 +119,7 @@ export const CLAIMS_SQL = {
   revocationOf: 'SELECT by_entry_id, at_index, reason FROM claim_revocations WHERE revoked_id = ?',
   supersedeExplicit: `UPDATE claims SET superseded_by = @by, superseded_at_index = @at, superseded_how = 'explicit'
              WHERE idx = @idx AND idx < @at AND superseded_by IS NULL AND is_revocation = 0`,
-  // implicit supersession: the issuer's latest claim of the kind about the subject before `idx`
+  // implicit supersession: the issuer's latest claim of the kind about the subject before an index
   // (applier: walks them down, one at a time, to the latest that is not a twin; see supersedeImplicit)
   latestOfKind: `SELECT idx, statement_id, duplicate_of, superseded_by, is_revocation FROM claims
              WHERE subject_group = ? AND iss = ? AND kind = ? AND idx < ? ORDER BY idx DESC LIMIT 1`,

@@ -57,9 +57,9 @@ export class PublicationStatus {
   }
 
   /**
-   * The publication of the entry `key` (its id and log index), or undefined when there is none: the entry's subject is not a
-   * collection (an OCI reference with a digest), the publisher has not reached it yet, or it is
-   * disabled.
+   * The publication of the entry `key` (its id and log index), or undefined when there is none:
+   * the entry's subject is not a collection (an OCI reference with a digest), the publisher has not
+   * reached it yet, or it is disabled.
    * @example (await status.of({ entryId, logIndex }))?.state // 'published'
    */
   async of(key: PublicationKey): Promise<PublicationState | undefined> {

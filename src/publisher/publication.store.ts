@@ -1,7 +1,7 @@
 /**
  * The publisher's durable work list (its own SQLite file, `data/publisher.sqlite`): one row per
- * entry whose subject is a collection, keyed by its log index — where it goes, its state, attempts, the next attempt time,
- * the last error and the manifest digest once known.
+ * entry whose subject is a collection, keyed by its log index — where it goes, its state,
+ * attempts, the next attempt time, the last error and the manifest digest once known.
  *
  * Durability: WAL. Inserts commit with synchronous=FULL (the WAL is fsynced, with every earlier
  * frame), so a recorded row survives a crash or power loss before the processor's checkpoint
@@ -9,8 +9,9 @@
  * synchronous=NORMAL: they survive a process crash, and a power loss may roll back the latest
  * ones — the rows are then attempted again, which is idempotent. (Measured: an fsync per update
  * on the main thread cost ≈ 3.7 ms of blocked event loop per publication, slowing registration.)
- * Rows are only inserted once per log index (re-delivered events are no-ops) and never deleted. Nothing "in flight" is stored: after a crash every row that is not
- * `published` is simply due again, and a repeated push is idempotent (same manifest digest).
+ * Rows are only inserted once per log index (re-delivered events are no-ops) and never deleted.
+ * Nothing "in flight" is stored: after a crash every row that is not `published` is simply due
+ * again, and a repeated push is idempotent (same manifest digest).
  */
 import Database from 'better-sqlite3';
 import type { Database as Db, Statement } from 'better-sqlite3';
