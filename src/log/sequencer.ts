@@ -16,7 +16,7 @@
  * Commit points: see the comments in {@link Sequencer.sequence}.
  */
 import { Logger } from '@nestjs/common';
-import { decideBatch, encodeEventData, evolve, initialLogState, logStream, sealBatch, stateAfter } from '../../libs/ledger/src/index.js';
+import { decideBatch, evolve, initialLogState, logStream, sealBatch, stateAfter, toStoredEvent } from '../../libs/ledger/src/index.js';
 import {
   type AdmittedEntry,
   type BatchPlan,
@@ -38,7 +38,8 @@ export { SequencerError, type SequencerErrorCode } from './sequencer.errors.js';
 export type { Registered } from './sequencer.queue.js';
 export type { BatchTiming, CheckpointSigner, SequencerOptions, SequencerState, SequencerStatus } from './sequencer.contract.js';
 
-export const toNewEvent = (e: LedgerEvent): NewEvent => ({ type: e.type, data: encodeEventData(e), contentType: 'application/json' });
+/** An event as the sequencer appends it (EntryRegistered as CBOR v2, the rest as JSON: libs/ledger `toStoredEvent`). */
+export const toNewEvent = (e: LedgerEvent): NewEvent => ({ type: e.type, ...toStoredEvent(e) });
 
 
 export class Sequencer {

@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import { Alg, coseKeyThumbprint, nodeCryptoBackend, publicKey, type CoseKey } from '../../libs/cose/src/index.js';
 import { createMemoryEventStore } from '../../libs/event-store/src/index.js';
-import { decodeEventData, evolve, initialLogState, logStream, type AdmittedEntry, type EntryRegistered, type LedgerEvent } from '../../libs/ledger/src/index.js';
+import { CBOR_EVENT_CONTENT_TYPE, decodeEventData, encodeEventData, evolve, initialLogState, logStream, type AdmittedEntry, type EntryRegistered, type LedgerEvent } from '../../libs/ledger/src/index.js';
 import { hashLeaf } from '../../libs/merkle/src/index.js';
 import { toEntry, verifyReceipt } from '../../libs/receipt/src/index.js';
 import { FailingEventStore } from '../../test/support/failing-event-store.js';
@@ -139,6 +139,31 @@ describe('sequencer: given / when / then, with failures injected', () => {
     for (let i = 0; i < 3; i++) await verified(r[i]!, s[i]!);
     assert.deepEqual(await foldedLog(w.store), r.sort((a, b) => a.index - b.index).map((x) => x.entryId));
     assert.equal(w.seq.status().ready, true);
+  });
+
+  it('given a log an earlier version wrote as JSON (v1), when this sequencer resumes it, then it appends EntryRegistered as CBOR (v2) and the mixed log replays', async () => {
+    const first = await given();
+    const s = await Promise.all([statement(), statement()]);
+    await Promise.all(s.map((x) => first.seq.submit(x.admitted)));
+    // the same stream as an earlier version wrote it: every event as JSON
+    const old = new FailingEventStore(createMemoryEventStore());
+    let revision = -1;
+    for await (const ev of first.store.inner.readStream(STREAM)) {
+      const r = await old.inner.append(STREAM, [{ type: ev.type, data: encodeEventData(decodeEventData(ev.type, ev.data)), contentType: 'application/json' }], revision < 0 ? 'no_stream' : revision);
+      revision = r.nextExpectedRevision;
+    }
+    const resumed = await given({ store: old });
+    assert.equal(resumed.seq.size, 2);
+    const next = await statement();
+    const r = await resumed.seq.submit(next.admitted);
+    assert.equal(r.index, 2);
+    await verified(r, next);
+    const types: string[] = [];
+    for await (const ev of old.inner.readStream(STREAM)) if (ev.type === 'EntryRegistered') types.push(`${ev.contentType} ${ev.data[0]!.toString(16)}`);
+    assert.deepEqual(types, ['application/json 7b', 'application/json 7b', `${CBOR_EVENT_CONTENT_TYPE} aa`]);
+    assert.equal((await foldedLog(old)).length, 3);
+    const again = await given({ store: old }); // a cold start over both versions: roots checked against every checkpoint
+    assert.equal(again.seq.size, 3);
   });
 
   it('given a statement in flight, when it is submitted again, then both calls share one entry', async () => {

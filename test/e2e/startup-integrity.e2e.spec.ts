@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { decodeCbor, encodeCbor } from '../../libs/cose/src/index.js';
 import { slotOf, tileOf } from '../../src/log/log-index.tiles.js';
 import { register, startLedger, type TestLedger } from '../support/ledger.js';
 import { makeIssuer, signStatement, subjectOf, type TestIssuer } from '../support/statements.js';
@@ -45,11 +46,11 @@ describe('start-up integrity', () => {
     rmSync(join(ledger.dataDir, 'log-index.sqlite'), { force: true });
     const db = new Database(join(ledger.dataDir, 'events.sqlite'));
     const row = db.prepare("SELECT rowid AS id, data FROM events WHERE type = 'EntryRegistered' ORDER BY rowid LIMIT 1").get() as { id: number; data: Buffer };
-    const json = JSON.parse(row.data.toString('utf8')) as { entry: string };
-    // change one base64url character of the entry: still valid base64url and JSON, other bytes
-    const i = json.entry.length - 10;
-    json.entry = json.entry.slice(0, i) + (json.entry[i] === 'A' ? 'B' : 'A') + json.entry.slice(i + 1);
-    db.prepare('UPDATE events SET data = ? WHERE rowid = ?').run(Buffer.from(JSON.stringify({ v: 1, ...json })), row.id);
+    // EntryRegistered v2 (deterministic CBOR): change one byte of the entry, re-encode — still a
+    // well-formed event, other bytes
+    const event = decodeCbor(new Uint8Array(row.data)) as { entry: Uint8Array };
+    event.entry[event.entry.length - 10]! ^= 0x01;
+    db.prepare('UPDATE events SET data = ? WHERE rowid = ?').run(encodeCbor(event), row.id);
     db.close();
     await assert.rejects(startLedger({ policy: policy(issuer), dataDir: ledger.dataDir }), /bytes do not match its leaf hash or entry id/);
   });

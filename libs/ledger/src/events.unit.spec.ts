@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { decodeEventData, decodeRecordedEvent, encodeEventData, type EntryRegistered } from './events.js';
+import { encodeCbor, toHex } from '../../cose/src/index.js';
+import { CBOR_EVENT_CONTENT_TYPE, decodeEventData, decodeRecordedEvent, encodeEventData, EventDecodeError, toStoredEvent, type CheckpointSigned, type EntryRegistered } from './events.js';
 import { toBase64Url } from './base64url.js';
 
 const entry = (over: Partial<EntryRegistered> = {}): EntryRegistered => ({
@@ -45,5 +46,89 @@ describe('ledger events', () => {
     assert.notEqual(decodeRecordedEvent({ type: 'EntryRegistered', data: copy }), first, 'other bytes: decoded on their own');
     const other = decodeRecordedEvent({ type: 'CheckpointSigned', data });
     assert.equal(other.type, 'CheckpointSigned', 'the same bytes under another type are decoded as that type');
+  });
+});
+
+/** v2's members as a plain object (what the encoding is made of), with `over` replacing or adding members */
+const members = (e: EntryRegistered, over: Record<string, unknown> = {}): Record<string, unknown> => ({
+  v: 2, index: e.index, entryId: e.entryId, leafHash: e.leafHash, entry: e.entry, iss: e.iss, sub: e.sub, contentType: e.contentType, kid: e.kid, registeredAt: e.registeredAt, ...over,
+});
+
+const refused = (data: Uint8Array, why: RegExp): void => {
+  assert.throws(() => decodeEventData('EntryRegistered', data), (err: unknown) => err instanceof EventDecodeError && why.test(err.message));
+};
+
+describe('EntryRegistered v2 (deterministic CBOR)', () => {
+  it('is what the service stores: a CBOR map of the members, decoded back to the same event', () => {
+    for (const e of [entry(), entry({ iss: 'plain', sub: 'ünïcödé \u0000 \ud83d\ude00', contentType: '', index: 0 }), entry({ entry: new Uint8Array(0), index: 2 ** 53 - 1 })]) {
+      const stored = toStoredEvent(e);
+      assert.equal(stored.contentType, CBOR_EVENT_CONTENT_TYPE);
+      assert.equal(stored.data[0], 0xaa, 'a map of 10 members');
+      assert.deepEqual(stored.data, encodeCbor(members(e)), 'deterministic: keys sorted by their encoding, shortest heads');
+      assert.deepEqual(decodeEventData('EntryRegistered', stored.data), e);
+    }
+  });
+
+  it('has these bytes (the format is pinned: docs/events.md)', () => {
+    const e = entry({ entry: Uint8Array.of(0xd2, 0x84), leafHash: new Uint8Array(32), iss: 'i', sub: 's', contentType: 'c', kid: 'k', index: 7, entryId: 'e' });
+    const text = (t: string): string => (0x60 + t.length).toString(16) + Buffer.from(t).toString('hex'); // text strings under 24 bytes
+    // a map of 10 (0xaa); keys sorted by their encoding: shorter first, then bytewise
+    const expected = [
+      ['v', '02'],
+      ['iss', text('i')],
+      ['kid', text('k')],
+      ['sub', text('s')],
+      ['entry', '42d284'],
+      ['index', '07'],
+      ['entryId', text('e')],
+      ['leafHash', '5820' + '00'.repeat(32)],
+      ['contentType', text('c')],
+      ['registeredAt', '7818' + Buffer.from('2026-12-06T11:00:00.000Z').toString('hex')],
+    ].map(([k, v]) => text(k!) + v);
+    assert.equal(toHex(toStoredEvent(e).data), 'aa' + expected.join(''));
+  });
+
+  it('the other events stay JSON, and a JSON EntryRegistered (v1, written before) reads as the same event', () => {
+    const cp: CheckpointSigned = { type: 'CheckpointSigned', treeSize: 3, root: new Uint8Array(32), protectedHeader: Uint8Array.of(0xa0), signature: new Uint8Array(64), signedAt: '2026-12-06T11:00:00.000Z' };
+    assert.equal(toStoredEvent(cp).contentType, 'application/json');
+    assert.equal(toStoredEvent(cp).data[0], 0x7b);
+    const e = entry();
+    assert.deepEqual(decodeEventData('EntryRegistered', encodeEventData(e)), decodeEventData('EntryRegistered', toStoredEvent(e).data));
+  });
+
+  it('is decoded once per event object, as JSON events are', () => {
+    const stored = { type: 'EntryRegistered', data: toStoredEvent(entry()).data };
+    assert.equal(decodeRecordedEvent(stored), decodeRecordedEvent(stored));
+  });
+
+  it('refuses anything but exactly its members, each of its type', () => {
+    const e = entry();
+    const without = members(e);
+    delete without.kid;
+    refused(encodeCbor(without), /members .*want/);
+    refused(encodeCbor(members(e, { extra: 1 })), /members .*want/);
+    refused(encodeCbor(members(e, { v: 1 })), /unsupported version 1/);
+    refused(encodeCbor(members(e, { v: 3 })), /unsupported version 3/);
+    refused(encodeCbor(members(e, { index: -1 })), /index is not a non-negative integer/);
+    refused(encodeCbor(members(e, { index: '41' })), /index is not a non-negative integer/);
+    refused(encodeCbor(members(e, { index: 1.5 })), /strict CBOR/);
+    refused(encodeCbor(members(e, { leafHash: 'AwMD' })), /leafHash is not a byte string/);
+    refused(encodeCbor(members(e, { iss: new Uint8Array(1) })), /iss is not a text string/);
+    refused(encodeCbor([2, e.index]), /not a map with text keys/);
+    refused(encodeCbor(new Map<unknown, unknown>([[1, 2]])), /not a map with text keys/);
+  });
+
+  it('refuses a second encoding of the same members: duplicate keys, indefinite lengths, longer heads, trailing bytes', () => {
+    const good = toStoredEvent(entry()).data;
+    refused(Uint8Array.of(0xa2, 0x61, 0x76, 0x02, 0x61, 0x76, 0x02), /strict CBOR.*(duplicate|twice)/i);
+    refused(Uint8Array.of(...good, 0x00), /strict CBOR/);
+    refused(Uint8Array.of(0xbf, ...good.subarray(1), 0xff), /strict CBOR/);
+    const longIndex = encodeCbor(members(entry({ index: 5 })));
+    const i = toHex(longIndex).indexOf('65696e64657805') / 2 + 6; // "index" then 0x05
+    refused(Uint8Array.of(...longIndex.subarray(0, i), 0x18, 0x05, ...longIndex.subarray(i + 1)), /strict CBOR/);
+  });
+
+  it('only EntryRegistered is stored as CBOR', () => {
+    assert.throws(() => decodeEventData('CheckpointSigned', toStoredEvent(entry()).data), /only EntryRegistered is stored as CBOR/);
   });
 });
