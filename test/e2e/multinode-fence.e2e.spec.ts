@@ -14,6 +14,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { dropSchema, needPostgres, sql, testSchema } from '../../libs/event-store/test/postgres.fixture.js';
+import { decodeEventData, type EntryRegistered } from '../../libs/ledger/src/index.js';
 import { Cluster, registerSomewhere, type ClusterNode } from '../support/cluster.js';
 import { problemOf } from '../support/ledger.js';
 import { makeIssuer, signStatement, subjectOf, type TestIssuer } from '../support/statements.js';
@@ -85,7 +86,7 @@ describe('the revision fence: a paused leader appends before it knows it lost th
     assert.deepEqual(streams.rows.map((r) => r.stream), ['log-cluster-log'], 'one log');
     const { rows } = await sql(`SELECT revision::int AS r, type, data FROM "${schema}".events WHERE stream = 'log-cluster-log' ORDER BY revision`);
     assert.deepEqual(rows.map((r) => r.r), rows.map((_, i) => i), 'revisions dense: one linear stream');
-    const indices = rows.filter((r) => r.type === 'EntryRegistered').map((r) => (JSON.parse(Buffer.from(r.data as Buffer).toString('utf8')) as { index: number }).index);
+    const indices = rows.filter((r) => r.type === 'EntryRegistered').map((r) => (decodeEventData('EntryRegistered', new Uint8Array(r.data as Buffer)) as EntryRegistered).index);
     assert.deepEqual(indices, Array.from({ length: 8 }, (_, i) => i), 'indices 0 … 7, dense, each statement once');
     const size = indices.length;
     const roots = await Promise.all([old, successor].map(async (node) => {

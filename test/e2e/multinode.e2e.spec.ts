@@ -13,6 +13,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { coseKeyThumbprint } from '../../libs/cose/src/index.js';
 import { dropSchema, needPostgres, sql, testSchema } from '../../libs/event-store/test/postgres.fixture.js';
+import { decodeEventData, type EntryRegistered } from '../../libs/ledger/src/index.js';
 import { verifyConsistency } from '../../libs/merkle/src/index.js';
 import { entryIdOf, toEntry, verifyReceipt } from '../../libs/receipt/src/index.js';
 import { Cluster, registerSomewhere, type Ack } from '../support/cluster.js';
@@ -123,7 +124,7 @@ describe('several nodes, one sequencer (NODE_ROLE=auto on PostgreSQL)', { skip, 
 
     // Indices unique and dense, from the store itself.
     const { rows } = await sql(`SELECT data FROM "${schema}".events WHERE type = 'EntryRegistered' ORDER BY revision`);
-    const indices = rows.map((r) => (JSON.parse(Buffer.from(r.data as Buffer).toString('utf8')) as { index: number }).index);
+    const indices = rows.map((r) => (decodeEventData('EntryRegistered', new Uint8Array(r.data as Buffer)) as EntryRegistered).index);
     assert.deepEqual(indices, Array.from({ length: indices.length }, (_, i) => i), 'indices 0 … n-1 in order, no gap, no repeat');
     assert.equal(indices.length, TOTAL, 'one entry per statement (retries were idempotent)');
 
