@@ -118,7 +118,8 @@ const ENTRY_REGISTERED_V2 = ['v', 'index', 'entryId', 'leafHash', 'entry', 'iss'
  * three threads, docs/benchmarks.md #17 sixteenth pass), every other event as JSON (v1).
  */
 export function toStoredEvent(event: LedgerEvent): { readonly data: Uint8Array; readonly contentType: 'application/json' | typeof CBOR_EVENT_CONTENT_TYPE } {
-  if (event.type !== 'EntryRegistered') return { data: encodeEventData(event), contentType: 'application/json' };
+  // an EntryRegistered with a member v2 does not know goes as JSON, the member kept (as encodeEventData keeps it)
+  if (event.type !== 'EntryRegistered' || Object.keys(event).length !== ENTRY_REGISTERED_KEYS) return { data: encodeEventData(event), contentType: 'application/json' };
   const e = event;
   return {
     data: encodeCbor({ v: 2, index: e.index, entryId: e.entryId, leafHash: e.leafHash, entry: e.entry, iss: e.iss, sub: e.sub, contentType: e.contentType, kid: e.kid, registeredAt: e.registeredAt }),

@@ -128,6 +128,13 @@ describe('EntryRegistered v2 (deterministic CBOR)', () => {
     refused(Uint8Array.of(...longIndex.subarray(0, i), 0x18, 0x05, ...longIndex.subarray(i + 1)), /strict CBOR/);
   });
 
+  it('an EntryRegistered with a member v2 does not know is stored as JSON, the member kept', () => {
+    const e = { ...entry(), extra: 'kept' } as EntryRegistered;
+    const stored = toStoredEvent(e);
+    assert.equal(stored.contentType, 'application/json');
+    assert.equal((decodeEventData('EntryRegistered', stored.data) as unknown as { extra: string }).extra, 'kept');
+  });
+
   it('only EntryRegistered is stored as CBOR', () => {
     assert.throws(() => decodeEventData('CheckpointSigned', toStoredEvent(entry()).data), /only EntryRegistered is stored as CBOR/);
   });
