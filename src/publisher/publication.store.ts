@@ -203,9 +203,7 @@ export function migrateEntryIdKey(db: Db): number {
     if (!oldShape()) return 0;
     db.exec(`DROP TABLE IF EXISTS publications_by_index; ${TABLE('publications_by_index')}`);
     const moved = db
-      .prepare(`INSERT INTO publications_by_index (log_index, entry_id, subject, registry, repository, subject_digest, target_kind, lane, artifact_type, state, attempts, next_attempt_at, last_error, last_error_code, digest, via, created_at, updated_at, published_at)
-                SELECT log_index, entry_id, subject, registry, repository, subject_digest, target_kind, lane, artifact_type, state, attempts, next_attempt_at, last_error, last_error_code, digest, via, created_at, updated_at, published_at
-                FROM publications ORDER BY log_index`)
+      .prepare(`INSERT INTO publications_by_index (${COLUMNS}, lane) SELECT ${COLUMNS}, lane FROM publications ORDER BY log_index`)
       .run().changes;
     db.exec(`DROP TABLE publications; ALTER TABLE publications_by_index RENAME TO publications;`);
     return moved;
@@ -250,7 +248,6 @@ export class PublicationStore implements PublicationBook {
       hold: p(`UPDATE publications SET next_attempt_at = ?, last_error = ?, last_error_code = ?, updated_at = ? WHERE lane = ? AND subject_digest = ? AND state != 'published' AND next_attempt_at < ?`),
       release: p(`UPDATE publications SET next_attempt_at = ?, updated_at = ? WHERE subject_digest = ? AND state != 'published' AND next_attempt_at > ?`),
       get: p(`SELECT ${COLUMNS} FROM publications WHERE log_index = ?`),
-      entryAt: p(`SELECT entry_id FROM publications WHERE log_index = ?`),
       openLanes: p(`SELECT DISTINCT lane FROM publications WHERE state != 'published'`),
       laneDue: p(`SELECT 1 FROM publications WHERE lane = ? AND state != 'published' AND next_attempt_at <= ? LIMIT 1`),
       dueInLane: p(`SELECT ${COLUMNS} FROM publications WHERE lane = ? AND state != 'published' AND next_attempt_at <= ? ORDER BY next_attempt_at, log_index LIMIT ?`),
@@ -293,7 +290,7 @@ export class PublicationStore implements PublicationBook {
 
   /** A re-delivered publication: the row at its log index must be its entry's. */
   private sameEntry(r: PublicationKey): void {
-    const held = (this.q.entryAt.get(r.logIndex) as { entry_id: string } | undefined)?.entry_id;
+    const held = (this.q.get.get(r.logIndex) as Row | undefined)?.entry_id;
     if (held !== undefined && held !== r.entryId) {
       throw new Error(`the publisher's work list holds entry ${held} at log index ${r.logIndex}, not ${r.entryId}: it belongs to another log (OCI_PUBLISHER_DB)`);
     }

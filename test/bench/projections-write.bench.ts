@@ -47,7 +47,7 @@ async function child(build: string, batch: number): Promise<RunResult> {
   const { default: Database } = await import('better-sqlite3');
   const { ProjectionStore } = await import(join(build, 'src/projections/projection.store.js'));
   const { PROJECTIONS } = await import(join(build, 'src/projections/projections.feature.js'));
-  const { encodeEventData } = await import(join(build, 'libs/ledger/src/index.js'));
+  const { encodeEventData, toStoredEvent } = await import(join(build, 'libs/ledger/src/index.js'));
   const { encodeCbor, encodeSign1 } = await import(join(build, 'libs/cose/src/index.js'));
   // time per statement: wrapped on the prototype better-sqlite3's statements share
   let sqlNs = 0n;
@@ -82,7 +82,9 @@ async function child(build: string, batch: number): Promise<RunResult> {
         contentType: 'application/json', kid: 'bench-key', registeredAt: new Date(1.7e12 + i).toISOString(),
       };
       position++;
-      return { type: 'EntryRegistered', data: encodeEventData(data), contentType: 'application/json', position, stream: 'log-bench', revision: Number(position) - 1, recordedAt: new Date() };
+      // as the service stores it (a build from before toStoredEvent: JSON)
+      const stored = toStoredEvent ? toStoredEvent(data) : { data: encodeEventData(data), contentType: 'application/json' };
+      return { type: 'EntryRegistered', ...stored, position, stream: 'log-bench', revision: Number(position) - 1, recordedAt: new Date() };
     };
     const events = (from: number, n: number) => Array.from({ length: n }, (_, k) => event(from + k));
     let next = 0;

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { encodeCbor, encodeSign1 } from '../../libs/cose/src/index.js';
 import { openSqliteEventStore } from '../../libs/event-store/src/index.js';
-import { encodeEventData, logStream, type LedgerEvent } from '../../libs/ledger/src/index.js';
+import { logStream, toStoredEvent, type LedgerEvent } from '../../libs/ledger/src/index.js';
 import { CompactRange, hashLeaf } from '../../libs/merkle/src/index.js';
 import { statCpuSeconds } from '../../src/metrics/thread-cpu.js';
 import { benchNodeArgs } from './register.load.js';
@@ -111,7 +111,7 @@ export async function fill(dataDir: string, entries: number): Promise<void> {
       batches++;
     }
     if (batches === BATCHES_PER_APPEND || last) {
-      const r = await store.append(stream, batch.map((e) => ({ type: e.type, data: encodeEventData(e), contentType: 'application/json' })), revision < 0 ? 'no_stream' : revision);
+      const r = await store.append(stream, batch.map((e) => ({ type: e.type, ...toStoredEvent(e) })), revision < 0 ? 'no_stream' : revision);
       revision = r.nextExpectedRevision;
       batch = [];
       batches = 0;

@@ -120,11 +120,8 @@ const ENTRY_REGISTERED_V2 = ['v', 'index', 'entryId', 'leafHash', 'entry', 'iss'
 export function toStoredEvent(event: LedgerEvent): { readonly data: Uint8Array; readonly contentType: 'application/json' | typeof CBOR_EVENT_CONTENT_TYPE } {
   // an EntryRegistered with a member v2 does not know goes as JSON, the member kept (as encodeEventData keeps it)
   if (event.type !== 'EntryRegistered' || Object.keys(event).length !== ENTRY_REGISTERED_KEYS) return { data: encodeEventData(event), contentType: 'application/json' };
-  const e = event;
-  return {
-    data: encodeCbor({ v: 2, index: e.index, entryId: e.entryId, leafHash: e.leafHash, entry: e.entry, iss: e.iss, sub: e.sub, contentType: e.contentType, kid: e.kid, registeredAt: e.registeredAt }),
-    contentType: CBOR_EVENT_CONTENT_TYPE,
-  };
+  const { type: _type, ...members } = event; // exactly the nine members (checked above)
+  return { data: encodeCbor({ v: 2, ...members }), contentType: CBOR_EVENT_CONTENT_TYPE };
 }
 
 export class EventDecodeError extends Error {
@@ -183,18 +180,8 @@ function decodeCborEvent(type: string, data: Uint8Array): LedgerEvent {
   if (typeof o.index !== 'number' || !Number.isSafeInteger(o.index) || o.index < 0) bad('index is not a non-negative integer');
   for (const k of ['leafHash', 'entry'] as const) if (!(o[k] instanceof Uint8Array)) bad(`${k} is not a byte string`);
   for (const k of ['entryId', 'iss', 'sub', 'contentType', 'kid', 'registeredAt'] as const) if (typeof o[k] !== 'string') bad(`${k} is not a text string`);
-  return {
-    type: 'EntryRegistered',
-    index: o.index as number,
-    entryId: o.entryId as string,
-    leafHash: o.leafHash as Uint8Array,
-    entry: o.entry as Uint8Array,
-    iss: o.iss as string,
-    sub: o.sub as string,
-    contentType: o.contentType as string,
-    kid: o.kid as string,
-    registeredAt: o.registeredAt as string,
-  };
+  const { v: _v, ...members } = o; // exactly the event's members, each checked above
+  return { type: 'EntryRegistered', ...members } as unknown as EntryRegistered;
 }
 
 const decodedByData = new WeakMap<Uint8Array, LedgerEvent>();

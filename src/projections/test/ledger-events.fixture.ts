@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import type { Database } from 'better-sqlite3';
 import { encodeCbor, encodeSign1 } from '../../../libs/cose/src/index.js';
 import type { EventStore, NewEvent } from '../../../libs/event-store/src/index.js';
-import { encodeEventData, logStream, REVOCATION_CONTENT_TYPE, type LedgerEvent } from '../../../libs/ledger/src/index.js';
+import { logStream, REVOCATION_CONTENT_TYPE, toStoredEvent, type LedgerEvent } from '../../../libs/ledger/src/index.js';
 import { hashLeaf } from '../../../libs/merkle/src/index.js';
 import { entryIdOf } from '../../../libs/receipt/src/index.js';
 
@@ -107,7 +107,8 @@ export function* ledgerBatches(o: FixtureOptions): Generator<LedgerEvent[]> {
   }
 }
 
-export const toNewEvent = (e: LedgerEvent): NewEvent => ({ type: e.type, data: encodeEventData(e), contentType: 'application/json' });
+/** An event as the sequencer appends it (libs/ledger `toStoredEvent`: EntryRegistered as CBOR v2). */
+export const toNewEvent = (e: LedgerEvent): NewEvent => ({ type: e.type, ...toStoredEvent(e) });
 
 /**
  * Appends log batches to stream `log-<logId>` after revision `expected` (-1 for a new stream),
