@@ -269,15 +269,10 @@ function encodeKey(k: unknown, depth: number): Uint8Array {
   return encodeCborInternal(k, depth, 16);
 }
 
-/** A writer holding `value` encoded (at nesting `depth`), to finish or finishWith. */
-function written(value: unknown, depth: number, capacity = 256): CborWriter {
+function encodeCborInternal(value: unknown, depth: number, capacity = 256): Uint8Array {
   const w = new CborWriter(capacity);
   w.value(value, depth);
-  return w;
-}
-
-function encodeCborInternal(value: unknown, depth: number, capacity = 256): Uint8Array {
-  return written(value, depth, capacity).finish();
+  return w.finish();
 }
 
 /**
@@ -296,13 +291,4 @@ function encodeCborInternal(value: unknown, depth: number, capacity = 256): Uint
  */
 export function encodeCbor(value: unknown): Uint8Array {
   return encodeCborInternal(value, 0);
-}
-
-/**
- * {@link encodeCbor} lent to `use` instead of copied out (the buffer is reused afterwards): for
- * bytes that are copied into something else at once, such as a `bstr .cbor` inside a larger
- * encoding (a receipt's proof).
- */
-export function encodeCborWith<T>(value: unknown, use: (bytes: Uint8Array) => T): T {
-  return written(value, 0).finishWith(use);
 }

@@ -4,7 +4,7 @@
  */
 export { CoseError, CoseErrorCode, type CoseErrorCodeValue } from './cose.errors.js';
 export { decodeCbor, DEFAULT_MAX_SIZE, DEFAULT_MAX_DEPTH, type DecodeCborOptions } from './cbor.decode.js';
-export { encodeCbor, encodeCborWith } from './cbor.encode.js';
+export { CborWriter, encodeCbor } from './cbor.encode.js';
 export { Tagged } from './cbor.tagged.js';
 export { HeaderLabel, CwtClaim, Alg, type HeaderMap, type CwtClaims, getAlg, getCwtClaims, checkCrit, checkHeaderMap } from './cose.headers.js';
 export { KeyType, Curve, type CurveInfo, curveById, curveForAlg, isSupportedAlg } from './cose.algorithms.js';
