@@ -46,6 +46,8 @@ function publicBytes(curve: CurveInfo, k: CoseKey): Uint8Array {
  */
 export const nobleBackend: CryptoBackend = {
   name: 'noble',
+  // sign and verify compute synchronously (no await inside): done with the bytes when they return
+  readsInputAtCall: true,
   async sign(alg, key, toBeSigned) {
     const curve = curveForAlg(alg, checkCoseKey(key), true);
     try {

@@ -76,6 +76,9 @@ export function createNodeCryptoBackend(opts: NodeBackendOptions = {}): CryptoBa
 
   return {
     name: 'node',
+    // node:crypto's one-shot sign and verify copy data and signature into the job when it is
+    // created (the inline path runs synchronously): nothing is read after the call returns
+    readsInputAtCall: true,
     sign(alg, key, toBeSigned) {
       return new Promise((resolve, reject) => {
         const curve = curveForAlg(alg, checkCoseKey(key), true);

@@ -8,7 +8,7 @@ import { checkCrit, checkDisjoint, checkHeaderMap, getAlg, HeaderLabel, type Hea
 import type { CoseKey } from './cose-key.codec.js';
 import type { CryptoBackend } from './crypto.backend.js';
 import { nodeCryptoBackend } from './node.backend.js';
-import { encodeSign1, sigStructure1, type CoseSign1 } from './sign1.codec.js';
+import { encodeSign1, sigStructure1, withSigStructure1, type CoseSign1 } from './sign1.codec.js';
 
 const EMPTY = new Uint8Array(0);
 
@@ -47,8 +47,10 @@ export async function signSign1(opts: SignSign1Options): Promise<Uint8Array> {
   const alg = getAlg(opts.protectedHeader);
   curveForAlg(alg, opts.key, true);
   const protectedBytes = opts.protectedHeader.size === 0 ? EMPTY : encodeCbor(opts.protectedHeader);
-  const tbs = sigStructure1(protectedBytes, opts.externalAad ?? EMPTY, opts.payload);
-  const signature = await (opts.backend ?? nodeCryptoBackend).sign(alg, opts.key, tbs);
+  const backend = opts.backend ?? nodeCryptoBackend;
+  const signature = await (backend.readsInputAtCall
+    ? withSigStructure1(protectedBytes, opts.externalAad ?? EMPTY, opts.payload, (tbs) => backend.sign(alg, opts.key, tbs))
+    : backend.sign(alg, opts.key, sigStructure1(protectedBytes, opts.externalAad ?? EMPTY, opts.payload)));
   return encodeSign1({ protectedBytes, unprotectedHeader, payload: opts.detached ? null : opts.payload, signature }, { tagged: opts.tagged ?? true });
 }
 
@@ -88,7 +90,10 @@ export async function verifySign1(msg: CoseSign1, key: CoseKey, opts: VerifySign
   } else if (opts.detachedPayload) {
     throw new CoseError(CoseErrorCode.CosePayloadConflict, "couldn't verify COSE_Sign1: the message carries a payload and a detached payload was supplied too");
   }
-  const tbs = sigStructure1(msg.protectedBytes, opts.externalAad ?? EMPTY, payload);
-  const ok = await (opts.backend ?? nodeCryptoBackend).verify(alg, key, tbs, msg.signature);
+  const backend = opts.backend ?? nodeCryptoBackend;
+  const externalAad = opts.externalAad ?? EMPTY;
+  const ok = await (backend.readsInputAtCall
+    ? withSigStructure1(msg.protectedBytes, externalAad, payload, (tbs) => backend.verify(alg, key, tbs, msg.signature))
+    : backend.verify(alg, key, sigStructure1(msg.protectedBytes, externalAad, payload), msg.signature));
   if (!ok) throw new CoseError(CoseErrorCode.CoseSignatureInvalid, "couldn't verify COSE_Sign1: the signature does not match");
 }
