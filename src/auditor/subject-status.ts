@@ -77,6 +77,6 @@ export class SubjectStatusController {
   async status(@Param('digest') digest: string, @Res() reply: FastifyReply): Promise<void> {
     if (!DIGEST.test(digest)) throw malformed(`${JSON.stringify(digest.slice(0, 80))} is not a collection digest (sha256:<64 lowercase hex>)`, 'ERR_BAD_DIGEST');
     const bytes = await this.queries.execute(new GetSubjectStatus(digest));
-    reply.status(200).headers({ 'content-type': 'application/cose', 'cache-control': 'no-store' }).send(Buffer.from(bytes));
+    reply.status(200).headers({ 'content-type': 'application/cose', 'cache-control': 'no-store' }).send(bytes);
   }
 }

@@ -27,7 +27,7 @@ export function sendProblem(reply: FastifyReply, err: unknown, logger: Logger): 
   if (p.status === 500) logger.error({ msg: `${p.code}: ${String((err as Error)?.stack ?? err)}`, reqId });
   else if (p.status > 500) logger.warn({ msg: `${p.status} ${p.code}: ${p.detail}`, reqId });
   else logger.debug({ msg: `${p.status} ${p.code}: ${p.detail}`, reqId });
-  reply.status(p.status).headers({ ...p.headers, 'content-type': PROBLEM_CONTENT_TYPE }).send(Buffer.from(encodeProblem(p)));
+  reply.status(p.status).headers({ ...p.headers, 'content-type': PROBLEM_CONTENT_TYPE }).send(encodeProblem(p));
 }
 
 @Catch()

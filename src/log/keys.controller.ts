@@ -12,7 +12,7 @@ export class KeysController {
   @Get()
   all(@Res() reply: FastifyReply): void {
     const keys = this.index.serviceKeys().map((k) => decodeCoseKey(new Uint8Array(Buffer.from(k.coseKey, 'base64'))));
-    reply.status(200).headers({ 'content-type': 'application/cbor', 'cache-control': 'max-age=300' }).send(Buffer.from(encodeCoseKeySet(keys)));
+    reply.status(200).headers({ 'content-type': 'application/cbor', 'cache-control': 'max-age=300' }).send(encodeCoseKeySet(keys));
   }
 
   /** `kid` as lowercase hex or base64url. */
@@ -22,6 +22,6 @@ export class KeysController {
     const k = this.index.serviceKeys().find((x) => x.kid === wanted);
     if (!k) throw notFound(`no service key with kid ${kid}`);
     const key = decodeCoseKey(new Uint8Array(Buffer.from(k.coseKey, 'base64')));
-    reply.status(200).headers({ 'content-type': 'application/cose-key' }).send(Buffer.from(encodeCoseKey(key)));
+    reply.status(200).headers({ 'content-type': 'application/cose-key' }).send(encodeCoseKey(key));
   }
 }
