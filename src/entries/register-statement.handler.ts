@@ -30,7 +30,8 @@ export class RegisterStatementHandler implements ICommandHandler<RegisterStateme
     const startedAt = performance.now();
     let decoded: ReturnType<typeof toEntry>;
     try {
-      decoded = toEntry(cmd.body, { maxSize: this.config.maxBodyBytes });
+      // the body is ours and never changed: the statement's parts can be views into it
+      decoded = toEntry(cmd.body, { maxSize: this.config.maxBodyBytes, byteStrings: 'view' });
     } catch (err) {
       throw malformedStatement(`not a COSE_Sign1 signed statement: ${(err as Error).message}`, (err as { code?: string }).code ?? 'ERR_MALFORMED', err);
     }

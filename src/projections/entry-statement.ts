@@ -12,7 +12,7 @@ export function entryStatement(entry: Uint8Array): CoseSign1 {
   let d = decoded.get(entry);
   if (!d) {
     try {
-      d = decodeSign1(entry);
+      d = decodeSign1(entry, { byteStrings: 'view' }); // the entry is an event's, never changed: its parts need no copies
     } catch (error) {
       d = { error };
     }

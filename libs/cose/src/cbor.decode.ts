@@ -24,6 +24,14 @@ export interface DecodeCborOptions {
    * JS number (`-7.0` would read as alg `-7`), so the COSE decoders use `'reject'`.
    */
   floats?: 'allow' | 'reject';
+  /**
+   * Byte strings as `'copy'` (default): each in memory of its own, whatever the input (a Buffer's
+   * `slice` would be a view); or as `'view'`: subarrays of `bytes`, no allocation, for a caller
+   * that keeps `bytes` unchanged for as long as it uses the result, which then holds all of
+   * `bytes` in memory (an ArrayBuffer of its own costs ≈ 2–4 µs of CPU to allocate and free:
+   * docs/benchmarks.md, #17 seventeenth pass).
+   */
+  byteStrings?: 'copy' | 'view';
 }
 
 /** 16 MiB: the default input size limit. */
@@ -55,6 +63,7 @@ class Reader {
     private readonly mapsAsMaps: boolean,
     private readonly allowNonMinimal: boolean,
     private readonly rejectFloats: boolean,
+    private readonly byteViews: boolean,
   ) {
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
@@ -128,8 +137,11 @@ class Reader {
       case 2: {
         const n = this.length(arg, start);
         this.need(n, start);
-        const out = this.bytes.slice(this.pos, this.pos + n);
+        const raw = this.bytes.subarray(this.pos, this.pos + n);
         this.pos += n;
+        if (this.byteViews) return raw;
+        const out = new Uint8Array(n);
+        out.set(raw);
         return out;
       }
       case 3: {
@@ -253,7 +265,7 @@ class Reader {
  * Decodes exactly one CBOR data item, strictly.
  *
  * Output types: unsigned/negative integers → `number` (or `bigint` outside ±(2^53 - 1)); byte
- * strings → `Uint8Array` copies (never views into `bytes`); text → `string`; arrays → arrays;
+ * strings → `Uint8Array` copies (never views into `bytes`, unless `byteStrings: 'view'`); text → `string`; arrays → arrays;
  * maps → a plain object when every key is a text string (and `mapsAsMaps` is off), else a `Map`
  * (integer keys stay numbers); tags → {@link Tagged}; floats → `number` (or refused with
  * `floats: 'reject'`); simple values false/true/null/undefined. Other simple values are rejected.
@@ -268,7 +280,7 @@ export function decodeCbor(bytes: Uint8Array, opts: DecodeCborOptions = {}): unk
   if (!(bytes instanceof Uint8Array)) throw new CoseError(CoseErrorCode.CborMalformed, "couldn't decode CBOR: input is not a Uint8Array");
   const maxSize = opts.maxSize ?? DEFAULT_MAX_SIZE;
   if (bytes.length > maxSize) throw new CoseError(CoseErrorCode.CborTooLarge, `couldn't decode CBOR: input of ${bytes.length} bytes is larger than the limit of ${maxSize}`);
-  const r = new Reader(bytes, opts.maxDepth ?? DEFAULT_MAX_DEPTH, opts.mapsAsMaps ?? false, opts.allowNonMinimal ?? false, opts.floats === 'reject');
+  const r = new Reader(bytes, opts.maxDepth ?? DEFAULT_MAX_DEPTH, opts.mapsAsMaps ?? false, opts.allowNonMinimal ?? false, opts.floats === 'reject', opts.byteStrings === 'view');
   let value: unknown;
   try {
     value = r.item(0);

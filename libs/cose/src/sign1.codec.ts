@@ -29,6 +29,12 @@ export interface DecodeSign1Options {
   maxSize?: number;
   /** Accept non-shortest integer/length heads (default false). */
   allowNonMinimal?: boolean;
+  /**
+   * The message's byte strings (the protected header's bytes, the payload, the signature, byte
+   * values in the unprotected header) as copies (default) or as views into `bytes` (`'view'`: see
+   * `DecodeCborOptions.byteStrings`). The protected header's values are always copies.
+   */
+  byteStrings?: 'copy' | 'view';
 }
 
 function wrongType(what: string): never {
@@ -67,7 +73,13 @@ export function decodeProtectedHeader(protectedBytes: Uint8Array, opts: DecodeSi
  *   const alg = getAlg(msg.protectedHeader);
  */
 export function decodeSign1(bytes: Uint8Array, opts: DecodeSign1Options = {}): CoseSign1 {
-  const top = decodeCbor(bytes, { maxSize: opts.maxSize ?? DEFAULT_MAX_SIZE, mapsAsMaps: true, allowNonMinimal: opts.allowNonMinimal ?? false, floats: 'reject' });
+  const top = decodeCbor(bytes, {
+    maxSize: opts.maxSize ?? DEFAULT_MAX_SIZE,
+    mapsAsMaps: true,
+    allowNonMinimal: opts.allowNonMinimal ?? false,
+    floats: 'reject',
+    byteStrings: opts.byteStrings ?? 'copy',
+  });
   let tagged = false;
   let arr: unknown = top;
   if (top instanceof Tagged) {

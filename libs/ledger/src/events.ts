@@ -162,8 +162,9 @@ function decodeCborEvent(type: string, data: Uint8Array): LedgerEvent {
   if (type !== 'EntryRegistered') throw new EventDecodeError(`couldn't decode ${type}: not UTF-8 JSON (only EntryRegistered is stored as CBOR)`);
   let obj: unknown;
   try {
-    // deterministic-CBOR rules the decoder holds to: no duplicate keys, definite lengths, shortest heads, no trailing bytes
-    obj = decodeCbor(data, { maxDepth: 2, floats: 'reject' });
+    // deterministic-CBOR rules the decoder holds to: no duplicate keys, definite lengths, shortest heads, no trailing bytes;
+    // `entry` and `leafHash` are views into the event's data, which is not changed after it is read
+    obj = decodeCbor(data, { maxDepth: 2, floats: 'reject', byteStrings: 'view' });
   } catch (cause) {
     throw new EventDecodeError(`couldn't decode ${type}: not UTF-8 JSON nor strict CBOR (${(cause as Error).message})`, { cause });
   }

@@ -69,6 +69,13 @@ describe('EntryRegistered v2 (deterministic CBOR)', () => {
     }
   });
 
+  it("decodes entry and leafHash as views into the event's data (no copies: the data is not changed after it is read)", () => {
+    const stored = toStoredEvent(entry());
+    const decoded = decodeEventData('EntryRegistered', stored.data) as EntryRegistered;
+    assert.equal(decoded.entry.buffer, stored.data.buffer);
+    assert.equal(decoded.leafHash.buffer, stored.data.buffer);
+  });
+
   it('has these bytes (the format is pinned: docs/events.md)', () => {
     const e = entry({ entry: Uint8Array.of(0xd2, 0x84), leafHash: new Uint8Array(32), iss: 'i', sub: 's', contentType: 'c', kid: 'k', index: 7, entryId: 'e' });
     const text = (t: string): string => (0x60 + t.length).toString(16) + Buffer.from(t).toString('hex'); // text strings under 24 bytes

@@ -16,6 +16,12 @@ const EMPTY_MAP = 0xa0;
 export interface ToEntryOptions {
   /** Largest accepted statement in bytes (default: the cose library's limit, 16 MiB). */
   maxSize?: number;
+  /**
+   * The decoded statement's byte strings as copies (default) or as views into `statement`
+   * (`'view'`, for a caller that keeps `statement` unchanged while it uses them: the service's
+   * registrations). The entry is always bytes of its own.
+   */
+  byteStrings?: 'copy' | 'view';
 }
 
 /**
@@ -32,7 +38,7 @@ export interface ToEntryOptions {
  *   const id = entryIdOf(entry);
  */
 export function toEntry(statement: Uint8Array, opts: ToEntryOptions = {}): { entry: Uint8Array; statement: CoseSign1 } {
-  const decoded = decodeSign1(statement, opts.maxSize === undefined ? {} : { maxSize: opts.maxSize });
+  const decoded = decodeSign1(statement, { byteStrings: opts.byteStrings ?? 'copy', ...(opts.maxSize !== undefined && { maxSize: opts.maxSize }) });
   const [p, , payload, signature] = sign1Spans(statement);
   const protectedLen = p.end - p.start;
   const tailLen = signature.end - payload.start; // payload and signature are adjacent
