@@ -73,7 +73,8 @@ interface Row {
   type: string;
   content_type: string;
   data: Buffer;
-  metadata: Buffer;
+  /** null for empty metadata (the read's NULLIF) */
+  metadata: Buffer | null;
   recorded_at: bigint;
 }
 
@@ -131,7 +132,9 @@ class SqliteEventStore implements EventStore {
     this.#db = db;
     this.#opts = opts;
     this.#recent = opts.recentEvents ? new RecentEvents(opts.recentEvents) : undefined;
-    const cols = 'position, stream, revision, id, type, content_type, data, metadata, recorded_at';
+    // empty metadata (the sequencer's events have none) reads as NULL: better-sqlite3 would give
+    // each row a zero-length Buffer with an ArrayBuffer of its own (docs/benchmarks.md, #17 seventeenth pass)
+    const cols = "position, stream, revision, id, type, content_type, data, NULLIF(metadata, x'') AS metadata, recorded_at";
     this.#q = {
       lastRevision: db.prepare<[string], { r: number | null }>('SELECT MAX(revision) AS r FROM events WHERE stream = ?'),
       insert: db.prepare('INSERT INTO events (stream, revision, id, type, content_type, data, metadata, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)').safeIntegers(true),
@@ -260,6 +263,9 @@ function asBuffer(u: Uint8Array): Buffer {
   return Buffer.from(u.buffer, u.byteOffset, u.byteLength);
 }
 
+/** The metadata of every event that has none: shared, as it holds nothing to change. */
+const NO_METADATA = new Uint8Array(0);
+
 function toEvent(r: Row): RecordedEvent {
   return {
     id: r.id,
@@ -268,7 +274,7 @@ function toEvent(r: Row): RecordedEvent {
     position: r.position,
     type: r.type,
     data: new Uint8Array(r.data.buffer, r.data.byteOffset, r.data.byteLength),
-    metadata: new Uint8Array(r.metadata.buffer, r.metadata.byteOffset, r.metadata.byteLength),
+    metadata: r.metadata === null ? NO_METADATA : new Uint8Array(r.metadata.buffer, r.metadata.byteOffset, r.metadata.byteLength),
     contentType: r.content_type,
     recordedAt: new Date(Number(r.recorded_at)),
   };
