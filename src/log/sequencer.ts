@@ -16,7 +16,7 @@
  * Commit points: see the comments in {@link Sequencer.sequence}.
  */
 import { Logger } from '@nestjs/common';
-import { decideBatch, evolve, initialLogState, logStream, sealBatch, stateAfter, toStoredEvent } from '../../libs/ledger/src/index.js';
+import { decideBatch, evolve, initialLogState, logStream, sealBatch, stateAfter, toStoredEvents } from '../../libs/ledger/src/index.js';
 import {
   type AdmittedEntry,
   type BatchPlan,
@@ -38,8 +38,11 @@ export { SequencerError, type SequencerErrorCode } from './sequencer.errors.js';
 export type { Registered } from './sequencer.queue.js';
 export type { BatchTiming, CheckpointSigner, SequencerOptions, SequencerState, SequencerStatus } from './sequencer.contract.js';
 
-/** An event as the sequencer appends it (EntryRegistered as CBOR v2, the rest as JSON: libs/ledger `toStoredEvent`). */
-export const toNewEvent = (e: LedgerEvent): NewEvent => ({ type: e.type, ...toStoredEvent(e) });
+/**
+ * Events as the sequencer appends them (EntryRegistered as CBOR v2, the rest as JSON), a batch's
+ * data in one buffer (libs/ledger `toStoredEvents`).
+ */
+export const toNewEvents = (events: readonly LedgerEvent[]): NewEvent[] => toStoredEvents(events).map((s, i) => ({ type: events[i]!.type, ...s }));
 
 
 export class Sequencer {
@@ -217,7 +220,7 @@ export class Sequencer {
       return;
     }
     try {
-      await this.o.store.append(this.stream, [...plan.entries, seal].map(toNewEvent), this.expectedRevision());
+      await this.o.store.append(this.stream, toNewEvents([...plan.entries, seal]), this.expectedRevision());
     } catch (err) {
       if (err instanceof ConcurrencyError) {
         // Nothing of ours was written (the contract of a conflict): refuse rather than fork the log.
@@ -301,7 +304,7 @@ export class Sequencer {
 
   private async appendService(job: ServiceJob): Promise<void> {
     try {
-      await this.o.store.append(this.stream, job.events.map(toNewEvent), this.expectedRevision());
+      await this.o.store.append(this.stream, toNewEvents(job.events), this.expectedRevision());
     } catch (err) {
       job.reject(err as Error);
       const code: SequencerErrorCode = err instanceof ConcurrencyError ? 'ERR_SEQUENCER_OTHER_WRITER' : 'ERR_SEQUENCER_APPEND_FAILED';

@@ -138,6 +138,11 @@ export class CborWriter {
     }
   }
 
+  /** The number of bytes written so far. */
+  get length(): number {
+    return this.pos;
+  }
+
   raw(b: Uint8Array): void {
     this.ensure(b.length);
     this.buf.set(b, this.pos);

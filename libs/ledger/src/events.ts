@@ -8,7 +8,7 @@
  * first byte tells them apart (`{` for JSON, a CBOR map's head for v2). Event type names are the
  * stable strings below, never class names. A changed shape gets a new `v` and an upcaster here.
  */
-import { decodeCbor, encodeCbor } from '../../cose/src/index.js';
+import { CborWriter, decodeCbor, encodeCbor } from '../../cose/src/index.js';
 import { fromBase64Url, toBase64Url } from './base64url.js';
 import { JsonDuplicateKeyError, parseJsonStrict } from './strict-json.js';
 
@@ -117,11 +117,50 @@ const ENTRY_REGISTERED_V2 = ['v', 'index', 'entryId', 'leafHash', 'entry', 'iss'
  * base64 text, its check on append and its parse on every read cost ≈ 20 µs a registration across
  * three threads, docs/benchmarks.md #17 sixteenth pass), every other event as JSON (v1).
  */
-export function toStoredEvent(event: LedgerEvent): { readonly data: Uint8Array; readonly contentType: 'application/json' | typeof CBOR_EVENT_CONTENT_TYPE } {
-  // an EntryRegistered with a member v2 does not know goes as JSON, the member kept (as encodeEventData keeps it)
-  if (event.type !== 'EntryRegistered' || Object.keys(event).length !== ENTRY_REGISTERED_KEYS) return { data: encodeEventData(event), contentType: 'application/json' };
-  const { type: _type, ...members } = event; // exactly the nine members (checked above)
-  return { data: encodeCbor({ v: 2, ...members }), contentType: CBOR_EVENT_CONTENT_TYPE };
+export function toStoredEvent(event: LedgerEvent): StoredEvent {
+  return isV2(event) ? { data: encodeCbor(v2Members(event)), contentType: CBOR_EVENT_CONTENT_TYPE } : { data: encodeEventData(event), contentType: 'application/json' };
+}
+
+/** An event's bytes and content type as stored. */
+export interface StoredEvent {
+  readonly data: Uint8Array;
+  readonly contentType: 'application/json' | typeof CBOR_EVENT_CONTENT_TYPE;
+}
+
+/** An EntryRegistered with a member v2 does not know goes as JSON, the member kept (as encodeEventData keeps it). */
+const isV2 = (event: LedgerEvent): event is EntryRegistered => event.type === 'EntryRegistered' && Object.keys(event).length === ENTRY_REGISTERED_KEYS;
+
+function v2Members(event: EntryRegistered): Record<string, unknown> {
+  const { type: _type, ...members } = event; // exactly the nine members (checked by isV2)
+  return { v: 2, ...members };
+}
+
+/** Events with an entry larger than this are written to bytes of their own by {@link toStoredEvents}. */
+const PACKED_ENTRY_MAX = 16 * 1024;
+
+/**
+ * {@link toStoredEvent} of a batch, the same bytes, with the events' data as views into one
+ * buffer: one ArrayBuffer for the batch instead of one per event, here and again where a worker
+ * receives the batch (a structured clone copies a shared buffer once, not once per view). An
+ * ArrayBuffer of its own costs ≈ 2–4 µs of CPU to allocate and free (docs/benchmarks.md, #17
+ * seventeenth pass). An event with a large entry (over 16 KiB) gets bytes of its own, so that a
+ * store may hand it over whole (the SQLite worker transfers large events instead of copying them).
+ */
+export function toStoredEvents(events: readonly LedgerEvent[]): StoredEvent[] {
+  const w = new CborWriter(events.length * 2048);
+  const ends: number[] = [];
+  const out: (StoredEvent | undefined)[] = [];
+  for (const event of events) {
+    if (isV2(event) && event.entry.length <= PACKED_ENTRY_MAX) {
+      w.value(v2Members(event), 0);
+      out.push(undefined);
+    } else {
+      out.push(toStoredEvent(event));
+    }
+    ends.push(w.length);
+  }
+  const all = w.finish();
+  return out.map((e, i) => e ?? { data: all.subarray(i === 0 ? 0 : ends[i - 1], ends[i]), contentType: CBOR_EVENT_CONTENT_TYPE });
 }
 
 export class EventDecodeError extends Error {

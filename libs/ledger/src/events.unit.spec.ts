@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { encodeCbor, toHex } from '../../cose/src/index.js';
-import { CBOR_EVENT_CONTENT_TYPE, decodeEventData, decodeRecordedEvent, encodeEventData, EventDecodeError, toStoredEvent, type CheckpointSigned, type EntryRegistered } from './events.js';
+import { CBOR_EVENT_CONTENT_TYPE, decodeEventData, decodeRecordedEvent, encodeEventData, EventDecodeError, toStoredEvent, toStoredEvents, type CheckpointSigned, type EntryRegistered } from './events.js';
 import { toBase64Url } from './base64url.js';
 
 const entry = (over: Partial<EntryRegistered> = {}): EntryRegistered => ({
@@ -67,6 +67,26 @@ describe('EntryRegistered v2 (deterministic CBOR)', () => {
       assert.deepEqual(stored.data, encodeCbor(members(e)), 'deterministic: keys sorted by their encoding, shortest heads');
       assert.deepEqual(decodeEventData('EntryRegistered', stored.data), e);
     }
+  });
+
+  it('toStoredEvents: the same bytes as toStoredEvent for each event, small EntryRegistered views into one buffer, the others bytes of their own', () => {
+    const cp: CheckpointSigned = { type: 'CheckpointSigned', treeSize: 3, root: new Uint8Array(32), protectedHeader: Uint8Array.of(0xa0), signature: new Uint8Array(64), signedAt: '2026-12-06T11:00:00.000Z' };
+    const big = entry({ index: 43, entry: new Uint8Array(16 * 1024 + 1).fill(9) });
+    const edge = entry({ index: 44, entry: new Uint8Array(16 * 1024).fill(8) });
+    const odd = { ...entry({ index: 45 }), extra: 1 } as unknown as EntryRegistered; // stored as JSON v1
+    const events = [entry({ index: 41 }), big, entry({ index: 42, entry: new Uint8Array(0) }), edge, odd, cp];
+    const stored = toStoredEvents(events);
+    assert.equal(stored.length, events.length);
+    stored.forEach((s, i) => {
+      const one = toStoredEvent(events[i]!);
+      assert.equal(s.contentType, one.contentType, `event ${i}`);
+      assert.equal(toHex(s.data), toHex(one.data), `event ${i}`);
+      assert.deepEqual(decodeEventData(events[i]!.type, s.data), decodeEventData(events[i]!.type, one.data));
+    });
+    const shared = stored[0]!.data.buffer;
+    assert.deepEqual(stored.map((s) => s.data.buffer === shared), [true, false, true, true, false, false]);
+    assert.equal(stored[1]!.data.byteLength, stored[1]!.data.buffer.byteLength, 'a large event is alone in its buffer');
+    assert.deepEqual(toStoredEvents([]), []);
   });
 
   it("decodes entry and leafHash as views into the event's data (no copies: the data is not changed after it is read)", () => {

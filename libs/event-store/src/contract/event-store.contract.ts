@@ -217,6 +217,23 @@ export function runEventStoreContract(name: string, factory: ContractFactory, op
         });
       }));
 
+    it("data and metadata given as views into one shared buffer are stored as each view's bytes, no more", () =>
+      withFixture(factory, async ({ store }, p) => {
+        // the sequencer appends a batch's events as views into one buffer (libs/ledger toStoredEvents)
+        const shared = new Uint8Array(4096).map((_, i) => (i * 13 + 7) % 256);
+        const spans: [number, number][] = [[0, 10], [10, 11], [11, 11], [100, 1000], [1000, 4096]];
+        const events = spans.map(([a, b]) => ({ type: 'Viewed', data: shared.subarray(a, b), metadata: shared.subarray(b - Math.min(b - a, 5), b) }));
+        await store.append(`${p}views`, events, 'no_stream');
+        const got = await collect(store.readStream(`${p}views`));
+        assert.equal(got.length, spans.length);
+        got.forEach((e, k) => {
+          const [a, b] = spans[k]!;
+          assert.equal(Buffer.compare(Buffer.from(e.data), Buffer.from(shared.subarray(a, b))), 0, `event ${k}: bytes ${a}..${b}`);
+          assert.equal(e.metadata.length, Math.min(b - a, 5), `event ${k}'s metadata`);
+        });
+        assert.equal(shared.byteLength, 4096, 'the shared buffer stays the caller\'s');
+      }));
+
     it('10^5 events read back in order', { timeout: Math.max(timeout, 120_000) }, () =>
       withFixture(factory, async ({ store }, p) => {
         const stream = `${p}many`;
