@@ -8,7 +8,7 @@
 import type { BatchPlan, Checkpoint, NodeWrite } from '../../libs/ledger/src/index.js';
 import type { CompactRange } from '../../libs/merkle/src/index.js';
 import type { BatchRecord } from './log-index.store.js';
-import { buildReceipt } from './receipt.builder.js';
+import { buildReceipts } from './receipt.builder.js';
 import { statementIdOfEntry } from './statement-id.js';
 
 /** The perfect subtrees whose hashes a compact range holds, left to right, with their node ids. */
@@ -36,7 +36,7 @@ export function batchReceipts(plan: BatchPlan, checkpoint: Checkpoint): Uint8Arr
   for (const n of peaksOf(plan.before)) nodes.set(`${n.level}/${n.index}`, n.hash);
   for (const n of plan.nodes) nodes.set(`${n.level}/${n.index}`, n.hash);
   const lookup = (level: number, index: number): Uint8Array | undefined => nodes.get(`${level}/${index}`);
-  return plan.entries.map((e) => buildReceipt(checkpoint, e.index, lookup));
+  return buildReceipts(checkpoint, plan.entries.map((e) => e.index), lookup);
 }
 
 /**

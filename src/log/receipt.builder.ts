@@ -7,7 +7,7 @@
  */
 import { inclusionNodes, rehashProof, type NodeId } from '../../libs/merkle/src/index.js';
 import type { Checkpoint } from '../../libs/ledger/src/index.js';
-import { encodeInclusionReceipt } from '../../libs/receipt/src/index.js';
+import { encodeInclusionReceipt, encodeInclusionReceipts } from '../../libs/receipt/src/index.js';
 
 /** Reads one stored node; undefined when it is not stored. */
 export type NodeLookup = (level: number, index: number) => Uint8Array | undefined;
@@ -25,6 +25,30 @@ export function buildReceipt(checkpoint: Checkpoint, leafIndex: number, node: No
 
 /** {@link buildReceipt} with the path's nodes read in one call (the log index: one SQLite statement for the uncached ones). */
 export function buildReceiptFrom(checkpoint: Checkpoint, leafIndex: number, nodes: NodesLookup): Uint8Array {
+  return encodeInclusionReceipt({
+    protectedHeader: checkpoint.protectedHeader,
+    signature: checkpoint.signature,
+    treeSize: checkpoint.treeSize,
+    leafIndex,
+    path: pathOf(checkpoint, leafIndex, nodes),
+  });
+}
+
+/**
+ * The receipts of several leaves at one checkpoint, the same bytes as {@link buildReceipt} gives
+ * each, as views into one buffer (libs/receipt `encodeInclusionReceipts`): a batch's waiters.
+ */
+export function buildReceipts(checkpoint: Checkpoint, leafIndices: readonly number[], node: NodeLookup): Uint8Array[] {
+  const nodes: NodesLookup = (ids) => ids.map((id) => node(id.level, id.index));
+  return encodeInclusionReceipts({
+    protectedHeader: checkpoint.protectedHeader,
+    signature: checkpoint.signature,
+    treeSize: checkpoint.treeSize,
+    proofs: leafIndices.map((leafIndex) => ({ leafIndex, path: pathOf(checkpoint, leafIndex, nodes) })),
+  });
+}
+
+function pathOf(checkpoint: Checkpoint, leafIndex: number, nodes: NodesLookup): Uint8Array[] {
   const plan = inclusionNodes(leafIndex, checkpoint.treeSize);
   const read = nodes(plan.ids);
   const hashes = plan.ids.map((id, i) => {
@@ -32,11 +56,5 @@ export function buildReceiptFrom(checkpoint: Checkpoint, leafIndex: number, node
     if (!h) throw new Error(`couldn't build the receipt of leaf ${leafIndex} at size ${checkpoint.treeSize}: node (${id.level}, ${id.index}) is not stored`);
     return h;
   });
-  return encodeInclusionReceipt({
-    protectedHeader: checkpoint.protectedHeader,
-    signature: checkpoint.signature,
-    treeSize: checkpoint.treeSize,
-    leafIndex,
-    path: rehashProof(plan, hashes),
-  });
+  return rehashProof(plan, hashes);
 }

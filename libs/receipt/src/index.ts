@@ -16,6 +16,7 @@ export {
 export {
   ProofType,
   encodeInclusionReceipt,
+  encodeInclusionReceipts,
   encodeConsistencyReceipt,
   decodeReceipt,
   type DecodedReceipt,

@@ -8,7 +8,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { COSE_SIGN1_TAG, encodeCbor, HeaderLabel, Tagged, toHex } from '../../cose/src/index.js';
-import { checkpointProtectedHeader, decodeReceipt, encodeConsistencyReceipt, encodeInclusionReceipt, ProofType } from './index.js';
+import { checkpointProtectedHeader, decodeReceipt, encodeConsistencyReceipt, encodeInclusionReceipt, encodeInclusionReceipts, ProofType } from './index.js';
 
 /** The receipt as the generic encoder writes it: the structure RFC 9942 describes, built of Maps. */
 function oracle(protectedHeader: Uint8Array, signature: Uint8Array, type: number, a: number, b: number, path: Uint8Array[]): Uint8Array {
@@ -65,6 +65,21 @@ describe('receipt writer against the generic deterministic encoder', () => {
       assert.deepEqual([inc!.treeSize, inc!.leafIndex, inc!.path.map(toHex)], [size, index, path.map(toHex)]);
       assert.equal(toHex(back.sign1.signature), toHex(sig));
     }
+  });
+
+  it('encodeInclusionReceipts: the bytes of encodeInclusionReceipt for each leaf, as views into one buffer', () => {
+    for (const size of [1, 24, 300, 2 ** 32 + 5]) {
+      const proofs = BOUNDARIES.filter((i) => i < size).map((leafIndex, k) => ({ leafIndex, path: hashes.slice(0, k % 40) }));
+      const got = encodeInclusionReceipts({ protectedHeader, signature, treeSize: size, proofs });
+      assert.equal(got.length, proofs.length);
+      got.forEach((r, k) => {
+        assert.equal(toHex(r), toHex(encodeInclusionReceipt({ protectedHeader, signature, treeSize: size, ...proofs[k]! })), `size ${size}, proof ${k}`);
+        assert.equal(r.buffer, got[0]!.buffer);
+      });
+    }
+    assert.deepEqual(encodeInclusionReceipts({ protectedHeader, signature, treeSize: 5, proofs: [] }), []);
+    assert.throws(() => encodeInclusionReceipts({ protectedHeader, signature, treeSize: 5, proofs: [{ leafIndex: 1, path: [] }, { leafIndex: 5, path: [] }] }), { code: 'ERR_RECEIPT_BAD_ARGUMENT' });
+    assert.throws(() => encodeInclusionReceipts({ protectedHeader, signature, treeSize: 5, proofs: [{ leafIndex: 1, path: [new Uint8Array(31)] }] }), { code: 'ERR_RECEIPT_BAD_ARGUMENT' });
   });
 
   it('leaves no state behind: receipts written one after another, from a shared buffer, are each whole', () => {
