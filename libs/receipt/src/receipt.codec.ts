@@ -88,14 +88,7 @@ function headSize(n: number): number {
   return n < 24 ? 1 : n < 256 ? 2 : n < 65536 ? 3 : n < 2 ** 32 ? 5 : 9;
 }
 
-/**
- * Writes the receipt directly: `18([protected, {396: {type: [bstr .cbor [a, b, [path…]]]}}, nil,
- * signature])`. Every map here has one key, so the deterministic encoding needs no sorting, and
- * the proof's length is known before it is written; the generic encoder would build a Map per
- * level, encode each key in a writer of its own and copy the proof out (the receipt is built for
- * every registration: docs/benchmarks.md, #17 seventeenth pass). A test holds the bytes equal to
- * the generic encoder's over many sizes and indices (receipt.codec.spec.ts).
- */
+/** One receipt in bytes of its own (see {@link writeReceipt}). */
 function encodeReceipt(protectedHeader: Uint8Array, signature: Uint8Array, type: number, a: number, b: number, path: readonly Uint8Array[]): Uint8Array {
   const w = new CborWriter(protectedHeader.length + signature.length + proofSize(a, b, path) + 32);
   writeReceipt(w, protectedHeader, signature, type, a, b, path);
@@ -106,6 +99,14 @@ function proofSize(a: number, b: number, path: readonly Uint8Array[]): number {
   return 1 + headSize(a) + headSize(b) + headSize(path.length) + path.length * (2 + ROOT_SIZE);
 }
 
+/**
+ * Writes the receipt directly: `18([protected, {396: {type: [bstr .cbor [a, b, [path…]]]}}, nil,
+ * signature])`. Every map here has one key, so the deterministic encoding needs no sorting, and
+ * the proof's length is known before it is written; the generic encoder would build a Map per
+ * level, encode each key in a writer of its own and copy the proof out (the receipt is built for
+ * every registration: docs/benchmarks.md, #17 seventeenth pass). A test holds the bytes equal to
+ * the generic encoder's over many sizes and indices (receipt.encoding.unit.spec.ts).
+ */
 function writeReceipt(w: CborWriter, protectedHeader: Uint8Array, signature: Uint8Array, type: number, a: number, b: number, path: readonly Uint8Array[]): void {
   w.head(6, COSE_SIGN1_TAG);
   w.head(4, 4);
