@@ -19,7 +19,8 @@ export interface ToEntryOptions {
   /**
    * The decoded statement's byte strings as copies (default) or as views into `statement`
    * (`'view'`, for a caller that keeps `statement` unchanged while it uses them: the service's
-   * registrations). The entry is always bytes of its own.
+   * registrations). The entry is then a view of `statement` too when the statement already is one
+   * (tagged, its unprotected header empty, as most publishers sign); otherwise bytes of its own.
    */
   byteStrings?: 'copy' | 'view';
 }
@@ -40,6 +41,10 @@ export interface ToEntryOptions {
 export function toEntry(statement: Uint8Array, opts: ToEntryOptions = {}): { entry: Uint8Array; statement: CoseSign1 } {
   const decoded = decodeSign1(statement, { byteStrings: opts.byteStrings ?? 'copy', ...(opts.maxSize !== undefined && { maxSize: opts.maxSize }) });
   const [p, , payload, signature] = sign1Spans(statement);
+  if (opts.byteStrings === 'view' && statement[0] === ENTRY_PREFIX[0] && statement[1] === ENTRY_PREFIX[1] && payload.start === p.end + 1 && statement[p.end] === EMPTY_MAP) {
+    // already an entry (tagged, unprotected header empty; decodeSign1 refused trailing bytes): the entry is the statement
+    return { entry: new Uint8Array(statement.buffer, statement.byteOffset, statement.byteLength), statement: decoded };
+  }
   const protectedLen = p.end - p.start;
   const tailLen = signature.end - payload.start; // payload and signature are adjacent
   const entry = new Uint8Array(ENTRY_PREFIX.length + protectedLen + 1 + tailLen);

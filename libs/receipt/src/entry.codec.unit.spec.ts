@@ -35,6 +35,27 @@ describe('toEntry', () => {
     assert.deepEqual(toEntry(entry).entry, entry);
   });
 
+  it("byteStrings: 'view': a statement that already is an entry is its own entry, no copy; any other gets the same spliced bytes as without", () => {
+    const cases = [
+      'd28440a0f640', // already an entry: tagged, unprotected empty
+      'd28443a10126a041014202' + '03',
+      '8440a0f640', // untagged: the entry gets the tag
+      'd28443a10126a104413141014202' + '03', // unprotected {4: h'31'}: dropped
+      'd28443a10126a0f6420203', // detached payload
+    ];
+    for (const hex of cases) {
+      for (const input of [fromHex(hex), Buffer.from(fromHex(hex))]) {
+        const viewed = toEntry(input, { byteStrings: 'view' });
+        assert.equal(toHex(viewed.entry), toHex(toEntry(fromHex(hex)).entry), hex);
+        assert.equal(Object.getPrototypeOf(viewed.entry), Uint8Array.prototype, `${hex}: a plain Uint8Array`);
+        const own = hex.startsWith('d284') && !hex.includes('a104');
+        assert.equal(viewed.entry.buffer === input.buffer, own, `${hex}: ${own ? 'a view of the statement' : 'bytes of its own'}`);
+        if (own) assert.equal(viewed.entry.byteOffset, input.byteOffset);
+        assert.notEqual(toEntry(input).entry.buffer, input.buffer, `${hex}: copy mode always copies`);
+      }
+    }
+  });
+
   it('rejects what is not a strict COSE_Sign1 with a CoseError code', () => {
     const cases: [string, string][] = [
       ['', 'ERR_CBOR_MALFORMED'],
