@@ -20,7 +20,12 @@ export type NodesLookup = (ids: readonly NodeId[]) => readonly (Uint8Array | und
  * proof needs is missing (`couldn't build the receipt of leaf …`).
  */
 export function buildReceipt(checkpoint: Checkpoint, leafIndex: number, node: NodeLookup): Uint8Array {
-  return buildReceiptFrom(checkpoint, leafIndex, (ids) => ids.map((id) => node(id.level, id.index)));
+  return buildReceiptFrom(checkpoint, leafIndex, lookupEach(node));
+}
+
+/** A plan's nodes read one at a time. */
+function lookupEach(node: NodeLookup): NodesLookup {
+  return (ids) => ids.map((id) => node(id.level, id.index));
 }
 
 /** {@link buildReceipt} with the path's nodes read in one call (the log index: one SQLite statement for the uncached ones). */
@@ -39,7 +44,7 @@ export function buildReceiptFrom(checkpoint: Checkpoint, leafIndex: number, node
  * each, as views into one buffer (libs/receipt `encodeInclusionReceipts`): a batch's waiters.
  */
 export function buildReceipts(checkpoint: Checkpoint, leafIndices: readonly number[], node: NodeLookup): Uint8Array[] {
-  const nodes: NodesLookup = (ids) => ids.map((id) => node(id.level, id.index));
+  const nodes = lookupEach(node);
   return encodeInclusionReceipts({
     protectedHeader: checkpoint.protectedHeader,
     signature: checkpoint.signature,

@@ -24,7 +24,7 @@ import {
   type LedgerEvent,
   type LogState,
 } from '../../libs/ledger/src/index.js';
-import { ConcurrencyError, type NewEvent } from '../../libs/event-store/src/index.js';
+import { ConcurrencyError } from '../../libs/event-store/src/index.js';
 import { batchReceipts, integrateBatch } from './batch-integrator.js';
 import { IndexedAnswers } from './indexed-answers.js';
 import type { BatchRecord } from './log-index.store.js';
@@ -37,12 +37,6 @@ import { WaitingStatements, type Registered, type Waiter } from './sequencer.que
 export { SequencerError, type SequencerErrorCode } from './sequencer.errors.js';
 export type { Registered } from './sequencer.queue.js';
 export type { BatchTiming, CheckpointSigner, SequencerOptions, SequencerState, SequencerStatus } from './sequencer.contract.js';
-
-/**
- * Events as the sequencer appends them (EntryRegistered as CBOR v2, the rest as JSON), a batch's
- * data in one buffer (libs/ledger `toStoredEvents`).
- */
-export const toNewEvents = (events: readonly LedgerEvent[]): NewEvent[] => toStoredEvents(events).map((s, i) => ({ type: events[i]!.type, ...s }));
 
 
 export class Sequencer {
@@ -220,7 +214,7 @@ export class Sequencer {
       return;
     }
     try {
-      await this.o.store.append(this.stream, toNewEvents([...plan.entries, seal]), this.expectedRevision());
+      await this.o.store.append(this.stream, toStoredEvents([...plan.entries, seal]), this.expectedRevision());
     } catch (err) {
       if (err instanceof ConcurrencyError) {
         // Nothing of ours was written (the contract of a conflict): refuse rather than fork the log.
@@ -304,7 +298,7 @@ export class Sequencer {
 
   private async appendService(job: ServiceJob): Promise<void> {
     try {
-      await this.o.store.append(this.stream, toNewEvents(job.events), this.expectedRevision());
+      await this.o.store.append(this.stream, toStoredEvents(job.events), this.expectedRevision());
     } catch (err) {
       job.reject(err as Error);
       const code: SequencerErrorCode = err instanceof ConcurrencyError ? 'ERR_SEQUENCER_OTHER_WRITER' : 'ERR_SEQUENCER_APPEND_FAILED';

@@ -111,7 +111,7 @@ export async function fill(dataDir: string, entries: number): Promise<void> {
       batches++;
     }
     if (batches === BATCHES_PER_APPEND || last) {
-      const r = await store.append(stream, batch.map((e) => ({ type: e.type, ...toStoredEvent(e) })), revision < 0 ? 'no_stream' : revision);
+      const r = await store.append(stream, batch.map((e) => toStoredEvent(e)), revision < 0 ? 'no_stream' : revision);
       revision = r.nextExpectedRevision;
       batch = [];
       batches = 0;

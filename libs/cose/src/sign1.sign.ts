@@ -12,6 +12,14 @@ import { encodeSign1, sigStructure1, withSigStructure1, type CoseSign1 } from '.
 
 const EMPTY = new Uint8Array(0);
 
+/**
+ * Hands the Sig_structure to `use` (a backend's sign or verify): lent from a reused buffer when the
+ * backend reads its input at the call (`readsInputAtCall`), else in bytes of its own.
+ */
+function withToBeSigned<T>(backend: CryptoBackend, protectedBytes: Uint8Array, externalAad: Uint8Array, payload: Uint8Array, use: (tbs: Uint8Array) => T): T {
+  return backend.readsInputAtCall ? withSigStructure1(protectedBytes, externalAad, payload, use) : use(sigStructure1(protectedBytes, externalAad, payload));
+}
+
 /** Options for {@link signSign1}. */
 export interface SignSign1Options {
   /** Must hold alg (1); encoded deterministically. */
@@ -48,9 +56,7 @@ export async function signSign1(opts: SignSign1Options): Promise<Uint8Array> {
   curveForAlg(alg, opts.key, true);
   const protectedBytes = opts.protectedHeader.size === 0 ? EMPTY : encodeCbor(opts.protectedHeader);
   const backend = opts.backend ?? nodeCryptoBackend;
-  const signature = await (backend.readsInputAtCall
-    ? withSigStructure1(protectedBytes, opts.externalAad ?? EMPTY, opts.payload, (tbs) => backend.sign(alg, opts.key, tbs))
-    : backend.sign(alg, opts.key, sigStructure1(protectedBytes, opts.externalAad ?? EMPTY, opts.payload)));
+  const signature = await withToBeSigned(backend, protectedBytes, opts.externalAad ?? EMPTY, opts.payload, (tbs) => backend.sign(alg, opts.key, tbs));
   return encodeSign1({ protectedBytes, unprotectedHeader, payload: opts.detached ? null : opts.payload, signature }, { tagged: opts.tagged ?? true });
 }
 
@@ -91,9 +97,6 @@ export async function verifySign1(msg: CoseSign1, key: CoseKey, opts: VerifySign
     throw new CoseError(CoseErrorCode.CosePayloadConflict, "couldn't verify COSE_Sign1: the message carries a payload and a detached payload was supplied too");
   }
   const backend = opts.backend ?? nodeCryptoBackend;
-  const externalAad = opts.externalAad ?? EMPTY;
-  const ok = await (backend.readsInputAtCall
-    ? withSigStructure1(msg.protectedBytes, externalAad, payload, (tbs) => backend.verify(alg, key, tbs, msg.signature))
-    : backend.verify(alg, key, sigStructure1(msg.protectedBytes, externalAad, payload), msg.signature));
+  const ok = await withToBeSigned(backend, msg.protectedBytes, opts.externalAad ?? EMPTY, payload, (tbs) => backend.verify(alg, key, tbs, msg.signature));
   if (!ok) throw new CoseError(CoseErrorCode.CoseSignatureInvalid, "couldn't verify COSE_Sign1: the signature does not match");
 }

@@ -118,11 +118,13 @@ const ENTRY_REGISTERED_V2 = ['v', 'index', 'entryId', 'leafHash', 'entry', 'iss'
  * three threads, docs/benchmarks.md #17 sixteenth pass), every other event as JSON (v1).
  */
 export function toStoredEvent(event: LedgerEvent): StoredEvent {
-  return isV2(event) ? { data: encodeCbor(v2Members(event)), contentType: CBOR_EVENT_CONTENT_TYPE } : { data: encodeEventData(event), contentType: 'application/json' };
+  const { type } = event;
+  return isV2(event) ? { type, data: encodeCbor(v2Members(event)), contentType: CBOR_EVENT_CONTENT_TYPE } : { type, data: encodeEventData(event), contentType: 'application/json' };
 }
 
-/** An event's bytes and content type as stored. */
+/** An event's type, bytes and content type as stored (an event store's new event). */
 export interface StoredEvent {
+  readonly type: LedgerEvent['type'];
   readonly data: Uint8Array;
   readonly contentType: 'application/json' | typeof CBOR_EVENT_CONTENT_TYPE;
 }
@@ -160,7 +162,7 @@ export function toStoredEvents(events: readonly LedgerEvent[]): StoredEvent[] {
     ends.push(w.length);
   }
   const all = w.finish();
-  return out.map((e, i) => e ?? { data: all.subarray(i === 0 ? 0 : ends[i - 1], ends[i]), contentType: CBOR_EVENT_CONTENT_TYPE });
+  return out.map((e, i) => e ?? { type: 'EntryRegistered', data: all.subarray(i === 0 ? 0 : ends[i - 1], ends[i]), contentType: CBOR_EVENT_CONTENT_TYPE });
 }
 
 export class EventDecodeError extends Error {

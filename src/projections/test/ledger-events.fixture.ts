@@ -108,7 +108,7 @@ export function* ledgerBatches(o: FixtureOptions): Generator<LedgerEvent[]> {
 }
 
 /** An event as the sequencer appends it (libs/ledger `toStoredEvent`: EntryRegistered as CBOR v2). */
-export const toNewEvent = (e: LedgerEvent): NewEvent => ({ type: e.type, ...toStoredEvent(e) });
+export const toNewEvent: (e: LedgerEvent) => NewEvent = toStoredEvent;
 
 /**
  * Appends log batches to stream `log-<logId>` after revision `expected` (-1 for a new stream),
