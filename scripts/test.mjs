@@ -38,29 +38,61 @@ if (files.length === 0) {
 
 const summaryFile = join(tmpdir(), `scitt-test-summary-${process.pid}.json`);
 const concurrency = process.env.TEST_CONCURRENCY ?? String(Math.max(2, availableParallelism()));
+// A hung test or a file whose process never exits must fail the run, not stall CI: the runner kills
+// a file (and fails a test) that runs longer than this. The longest file takes ~75 s on 2 cores.
+const timeoutMs = Number(process.env.TEST_TIMEOUT_MS ?? 300_000);
+// And the whole run ends by this deadline whatever happens (npm test takes ~10 min on 2 cores).
+const runDeadlineMs = Number(process.env.TEST_RUN_DEADLINE_MS ?? 60 * 60_000);
 const child = spawn(
   process.execPath,
   [
     '--enable-source-maps',
     '--test',
     `--test-concurrency=${concurrency}`,
+    `--test-timeout=${timeoutMs}`,
     '--test-reporter=spec',
     '--test-reporter-destination=stdout',
     `--test-reporter=${join(root, 'scripts/summary-reporter.mjs')}`,
     `--test-reporter-destination=${summaryFile}`,
     ...files,
   ],
-  { stdio: 'inherit', cwd: root },
+  // Its own process group, so that stopping it stops every process it started (test files, and
+  // the registries, brokers and services they run), and none is left holding CI's output open.
+  { stdio: 'inherit', cwd: root, detached: true },
 );
+const stopAll = (sig) => {
+  try {
+    process.kill(-child.pid, sig);
+  } catch {
+    // already gone
+  }
+};
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(sig, () => stopAll(sig));
+let pastDeadline = false;
+const deadline = setTimeout(() => {
+  pastDeadline = true;
+  console.error(`\nthe test run passed its deadline (${runDeadlineMs / 60_000} min, TEST_RUN_DEADLINE_MS): stopping it`);
+  stopAll('SIGTERM');
+  setTimeout(() => stopAll('SIGKILL'), 10_000).unref();
+}, runDeadlineMs);
+deadline.unref();
 child.on('exit', async (code, signal) => {
+  clearTimeout(deadline);
+  stopAll('SIGKILL'); // whatever a test left running in the group
   const { readFileSync } = await import('node:fs');
-  let s = { passed: 0, failed: 0, skipped: 0 };
+  let s = { passed: 0, failed: 0, skipped: 0, timedOut: [] };
   try {
     s = JSON.parse(readFileSync(summaryFile, 'utf8'));
   } catch {
-    // The reporter did not finish (runner crashed): count that as a failure below.
+    // The reporter did not finish (runner crashed or stopped at the deadline): a failure below.
   }
-  if ((code !== 0 || signal) && s.failed === 0) s.failed = 1;
+  for (const t of s.timedOut ?? []) {
+    const where = t.lastStarted === null ? 'before its first test' : t.lastEnded
+      ? `after its last test ended ("${t.lastStarted}"): its process did not exit, a handle was left open`
+      : `in "${t.lastStarted}"`;
+    console.log(`\ntimed out after ${timeoutMs / 1000} s (TEST_TIMEOUT_MS): ${relative(root, t.file)}, ${where}`);
+  }
+  if ((code !== 0 || signal || pastDeadline) && s.failed === 0) s.failed = 1;
   console.log(`\n${s.passed} passed, ${s.failed} failed, ${s.skipped} skipped`);
   process.exit(s.failed > 0 ? 1 : 0);
 });
