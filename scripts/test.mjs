@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 // Runs the compiled test files (dist/**/*.spec.js) with Node's built-in test runner.
 // Usage: node scripts/test.mjs [--unit] [path-substring ...]
-// Prints Node's spec report, then one line CI can read: "N passed, N failed, N skipped".
+// Prints one line per test file and each failure in full (the whole spec report goes to
+// test-results/report.txt), then one line CI can read: "N passed, N failed, N skipped".
 import { spawn } from 'node:child_process';
-import { readdirSync, statSync, existsSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { readdirSync, statSync, existsSync, mkdirSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
 import { availableParallelism, tmpdir } from 'node:os';
 
 const args = process.argv.slice(2);
@@ -43,6 +44,16 @@ const concurrency = process.env.TEST_CONCURRENCY ?? String(Math.max(2, available
 const timeoutMs = Number(process.env.TEST_TIMEOUT_MS ?? 300_000);
 // And the whole run ends by this deadline whatever happens (npm test takes ~10 min on 2 cores).
 const runDeadlineMs = Number(process.env.TEST_RUN_DEADLINE_MS ?? 60 * 60_000);
+// The console gets one line per file and every failure in full (scripts/compact-reporter.mjs); the
+// whole spec report goes to test-results/report.txt. TEST_REPORT=spec prints the spec report instead.
+const reportFile = join(root, 'test-results', 'report.txt');
+const fullSpec = process.env.TEST_REPORT === 'spec';
+if (!fullSpec) mkdirSync(dirname(reportFile), { recursive: true });
+const consoleReporters = fullSpec
+  ? ['--test-reporter=spec', '--test-reporter-destination=stdout']
+  : [`--test-reporter=${join(root, 'scripts/compact-reporter.mjs')}`, '--test-reporter-destination=stdout', '--test-reporter=spec', `--test-reporter-destination=${reportFile}`];
+// the count CI reads: the compact reporter writes it; with the spec report, a reporter of its own
+const summaryReporters = fullSpec ? [`--test-reporter=${join(root, 'scripts/summary-reporter.mjs')}`, `--test-reporter-destination=${summaryFile}`] : [];
 const child = spawn(
   process.execPath,
   [
@@ -50,15 +61,13 @@ const child = spawn(
     '--test',
     `--test-concurrency=${concurrency}`,
     `--test-timeout=${timeoutMs}`,
-    '--test-reporter=spec',
-    '--test-reporter-destination=stdout',
-    `--test-reporter=${join(root, 'scripts/summary-reporter.mjs')}`,
-    `--test-reporter-destination=${summaryFile}`,
+    ...consoleReporters,
+    ...summaryReporters,
     ...files,
   ],
   // Its own process group, so that stopping it stops every process it started (test files, and
   // the registries, brokers and services they run), and none is left holding CI's output open.
-  { stdio: 'inherit', cwd: root, detached: true },
+  { stdio: 'inherit', cwd: root, detached: true, env: { ...process.env, TEST_SUMMARY_FILE: summaryFile } },
 );
 const stopAll = (sig) => {
   try {
@@ -93,6 +102,7 @@ child.on('exit', async (code, signal) => {
     console.log(`\ntimed out after ${timeoutMs / 1000} s (TEST_TIMEOUT_MS): ${relative(root, t.file)}, ${where}`);
   }
   if ((code !== 0 || signal || pastDeadline) && s.failed === 0) s.failed = 1;
+  if (!fullSpec) console.log(`\nthe full report (every test, with its output): ${relative(root, reportFile)}`);
   console.log(`\n${s.passed} passed, ${s.failed} failed, ${s.skipped} skipped`);
   process.exit(s.failed > 0 ? 1 : 0);
 });
