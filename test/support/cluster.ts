@@ -69,8 +69,24 @@ export class Cluster {
     return node;
   }
 
-  async ready(n: ClusterNode): Promise<void> {
-    await waitFor(n.proc, '/health/live', 200, 60_000);
+  /**
+   * Waits until node `n` answers /health/live. A node whose port was taken between `freePort` and
+   * its listen (another process's bind in that gap: it exits with EADDRINUSE) is started again on
+   * a new port. A node that does not answer in time fails with {@link diagnosis}.
+   */
+  async ready(n: ClusterNode, ms = 60_000): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await waitFor(n.proc, '/health/live', 200, ms);
+        return;
+      } catch (err) {
+        if (attempt < 3 && n.proc.child.exitCode !== null && /EADDRINUSE/.test(n.proc.stderr())) {
+          await this.spawn(n.id);
+          continue;
+        }
+        throw new Error(`node ${n.id} (${n.proc.url}): ${(err as Error).message}\n${await this.diagnosis()}`, { cause: err });
+      }
+    }
   }
 
   alive(): ClusterNode[] {
