@@ -2,8 +2,7 @@
 // test in full and every skipped test with its reason. The full spec report goes to a file
 // (scripts/test.mjs): the console stays small (≈ 20 KB for the whole suite, against ≈ 180 KB of
 // spec output), so a CI log that keeps only part of the output still ends with what matters.
-// With TEST_SUMMARY_FILE set, it also writes the run's count there (summary-reporter.mjs).
-import { writeFileSync } from 'node:fs';
+// It also counts the run (summary-reporter.mjs's Tally, saved to TEST_SUMMARY_FILE).
 import { relative } from 'node:path';
 import { inspect } from 'node:util';
 import { Tally } from './summary-reporter.mjs';
@@ -58,7 +57,7 @@ export default async function* compact(source) {
   }
   const line = finish();
   if (line) yield line;
-  if (process.env.TEST_SUMMARY_FILE) writeFileSync(process.env.TEST_SUMMARY_FILE, JSON.stringify(tally));
+  tally.save();
 }
 
 function errorText(err) {

@@ -1,10 +1,13 @@
-// Counts a test run as {passed, failed, skipped, timedOut}: the default export is a Node
-// test-runner reporter that writes it as JSON when the run ends; scripts/compact-reporter.mjs
-// keeps the same count with `Tally` (three reporters on one run make Node warn about listeners).
+// Counts a test run as {passed, failed, skipped, timedOut} (`Tally`) and writes it as JSON to the
+// file named by TEST_SUMMARY_FILE when the run ends, for scripts/test.mjs's closing line. The
+// default export is a reporter that only counts (with TEST_REPORT=spec); scripts/compact-reporter.mjs
+// counts with the same `Tally` (a third reporter on one run makes Node warn about its listeners).
 // Suites are not counted (their tests are); a file that fails to load counts as one failure.
 // timedOut names each test file the runner killed at --test-timeout, with the test it had started
 // last and whether that test ended (if it did, the file's process stayed alive on an open handle).
 // The spec report never names a test that hung: the runner only reports tests that end.
+import { writeFileSync } from 'node:fs';
+
 export class Tally {
   passed = 0;
   failed = 0;
@@ -32,6 +35,11 @@ export class Tally {
     else this.failed++;
   }
 
+  /** Writes the count to TEST_SUMMARY_FILE (when set). */
+  save() {
+    if (process.env.TEST_SUMMARY_FILE) writeFileSync(process.env.TEST_SUMMARY_FILE, JSON.stringify(this));
+  }
+
   toJSON() {
     return { passed: this.passed, failed: this.failed, skipped: this.skipped, timedOut: this.timedOut };
   }
@@ -40,5 +48,6 @@ export class Tally {
 export default async function* summary(source) {
   const tally = new Tally();
   for await (const event of source) tally.add(event);
-  yield JSON.stringify(tally);
+  tally.save();
+  yield ''; // a reporter is a generator; this one prints nothing
 }

@@ -4,7 +4,7 @@
 // Prints one line per test file and each failure in full (the whole spec report goes to
 // test-results/report.txt), then one line CI can read: "N passed, N failed, N skipped".
 import { spawn } from 'node:child_process';
-import { readdirSync, statSync, existsSync, mkdirSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { availableParallelism, tmpdir } from 'node:os';
 
@@ -52,8 +52,9 @@ if (!fullSpec) mkdirSync(dirname(reportFile), { recursive: true });
 const consoleReporters = fullSpec
   ? ['--test-reporter=spec', '--test-reporter-destination=stdout']
   : [`--test-reporter=${join(root, 'scripts/compact-reporter.mjs')}`, '--test-reporter-destination=stdout', '--test-reporter=spec', `--test-reporter-destination=${reportFile}`];
-// the count CI reads: the compact reporter writes it; with the spec report, a reporter of its own
-const summaryReporters = fullSpec ? [`--test-reporter=${join(root, 'scripts/summary-reporter.mjs')}`, `--test-reporter-destination=${summaryFile}`] : [];
+// The count CI reads, saved to TEST_SUMMARY_FILE: the compact reporter keeps it, or beside the spec
+// report a reporter that only counts (it prints nothing).
+const summaryReporters = fullSpec ? [`--test-reporter=${join(root, 'scripts/summary-reporter.mjs')}`, '--test-reporter-destination=stdout'] : [];
 const child = spawn(
   process.execPath,
   [
@@ -85,10 +86,9 @@ const deadline = setTimeout(() => {
   setTimeout(() => stopAll('SIGKILL'), 10_000).unref();
 }, runDeadlineMs);
 deadline.unref();
-child.on('exit', async (code, signal) => {
+child.on('exit', (code, signal) => {
   clearTimeout(deadline);
   stopAll('SIGKILL'); // whatever a test left running in the group
-  const { readFileSync } = await import('node:fs');
   let s = { passed: 0, failed: 0, skipped: 0, timedOut: [] };
   try {
     s = JSON.parse(readFileSync(summaryFile, 'utf8'));
