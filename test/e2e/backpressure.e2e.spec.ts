@@ -36,13 +36,14 @@ describe('rate limiting and backpressure', () => {
     const issuer = await makeIssuer('https://ci.queue.example');
     const ledger = await startLedger({
       policy: { version: 1, mode: 'production', issuers: [{ iss: issuer.iss, keys: [{ jwk: issuer.jwk }] }] },
-      // the first statement goes at once; from then on a batch (up to 2) lingers a whole second while the queue (1)
-      // holds its statement, so the others, sent together, find it full — even on a loaded machine (at 50 ms they
-      // sometimes trickled in one linger apart and were all accepted: the fresh-clone CI run of c53b9e6)
+      // A queue of 1 never makes a batch of 2, so nothing lingers (sequencer.queue.ts lingerLeft): a 503 needs a
+      // statement to arrive while another waits for the append in flight. With 20 sent together all were accepted
+      // in 2 of 10 runs here (they trickled in one append apart); SENT of them make that run of luck unlikely.
       env: { SEQUENCER_MAX_QUEUE: '1', SEQUENCER_MAX_BATCH: '2', SEQUENCER_LINGER_MS: '1000', RATE_LIMIT_PER_MINUTE: '0' },
     });
     ledgers.push(ledger);
-    const statements = await Promise.all(Array.from({ length: 20 }, (_, i) => signStatement(issuer, { sub: subjectOf(100 + i) })));
+    const SENT = 100;
+    const statements = await Promise.all(Array.from({ length: SENT }, (_, i) => signStatement(issuer, { sub: subjectOf(100 + i) })));
     const results = await Promise.all(statements.map(async (s) => {
       const res = await register(ledger.url, s);
       return { status: res.status, retryAfter: res.headers.get('retry-after'), problem: res.status === 503 ? await problemOf(res) : (await res.arrayBuffer(), undefined) };
@@ -51,7 +52,7 @@ describe('rate limiting and backpressure', () => {
     const accepted = results.filter((r) => r.status === 201);
     assert.ok(refused.length > 0, `expected some 503s, got ${results.map((r) => r.status).join(',')}`);
     assert.ok(refused.every((r) => Number(r.retryAfter) >= 1 && r.problem?.code === 'ERR_SEQUENCER_QUEUE_FULL'));
-    assert.equal(accepted.length + refused.length, 20);
+    assert.equal(accepted.length + refused.length, SENT);
     assert.equal(ledger.sequencer.size, accepted.length, 'only the accepted statements are in the log');
   });
 });
