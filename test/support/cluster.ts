@@ -71,8 +71,9 @@ export class Cluster {
 
   /**
    * Waits until node `n` answers /health/live. A node whose port was taken between `freePort` and
-   * its listen (another process's bind in that gap: it exits with EADDRINUSE) is started again on
-   * a new port. A node that does not answer in time fails with {@link diagnosis}.
+   * its listen (it exits with EADDRINUSE; since freePort picks outside the kernel's ephemeral ports
+   * only another test's explicit bind can do that) is started again on a new port. A node that does
+   * not answer in time fails with {@link diagnosis}.
    */
   async ready(n: ClusterNode, ms = 60_000): Promise<void> {
     for (let attempt = 1; ; attempt++) {
