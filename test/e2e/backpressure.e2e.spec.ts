@@ -4,6 +4,7 @@
  */
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import type { EventStore } from '../../libs/event-store/src/index.js';
 import { problemOf, register, startLedger, type TestLedger } from '../support/ledger.js';
 import { makeIssuer, signStatement, subjectOf } from '../support/statements.js';
 
@@ -36,23 +37,53 @@ describe('rate limiting and backpressure', () => {
     const issuer = await makeIssuer('https://ci.queue.example');
     const ledger = await startLedger({
       policy: { version: 1, mode: 'production', issuers: [{ iss: issuer.iss, keys: [{ jwk: issuer.jwk }] }] },
-      // A queue of 1 never makes a batch of 2, so nothing lingers (sequencer.queue.ts lingerLeft): a 503 needs a
-      // statement to arrive while another waits for the append in flight. With 20 sent together all were accepted
-      // in 2 of 10 runs here (they trickled in one append apart); SENT of them make that run of luck unlikely.
-      env: { SEQUENCER_MAX_QUEUE: '1', SEQUENCER_MAX_BATCH: '2', SEQUENCER_LINGER_MS: '1000', RATE_LIMIT_PER_MINUTE: '0' },
+      env: { SEQUENCER_MAX_QUEUE: '1', SEQUENCER_MAX_BATCH: '1', SEQUENCER_LINGER_MS: '0', RATE_LIMIT_PER_MINUTE: '0' },
     });
     ledgers.push(ledger);
-    const SENT = 100;
-    const statements = await Promise.all(Array.from({ length: SENT }, (_, i) => signStatement(issuer, { sub: subjectOf(100 + i) })));
-    const results = await Promise.all(statements.map(async (s) => {
-      const res = await register(ledger.url, s);
-      return { status: res.status, retryAfter: res.headers.get('retry-after'), problem: res.status === 503 ? await problemOf(res) : (await res.arrayBuffer(), undefined) };
-    }));
-    const refused = results.filter((r) => r.status === 503);
-    const accepted = results.filter((r) => r.status === 201);
-    assert.ok(refused.length > 0, `expected some 503s, got ${results.map((r) => r.status).join(',')}`);
-    assert.ok(refused.every((r) => Number(r.retryAfter) >= 1 && r.problem?.code === 'ERR_SEQUENCER_QUEUE_FULL'));
-    assert.equal(accepted.length + refused.length, SENT);
-    assert.equal(ledger.sequencer.size, accepted.length, 'only the accepted statements are in the log');
+    // The real store, its appends held at a gate (not a stand-in: each one goes to it once released),
+    // so that the queue's state is known when each statement arrives instead of left to timing.
+    const store = ledger.store as { append: EventStore['append'] };
+    const append = store.append.bind(ledger.store);
+    let open!: () => void;
+    const gate = new Promise<void>((r) => (open = r));
+    let held = 0;
+    store.append = async (...args) => {
+      held++;
+      await gate;
+      return append(...args);
+    };
+    const until = async (what: string, ok: () => boolean): Promise<void> => {
+      for (const end = Date.now() + 10_000; !ok(); await new Promise((r) => setTimeout(r, 5))) if (Date.now() > end) assert.fail(`timed out waiting until ${what}`);
+    };
+    const [a, b, c, d] = await Promise.all([0, 1, 2, 3].map((i) => signStatement(issuer, { sub: subjectOf(100 + i) })));
+    let first: Promise<Response> | undefined;
+    let second: Promise<Response> | undefined;
+    try {
+      first = register(ledger.url, a!); // taken as a batch: its append waits at the gate
+      await until('the first batch is being appended', () => held === 1);
+      second = register(ledger.url, b!); // the queue's one place
+      await until('the second statement is queued', () => ledger.sequencer.queueLength === 1);
+      const refused = await Promise.all([c!, d!].map((s) => register(ledger.url, s)));
+      for (const res of refused) {
+        assert.equal(res.status, 503);
+        assert.ok(Number(res.headers.get('retry-after')) >= 1, 'Retry-After');
+        const p = await problemOf(res);
+        assert.equal(p.code, 'ERR_SEQUENCER_QUEUE_FULL');
+        assert.equal(p.contentType, 'application/concise-problem-details+cbor');
+      }
+    } finally {
+      open(); // a failed assertion must not leave an append held: closing the ledger waits for it
+    }
+    const accepted = await Promise.all([first!, second!]);
+    for (const res of accepted) {
+      assert.equal(res.status, 201);
+      await res.arrayBuffer();
+    }
+    assert.equal(ledger.sequencer.size, 2, 'only the accepted statements are in the log');
+    // the queue has room again: a refused statement goes in when sent again
+    const again = await register(ledger.url, c!);
+    assert.equal(again.status, 201);
+    await again.arrayBuffer();
+    assert.equal(ledger.sequencer.size, 3);
   });
 });
