@@ -17,7 +17,7 @@
  * registers 300 statements one at a time: the latency a lone publisher (a CI step) sees.
  *
  * Options (env): BENCH_SECONDS (default 10), BENCH_CONNECTIONS (default 64), BENCH_RATE (the paced
- * run's rate, default 1000), BENCH_ONLY=paced (warm-up and paced run only), BENCH_NODE_ARGS (for the
+ * run's rate, default 1000), BENCH_WARMUP_SECONDS (the saturated warm-up, default 2), BENCH_ONLY=paced (warm-up and paced run only), BENCH_NODE_ARGS (for the
  * service process, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile it), BENCH_SERVICE_ENV
  * (`NAME=value …` for the service's process only, e.g. `LD_PRELOAD=/usr/lib/x86_64-linux-gnu/libjemalloc.so.2`
  * to try another allocator), BENCH_STORE=postgres
@@ -54,6 +54,8 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 64);
 const ONLY_PACED = process.env.BENCH_ONLY === 'paced';
 const PACED_RATE = Number(process.env.BENCH_RATE ?? 1000);
 const SERIAL_COUNT = 300;
+/** BENCH_WARMUP_SECONDS: the saturated warm-up before the paced run (default 2) */
+const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 2);
 const root = new URL('../../..', import.meta.url).pathname;
 const SERVICE = process.env.BENCH_SERVICE ?? join(root, 'dist/src/main.js');
 /** the floor (register-floor.ts): a bare node:http server, same client, before the service starts */
@@ -65,7 +67,7 @@ async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'scitt-bench-'));
   const reg: BenchRegistry | undefined = REGISTRY_MODE ? await prepareRegistry() : undefined;
   const subjectAt = reg ? (i: number): string => reg.subjectOf(i) : benchSubjectOf();
-  const { policyFile, bodies } = await benchStatements(dataDir, Math.ceil(SECONDS * 9000) + 20000, subjectAt);
+  const { policyFile, bodies } = await benchStatements(dataDir, Math.ceil(SECONDS * 9000) + Math.ceil(WARMUP_SECONDS * 6000) + 8000, subjectAt);
   const floor = FLOOR ? await measureFloor(bodies, { seconds: Math.min(SECONDS, 5), rate: PACED_RATE, connections: CONNECTIONS, saturated: !ONLY_PACED }) : undefined;
 
   const port = await freePort();
@@ -73,7 +75,7 @@ async function main(): Promise<void> {
   const url = `http://127.0.0.1:${port}`;
   const cursor = { next: 0 };
   try {
-    await load(url, bodies, cursor, { seconds: 2, connections: CONNECTIONS }); // warm-up
+    await load(url, bodies, cursor, { seconds: WARMUP_SECONDS, connections: CONNECTIONS }); // warm-up
     await new Promise((r) => setTimeout(r, 2000)); // let the processors work off the warm-up
     if (reg) await drain(url, cursor.next, 60_000); // and the publisher the warm-up's receipts
     const created: Created[] = [];
