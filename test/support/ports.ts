@@ -1,6 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 
+/** the fewest ports a range must hold to be used (random picks rarely meet) */
+const MIN_WIDTH = 2_000;
+
 /**
  * Ports a test may hand to a server it starts: a range outside the kernel's ephemeral ports.
  *
@@ -21,8 +24,8 @@ export function testPortRange(rangeFile = '/proc/sys/net/ipv4/ip_local_port_rang
   }
   if (!Number.isInteger(low) || !Number.isInteger(high)) return undefined;
   // below the ephemeral range if there is room there (the default range starts at 32768), else above it
-  if (low - 1 - 10_000 >= 1024) return { from: 10_000, to: low - 1 };
-  if (high + 1 + 2_000 <= 65_535) return { from: high + 1, to: 65_535 };
+  if (low - 10_000 >= MIN_WIDTH) return { from: 10_000, to: low - 1 };
+  if (65_535 - high >= MIN_WIDTH) return { from: high + 1, to: 65_535 };
   return undefined;
 }
 
