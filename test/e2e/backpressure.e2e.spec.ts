@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import type { EventStore } from '../../libs/event-store/src/index.js';
 import { problemOf, register, startLedger, type TestLedger } from '../support/ledger.js';
 import { makeIssuer, signStatement, subjectOf } from '../support/statements.js';
+import { until } from '../support/until.js';
 
 describe('rate limiting and backpressure', () => {
   const ledgers: TestLedger[] = [];
@@ -52,17 +53,14 @@ describe('rate limiting and backpressure', () => {
       await gate;
       return append(...args);
     };
-    const until = async (what: string, ok: () => boolean): Promise<void> => {
-      for (const end = Date.now() + 10_000; !ok(); await new Promise((r) => setTimeout(r, 5))) if (Date.now() > end) assert.fail(`timed out waiting until ${what}`);
-    };
     const [a, b, c, d] = await Promise.all([0, 1, 2, 3].map((i) => signStatement(issuer, { sub: subjectOf(100 + i) })));
     let first: Promise<Response> | undefined;
     let second: Promise<Response> | undefined;
     try {
       first = register(ledger.url, a!); // taken as a batch: its append waits at the gate
-      await until('the first batch is being appended', () => held === 1);
+      await until('the first batch to be appended', () => held === 1 || undefined, { ms: 10_000, everyMs: 5 });
       second = register(ledger.url, b!); // the queue's one place
-      await until('the second statement is queued', () => ledger.sequencer.queueLength === 1);
+      await until('the second statement to be queued', () => ledger.sequencer.queueLength === 1 || undefined, { ms: 10_000, everyMs: 5 });
       const refused = await Promise.all([c!, d!].map((s) => register(ledger.url, s)));
       for (const res of refused) {
         assert.equal(res.status, 503);

@@ -24,6 +24,7 @@ import { kafkaSkip, kafkaVersions, startLocalKafka, type LocalKafka } from '../s
 import { pushTestCollection, type PushedCollection } from '../support/registry-collection.js';
 import { registrySkip, startRegistry, type TestRegistry } from '../support/registry.js';
 import { makeIssuer, signStatement, type TestIssuer } from '../support/statements.js';
+import { until } from '../support/until.js';
 
 const version = kafkaVersions()[0]!;
 const skip = (await needPostgres()) || kafkaSkip(version) || registrySkip();
@@ -37,15 +38,6 @@ const INDEX_TYPE = 'application/vnd.oci.image.index.v1+json';
 const ceId = (r: { headers: Record<string, string> }): string => r.headers.ce_id ?? '';
 const entryEventId = (index: number): string => `${LOG}:entry:${index}`;
 
-async function until<T>(what: string, fn: () => Promise<T | undefined>, ms: number): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 /** `scitt_publisher_attempts_total` summed over its labels on `n` (0 when the metric is absent). */
 async function attemptsOn(n: ClusterNode): Promise<number> {
@@ -126,7 +118,7 @@ describe('several nodes: only the leader publishes, and a new leader continues w
     await registerClaims(STEADY);
     // the claims are entries 0 … STEADY-1 (service events are not entries)
     await collector.waitFor((rs) => Array.from({ length: STEADY }, (_, i) => entryEventId(i)).every((id) => rs.some((r) => ceId(r) === id)), 60_000, `${STEADY} entry events`);
-    await until('every referrer published', async () => ((await publicationRows()).filter((r) => r.state === 'published').length === STEADY ? true : undefined), 60_000);
+    await until('every referrer published', async () => ((await publicationRows()).filter((r) => r.state === 'published').length === STEADY ? true : undefined), { ms: 60_000, retryErrors: true });
     await new Promise((r) => setTimeout(r, 1500)); // what followers would publish would have arrived by now
     assert.deepEqual(collector.invalid, [], 'every message matches its JSON Schema');
     const seen = new Map<string, number>();
@@ -172,7 +164,7 @@ describe('several nodes: only the leader publishes, and a new leader continues w
     assert.notEqual(successor.id, old.id);
     const total = acks.length; // STEADY + STREAMED, unless the steady-state test failed half-way
     await collector.waitFor((rs) => Array.from({ length: total }, (_, i) => entryEventId(i)).every((id) => rs.some((r) => ceId(r) === id)), 60_000, `${total} entry events`);
-    await until('every referrer published', async () => ((await publicationRows()).filter((r) => r.state === 'published').length === total ? true : undefined), 60_000);
+    await until('every referrer published', async () => ((await publicationRows()).filter((r) => r.state === 'published').length === total ? true : undefined), { ms: 60_000, retryErrors: true });
     await new Promise((r) => setTimeout(r, 1500));
     const seen = new Map<string, number>();
     for (const r of collector.records) seen.set(ceId(r), (seen.get(ceId(r)) ?? 0) + 1);
@@ -201,14 +193,14 @@ describe('several nodes: only the leader publishes, and a new leader continues w
     } finally {
       old.proc.child.kill('SIGCONT');
     }
-    await until('the old leader steps down', async () => (/lost the sequencer lease/.test(cluster.output(old).slice(outBefore)) ? true : undefined), 20_000);
+    await until('the old leader steps down', async () => (/lost the sequencer lease/.test(cluster.output(old).slice(outBefore)) ? true : undefined), { ms: 20_000, retryErrors: true });
     const total = acks.length;
     await collector.waitFor((rs) => Array.from({ length: total }, (_, i) => entryEventId(i)).every((id) => rs.some((r) => ceId(r) === id)), 60_000, `${total} entry events`);
-    await until('every referrer published', async () => ((await publicationRows()).filter((r) => r.state === 'published').length === total ? true : undefined), 60_000);
+    await until('every referrer published', async () => ((await publicationRows()).filter((r) => r.state === 'published').length === total ? true : undefined), { ms: 60_000, retryErrors: true });
     const details = await until('the old leader as a follower', async () => {
       const d = (await (await fetch(`${old.proc.url}/health/details`)).json()) as { node: { role: string }; processors: { name: string }[] };
       return d.node.role === 'follower' ? d : undefined;
-    }, 20_000);
+    }, { ms: 20_000, retryErrors: true });
     assert.deepEqual(details.processors.filter((p) => p.name === 'kafka' || p.name === 'oci-referrer-publisher'), [], 'it stopped its publishers');
     await new Promise((r) => setTimeout(r, 1500));
     const dups = duplicateCount() - dupsBefore;

@@ -17,6 +17,7 @@ import { register, serviceKeys, startLedger, type TestLedger } from '../support/
 import { startRegistry, registrySkip, type TestRegistry } from '../support/registry.js';
 import { pushTestCollection } from '../support/registry-collection.js';
 import { makeIssuer, signStatement, type TestIssuer } from '../support/statements.js';
+import { until } from '../support/until.js';
 import { which } from '../support/which.js';
 
 interface Publication {
@@ -31,15 +32,6 @@ interface Publication {
   attempts: number;
 }
 
-async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 const stateOf = async (url: string, entryId: string, state: string, and: (p: Publication) => boolean = () => true): Promise<Publication> =>
   until(`${entryId} to be ${state}`, async () => {

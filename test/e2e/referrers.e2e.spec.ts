@@ -13,6 +13,7 @@ import { problemOf, register, serviceKeys, startLedger, type TestLedger } from '
 import { startRegistry, registrySkip, type TestRegistry } from '../support/registry.js';
 import { pushTestCollection, type PushedCollection } from '../support/registry-collection.js';
 import { makeIssuer, signStatement, type TestIssuer } from '../support/statements.js';
+import { until } from '../support/until.js';
 
 const RECEIPT_TYPE = 'application/scitt-receipt+cose';
 const REVOCATION_TYPE = 'application/vnd.scitt-ledger.revocation+cose';
@@ -45,20 +46,6 @@ interface Publication {
 
 const sha256 = (b: Uint8Array): string => 'sha256:' + createHash('sha256').update(b).digest('hex');
 
-async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 async function publicationOf(url: string, entryId: string): Promise<Publication> {
   const res = await fetch(`${url}/entries/${entryId}/publication`);
@@ -71,7 +58,7 @@ const published = (url: string, entryId: string, timeoutMs?: number): Promise<Pu
   until(`publication of ${entryId}`, async () => {
     const p = await publicationOf(url, entryId);
     return p.state === 'published' ? p : undefined;
-  }, timeoutMs);
+  }, { ...(timeoutMs === undefined ? {} : { ms: timeoutMs }), retryErrors: true });
 
 /** The tag-schema referrers index of `digest` (undefined when the tag does not exist). */
 async function referrersIndex(reg: TestRegistry, repo: string, digest: string): Promise<{ manifests: Descriptor[]; mediaType: string } | undefined> {
@@ -259,7 +246,7 @@ describe('OCI referrer publisher against docker-registry (tag-schema fallback)',
     const failing = await until('a failed attempt to show', async () => {
       const p = await publicationOf(ledger.url, during[0]!.entryId);
       return p.state === 'failed-retrying' ? p : undefined;
-    });
+    }, { retryErrors: true });
     assert.equal(failing.lastErrorCode, 'ERR_OCI_NETWORK');
     assert.ok(failing.attempts >= 1);
     const health = (await (await fetch(`${ledger.url}/health/details`)).json()) as { processors: { name: string; pending: number; failedRetrying: number }[] };
@@ -287,7 +274,7 @@ describe('OCI referrer publisher against docker-registry (tag-schema fallback)',
     const e = await until('the layout publication to fail', async () => {
       const x = await publicationOf(ledger.url, elsewhere.entryId);
       return x.state === 'failed-retrying' ? x : undefined;
-    });
+    }, { retryErrors: true });
     assert.equal(e.targetKind, 'oci-layout');
     assert.match(e.note ?? '', /not configured/);
     assert.equal(e.target, 'oci-layout', 'the embedded layout is named, never by its absolute path');
