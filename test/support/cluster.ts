@@ -70,23 +70,15 @@ export class Cluster {
   }
 
   /**
-   * Waits until node `n` answers /health/live. A node whose port was taken between `freePort` and
-   * its listen (it exits with EADDRINUSE; since freePort picks outside the kernel's ephemeral ports
-   * only another test's explicit bind can do that) is started again on a new port. A node that does
-   * not answer in time fails with {@link diagnosis}.
+   * Waits until node `n` answers /health/live; one that does not in time fails with {@link diagnosis}.
+   * (Its port cannot be taken by an outgoing connection before it listens: freePort picks outside
+   * the kernel's ephemeral ports, test/support/ports.ts.)
    */
   async ready(n: ClusterNode, ms = 60_000): Promise<void> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await waitFor(n.proc, '/health/live', 200, ms);
-        return;
-      } catch (err) {
-        if (attempt < 3 && n.proc.child.exitCode !== null && /EADDRINUSE/.test(n.proc.stderr())) {
-          await this.spawn(n.id);
-          continue;
-        }
-        throw new Error(`node ${n.id} (${n.proc.url}): ${(err as Error).message}\n${await this.diagnosis()}`, { cause: err });
-      }
+    try {
+      await waitFor(n.proc, '/health/live', 200, ms);
+    } catch (err) {
+      throw new Error(`node ${n.id} (${n.proc.url}): ${(err as Error).message}\n${await this.diagnosis()}`, { cause: err });
     }
   }
 
